@@ -1,0 +1,91 @@
+//! The frame every public page shares: skip link, header with navigation,
+//! main landmark and footer.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::focus::focus_element;
+use crate::theme::ThemeToggle;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <SkipLink />
+        <SiteHeader />
+        <main id="main" tabindex="-1">
+            {children()}
+        </main>
+        <SiteFooter />
+    }
+}
+
+/// Jumps keyboard users past the navigation. The router would turn the
+/// fragment link into a scroll without moving focus, so after hydration the
+/// click moves focus itself; before hydration the browser does it natively.
+#[component]
+fn SkipLink() -> impl IntoView {
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        if focus_element("main") {
+            ev.prevent_default();
+        }
+    };
+    view! {
+        <a class="skip-link" href="#main" on:click=skip>
+            "Skip to content"
+        </a>
+    }
+}
+
+#[component]
+fn SiteHeader() -> impl IntoView {
+    view! {
+        <header class="site-header">
+            <div class="container header-row">
+                <A href="/" attr:class="brand" attr:aria-label="Lodestar home">
+                    <Logo />
+                    <span>"Lodestar"</span>
+                </A>
+                <nav aria-label="Main" class="main-nav">
+                    <A href="/" exact=true>"Product"</A>
+                    <A href="/pricing">"Pricing"</A>
+                    <a href="/pricing#contact-sales">"Contact sales"</a>
+                </nav>
+                <div class="header-actions">
+                    <ThemeToggle />
+                    <a class="button button-primary button-small" href="/pricing">"Start free"</a>
+                </div>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn SiteFooter() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <div class="container footer-row">
+                <div>
+                    <p class="brand footer-brand"><Logo />"Lodestar"</p>
+                    <p class="muted">"AI chat that answers from your own knowledge. Private by design, works offline."</p>
+                </div>
+                <nav aria-label="Footer" class="footer-nav">
+                    <a href="/">"Product"</a>
+                    <a href="/pricing">"Pricing"</a>
+                    <a href="/pricing#faq">"FAQ"</a>
+                    <a href="/pricing#contact-sales">"Contact sales"</a>
+                </nav>
+            </div>
+            <div class="container muted small">"© 2026 Lodestar. Written in Rust, end to end."</div>
+        </footer>
+    }
+}
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+            <circle cx="16" cy="16" r="15" class="logo-ring" />
+            <path d="M16 4 L19 13 L28 16 L19 19 L16 28 L13 19 L4 16 L13 13 Z" class="logo-star" />
+        </svg>
+    }
+}

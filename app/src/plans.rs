@@ -1,0 +1,199 @@
+//! The plans from the product brief: one source for the pricing page and,
+//! later, for quota enforcement.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Product {
+    SupportBot,
+    CareerMentor,
+}
+
+impl Product {
+    pub const ALL: [Product; 2] = [Product::SupportBot, Product::CareerMentor];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Product::SupportBot => "Support bot",
+            Product::CareerMentor => "Career mentor",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Product::SupportBot => "support",
+            Product::CareerMentor => "mentor",
+        }
+    }
+
+    /// Who pays for the plan, as the pricing table states it.
+    pub fn billed_per(self) -> &'static str {
+        match self {
+            Product::SupportBot => "per workspace",
+            Product::CareerMentor => "per person",
+        }
+    }
+
+    pub fn plans(self) -> &'static [Plan] {
+        match self {
+            Product::SupportBot => &SUPPORT_BOT_PLANS,
+            Product::CareerMentor => &CAREER_MENTOR_PLANS,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Free,
+    Pro,
+    Enterprise,
+}
+
+impl Tier {
+    pub fn label(self) -> &'static str {
+        match self {
+            Tier::Free => "Free",
+            Tier::Pro => "Pro",
+            Tier::Enterprise => "Enterprise",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    pub tier: Tier,
+    /// US cents per month.
+    pub price_cents: u32,
+    /// Messages (bot) or questions (mentor) per month; `None` is unlimited.
+    pub monthly_quota: Option<u32>,
+    pub unit: &'static str,
+    pub features: &'static [&'static str],
+}
+
+impl Plan {
+    pub fn price_label(&self) -> String {
+        match (self.price_cents / 100, self.price_cents % 100) {
+            (0, 0) => "$0".to_string(),
+            (dollars, 0) => format!("${dollars}"),
+            (dollars, cents) => format!("${dollars}.{cents:02}"),
+        }
+    }
+
+    pub fn quota_label(&self) -> String {
+        match self.monthly_quota {
+            Some(n) => format!("{} {} / month", group_thousands(n), self.unit),
+            None => format!("Unlimited {}", self.unit),
+        }
+    }
+}
+
+fn group_thousands(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const SUPPORT_BOT_PLANS: [Plan; 3] = [
+    Plan {
+        tier: Tier::Free,
+        price_cents: 0,
+        monthly_quota: Some(100),
+        unit: "bot messages",
+        features: &[
+            "Embeddable chat widget",
+            "Answers from your own knowledge, with citations",
+            "Offline answer engine, no LLM key needed",
+            "Human hand-off to your inbox",
+        ],
+    },
+    Plan {
+        tier: Tier::Pro,
+        price_cents: 4900,
+        monthly_quota: Some(5000),
+        unit: "bot messages",
+        features: &[
+            "Everything in Free",
+            "Your choice of LLM provider and model",
+            "Tickets, AI-drafted replies and CSAT",
+            "Analytics, webhooks and REST API",
+        ],
+    },
+    Plan {
+        tier: Tier::Enterprise,
+        price_cents: 19900,
+        monthly_quota: None,
+        unit: "bot messages",
+        features: &[
+            "Everything in Pro",
+            "Unlimited bot messages",
+            "PostgreSQL and SurrealDB cluster deployments",
+            "Priority support",
+        ],
+    },
+];
+
+const CAREER_MENTOR_PLANS: [Plan; 3] = [
+    Plan {
+        tier: Tier::Free,
+        price_cents: 0,
+        monthly_quota: Some(10),
+        unit: "questions",
+        features: &[
+            "Role recommendations with reasons",
+            "Readiness score and skill gaps",
+            "A roadmap, quick wins first",
+        ],
+    },
+    Plan {
+        tier: Tier::Pro,
+        price_cents: 1999,
+        monthly_quota: Some(500),
+        unit: "questions",
+        features: &["Everything in Free", "Résumé upload with skill extraction", "Browser extension API"],
+    },
+    Plan {
+        tier: Tier::Enterprise,
+        price_cents: 2999,
+        monthly_quota: None,
+        unit: "questions",
+        features: &["Everything in Pro", "Unlimited mentor questions", "History and progress insights"],
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_and_quotas_match_the_product_brief() {
+        let labels =
+            |p: Product| p.plans().iter().map(|plan| (plan.price_label(), plan.quota_label())).collect::<Vec<_>>();
+        assert_eq!(
+            labels(Product::SupportBot),
+            [
+                ("$0".into(), "100 bot messages / month".into()),
+                ("$49".into(), "5,000 bot messages / month".into()),
+                ("$199".into(), "Unlimited bot messages".into()),
+            ]
+        );
+        assert_eq!(
+            labels(Product::CareerMentor),
+            [
+                ("$0".into(), "10 questions / month".into()),
+                ("$19.99".into(), "500 questions / month".into()),
+                ("$29.99".into(), "Unlimited questions".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(group_thousands(7), "7");
+        assert_eq!(group_thousands(1000), "1,000");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+    }
+}

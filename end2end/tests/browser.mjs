@@ -1,0 +1,46 @@
+// Shared set-up for the browser tests: Debian's Chromium through
+// playwright-core, and a page that records every console error.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const BASE_URL = process.env.BASE_URL ?? "http://127.0.0.1:3000";
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? join(tmpdir(), "lodestar-screenshots");
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}
+
+/** A fresh page whose console errors and uncaught exceptions are collected. */
+export async function openPage(browser, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  return { page, errors, context };
+}
+
+/** Waits until the WASM has hydrated the page. */
+export async function hydrated(page) {
+  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,358 @@
+//! Typed configuration, read once at start-up from the environment and an
+//! optional `.env` file. Anything missing falls back to the embedded
+//! defaults; anything malformed stops start-up with the variable's name.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A configuration problem, always naming the variable at fault.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name} is required{why}")]
+    Missing { name: &'static str, why: &'static str },
+    #[error("{name} is malformed: {reason}")]
+    Malformed { name: &'static str, reason: String },
+    #[error("could not read .env: {0}")]
+    DotEnv(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where relational data lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl fmt::Debug for DatabaseUrl {
+    // Postgres URLs carry passwords: never print them.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DatabaseUrl::Sqlite(path) => write!(f, "sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(_) => f.write_str("postgres://…"),
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        if let Some(path) = value.strip_prefix("sqlite://").or_else(|| value.strip_prefix("sqlite:")) {
+            let path = path.split('?').next().unwrap_or_default();
+            if path.is_empty() {
+                return Err("a sqlite URL needs a file path, like sqlite://data/lodestar.db".into());
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            let rest = value.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err("a postgres URL needs a host, like postgres://user:pass@localhost/lodestar".into());
+            }
+            return Ok(DatabaseUrl::Postgres(value.to_string()));
+        }
+        Err("expected a URL starting with sqlite:// or postgres://".into())
+    }
+}
+
+/// Where the knowledge base (SurrealDB) lives.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SurrealTarget {
+    /// Embedded SurrealKV files in this directory.
+    Embedded(PathBuf),
+    /// Embedded, in memory: for tests.
+    Memory,
+    /// A SurrealDB server.
+    Remote { url: String, user: String, password: String },
+}
+
+impl fmt::Debug for SurrealTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SurrealTarget::Embedded(path) => write!(f, "surrealkv://{}", path.display()),
+            SurrealTarget::Memory => f.write_str("mem://"),
+            SurrealTarget::Remote { url, user, .. } => write!(f, "{url} as {user}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SurrealConfig {
+    pub target: SurrealTarget,
+    pub namespace: String,
+    pub database: String,
+    /// Upper bound for the embedded store's block cache.
+    pub cache_bytes: u64,
+    /// Upper bound for the embedded store's in-memory write buffer.
+    pub memtable_bytes: u64,
+}
+
+/// Where the compiled site (hydration WASM, JS, CSS, widget) is served from.
+#[derive(Debug, Clone)]
+pub struct SiteConfig {
+    pub root: PathBuf,
+    pub pkg_dir: String,
+    pub output_name: String,
+    /// Asset file names carry content hashes (release builds by cargo-leptos),
+    /// so they may be cached forever.
+    pub hashed_assets: bool,
+    /// Set by `cargo leptos watch`: the page connects back for live reload.
+    pub reload_port: Option<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub public_url: String,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: DatabaseUrl,
+    pub database_max_connections: u32,
+    pub surreal: SurrealConfig,
+    pub site: SiteConfig,
+    pub log_format: LogFormat,
+    pub shutdown_grace: Duration,
+    pub request_timeout: Duration,
+}
+
+impl Config {
+    /// Loads `.env` (if present) and then reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(ConfigError::DotEnv(e.to_string())),
+        }
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests need not touch the
+    /// process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &'static str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let parse = |name: &'static str, default: &str| -> Result<String, ConfigError> {
+            Ok(get(name).unwrap_or_else(|| default.to_string()))
+        };
+
+        let environment = match parse("LODESTAR_ENV", "development")?.as_str() {
+            "development" | "dev" => Environment::Development,
+            "production" | "prod" => Environment::Production,
+            other => {
+                return Err(ConfigError::Malformed {
+                    name: "LODESTAR_ENV",
+                    reason: format!("expected development or production, got {other:?}"),
+                })
+            }
+        };
+
+        let listen: SocketAddr = parsed("LEPTOS_SITE_ADDR", &parse("LEPTOS_SITE_ADDR", "127.0.0.1:3000")?)?;
+        let public_url = match (get("PUBLIC_URL"), environment) {
+            (Some(url), _) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(ConfigError::Malformed {
+                        name: "PUBLIC_URL",
+                        reason: "expected an http:// or https:// URL".into(),
+                    });
+                }
+                url.trim_end_matches('/').to_string()
+            }
+            (None, Environment::Development) => format!("http://{listen}"),
+            (None, Environment::Production) => {
+                return Err(ConfigError::Missing {
+                    name: "PUBLIC_URL",
+                    why: " when LODESTAR_ENV=production (the address people use to reach Lodestar, like https://chat.example.com)",
+                })
+            }
+        };
+
+        let data_dir = PathBuf::from(parse("DATA_DIR", "data")?);
+        let default_db = format!("sqlite://{}", data_dir.join("lodestar.db").display());
+        let database_url: DatabaseUrl = parse("DATABASE_URL", &default_db)?
+            .parse()
+            .map_err(|reason| ConfigError::Malformed { name: "DATABASE_URL", reason })?;
+
+        let default_surreal = format!("surrealkv://{}", data_dir.join("knowledge").display());
+        let surreal_url = parse("SURREAL_URL", &default_surreal)?;
+        let target = if let Some(path) = surreal_url.strip_prefix("surrealkv://") {
+            if path.is_empty() {
+                return Err(ConfigError::Malformed {
+                    name: "SURREAL_URL",
+                    reason: "surrealkv:// needs a directory".into(),
+                });
+            }
+            SurrealTarget::Embedded(PathBuf::from(path))
+        } else if surreal_url == "mem://" || surreal_url == "memory" {
+            SurrealTarget::Memory
+        } else if ["ws://", "wss://", "http://", "https://"].iter().any(|s| surreal_url.starts_with(s)) {
+            let why = " when SURREAL_URL points at a SurrealDB server";
+            SurrealTarget::Remote {
+                url: surreal_url.clone(),
+                user: get("SURREAL_USER").ok_or(ConfigError::Missing { name: "SURREAL_USER", why })?,
+                password: get("SURREAL_PASS").ok_or(ConfigError::Missing { name: "SURREAL_PASS", why })?,
+            }
+        } else {
+            return Err(ConfigError::Malformed {
+                name: "SURREAL_URL",
+                reason: "expected surrealkv://DIR, mem://, or ws(s)://HOST:PORT".into(),
+            });
+        };
+        let mib = |name: &'static str, default: &str| -> Result<u64, ConfigError> {
+            let value: u64 = parsed(name, &parse(name, default)?)?;
+            if value == 0 {
+                return Err(ConfigError::Malformed { name, reason: "must be at least 1".into() });
+            }
+            Ok(value * 1024 * 1024)
+        };
+        let surreal = SurrealConfig {
+            target,
+            namespace: parse("SURREAL_NS", "lodestar")?,
+            database: parse("SURREAL_DB", "knowledge")?,
+            cache_bytes: mib("SURREAL_CACHE_MB", "256")?,
+            memtable_bytes: mib("SURREAL_MEMTABLE_MB", "64")?,
+        };
+
+        let site = SiteConfig {
+            root: PathBuf::from(parse("LEPTOS_SITE_ROOT", "target/site")?),
+            pkg_dir: parse("LEPTOS_SITE_PKG_DIR", "pkg")?,
+            output_name: parse("LEPTOS_OUTPUT_NAME", "lodestar")?,
+            hashed_assets: parsed("LEPTOS_HASH_FILES", &parse("LEPTOS_HASH_FILES", "false")?)?,
+            reload_port: match get("LEPTOS_WATCH") {
+                Some(_) => Some(parsed("LEPTOS_RELOAD_PORT", &parse("LEPTOS_RELOAD_PORT", "3001")?)?),
+                None => None,
+            },
+        };
+
+        let log_format = match parse("LOG_FORMAT", "pretty")?.as_str() {
+            "pretty" | "text" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::Malformed {
+                    name: "LOG_FORMAT",
+                    reason: format!("expected pretty or json, got {other:?}"),
+                })
+            }
+        };
+
+        let seconds = |name: &'static str, default: &str| -> Result<Duration, ConfigError> {
+            Ok(Duration::from_secs(parsed(name, &parse(name, default)?)?))
+        };
+        let database_max_connections = parsed("DATABASE_MAX_CONNECTIONS", &parse("DATABASE_MAX_CONNECTIONS", "10")?)?;
+        if database_max_connections == 0 {
+            return Err(ConfigError::Malformed {
+                name: "DATABASE_MAX_CONNECTIONS",
+                reason: "must be at least 1".into(),
+            });
+        }
+
+        Ok(Config {
+            environment,
+            public_url,
+            listen,
+            data_dir,
+            database_url,
+            database_max_connections,
+            surreal,
+            site,
+            log_format,
+            shutdown_grace: seconds("SHUTDOWN_TIMEOUT_SECS", "20")?,
+            request_timeout: seconds("REQUEST_TIMEOUT_SECS", "30")?,
+        })
+    }
+
+    /// Configuration for tests: every store in a fresh place, nothing on disk
+    /// shared with a developer's `./data`.
+    pub fn for_tests(data_dir: PathBuf, database_url: DatabaseUrl) -> Self {
+        let mut config = Self::from_lookup(|_| None).expect("defaults are valid");
+        config.data_dir = data_dir;
+        config.database_url = database_url;
+        config.surreal.target = SurrealTarget::Memory;
+        config
+    }
+}
+
+fn parsed<T: FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    value.parse().map_err(|e: T::Err| ConfigError::Malformed { name, reason: format!("{value:?}: {e}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_setup() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite("data/lodestar.db".into()));
+        assert_eq!(c.surreal.target, SurrealTarget::Embedded("data/knowledge".into()));
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_url, "http://127.0.0.1:3000");
+        assert_eq!(c.environment, Environment::Development);
+        assert_eq!(c.surreal.cache_bytes, 256 * 1024 * 1024);
+    }
+
+    #[test]
+    fn production_requires_a_public_url() {
+        let err = config(&[("LODESTAR_ENV", "production")]).unwrap_err();
+        assert!(err.to_string().starts_with("PUBLIC_URL is required"), "{err}");
+        assert!(config(&[("LODESTAR_ENV", "production"), ("PUBLIC_URL", "https://chat.example.com/")]).is_ok());
+    }
+
+    #[test]
+    fn malformed_values_name_their_variable() {
+        for (name, value) in [
+            ("DATABASE_URL", "mysql://localhost/x"),
+            ("DATABASE_URL", "postgres://"),
+            ("SURREAL_URL", "rocksdb://x"),
+            ("LEPTOS_SITE_ADDR", "localhost"),
+            ("LOG_FORMAT", "xml"),
+            ("SURREAL_CACHE_MB", "lots"),
+            ("SHUTDOWN_TIMEOUT_SECS", "-1"),
+            ("PUBLIC_URL", "chat.example.com"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert!(err.to_string().starts_with(&format!("{name} is malformed")), "{name}={value}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_remote_surreal_needs_credentials() {
+        let err = config(&[("SURREAL_URL", "ws://db:8000")]).unwrap_err();
+        assert_eq!(
+            err,
+            ConfigError::Missing { name: "SURREAL_USER", why: " when SURREAL_URL points at a SurrealDB server" }
+        );
+        let ok =
+            config(&[("SURREAL_URL", "ws://db:8000"), ("SURREAL_USER", "root"), ("SURREAL_PASS", "secret")]).unwrap();
+        assert!(!format!("{:?}", ok.surreal.target).contains("secret"));
+    }
+
+    #[test]
+    fn postgres_passwords_never_reach_debug_output() {
+        let c = config(&[("DATABASE_URL", "postgres://lodestar:hunter2@db/lodestar")]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,68 @@
+//! One error type for the HTTP layer: the cause is logged, the client gets a
+//! clean message and the right status.
+
+use app::error::ServiceError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("SQL error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("SurrealDB error: {0}")]
+    Surreal(#[from] surrealdb::Error),
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            AppError::Service(ServiceError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Service(ServiceError::RateLimited) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Service(ServiceError::Transport(_)) => StatusCode::BAD_REQUEST,
+            AppError::Sql(sqlx::Error::Database(e)) if e.is_unique_violation() => StatusCode::CONFLICT,
+            AppError::Sql(sqlx::Error::Database(e)) if e.is_check_violation() || e.is_foreign_key_violation() => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Service(ServiceError::Internal) | AppError::Sql(_) | AppError::Surreal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// The error a service returns to its caller: internal causes are logged
+    /// here, once, and never cross the wire.
+    pub fn into_service_error(self) -> ServiceError {
+        match self {
+            AppError::Service(e) => e,
+            other => {
+                tracing::error!(error = %other, "request failed");
+                ServiceError::Internal
+            }
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let body = match &self {
+            AppError::Service(ServiceError::Invalid(fields)) => {
+                json!({ "error": ServiceError::Invalid(fields.clone()).to_string(), "fields": fields })
+            }
+            AppError::Sql(_) if status == StatusCode::CONFLICT => json!({ "error": "That already exists." }),
+            AppError::Sql(_) if status == StatusCode::UNPROCESSABLE_ENTITY => {
+                json!({ "error": "That request breaks a rule of the data it changes." })
+            }
+            AppError::Service(e) => json!({ "error": e.to_string() }),
+            other => {
+                tracing::error!(error = %other, "request failed");
+                json!({ "error": ServiceError::Internal.to_string() })
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,147 @@
+//! Request counts and latency histograms per route, in Prometheus text format.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+/// Label for requests no route matched (404s, static files): keeps label
+/// cardinality bounded whatever paths clients invent.
+const UNMATCHED: &str = "unmatched";
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct SeriesKey {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Series {
+    bucket_counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum_seconds: f64,
+}
+
+#[derive(Debug, Default)]
+pub struct Metrics {
+    series: Mutex<BTreeMap<SeriesKey, Series>>,
+}
+
+impl Metrics {
+    fn observe(&self, key: SeriesKey, seconds: f64) {
+        let mut series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let entry = series.entry(key).or_default();
+        entry.count += 1;
+        entry.sum_seconds += seconds;
+        for (bound, count) in BUCKETS.iter().zip(entry.bucket_counts.iter_mut()) {
+            if seconds <= *bound {
+                *count += 1;
+            }
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let series = self.series.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let mut out = String::new();
+        out.push_str("# HELP lodestar_http_requests_total HTTP requests served, by method, route and status.\n");
+        out.push_str("# TYPE lodestar_http_requests_total counter\n");
+        for (key, s) in &series {
+            let _ = writeln!(out, "lodestar_http_requests_total{{{}}} {}", labels(key, true), s.count);
+        }
+        out.push_str("# HELP lodestar_http_request_duration_seconds Time to produce the response head.\n");
+        out.push_str("# TYPE lodestar_http_request_duration_seconds histogram\n");
+        for (key, s) in &series {
+            let labels = labels(key, false);
+            for (bound, count) in BUCKETS.iter().zip(s.bucket_counts) {
+                let _ =
+                    writeln!(out, "lodestar_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}");
+            }
+            let _ = writeln!(out, "lodestar_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", s.count);
+            let _ = writeln!(out, "lodestar_http_request_duration_seconds_sum{{{labels}}} {}", s.sum_seconds);
+            let _ = writeln!(out, "lodestar_http_request_duration_seconds_count{{{labels}}} {}", s.count);
+        }
+        out
+    }
+}
+
+fn labels(key: &SeriesKey, with_status: bool) -> String {
+    let escape = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let mut labels = format!("method=\"{}\",route=\"{}\"", escape(&key.method), escape(&key.route));
+    if with_status {
+        let _ = write!(labels, ",status=\"{}\"", key.status);
+    }
+    labels
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(render))
+}
+
+async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+}
+
+/// The route template a request matched, carried out on the response so the
+/// outer [`track`] middleware can label by template instead of raw path.
+#[derive(Clone)]
+struct RouteLabel(String);
+
+/// Innermost: runs after routing, when the matched template is known.
+pub async fn label_route(matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if let Some(matched) = matched {
+        response.extensions_mut().insert(RouteLabel(matched.as_str().to_string()));
+    }
+    response
+}
+
+/// Outermost: times every request, matched or not.
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let route =
+        response.extensions().get::<RouteLabel>().map(|label| label.0.clone()).unwrap_or_else(|| UNMATCHED.to_string());
+    state
+        .metrics
+        .observe(SeriesKey { method, route, status: response.status().as_u16() }, started.elapsed().as_secs_f64());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let metrics = Metrics::default();
+        let key = SeriesKey { method: "GET".into(), route: "/".into(), status: 200 };
+        metrics.observe(key.clone(), 0.003);
+        metrics.observe(key, 0.2);
+        let text = metrics.render();
+        assert!(text.contains("lodestar_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"));
+        assert!(
+            text.contains("lodestar_http_request_duration_seconds_bucket{method=\"GET\",route=\"/\",le=\"0.0025\"} 0")
+        );
+        assert!(
+            text.contains("lodestar_http_request_duration_seconds_bucket{method=\"GET\",route=\"/\",le=\"0.005\"} 1")
+        );
+        assert!(
+            text.contains("lodestar_http_request_duration_seconds_bucket{method=\"GET\",route=\"/\",le=\"0.25\"} 2")
+        );
+        assert!(text.contains("lodestar_http_request_duration_seconds_count{method=\"GET\",route=\"/\"} 2"));
+    }
+}

@@ -1,0 +1,120 @@
+//! The HTTP application: pages and server functions (Leptos), health,
+//! metrics and static assets, under one stack of middleware.
+
+pub mod assets;
+pub mod health;
+pub mod metrics;
+pub mod security;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use app::{shell, App};
+use axum::http::{HeaderName, StatusCode};
+use axum::{middleware, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application as one router, ready to serve or to test with `oneshot`.
+pub fn app(state: AppState) -> Router {
+    let services = state.services.clone();
+    let reload_port = state.config.site.reload_port;
+    let page_context = move || {
+        provide_context(services.clone());
+        security::provide_page_csp(reload_port);
+    };
+    let leptos_options = state.leptos.clone();
+
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, generate_route_list(App), page_context.clone(), move || {
+            shell(leptos_options.clone())
+        })
+        .fallback(file_and_error_handler_with_context::<AppState, _>(page_context, shell));
+
+    Router::new()
+        .merge(health::router())
+        .merge(metrics::router())
+        .merge(assets::router(&state.config.site))
+        .merge(pages)
+        .route_layer(middleware::from_fn(metrics::label_route))
+        .layer(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
+                }))
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(middleware::from_fn_with_state(state.clone(), security::headers))
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+                .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site)),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then stops accepting, lets in-flight
+/// requests finish, and gives up on them after `grace`.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: no new connections, finishing requests in flight");
+            let _ = stopping_tx.send(());
+        },
+    );
+    let deadline = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(grace).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result,
+        () = deadline => {
+            tracing::warn!(?grace, "requests still running after the shutdown deadline; stopping anyway");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

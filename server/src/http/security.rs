@@ -1,0 +1,82 @@
+//! Security headers on every response, the page CSP with a per-request
+//! nonce, and refusal of cross-site state-changing requests.
+
+use axum::extract::{Request, State};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use leptos::nonce::{provide_nonce, use_nonce};
+use leptos::prelude::use_context;
+use leptos_axum::ResponseOptions;
+use serde_json::json;
+
+use crate::state::AppState;
+
+/// For responses that are not pages (JSON, files): nothing may run or frame them.
+const BASELINE_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// The policy for a server-rendered page. Scripts run only from our origin or
+/// with this response's nonce; WASM may compile; nothing may frame the page.
+pub fn page_csp(nonce: &str, reload_port: Option<u16>) -> String {
+    let reload = reload_port.map(|port| format!(" ws://127.0.0.1:{port} ws://localhost:{port}")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; font-src 'self'; connect-src 'self'{reload}; frame-ancestors 'none'; \
+         base-uri 'self'; form-action 'self'; object-src 'none'"
+    )
+}
+
+/// Called inside Leptos's context for every page and server function:
+/// creates the nonce Leptos puts on its scripts and sends the matching CSP.
+pub fn provide_page_csp(reload_port: Option<u16>) {
+    provide_nonce();
+    if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+        if let Ok(value) = HeaderValue::from_str(&page_csp(&nonce, reload_port)) {
+            response.insert_header(CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers
+        .insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"));
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.entry(CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(BASELINE_CSP));
+    if state.config.public_url.starts_with("https://") {
+        headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
+    response
+}
+
+/// Browsers send `Sec-Fetch-Site` and `Origin` with every state-changing
+/// request; a cross-site one is refused before it reaches a handler.
+pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && is_cross_site(&request, &state.config.public_url) {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
+        return (StatusCode::FORBIDDEN, Json(json!({ "error": "Cross-site requests are not allowed." })))
+            .into_response();
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(request: &Request, public_url: &str) -> bool {
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "cross-site";
+    }
+    let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    origin != public_url && origin_host != host
+}

@@ -1,0 +1,37 @@
+use std::process::ExitCode;
+
+use lodestar_server::config::Config;
+use lodestar_server::{http, open_state, telemetry, StartError};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("lodestar: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    match run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("lodestar: {e}");
+            eprintln!("lodestar: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> Result<(), StartError> {
+    let (addr, grace) = (config.listen, config.shutdown_grace);
+    tracing::info!(database = ?config.database_url, knowledge = ?config.surreal.target, "opening stores");
+    let state = open_state(config).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
+    tracing::info!("Lodestar is serving on http://{addr}");
+    let sql = state.sql.clone();
+    http::serve(listener, http::app(state), http::shutdown_signal(), grace).await.map_err(StartError::Serve)?;
+    sql.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}

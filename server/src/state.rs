@@ -1,0 +1,58 @@
+//! Everything a request handler may need, built once at start-up.
+
+use std::sync::Arc;
+
+use app::services::Services;
+use axum::extract::FromRef;
+use leptos::config::{Env, LeptosOptions};
+
+use crate::config::{Config, Environment};
+use crate::http::metrics::Metrics;
+use crate::knowledge::KnowledgeStore;
+use crate::sales::SqlSalesService;
+use crate::sql::SqlStore;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub leptos: LeptosOptions,
+    pub sql: SqlStore,
+    pub knowledge: KnowledgeStore,
+    pub services: Services,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(config: Config, sql: SqlStore, knowledge: KnowledgeStore) -> Self {
+        let services = Services { sales: Arc::new(SqlSalesService::new(sql.clone())) };
+        AppState {
+            leptos: leptos_options(&config),
+            config: Arc::new(config),
+            sql,
+            knowledge,
+            services,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(config.site.output_name.as_str())
+        .site_root(config.site.root.display().to_string())
+        .site_pkg_dir(config.site.pkg_dir.as_str())
+        .site_addr(config.listen)
+        .env(match config.environment {
+            Environment::Development => Env::DEV,
+            Environment::Production => Env::PROD,
+        })
+        .reload_port(config.site.reload_port.map(u32::from).unwrap_or(3001))
+        .hash_files(config.site.hashed_assets)
+        .build()
+}

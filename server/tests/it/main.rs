@@ -1,0 +1,10 @@
+//! Integration tests of the whole router, on SQLite and on PostgreSQL.
+
+mod support;
+
+mod assets;
+mod contact_sales;
+mod health;
+mod pages;
+mod shutdown;
+mod startup;

@@ -1,0 +1,202 @@
+//! `TestApp`: the real application on real stores (a temporary SQLite file
+//! or a fresh PostgreSQL database, and an in-memory SurrealDB), driven with
+//! `tower::ServiceExt::oneshot`.
+
+use std::path::Path;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use lodestar_server::config::{Config, DatabaseUrl};
+use lodestar_server::state::AppState;
+use sqlx::{Connection, Executor};
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed async test body once per SQL backend:
+/// `backend_tests! { fn name(app) { ... } }` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                async fn run($app: $crate::support::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    run($crate::support::TestApp::builder($crate::support::Db::Sqlite).build().await).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    run($crate::support::TestApp::builder($crate::support::Db::Postgres).build().await).await
+                }
+            }
+        )*
+    };
+}
+
+/// A change to the configuration a test wants before the app is built.
+type ConfigEdit = Box<dyn FnOnce(&mut Config)>;
+
+pub struct TestAppBuilder {
+    db: Db,
+    configure: Vec<ConfigEdit>,
+}
+
+impl TestAppBuilder {
+    /// Adjusts the configuration before the app is built.
+    pub fn config(mut self, f: impl FnOnce(&mut Config) + 'static) -> Self {
+        self.configure.push(Box::new(f));
+        self
+    }
+
+    pub async fn build(self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (url, postgres) = match self.db {
+            Db::Sqlite => (DatabaseUrl::Sqlite(dir.path().join("lodestar.db")), None),
+            Db::Postgres => {
+                let database = PgDatabase::create().await;
+                (DatabaseUrl::Postgres(database.url.clone()), Some(database))
+            }
+        };
+        let mut config = Config::for_tests(dir.path().to_path_buf(), url);
+        config.site.root = dir.path().join("site");
+        for f in self.configure {
+            f(&mut config);
+        }
+        let state = lodestar_server::open_state(config).await.expect("the app starts on fresh stores");
+        TestApp { router: lodestar_server::http::app(state.clone()), state, _dir: dir, _postgres: postgres }
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+    _postgres: Option<PgDatabase>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestApp {
+    pub fn builder(db: Db) -> TestAppBuilder {
+        TestAppBuilder { db, configure: Vec::new() }
+    }
+
+    pub fn site_root(&self) -> &Path {
+        &self.state.config.site.root
+    }
+
+    pub async fn request(&self, request: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(request).await.expect("the router never fails");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.request(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
+    /// A form post as a browser's `fetch` from our own pages sends it.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> TestResponse {
+        let body =
+            fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        self.request(request.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Counts rows with a portable query, straight from the store.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(self.state.sql.pool())
+            .await
+            .expect("count query")
+    }
+}
+
+fn urlencode(value: &str) -> String {
+    let mut out = String::new();
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A throwaway PostgreSQL database, dropped when the test ends.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create() -> Self {
+        let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
+            panic!(
+                "TEST_DATABASE_URL is not set. The PostgreSQL half of the suite needs a server: \
+                 run `cargo xtask test`, which starts one, or set TEST_DATABASE_URL to an admin URL \
+                 like postgres://lodestar:lodestar@127.0.0.1:5432/postgres"
+            )
+        });
+        let name = format!("lodestar_it_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at TEST_DATABASE_URL: {e}"));
+        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create test database");
+        let base = admin_url.split('?').next().unwrap_or(&admin_url);
+        let url = format!("{}/{name}", base.rsplit_once('/').map(|(host, _)| host).unwrap_or(base));
+        PgDatabase { admin_url, name, url }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop cannot await, and the test's runtime is shutting down: use a
+        // short-lived runtime on its own thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                admin.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.ok()
+            })
+        })
+        .join();
+    }
+}

@@ -1,0 +1,205 @@
+//! `cargo xtask bench`: a release build, then throughput and latency under
+//! load from wrk, the compressed bytes a visitor downloads, and build times.
+//! Numbers are printed, never asserted.
+
+use std::time::Instant;
+
+use crate::site;
+use crate::tools::{self, Needs};
+use crate::util::{format_duration, free_port, heading, is_on_path, is_root, Cmd, Context, Server};
+
+const LOAD_SECONDS: &str = "10";
+const CONNECTIONS: &str = "64";
+
+pub fn run(ctx: &Context) -> Result<(), String> {
+    let tools = tools::setup(ctx, Needs::Release)?;
+    ensure_wrk()?;
+
+    let started = Instant::now();
+    site::build_widget(ctx, &tools)?;
+    let widget_build = started.elapsed();
+    heading("Release build (cargo leptos build --release --precompress)");
+    let started = Instant::now();
+    ctx.cargo(&["leptos", "build", "--release", "--precompress"])
+        .env("PATH", tools.path())
+        .status_ok("cargo leptos build --release")?;
+    let site_build = started.elapsed();
+
+    let data_dir = std::env::temp_dir().join(format!("lodestar-bench-{}", std::process::id()));
+    let port = free_port()?;
+    let server = Server::start(
+        &ctx.target_dir.join("release").join("server"),
+        port,
+        &[
+            ("DATA_DIR", data_dir.display().to_string()),
+            ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
+            ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
+            ("LEPTOS_HASH_FILES", "true".into()),
+            ("LODESTAR_ENV", "development".into()),
+            ("RUST_LOG", "warn".into()),
+        ],
+        &ctx.target_dir.join("bench-server.log"),
+    )?;
+
+    let mut load = Vec::new();
+    for path in ["/", "/pricing"] {
+        heading(&format!("Load: GET {path} ({CONNECTIONS} connections, {LOAD_SECONDS} s, wrk)"));
+        load.push((path, wrk(&format!("{}{path}", server.base_url))?));
+    }
+
+    heading("Download sizes (as served, compressed)");
+    let html = Cmd::new("curl", &["-s", &format!("{}/", server.base_url)]).output_ok("fetching /")?;
+    let mut landing = vec![format!("{}/", server.base_url)];
+    landing.extend(asset_urls(&html).into_iter().map(|path| format!("{}{path}", server.base_url)));
+    let widget: Vec<String> = ["/widget.js", "/widget/lodestar_widget.js", "/widget/lodestar_widget_bg.wasm"]
+        .iter()
+        .map(|path| format!("{}{path}", server.base_url))
+        .collect();
+    let landing_sizes = sizes(&landing)?;
+    let widget_sizes = sizes(&widget)?;
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data_dir);
+
+    heading("Results");
+    println!("  throughput and latency (targets: >= 3000 req/s, p99 < 10 ms)");
+    for (path, result) in &load {
+        println!(
+            "    GET {path:<9} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+            result.requests_per_second, result.p50_ms, result.p99_ms
+        );
+    }
+    println!("  landing page download (target: < 250 KB compressed)");
+    for (url, gzip, brotli) in &landing_sizes.files {
+        println!("    {:<48} gzip {:>7.1} KB   br {:>7.1} KB", short(url), kb(*gzip), kb(*brotli));
+    }
+    println!("    {:<48} gzip {:>7.1} KB   br {:>7.1} KB", "total", kb(landing_sizes.gzip), kb(landing_sizes.brotli));
+    println!("  widget (targets: launcher <= 20 KB gzip, everything <= 60 KB gzip)");
+    for (url, gzip, brotli) in &widget_sizes.files {
+        println!("    {:<48} gzip {:>7.1} KB   br {:>7.1} KB", short(url), kb(*gzip), kb(*brotli));
+    }
+    println!(
+        "    {:<48} gzip {:>7.1} KB   br {:>7.1} KB",
+        "launcher = everything (the panel has no lazy part yet)",
+        kb(widget_sizes.gzip),
+        kb(widget_sizes.brotli)
+    );
+    println!("  build times (this run; cached artifacts make repeat runs faster)");
+    println!("    widget (wasm-release)                 {}", format_duration(widget_build));
+    println!("    server + hydrate bundle (release)      {}", format_duration(site_build));
+    Ok(())
+}
+
+fn ensure_wrk() -> Result<(), String> {
+    if is_on_path("wrk") {
+        return Ok(());
+    }
+    if is_root() && is_on_path("apt-get") {
+        Cmd::new("apt-get", &["install", "-y", "-qq", "wrk"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status_ok("installing wrk")?;
+        return Ok(());
+    }
+    Err("the load generator wrk is missing: apt-get install wrk".into())
+}
+
+struct Load {
+    requests_per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn wrk(url: &str) -> Result<Load, String> {
+    // A short warm-up so lazy initialisation is not measured.
+    Cmd::new("wrk", &["-t2", "-c8", "-d2s", url]).output_ok("wrk warm-up")?;
+    let out = Cmd::new("wrk", &["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{LOAD_SECONDS}s"), "--latency", url])
+        .output_ok("wrk")?;
+    print!("{out}");
+    if out.contains("Non-2xx") || out.contains("Socket errors") {
+        return Err(format!("the load run saw errors:\n{out}"));
+    }
+    let field = |prefix: &str| {
+        out.lines().map(str::trim).find_map(|line| line.strip_prefix(prefix)).map(|rest| rest.trim().to_string())
+    };
+    let requests_per_second =
+        field("Requests/sec:").and_then(|v| v.parse().ok()).ok_or("wrk printed no Requests/sec")?;
+    let p50_ms = field("50%").and_then(|v| parse_latency(&v)).ok_or("wrk printed no p50")?;
+    let p99_ms = field("99%").and_then(|v| parse_latency(&v)).ok_or("wrk printed no p99")?;
+    Ok(Load { requests_per_second, p50_ms, p99_ms })
+}
+
+/// wrk prints latencies like `812.00us`, `1.23ms` or `1.01s`.
+fn parse_latency(value: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = value.strip_suffix("us") {
+        (n, 0.001)
+    } else if let Some(n) = value.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1000.0)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
+}
+
+/// Paths under `/pkg/` the page references (stylesheet, module, WASM).
+fn asset_urls(html: &str) -> Vec<String> {
+    let mut urls: Vec<String> = html.split('"').filter(|part| part.starts_with("/pkg/")).map(str::to_string).collect();
+    urls.sort();
+    urls.dedup();
+    urls
+}
+
+struct Sizes {
+    files: Vec<(String, u64, u64)>,
+    gzip: u64,
+    brotli: u64,
+}
+
+fn sizes(urls: &[String]) -> Result<Sizes, String> {
+    let mut files = Vec::new();
+    for url in urls {
+        let gzip = download_size(url, "gzip")?;
+        let brotli = download_size(url, "br")?;
+        files.push((url.clone(), gzip, brotli));
+    }
+    let gzip = files.iter().map(|f| f.1).sum();
+    let brotli = files.iter().map(|f| f.2).sum();
+    Ok(Sizes { files, gzip, brotli })
+}
+
+/// Bytes on the wire for `url` when the client accepts `encoding`.
+fn download_size(url: &str, encoding: &str) -> Result<u64, String> {
+    let out = Cmd::new(
+        "curl",
+        &["-s", "-o", "/dev/null", "-w", "%{size_download}", "-H", &format!("Accept-Encoding: {encoding}"), url],
+    )
+    .output_ok("measuring a download")?;
+    out.trim().parse().map_err(|_| format!("curl printed no size for {url}"))
+}
+
+fn kb(bytes: u64) -> f64 {
+    bytes as f64 / 1024.0
+}
+
+fn short(url: &str) -> &str {
+    url.splitn(4, '/').nth(3).map(|rest| if rest.is_empty() { "/ (HTML)" } else { rest }).unwrap_or(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_are_read_in_milliseconds() {
+        assert_eq!(parse_latency("812.00us"), Some(0.812));
+        assert_eq!(parse_latency("1.50ms"), Some(1.5));
+        assert_eq!(parse_latency("1.01s"), Some(1010.0));
+        assert_eq!(parse_latency("fast"), None);
+    }
+
+    #[test]
+    fn finds_the_assets_a_page_loads() {
+        let html = r#"<link rel="modulepreload" href="/pkg/lodestar.abc.js"><link rel="preload" href="/pkg/lodestar.abc.wasm"><link href="/pkg/lodestar.def.css" rel="stylesheet"><a href="/pricing">"#;
+        assert_eq!(asset_urls(html), ["/pkg/lodestar.abc.js", "/pkg/lodestar.abc.wasm", "/pkg/lodestar.def.css"]);
+    }
+}
