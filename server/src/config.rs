@@ -113,6 +113,9 @@ pub struct SiteConfig {
     pub hashed_assets: bool,
     /// Set by `cargo leptos watch`: the page connects back for live reload.
     pub reload_port: Option<u16>,
+    /// The built widget. Outside the site root, which cargo-leptos re-syncs
+    /// from `public/` and would empty.
+    pub widget_dir: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -235,6 +238,7 @@ impl Config {
                 Some(_) => Some(parsed("LEPTOS_RELOAD_PORT", &parse("LEPTOS_RELOAD_PORT", "3001")?)?),
                 None => None,
             },
+            widget_dir: PathBuf::from(parse("WIDGET_DIR", "target/widget")?),
         };
 
         let log_format = match parse("LOG_FORMAT", "pretty")?.as_str() {

@@ -7,6 +7,7 @@ use surrealdb::engine::any::Any;
 use surrealdb::engine::local::Db;
 use surrealdb::opt::auth::Root;
 use surrealdb::Surreal;
+use surrealdb_core::kvs::Datastore;
 
 use crate::config::{SurrealConfig, SurrealTarget};
 
@@ -25,7 +26,7 @@ pub enum KnowledgeStoreError {
 /// through the methods here rather than the raw client.
 #[derive(Clone)]
 pub enum KnowledgeStore {
-    Embedded(Surreal<Db>),
+    Embedded { db: Surreal<Db>, datastore: Arc<Datastore> },
     Remote(Surreal<Any>),
 }
 
@@ -36,9 +37,9 @@ impl KnowledgeStore {
                 std::fs::create_dir_all(dir)
                     .map_err(|source| KnowledgeStoreError::CreateDir { path: dir.display().to_string(), source })?;
                 let path = format!("surrealkv://{}", dir.display());
-                KnowledgeStore::Embedded(open_bounded(&path, config).await?)
+                open_bounded(&path, config).await?
             }
-            SurrealTarget::Memory => KnowledgeStore::Embedded(open_bounded("mem://", config).await?),
+            SurrealTarget::Memory => open_bounded("mem://", config).await?,
             SurrealTarget::Remote { url, user, password } => {
                 let db = surrealdb::engine::any::connect(url.as_str()).await?;
                 db.signin(Root { username: user.clone(), password: password.clone() }).await?;
@@ -46,7 +47,7 @@ impl KnowledgeStore {
             }
         };
         match &store {
-            KnowledgeStore::Embedded(db) => db.use_ns(&config.namespace).use_db(&config.database).await?,
+            KnowledgeStore::Embedded { db, .. } => db.use_ns(&config.namespace).use_db(&config.database).await?,
             KnowledgeStore::Remote(db) => db.use_ns(&config.namespace).use_db(&config.database).await?,
         };
         Ok(store)
@@ -55,8 +56,19 @@ impl KnowledgeStore {
     /// Succeeds when the store answers a query.
     pub async fn ping(&self) -> Result<(), surrealdb::Error> {
         match self {
-            KnowledgeStore::Embedded(db) => db.query("RETURN 1").await?.check().map(|_| ()),
+            KnowledgeStore::Embedded { db, .. } => db.query("RETURN 1").await?.check().map(|_| ()),
             KnowledgeStore::Remote(db) => db.query("RETURN 1").await?.check().map(|_| ()),
+        }
+    }
+}
+
+impl KnowledgeStore {
+    /// Flushes and closes an embedded store; a remote one needs nothing.
+    pub async fn close(&self) {
+        if let KnowledgeStore::Embedded { datastore, .. } = self {
+            if let Err(e) = datastore.shutdown().await {
+                tracing::warn!(error = %e, "the knowledge store did not close cleanly");
+            }
         }
     }
 }
@@ -65,12 +77,12 @@ impl KnowledgeStore {
 /// `connect` sizes SurrealKV's block cache at half the machine's memory and
 /// its write buffer at up to 1 GiB, and offers no way to change either, so the
 /// datastore is built here with the same steps the SDK takes, plus the bounds.
-async fn open_bounded(path: &str, config: &SurrealConfig) -> Result<Surreal<Db>, KnowledgeStoreError> {
+async fn open_bounded(path: &str, config: &SurrealConfig) -> Result<KnowledgeStore, KnowledgeStoreError> {
     let open = |e: anyhow::Error| KnowledgeStoreError::Open(format!("{e:#}"));
     let settings = surrealdb_cnf::ConfigMap::empty()
         .with_key_value("surrealkv_block_cache_capacity", config.cache_bytes.to_string())
         .with_key_value("surrealkv_max_memtable_size", config.memtable_bytes.to_string());
-    let datastore: Arc<surrealdb_core::kvs::Datastore> = surrealdb_core::kvs::Datastore::builder()
+    let datastore = Datastore::builder()
         .with_config(settings)
         .without_maintenance_tasks()
         .build_with_path(path)
@@ -79,5 +91,6 @@ async fn open_bounded(path: &str, config: &SurrealConfig) -> Result<Surreal<Db>,
     datastore.check_version().await.map_err(open)?;
     datastore.bootstrap().await.map_err(open)?;
     datastore.start_maintenance_tasks();
-    Ok(Surreal::<Db>::unstable_from_datastore(datastore, None).await?)
+    let db = Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), None).await?;
+    Ok(KnowledgeStore::Embedded { db, datastore })
 }

@@ -29,9 +29,10 @@ async fn run(config: Config) -> Result<(), StartError> {
     let state = open_state(config).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("Lodestar is serving on http://{addr}");
-    let sql = state.sql.clone();
+    let (sql, knowledge) = (state.sql.clone(), state.knowledge.clone());
     http::serve(listener, http::app(state), http::shutdown_signal(), grace).await.map_err(StartError::Serve)?;
     sql.close().await;
+    knowledge.close().await;
     tracing::info!("stopped");
     Ok(())
 }

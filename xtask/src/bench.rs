@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::site;
 use crate::tools::{self, Needs};
-use crate::util::{format_duration, free_port, heading, is_on_path, is_root, Cmd, Context, Server};
+use crate::util::{apt_install, format_duration, heading, is_on_path, Cmd, Context, Server};
 
 const LOAD_SECONDS: &str = "10";
 const CONNECTIONS: &str = "64";
@@ -25,21 +25,7 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         .status_ok("cargo leptos build --release")?;
     let site_build = started.elapsed();
 
-    let data_dir = std::env::temp_dir().join(format!("lodestar-bench-{}", std::process::id()));
-    let port = free_port()?;
-    let server = Server::start(
-        &ctx.target_dir.join("release").join("server"),
-        port,
-        &[
-            ("DATA_DIR", data_dir.display().to_string()),
-            ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
-            ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
-            ("LEPTOS_HASH_FILES", "true".into()),
-            ("LODESTAR_ENV", "development".into()),
-            ("RUST_LOG", "warn".into()),
-        ],
-        &ctx.target_dir.join("bench-server.log"),
-    )?;
+    let server = Server::start_site(ctx, "release", true, "warn")?;
 
     let mut load = Vec::new();
     for path in ["/", "/pricing"] {
@@ -58,7 +44,6 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     let landing_sizes = sizes(&landing)?;
     let widget_sizes = sizes(&widget)?;
     drop(server);
-    let _ = std::fs::remove_dir_all(&data_dir);
 
     heading("Results");
     println!("  throughput and latency (targets: >= 3000 req/s, p99 < 10 ms)");
@@ -90,13 +75,7 @@ pub fn run(ctx: &Context) -> Result<(), String> {
 }
 
 fn ensure_wrk() -> Result<(), String> {
-    if is_on_path("wrk") {
-        return Ok(());
-    }
-    if is_root() && is_on_path("apt-get") {
-        Cmd::new("apt-get", &["install", "-y", "-qq", "wrk"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status_ok("installing wrk")?;
+    if is_on_path("wrk") || apt_install("wrk")? {
         return Ok(());
     }
     Err("the load generator wrk is missing: apt-get install wrk".into())

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::util::{is_on_path, is_root, port_open, Cmd};
+use crate::util::{apt_install, is_root, port_open, Cmd};
 
 const LOCAL_URL: &str = "postgres://lodestar:lodestar@127.0.0.1:5432/postgres";
 const PG_BIN: &str = "/usr/bin";
@@ -25,16 +25,8 @@ pub fn ensure() -> Result<String, String> {
 
 fn start_local_cluster() -> Result<(), String> {
     let lsclusters = Path::new(PG_BIN).join("pg_lsclusters");
-    if !lsclusters.exists() {
-        if is_root() && is_on_path("apt-get") {
-            println!("  ..  installing PostgreSQL with apt-get");
-            Cmd::new("apt-get", &["update", "-qq"]).status_ok("apt-get update")?;
-            Cmd::new("apt-get", &["install", "-y", "-qq", "postgresql"])
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .status_ok("installing PostgreSQL")?;
-        } else {
-            return Err(not_available("PostgreSQL is not installed"));
-        }
+    if !lsclusters.exists() && !apt_install("postgresql")? {
+        return Err(not_available("PostgreSQL is not installed"));
     }
     let clusters = Cmd::new(&lsclusters, &["--no-header"]).output_ok("listing PostgreSQL clusters")?;
     let cluster = clusters

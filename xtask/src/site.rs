@@ -1,5 +1,6 @@
-//! Builds the browser side: the widget (always), and for the test suite the
-//! hydration bundle too, laid out exactly as cargo-leptos lays it out.
+//! Builds the browser side: the widget (always, into `target/widget/`), and
+//! for the test suite the hydration bundle too, laid out exactly as
+//! cargo-leptos lays it out.
 
 use std::path::Path;
 
@@ -18,13 +19,13 @@ const WASM_FEATURES: [&str; 6] = [
     "--enable-multivalue",
 ];
 
-/// The embeddable widget, size-optimised, into `target/site/widget/`.
+/// The embeddable widget, size-optimised, into `target/widget/`.
 pub fn build_widget(ctx: &Context, tools: &Tools) -> Result<(), String> {
     heading("Building the widget");
     ctx.cargo(&["build", "--locked", "-p", "widget", "--target", WASM_TARGET, "--profile", "wasm-release"])
         .status_ok("building the widget")?;
     let wasm = ctx.target_dir.join(WASM_TARGET).join("wasm-release").join("widget.wasm");
-    let out = ctx.site_root().join("widget");
+    let out = ctx.widget_dir();
     bindgen(tools, &wasm, &out, "lodestar_widget")?;
     if let Some(wasm_opt) = tools.find("wasm-opt") {
         let file = out.join("lodestar_widget_bg.wasm");

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::tools::{self, Needs};
-use crate::util::{format_duration, free_port, heading, is_on_path, is_root, Cmd, Context, Server};
+use crate::util::{apt_install, format_duration, heading, is_on_path, Cmd, Context, Server};
 use crate::{postgres, site};
 
 struct Outcome {
@@ -116,25 +116,9 @@ pub fn run(ctx: &Context) -> ExitCode {
 /// Starts the freshly built server on the embedded stores in a scratch data
 /// directory and runs the browser tests against it.
 fn run_browser_tests_on_own_server(ctx: &Context) -> Result<(), String> {
-    let data_dir = std::env::temp_dir().join(format!("lodestar-e2e-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data_dir);
-    let port = free_port()?;
-    let server = Server::start(
-        &ctx.target_dir.join("debug").join("server"),
-        port,
-        &[
-            ("DATA_DIR", data_dir.display().to_string()),
-            ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
-            ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
-            ("LEPTOS_HASH_FILES", "false".into()),
-            ("RUST_LOG", "info".into()),
-        ],
-        &ctx.target_dir.join("e2e-server.log"),
-    )?;
-    let result = run_node_tests(ctx, &server.base_url, &data_dir.join("lodestar.db"));
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data_dir);
-    result
+    let server = Server::start_site(ctx, "debug", false, "info")?;
+    let database = server.data_dir.as_ref().map(|dir| dir.join("lodestar.db")).unwrap_or_default();
+    run_node_tests(ctx, &server.base_url, &database)
 }
 
 /// `cargo xtask e2e URL`: the browser tests against a server someone else runs.
@@ -161,15 +145,8 @@ fn ensure_chromium() -> Result<PathBuf, String> {
     if path.is_file() {
         return Ok(path);
     }
-    if is_root() && is_on_path("apt-get") {
-        println!("  ..  installing Debian's chromium with apt-get");
-        Cmd::new("apt-get", &["update", "-qq"]).status_ok("apt-get update")?;
-        Cmd::new("apt-get", &["install", "-y", "-qq", "chromium"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status_ok("installing chromium")?;
-        if path.is_file() {
-            return Ok(path);
-        }
+    if apt_install("chromium")? && path.is_file() {
+        return Ok(path);
     }
     Err(format!(
         "Chromium was not found at {}. Install Debian's chromium (apt-get install chromium) \

@@ -45,6 +45,11 @@ impl Context {
     pub fn site_root(&self) -> PathBuf {
         self.root.join("target").join("site")
     }
+
+    /// Outside the site root: cargo-leptos re-syncs that from `public/`.
+    pub fn widget_dir(&self) -> PathBuf {
+        self.root.join("target").join("widget")
+    }
 }
 
 /// A command that reports failures as readable errors.
@@ -112,6 +117,20 @@ pub fn find_on_path(program: &str) -> Option<PathBuf> {
         .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
 }
 
+/// Installs a Debian package when this process may (root with apt-get).
+/// Returns `Ok(false)` when it may not, so the caller can say what to install.
+pub fn apt_install(package: &str) -> Result<bool, String> {
+    if !is_root() || !is_on_path("apt-get") {
+        return Ok(false);
+    }
+    println!("  ..  installing Debian's {package} with apt-get");
+    Cmd::new("apt-get", &["update", "-qq"]).status_ok("apt-get update")?;
+    Cmd::new("apt-get", &["install", "-y", "-qq", package])
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .status_ok(&format!("installing {package}"))?;
+    Ok(true)
+}
+
 pub fn is_root() -> bool {
     Cmd::new("id", &["-u"]).output_ok("id").map(|uid| uid.trim() == "0").unwrap_or(false)
 }
@@ -132,9 +151,33 @@ pub fn port_open(addr: &str) -> bool {
 pub struct Server {
     pub child: Child,
     pub base_url: String,
+    /// A scratch data directory removed with the server.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Server {
+    /// Starts a built server binary (`profile` is `debug` or `release`) on the
+    /// embedded stores in a scratch data directory, serving this checkout's site.
+    pub fn start_site(ctx: &Context, profile: &str, hashed_assets: bool, log_level: &str) -> Result<Server, String> {
+        let data_dir = std::env::temp_dir().join(format!("lodestar-{profile}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&data_dir);
+        let mut server = Server::start(
+            &ctx.target_dir.join(profile).join("server"),
+            free_port()?,
+            &[
+                ("DATA_DIR", data_dir.display().to_string()),
+                ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
+                ("WIDGET_DIR", ctx.widget_dir().display().to_string()),
+                ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
+                ("LEPTOS_HASH_FILES", hashed_assets.to_string()),
+                ("RUST_LOG", log_level.into()),
+            ],
+            &ctx.target_dir.join(format!("{profile}-server.log")),
+        )?;
+        server.data_dir = Some(data_dir);
+        Ok(server)
+    }
+
     /// Starts the server binary and waits until `/readyz` answers 200.
     pub fn start(binary: &Path, port: u16, envs: &[(&str, String)], log: &Path) -> Result<Server, String> {
         if !binary.is_file() {
@@ -148,7 +191,7 @@ impl Server {
             .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
             .stderr(log_file);
         let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let mut server = Server { child, base_url: format!("http://127.0.0.1:{port}") };
+        let mut server = Server { child, base_url: format!("http://127.0.0.1:{port}"), data_dir: None };
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Ok(Some(status)) = server.child.try_wait() {
@@ -171,14 +214,14 @@ impl Drop for Server {
         // SIGTERM first so the server shuts down gracefully, then make sure.
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
             std::thread::sleep(Duration::from_millis(50));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(dir) = &self.data_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 

@@ -22,7 +22,7 @@ const WIDGET: &str = "public, max-age=300";
 pub fn router(site: &SiteConfig) -> Router<AppState> {
     let pkg = ServeDir::new(site.root.join(&site.pkg_dir)).precompressed_br().precompressed_gzip();
     let pkg_cache = if site.hashed_assets { IMMUTABLE } else { REVALIDATE };
-    let widget_dir = site.root.join("widget");
+    let widget_dir = &site.widget_dir;
     // Customers' pages load the widget from their own origins.
     let widget_headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static(WIDGET)))

@@ -31,8 +31,9 @@ async fn hashed_assets_are_cached_for_a_year() {
 #[tokio::test]
 async fn the_widget_can_be_loaded_from_any_site() {
     let app = TestApp::builder(Db::Sqlite).build().await;
-    write(app.site_root(), "widget/widget.js", "/* loader */");
-    write(app.site_root(), "widget/lodestar_widget.js", "/* module */");
+    let widget_dir = app.state.config.site.widget_dir.clone();
+    write(&widget_dir, "widget.js", "/* loader */");
+    write(&widget_dir, "lodestar_widget.js", "/* module */");
     for path in ["/widget.js", "/widget/lodestar_widget.js"] {
         let response = app.get(path).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");

@@ -24,6 +24,33 @@ fn holding_router(started: mpsc::Sender<()>, release: oneshot::Receiver<()>) -> 
     )
 }
 
+/// A server on a loopback port whose one handler holds its request until
+/// released, and the controls a test needs around it.
+struct HeldServer {
+    addr: std::net::SocketAddr,
+    started: mpsc::Receiver<()>,
+    release: oneshot::Sender<()>,
+    stop: oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+async fn start_held_server(grace: Duration) -> HeldServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (started_tx, started) = mpsc::channel(1);
+    let (release, release_rx) = oneshot::channel();
+    let (stop, stop_rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(lodestar_server::http::serve(
+        listener,
+        holding_router(started_tx, release_rx),
+        async move {
+            let _ = stop_rx.await;
+        },
+        grace,
+    ));
+    HeldServer { addr, started, release, stop, server }
+}
+
 async fn send_get(addr: std::net::SocketAddr, path: &str) -> TcpStream {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream
@@ -35,56 +62,32 @@ async fn send_get(addr: std::net::SocketAddr, path: &str) -> TcpStream {
 
 #[tokio::test]
 async fn requests_in_flight_finish_and_new_connections_are_refused() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (started_tx, mut started) = mpsc::channel(1);
-    let (release, release_rx) = oneshot::channel();
-    let (stop, stop_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(lodestar_server::http::serve(
-        listener,
-        holding_router(started_tx, release_rx),
-        async move {
-            let _ = stop_rx.await;
-        },
-        Duration::from_secs(30),
-    ));
-
-    let mut client = send_get(addr, "/hold").await;
-    started.recv().await.unwrap();
-    stop.send(()).unwrap();
-    release.send(()).unwrap();
+    let mut held = start_held_server(Duration::from_secs(30)).await;
+    let mut client = send_get(held.addr, "/hold").await;
+    held.started.recv().await.unwrap();
+    held.stop.send(()).unwrap();
+    held.release.send(()).unwrap();
 
     let mut response = String::new();
     client.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.ends_with("finished"), "{response}");
-    tokio::time::timeout(Duration::from_secs(10), server).await.expect("serve returns").unwrap().unwrap();
-    assert!(TcpStream::connect(addr).await.is_err(), "the listener is closed");
+    tokio::time::timeout(Duration::from_secs(10), held.server).await.expect("serve returns").unwrap().unwrap();
+    assert!(TcpStream::connect(held.addr).await.is_err(), "the listener is closed");
 }
 
 #[tokio::test]
 async fn a_request_that_never_ends_cannot_hold_shutdown_past_the_deadline() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (started_tx, mut started) = mpsc::channel(1);
-    let (_never_released, release_rx) = oneshot::channel();
-    let (stop, stop_rx) = oneshot::channel::<()>();
-    let server = tokio::spawn(lodestar_server::http::serve(
-        listener,
-        holding_router(started_tx, release_rx),
-        async move {
-            let _ = stop_rx.await;
-        },
-        Duration::from_millis(200),
-    ));
-
-    let _client = send_get(addr, "/hold").await;
-    started.recv().await.unwrap();
-    stop.send(()).unwrap();
-    // Far longer than the 200 ms grace period; without the deadline this never returns.
-    tokio::time::timeout(Duration::from_secs(10), server)
+    let mut held = start_held_server(Duration::from_millis(200)).await;
+    let _client = send_get(held.addr, "/hold").await;
+    held.started.recv().await.unwrap();
+    held.stop.send(()).unwrap();
+    // Far longer than the 200 ms grace period; without the deadline this
+    // never returns, because the handler is never released.
+    tokio::time::timeout(Duration::from_secs(10), held.server)
         .await
         .expect("serve gave up on the stuck request")
         .unwrap()
         .unwrap();
+    drop(held.release);
 }
