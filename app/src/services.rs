@@ -22,8 +22,16 @@ pub struct Services {
 }
 
 /// Gives a server function's failure the HTTP status its error deserves
-/// (422, 429 or 500), so API clients need not parse bodies to branch.
+/// (422, 429 or 500), so API clients need not parse bodies to branch. A plain
+/// HTML form post (no JavaScript yet) keeps the redirect back to its page
+/// that Leptos answers it with.
 pub fn with_status<T>(result: Result<T, ServiceError>) -> Result<T, ServiceError> {
+    let plain_form_post = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|v| v.contains("text/html")))
+        .unwrap_or(false);
+    if plain_form_post {
+        return result;
+    }
     if let Err(error) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(match error {

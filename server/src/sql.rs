@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::config::DatabaseUrl;
 
@@ -52,6 +52,9 @@ impl SqlStore {
             DatabaseUrl::Postgres(url) => (Backend::Postgres, url.clone()),
         };
         let options: AnyConnectOptions = url.parse().map_err(SqlStoreError::Connect)?;
+        // One direct connection first: it fails with the real cause (refused,
+        // bad password, unknown database) where the pool would only time out.
+        options.connect().await.map_err(SqlStoreError::Connect)?.close().await.map_err(SqlStoreError::Connect)?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))

@@ -86,7 +86,8 @@ fn serve(ctx: &util::Context, release: bool) -> Result<(), String> {
     util::heading("Building and starting Lodestar (first build takes a while; later runs are quick)");
     let mut args = vec!["leptos", "serve"];
     if release {
-        args.push("--release");
+        // Brotli and gzip files next to the assets, made once at build time.
+        args.extend(["--release", "--precompress"]);
     }
     ctx.cargo(&args).env("PATH", tools.path()).status_ok("cargo leptos serve")
 }

@@ -77,6 +77,21 @@ backend_tests! {
         assert_eq!(app.count("sales_leads").await, 0);
     }
 
+    async fn a_form_posted_before_hydration_redirects_back_to_its_page(app) {
+        let browser = [("accept", "text/html,application/xhtml+xml"), ("referer", "http://127.0.0.1:3000/pricing")];
+        let mut good = lead("grace@example.com", "Hello");
+        let response = app.post_form(ENDPOINT, &good, &browser).await;
+        assert_eq!(response.status, StatusCode::FOUND, "{}", response.body);
+        assert!(response.header("location").starts_with("http://127.0.0.1:3000/pricing"));
+        assert_eq!(app.count("sales_leads").await, 1);
+
+        good[1].1 = "not-an-email";
+        let response = app.post_form(ENDPOINT, &good, &browser).await;
+        assert_eq!(response.status, StatusCode::FOUND);
+        assert!(response.header("location").starts_with("http://127.0.0.1:3000/pricing"));
+        assert_eq!(app.count("sales_leads").await, 1);
+    }
+
     async fn cross_site_posts_are_refused(app) {
         let good = lead("grace@example.com", "Hello");
         let response = app.post_form(ENDPOINT, &good, &[("sec-fetch-site", "cross-site")]).await;

@@ -54,3 +54,15 @@ fn a_failed_migration_stops_start_up() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("migration failed"), "{}", stderr(&output));
 }
+
+#[test]
+fn an_unreachable_database_stops_start_up_with_the_real_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens there.
+    let output = start(dir.path(), &[("DATABASE_URL", "postgres://lodestar:secret@127.0.0.1:1/lodestar")]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("could not connect to the SQL database"), "{message}");
+    assert!(message.to_lowercase().contains("refused"), "names the cause: {message}");
+    assert!(!message.contains("secret"), "never prints the password: {message}");
+}

@@ -130,8 +130,10 @@ impl TestApp {
         let mut request = Request::builder()
             .method(Method::POST)
             .uri(path)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("accept", "application/json");
+            .header("content-type", "application/x-www-form-urlencoded");
+        if !extra.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept")) {
+            request = request.header("accept", "application/json");
+        }
         for (name, value) in extra {
             request = request.header(*name, *value);
         }
