@@ -66,3 +66,42 @@ impl IntoResponse for AppError {
         (status, Json(body)).into_response()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+
+    use super::*;
+
+    async fn respond(error: AppError) -> (StatusCode, serde_json::Value) {
+        let response = error.into_response();
+        let status = response.status();
+        let body = to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn invalid_input_is_422_with_the_fields() {
+        let fields = [("email".to_string(), "Please enter a valid email address.".to_string())].into();
+        let (status, body) = respond(AppError::Service(ServiceError::Invalid(fields))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(body["fields"]["email"], "Please enter a valid email address.");
+    }
+
+    #[tokio::test]
+    async fn internal_causes_never_reach_the_client() {
+        let cause = sqlx::Error::Protocol("password authentication failed for user lodestar".into());
+        let (status, body) = respond(AppError::Sql(cause)).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["error"], ServiceError::Internal.to_string());
+        assert!(!body.to_string().contains("password"));
+        let (status, _) = respond(AppError::Service(ServiceError::RateLimited)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    #[test]
+    fn services_see_internal_errors_only_as_internal() {
+        let cause = AppError::Sql(sqlx::Error::PoolTimedOut);
+        assert_eq!(cause.into_service_error(), ServiceError::Internal);
+    }
+}
