@@ -9,7 +9,8 @@ use crate::tools::{self, Needs};
 use crate::util::{apt_install, format_duration, heading, is_on_path, Cmd, Context, Server};
 
 const LOAD_SECONDS: &str = "10";
-const CONNECTIONS: &str = "64";
+// Enough to saturate both cores; more only adds queueing to every latency.
+const CONNECTIONS: &str = "16";
 
 pub fn run(ctx: &Context) -> Result<(), String> {
     let tools = tools::setup(ctx, Needs::Release)?;
