@@ -15,8 +15,20 @@ pub type FieldErrors = BTreeMap<String, String>;
 pub enum ServiceError {
     #[error("Please correct the highlighted fields.")]
     Invalid(FieldErrors),
-    #[error("Too many requests. Please wait a moment and try again.")]
-    RateLimited,
+    /// The request cannot be done as asked; the message says why.
+    #[error("{0}")]
+    Rejected(String),
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    #[error("That email and password don't match. Check them, or reset your password.")]
+    WrongCredentials,
+    #[error("Your role in this workspace does not allow that.")]
+    Forbidden,
+    /// Also what another tenant's ids get: their existence is not revealed.
+    #[error("We could not find that. It may have been removed.")]
+    NotFound,
+    #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
+    RateLimited { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error("We could not reach Lodestar. Check your connection and try again.")]
@@ -29,6 +41,25 @@ impl ServiceError {
         match self {
             ServiceError::Invalid(fields) => fields.get(name).cloned(),
             _ => None,
+        }
+    }
+
+    /// One field's problem as an error.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ServiceError::Invalid(FieldErrors::from([(field.to_string(), message.into())]))
+    }
+
+    /// The HTTP status this failure deserves, for server functions and REST alike.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            ServiceError::Invalid(_) => 422,
+            ServiceError::Rejected(_) => 409,
+            ServiceError::Unauthenticated | ServiceError::WrongCredentials => 401,
+            ServiceError::Forbidden => 403,
+            ServiceError::NotFound => 404,
+            ServiceError::RateLimited { .. } => 429,
+            ServiceError::Transport(_) => 400,
+            ServiceError::Internal => 500,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! main landmark and footer.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::components::{Outlet, A};
 
 use crate::focus::focus_element;
 use crate::theme::ThemeToggle;
@@ -19,11 +19,21 @@ pub fn Layout(children: Children) -> impl IntoView {
     }
 }
 
+/// The public pages' route layout: [`Layout`] around the matched page.
+#[component]
+pub fn PublicLayout() -> impl IntoView {
+    view! {
+        <Layout>
+            <Outlet />
+        </Layout>
+    }
+}
+
 /// Jumps keyboard users past the navigation. The router would turn the
 /// fragment link into a scroll without moving focus, so after hydration the
 /// click moves focus itself; before hydration the browser does it natively.
 #[component]
-fn SkipLink() -> impl IntoView {
+pub fn SkipLink() -> impl IntoView {
     let skip = move |ev: leptos::ev::MouseEvent| {
         if focus_element("main") {
             ev.prevent_default();
@@ -52,7 +62,8 @@ fn SiteHeader() -> impl IntoView {
                 </nav>
                 <div class="header-actions">
                     <ThemeToggle />
-                    <a class="button button-primary button-small" href="/pricing">"Start free"</a>
+                    <A href="/login" attr:class="header-login">"Log in"</A>
+                    <a class="button button-primary button-small" href="/signup">"Start free"</a>
                 </div>
             </div>
         </header>

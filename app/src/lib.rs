@@ -3,25 +3,43 @@
 //! the service traits the `server` crate implements; it never compiles a
 //! database or LLM client.
 
+pub mod accounts;
+pub mod audit;
+pub mod components;
 pub mod error;
 pub mod focus;
+pub mod keys;
 pub mod layout;
 pub mod pages;
+pub mod permissions;
 pub mod plans;
 pub mod sales;
 #[cfg(feature = "ssr")]
 pub mod services;
+pub mod team;
 pub mod theme;
+pub mod validate;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
-    StaticSegment,
+    components::{ParentRoute, Route, Router, Routes},
+    path, SsrMode,
 };
 
-use crate::layout::Layout;
-use crate::pages::{landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
+use crate::layout::{Layout, PublicLayout};
+use crate::pages::auth::{ForgotPage, LogInPage, ResetPage, SignUpPage, VerifyPage};
+use crate::pages::dashboard::account::AccountPage;
+use crate::pages::dashboard::keys::KeysPage;
+use crate::pages::dashboard::mentor::MentorPage;
+use crate::pages::dashboard::new_workspace::NewWorkspacePage;
+use crate::pages::dashboard::placeholders::{
+    AnalyticsPage, BillingPage, InboxPage, KnowledgePage, TicketsPage, WidgetPage,
+};
+use crate::pages::dashboard::settings::SettingsPage;
+use crate::pages::dashboard::team::TeamPage;
+use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
+use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
 
 /// The HTML document around the app: rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -54,12 +72,40 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Lodestar".to_string() } else { format!("{page} · Lodestar") }
         } />
         <Router>
-            <Layout>
-                <Routes fallback=NotFoundPage>
-                    <Route path=StaticSegment("") view=LandingPage />
-                    <Route path=StaticSegment("pricing") view=PricingPage />
-                </Routes>
-            </Layout>
+            <Routes fallback=|| view! { <Layout><NotFoundPage /></Layout> }>
+                // Public pages share the marketing header and footer.
+                <ParentRoute path=path!("") view=PublicLayout>
+                    <Route path=path!("") view=LandingPage />
+                    <Route path=path!("pricing") view=PricingPage />
+                    <Route path=path!("signup") view=SignUpPage />
+                    <Route path=path!("login") view=LogInPage />
+                    <Route path=path!("verify") view=VerifyPage />
+                    <Route path=path!("forgot") view=ForgotPage />
+                    <Route path=path!("reset") view=ResetPage />
+                    <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async />
+                </ParentRoute>
+                // The dashboard has its own frame and gates on the viewer:
+                // rendered whole on the server, so logging out is a real redirect.
+                <ParentRoute path=path!("app") view=DashboardLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=AppHome />
+                    <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("new-workspace") view=NewWorkspacePage />
+                    <ParentRoute path=path!("w/:workspace_id") view=WorkspaceLayout>
+                        <Route path=path!("") view=InboxPage />
+                        <Route path=path!("tickets") view=TicketsPage />
+                        <Route path=path!("knowledge") view=KnowledgePage />
+                        <Route path=path!("widget") view=WidgetPage />
+                        <Route path=path!("analytics") view=AnalyticsPage />
+                        <Route path=path!("team") view=TeamPage />
+                        <Route path=path!("keys") view=KeysPage />
+                        <Route path=path!("billing") view=BillingPage />
+                        <Route path=path!("settings") view=SettingsPage />
+                    </ParentRoute>
+                </ParentRoute>
+                <ParentRoute path=path!("mentor") view=DashboardLayout ssr=SsrMode::Async>
+                    <Route path=path!("") view=MentorPage />
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldErrors, ServiceError};
+use crate::validate::{clean_line, clean_text, is_plausible_email, EMAIL_MAX};
 
 pub const NAME_MAX: usize = 120;
-pub const EMAIL_MAX: usize = 254;
 pub const COMPANY_MAX: usize = 200;
 pub const MESSAGE_MAX: usize = 4000;
 
@@ -85,53 +85,6 @@ impl ContactSalesForm {
     }
 }
 
-/// One line of text: trimmed, with control characters and runs of
-/// whitespace collapsed to single spaces.
-fn clean_line(input: &str) -> String {
-    input
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Free text: keeps line breaks, drops other control characters.
-fn clean_text(input: &str) -> String {
-    input
-        .replace("\r\n", "\n")
-        .chars()
-        .filter(|c| *c == '\n' || *c == '\t' || !c.is_control())
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
-
-/// A deliberately simple check: one `@`, a non-empty local part, and a
-/// dotted domain made of letters, digits and hyphens. Deliverability is
-/// proved by replying, not by a regex.
-fn is_plausible_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else {
-        return false;
-    };
-    let local_ok = !local.is_empty()
-        && local.len() <= 64
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..")
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
-    local_ok && domain_ok
-}
-
 /// Stores an Enterprise enquiry. Thin: validation is [`ContactSalesForm::validate`],
 /// storage is the server's `SalesService`.
 #[server(endpoint = "contact-sales")]
@@ -142,11 +95,7 @@ pub async fn submit_contact_sales(
     message: String,
 ) -> Result<LeadReceipt, ServiceError> {
     let form = ContactSalesForm { name, email, company, message };
-    let result = match crate::services::use_services() {
-        Ok(services) => services.sales.submit_lead(&form).await,
-        Err(e) => Err(e),
-    };
-    crate::services::with_status(result)
+    crate::services::call(|s, _caller| async move { s.sales.submit_lead(&form).await }).await
 }
 
 #[cfg(test)]

@@ -1,13 +1,57 @@
 //! The service traits the server implements, one per product area. Server
 //! functions and the server's own REST handlers call the same services.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use leptos::prelude::use_context;
 
+use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
+use crate::audit::AuditEvent;
 use crate::error::ServiceError;
+use crate::keys::{ApiKey, CreatedKey, NewKey};
+use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
+use crate::team::{InvitationPreview, TeamView};
+
+/// Who is calling, as the server's middleware read it from the request
+/// before any handler ran. Services trust nothing else about the caller.
+#[derive(Clone, Default)]
+pub struct Caller {
+    /// The browser session cookie's value, if one was sent.
+    pub session_token: Option<String>,
+    /// The client's address: the socket peer, or the trusted proxy's header when configured.
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caller")
+            .field("session", &self.session_token.as_ref().map(|_| "…"))
+            .field("client_addr", &self.client_addr)
+            .finish()
+    }
+}
+
+/// A complete `Set-Cookie` header value for the session cookie, made by the
+/// server, which alone knows the cookie's name and attributes.
+#[derive(Clone)]
+pub struct SessionCookie(pub String);
+
+/// A finished sign-up: a session only when an invitation proved the email.
+pub struct SignedUp {
+    pub outcome: SignUpOutcome,
+    pub cookie: Option<SessionCookie>,
+}
+
+/// A successful login.
+pub struct LoggedIn {
+    pub cookie: SessionCookie,
+    /// Where this person lands by default.
+    pub home: String,
+}
 
 #[async_trait]
 pub trait SalesService: Send + Sync + 'static {
@@ -15,16 +59,118 @@ pub trait SalesService: Send + Sync + 'static {
     async fn submit_lead(&self, form: &ContactSalesForm) -> Result<LeadReceipt, ServiceError>;
 }
 
+/// People and their sessions.
+#[async_trait]
+pub trait AccountsService: Send + Sync + 'static {
+    async fn sign_up(&self, caller: &Caller, form: SignUpForm) -> Result<SignedUp, ServiceError>;
+    async fn log_in(&self, caller: &Caller, email: &str, password: &Password) -> Result<LoggedIn, ServiceError>;
+    /// Ends the caller's session; the cookie clears it in the browser.
+    async fn log_out(&self, caller: &Caller) -> Result<SessionCookie, ServiceError>;
+    async fn viewer(&self, caller: &Caller) -> Result<Option<Viewer>, ServiceError>;
+    /// Returns the verified email.
+    async fn verify_email(&self, caller: &Caller, token: &str) -> Result<String, ServiceError>;
+    async fn resend_verification(&self, caller: &Caller, email: &str) -> Result<(), ServiceError>;
+    async fn request_password_reset(&self, caller: &Caller, email: &str) -> Result<(), ServiceError>;
+    async fn reset_password(&self, caller: &Caller, token: &str, password: &Password) -> Result<(), ServiceError>;
+    async fn change_password(&self, caller: &Caller, current: &Password, new: &Password) -> Result<(), ServiceError>;
+    async fn update_profile(&self, caller: &Caller, name: &str) -> Result<Viewer, ServiceError>;
+    async fn list_sessions(&self, caller: &Caller) -> Result<Vec<SessionSummary>, ServiceError>;
+    async fn revoke_session(&self, caller: &Caller, session_id: &str) -> Result<(), ServiceError>;
+    async fn delete_account(
+        &self,
+        caller: &Caller,
+        password: &Password,
+        confirm: &str,
+    ) -> Result<SessionCookie, ServiceError>;
+}
+
+/// Workspaces, members, invitations, API keys and the audit log. Every
+/// method that takes a `workspace_id` answers `NotFound` unless the caller is
+/// an active member, and `Forbidden` unless their role allows the action.
+#[async_trait]
+pub trait TeamService: Send + Sync + 'static {
+    async fn create_workspace(&self, caller: &Caller, name: &str) -> Result<WorkspaceSummary, ServiceError>;
+    async fn team(&self, caller: &Caller, workspace_id: &str) -> Result<TeamView, ServiceError>;
+    async fn invite(&self, caller: &Caller, workspace_id: &str, email: &str, role: Role) -> Result<(), ServiceError>;
+    async fn revoke_invitation(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        invitation_id: &str,
+    ) -> Result<(), ServiceError>;
+    async fn change_role(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<(), ServiceError>;
+    async fn set_suspended(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        user_id: &str,
+        suspended: bool,
+    ) -> Result<(), ServiceError>;
+    async fn remove_member(&self, caller: &Caller, workspace_id: &str, user_id: &str) -> Result<(), ServiceError>;
+    async fn transfer_ownership(&self, caller: &Caller, workspace_id: &str, user_id: &str) -> Result<(), ServiceError>;
+    async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), ServiceError>;
+    async fn invitation_preview(&self, caller: &Caller, token: &str) -> Result<InvitationPreview, ServiceError>;
+    async fn accept_invitation(&self, caller: &Caller, token: &str) -> Result<WorkspaceSummary, ServiceError>;
+    async fn list_keys(&self, caller: &Caller, workspace_id: &str) -> Result<Vec<ApiKey>, ServiceError>;
+    async fn create_key(&self, caller: &Caller, workspace_id: &str, key: NewKey) -> Result<CreatedKey, ServiceError>;
+    async fn update_key_origins(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        key_id: &str,
+        origins: Vec<String>,
+    ) -> Result<ApiKey, ServiceError>;
+    async fn revoke_key(&self, caller: &Caller, workspace_id: &str, key_id: &str) -> Result<(), ServiceError>;
+    async fn audit_log(&self, caller: &Caller, workspace_id: &str) -> Result<Vec<AuditEvent>, ServiceError>;
+}
+
 /// Every service, handed to Leptos as context for each request.
 #[derive(Clone)]
 pub struct Services {
     pub sales: Arc<dyn SalesService>,
+    pub accounts: Arc<dyn AccountsService>,
+    pub team: Arc<dyn TeamService>,
 }
 
-/// Gives a server function's failure the HTTP status its error deserves
-/// (422, 429 or 500), so API clients need not parse bodies to branch. A plain
-/// HTML form post (no JavaScript yet) keeps the redirect back to its page
-/// that Leptos answers it with.
+/// The body of every server function: finds the services and the caller,
+/// runs `f`, and gives a failure its HTTP status.
+pub async fn call<T, F, Fut>(f: F) -> Result<T, ServiceError>
+where
+    F: FnOnce(Services, Caller) -> Fut,
+    Fut: Future<Output = Result<T, ServiceError>>,
+{
+    let result = match use_services() {
+        Ok(services) => f(services, current_caller()).await,
+        Err(e) => Err(e),
+    };
+    with_status(result)
+}
+
+/// The caller the server's middleware put on this request.
+pub fn current_caller() -> Caller {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Caller>().cloned())
+        .unwrap_or_default()
+}
+
+pub fn set_cookie(cookie: &SessionCookie) {
+    if let (Some(response), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie.0))
+    {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Gives a server function's failure the HTTP status its error deserves,
+/// so API clients need not parse bodies to branch. A plain HTML form post
+/// (no JavaScript yet) keeps the redirect back to its page that Leptos
+/// answers it with.
 pub fn with_status<T>(result: Result<T, ServiceError>) -> Result<T, ServiceError> {
     let plain_form_post = use_context::<http::request::Parts>()
         .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|v| v.contains("text/html")))
@@ -34,12 +180,12 @@ pub fn with_status<T>(result: Result<T, ServiceError>) -> Result<T, ServiceError
     }
     if let Err(error) = &result {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(match error {
-                ServiceError::Invalid(_) => http::StatusCode::UNPROCESSABLE_ENTITY,
-                ServiceError::RateLimited => http::StatusCode::TOO_MANY_REQUESTS,
-                ServiceError::Transport(_) => http::StatusCode::BAD_REQUEST,
-                ServiceError::Internal => http::StatusCode::INTERNAL_SERVER_ERROR,
-            });
+            response.set_status(
+                http::StatusCode::from_u16(error.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+            );
+            if let ServiceError::RateLimited { retry_after_secs } = error {
+                response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+            }
         }
     }
     result

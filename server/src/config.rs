@@ -118,6 +118,42 @@ pub struct SiteConfig {
     pub widget_dir: PathBuf,
 }
 
+/// A configured secret: usable, never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Sign-in, email and abuse settings.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Signs access tokens and CSRF tokens. In development it may be absent:
+    /// one is generated into `DATA_DIR/secret.key` at start.
+    pub secret_key: Option<Secret>,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://…`; absent means
+    /// messages go to `DATA_DIR/outbox/` as `.eml` files.
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    /// Read the client address from this header (set by a proxy you run);
+    /// otherwise the socket peer is the client.
+    pub trusted_proxy_header: Option<String>,
+    /// Create a demo workspace and login on first start (development only).
+    pub seed_demo: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -131,6 +167,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
+    pub auth: AuthConfig,
 }
 
 impl Config {
@@ -263,7 +300,48 @@ impl Config {
             });
         }
 
+        let secret_key = get("SECRET_KEY").map(Secret::new);
+        match (&secret_key, environment) {
+            (Some(key), _) if key.expose().len() < 32 => {
+                return Err(ConfigError::Malformed {
+                    name: "SECRET_KEY",
+                    reason: "use at least 32 random characters (for example: openssl rand -hex 32)".into(),
+                })
+            }
+            (None, Environment::Production) => {
+                return Err(ConfigError::Missing {
+                    name: "SECRET_KEY",
+                    why: " when LODESTAR_ENV=production (at least 32 random characters; it signs sessions' CSRF tokens and API access tokens)",
+                })
+            }
+            _ => {}
+        }
+        let smtp_url = get("SMTP_URL").map(Secret::new);
+        if let Some(url) = &smtp_url {
+            if !(url.expose().starts_with("smtp://") || url.expose().starts_with("smtps://")) {
+                return Err(ConfigError::Malformed { name: "SMTP_URL", reason: "expected smtp:// or smtps://".into() });
+            }
+        }
+        let trusted_proxy_header = get("TRUSTED_PROXY_HEADER").map(|h| h.to_ascii_lowercase());
+        if let Some(header) = &trusted_proxy_header {
+            if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                return Err(ConfigError::Malformed {
+                    name: "TRUSTED_PROXY_HEADER",
+                    reason: "not a header name".into(),
+                });
+            }
+        }
+        let auth = AuthConfig {
+            secret_key,
+            smtp_url,
+            mail_from: parse("MAIL_FROM", "Lodestar <no-reply@lodestar.localhost>")?,
+            trusted_proxy_header,
+            seed_demo: environment == Environment::Development
+                && parsed::<bool>("SEED_DEMO", &parse("SEED_DEMO", "true")?)?,
+        };
+
         Ok(Config {
+            auth,
             environment,
             public_url,
             listen,
@@ -285,6 +363,8 @@ impl Config {
         config.data_dir = data_dir;
         config.database_url = database_url;
         config.surreal.target = SurrealTarget::Memory;
+        config.auth.secret_key = Some(Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4().simple())));
+        config.auth.seed_demo = false;
         config
     }
 }
@@ -322,7 +402,13 @@ mod tests {
     fn production_requires_a_public_url() {
         let err = config(&[("LODESTAR_ENV", "production")]).unwrap_err();
         assert!(err.to_string().starts_with("PUBLIC_URL is required"), "{err}");
-        assert!(config(&[("LODESTAR_ENV", "production"), ("PUBLIC_URL", "https://chat.example.com/")]).is_ok());
+        let url = ("PUBLIC_URL", "https://chat.example.com/");
+        let err = config(&[("LODESTAR_ENV", "production"), url]).unwrap_err();
+        assert!(err.to_string().starts_with("SECRET_KEY is required"), "{err}");
+        let key = ("SECRET_KEY", "0123456789abcdef0123456789abcdef");
+        let production = config(&[("LODESTAR_ENV", "production"), url, key]).unwrap();
+        assert!(!production.auth.seed_demo);
+        assert!(!format!("{production:?}").contains("0123456789abcdef"));
     }
 
     #[test]
@@ -336,6 +422,9 @@ mod tests {
             ("SURREAL_CACHE_MB", "lots"),
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("PUBLIC_URL", "chat.example.com"),
+            ("SECRET_KEY", "short"),
+            ("SMTP_URL", "http://mail"),
+            ("SEED_DEMO", "maybe"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert!(err.to_string().starts_with(&format!("{name} is malformed")), "{name}={value}: {err}");

@@ -15,21 +15,20 @@ pub enum AppError {
     Sql(#[from] sqlx::Error),
     #[error("SurrealDB error: {0}")]
     Surreal(#[from] surrealdb::Error),
+    /// Blocking work (hashing, files) that failed or panicked.
+    #[error("background task failed: {0}")]
+    Task(String),
 }
 
 impl AppError {
     fn status(&self) -> StatusCode {
         match self {
-            AppError::Service(ServiceError::Invalid(_)) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Service(ServiceError::RateLimited) => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Service(ServiceError::Transport(_)) => StatusCode::BAD_REQUEST,
+            AppError::Service(e) => StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             AppError::Sql(sqlx::Error::Database(e)) if e.is_unique_violation() => StatusCode::CONFLICT,
             AppError::Sql(sqlx::Error::Database(e)) if e.is_check_violation() || e.is_foreign_key_violation() => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Service(ServiceError::Internal) | AppError::Sql(_) | AppError::Surreal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            AppError::Sql(_) | AppError::Surreal(_) | AppError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -43,6 +42,14 @@ impl AppError {
                 ServiceError::Internal
             }
         }
+    }
+}
+
+/// Services return `ServiceError`; storage failures become `Internal` there,
+/// logged once.
+impl From<AppError> for ServiceError {
+    fn from(error: AppError) -> Self {
+        error.into_service_error()
     }
 }
 
@@ -63,7 +70,11 @@ impl IntoResponse for AppError {
                 json!({ "error": ServiceError::Internal.to_string() })
             }
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::Service(ServiceError::RateLimited { retry_after_secs }) = self {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        }
+        response
     }
 }
 
@@ -95,8 +106,9 @@ mod tests {
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(body["error"], ServiceError::Internal.to_string());
         assert!(!body.to_string().contains("password"));
-        let (status, _) = respond(AppError::Service(ServiceError::RateLimited)).await;
-        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        let response = AppError::Service(ServiceError::RateLimited { retry_after_secs: 30 }).into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()["retry-after"], "30");
     }
 
     #[test]

@@ -1,6 +1,8 @@
+#![recursion_limit = "256"]
 //! The Lodestar server: configuration, stores, services and the HTTP app.
 //! `main.rs` only wires these together.
 
+pub mod accounts;
 pub mod config;
 pub mod error;
 pub mod http;
@@ -10,6 +12,9 @@ pub mod sql;
 pub mod state;
 pub mod telemetry;
 
+use accounts::mailer::Mailer;
+use accounts::secrets::ServerKey;
+use accounts::Accounts;
 use config::Config;
 use knowledge::KnowledgeStore;
 use sql::SqlStore;
@@ -21,6 +26,12 @@ pub enum StartError {
     Sql(#[from] sql::SqlStoreError),
     #[error(transparent)]
     Knowledge(#[from] knowledge::KnowledgeStoreError),
+    #[error(transparent)]
+    Mailer(#[from] accounts::mailer::MailerError),
+    #[error("could not read or create the secret key file {path}: {source}")]
+    SecretKey { path: String, source: std::io::Error },
+    #[error("could not seed the demo workspace: {0}")]
+    Seed(#[source] error::AppError),
     #[error("could not listen on {addr}: {source}")]
     Listen { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("the server stopped with an error: {0}")]
@@ -33,5 +44,18 @@ pub async fn open_state(config: Config) -> Result<AppState, StartError> {
     let sql = SqlStore::connect(&config.database_url, config.database_max_connections).await?;
     sql.migrate().await?;
     let knowledge = KnowledgeStore::connect(&config.surreal).await?;
-    Ok(AppState::new(config, sql, knowledge))
+    let key = match &config.auth.secret_key {
+        Some(secret) => ServerKey::new(secret.clone()),
+        None => {
+            let path = config.data_dir.join("secret.key");
+            ServerKey::load_or_create(&path)
+                .map_err(|source| StartError::SecretKey { path: path.display().to_string(), source })?
+        }
+    };
+    let mailer = Mailer::new(&config.auth, &config.data_dir)?;
+    let accounts = Accounts::new(&config, sql.clone(), key, mailer);
+    if config.auth.seed_demo {
+        accounts::seed_demo(&accounts).await.map_err(StartError::Seed)?;
+    }
+    Ok(AppState::new(config, sql, knowledge, accounts))
 }

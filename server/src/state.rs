@@ -6,6 +6,7 @@ use app::services::Services;
 use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 
+use crate::accounts::Accounts;
 use crate::config::{Config, Environment};
 use crate::http::metrics::Metrics;
 use crate::knowledge::KnowledgeStore;
@@ -19,13 +20,22 @@ pub struct AppState {
     pub sql: SqlStore,
     pub knowledge: KnowledgeStore,
     pub services: Services,
+    /// The same value as `services.accounts`, with the server-only token
+    /// methods the REST handlers need.
+    pub accounts: Arc<Accounts>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(config: Config, sql: SqlStore, knowledge: KnowledgeStore) -> Self {
-        let services = Services { sales: Arc::new(SqlSalesService::new(sql.clone())) };
+    pub fn new(config: Config, sql: SqlStore, knowledge: KnowledgeStore, accounts: Accounts) -> Self {
+        let accounts = Arc::new(accounts);
+        let services = Services {
+            sales: Arc::new(SqlSalesService::new(sql.clone())),
+            accounts: accounts.clone(),
+            team: accounts.clone(),
+        };
         AppState {
+            accounts,
             leptos: leptos_options(&config),
             config: Arc::new(config),
             sql,

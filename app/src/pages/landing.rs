@@ -57,6 +57,7 @@ pub fn LandingPage() -> impl IntoView {
     view! {
         <Title text="" />
         <Meta name="description" content="Lodestar is an AI chat assistant that answers from your own knowledge, with citations, a support desk and a career mentor. Private, fast and it works offline." />
+        <AccountDeletedNotice />
         <section class="hero">
             <div class="container hero-grid">
                 <div>
@@ -68,8 +69,8 @@ pub fn LandingPage() -> impl IntoView {
                         "than the usual suspects, and it works offline out of the box."
                     </p>
                     <div class="actions">
-                        <a class="button button-primary" href="/pricing">"See plans, start free"</a>
-                        <a class="button" href="/pricing#contact-sales">"Talk to sales"</a>
+                        <a class="button button-primary" href="/signup">"Start free"</a>
+                        <a class="button" href="/pricing">"See plans"</a>
                     </div>
                 </div>
                 <ChatPreview />
@@ -140,8 +141,8 @@ pub fn LandingPage() -> impl IntoView {
                 <h2 id="cta-title">"Put a trustworthy assistant on your site this week"</h2>
                 <p class="lead">"Start on the free plan: 100 bot messages a month, no card needed."</p>
                 <div class="actions center">
-                    <a class="button button-primary" href="/pricing">"Compare plans"</a>
-                    <a class="button" href="/pricing#contact-sales">"Contact sales"</a>
+                    <a class="button button-primary" href="/signup">"Start free"</a>
+                    <a class="button" href="/pricing">"Compare plans"</a>
                 </div>
             </div>
         </section>
@@ -167,5 +168,22 @@ fn ChatPreview() -> impl IntoView {
             <p class="chat-preview-source">"[1] Shipping FAQ · Changing an order"</p>
             <figcaption class="sr-only">"The assistant answers and cites the shipping FAQ."</figcaption>
         </figure>
+    }
+}
+
+/// After an account is deleted the server sends the person here with
+/// `?account_deleted=1`: confirm it plainly.
+#[component]
+fn AccountDeletedNotice() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let deleted = move || query.read().get("account_deleted").is_some_and(|v| v == "1");
+    view! {
+        <Show when=deleted>
+            <div class="container">
+                <div class="notice notice-success" role="status">
+                    <p>"Your account and its data have been deleted. Thank you for trying Lodestar."</p>
+                </div>
+            </div>
+        </Show>
     }
 }

@@ -1,3 +1,6 @@
+pub mod auth;
+pub mod dashboard;
+pub mod invite;
 pub mod landing;
 pub mod not_found;
 pub mod pricing;

@@ -2,9 +2,11 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
 
+use crate::components::forms::{success, Field, FormAlert, Outcome, Submit};
 use crate::focus::focus_element;
 use crate::plans::{Plan, Product, Tier};
-use crate::sales::{SubmitContactSales, COMPANY_MAX, EMAIL_MAX, MESSAGE_MAX, NAME_MAX};
+use crate::sales::{SubmitContactSales, COMPANY_MAX, MESSAGE_MAX, NAME_MAX};
+use crate::validate::EMAIL_MAX;
 
 #[component]
 pub fn PricingPage() -> impl IntoView {
@@ -87,8 +89,8 @@ fn PlanTables() -> impl IntoView {
 fn PlanCard(product: Product, plan: Plan) -> impl IntoView {
     let featured = plan.tier == Tier::Pro;
     let (cta, href) = match plan.tier {
-        Tier::Enterprise => ("Contact sales", "#contact-sales"),
-        _ => ("Get started", "#contact-sales"),
+        Tier::Enterprise => ("Contact sales", "#contact-sales".to_string()),
+        _ => ("Get started", format!("/signup?purpose={}", signup_purpose(product))),
     };
     view! {
         <article class="plan" class:plan-featured=featured>
@@ -105,6 +107,14 @@ fn PlanCard(product: Product, plan: Plan) -> impl IntoView {
             </ul>
             <a class="button" class:button-primary=featured href=href>{cta}</a>
         </article>
+    }
+}
+
+/// The sign-up choice that matches a product.
+fn signup_purpose(product: Product) -> &'static str {
+    match product {
+        Product::SupportBot => "business",
+        Product::CareerMentor => "mentor",
     }
 }
 
@@ -139,13 +149,8 @@ fn Faq() -> impl IntoView {
 #[component]
 fn ContactSales() -> impl IntoView {
     let submit = ServerAction::<SubmitContactSales>::new();
-    let result = submit.value();
-    let field_error = move |name: &'static str| move || result.get().and_then(|r| r.err()).and_then(|e| e.field(name));
-    let general_error = move || match result.get() {
-        Some(Err(e)) => Some(e.to_string()),
-        _ => None,
-    };
-    let receipt = move || result.get().and_then(|r| r.ok());
+    let outcome = Outcome::of(submit);
+    let receipt = success(submit);
 
     view! {
         <section class="section" id="contact-sales" aria-labelledby="contact-title">
@@ -153,72 +158,28 @@ fn ContactSales() -> impl IntoView {
                 <h2 id="contact-title">"Contact sales"</h2>
                 <p class="lead">"Tell us about your team and we'll reply within one business day."</p>
                 <Show
-                    when=move || receipt().is_some()
+                    when=move || receipt.with(Option::is_some)
                     fallback=move || view! {
                         <ActionForm action=submit attr:class="form" attr:novalidate="novalidate">
-                            <p class="form-error" role="alert">{general_error}</p>
-                            <Field name="name" label="Your name" max=NAME_MAX error=Signal::derive(field_error("name")) />
-                            <Field name="email" label="Work email" kind="email" max=EMAIL_MAX error=Signal::derive(field_error("email")) />
-                            <Field name="company" label="Company (optional)" max=COMPANY_MAX error=Signal::derive(field_error("company")) />
-                            <Field name="message" label="How can we help?" kind="textarea" max=MESSAGE_MAX error=Signal::derive(field_error("message")) />
-                            <button class="button button-primary" type="submit" disabled=move || submit.pending().get()>
-                                {move || if submit.pending().get() { "Sending…" } else { "Send message" }}
-                            </button>
+                            <FormAlert message=outcome.message() />
+                            <Field name="name" label="Your name" max=NAME_MAX error=outcome.field("name") />
+                            <Field name="email" label="Work email" kind="email" max=EMAIL_MAX error=outcome.field("email") />
+                            <Field name="company" label="Company (optional)" max=COMPANY_MAX error=outcome.field("company") />
+                            <Field name="message" label="How can we help?" kind="textarea" max=MESSAGE_MAX error=outcome.field("message") />
+                            <Submit label="Send message" busy="Sending…" pending=submit.pending() />
                         </ActionForm>
                     }
                 >
                     <div class="notice notice-success" role="status">
                         <h3>"Thanks, we've got your message"</h3>
                         <p>
-                            "We'll reply to " <strong>{move || receipt().map(|r| r.email)}</strong>
+                            "We'll reply to " <strong>{move || receipt.get().map(|r| r.email)}</strong>
                             " within one business day. Your reference is "
-                            <strong class="reference">{move || receipt().map(|r| r.reference)}</strong> "."
+                            <strong class="reference">{move || receipt.get().map(|r| r.reference)}</strong> "."
                         </p>
                     </div>
                 </Show>
             </div>
         </section>
-    }
-}
-
-/// A labelled input with its error message wired up for screen readers.
-#[component]
-fn Field(
-    name: &'static str,
-    label: &'static str,
-    #[prop(default = "text")] kind: &'static str,
-    max: usize,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("field-{name}");
-    let error_id = format!("{id}-error");
-    let invalid = move || error.get().is_some().to_string();
-    let control = if kind == "textarea" {
-        view! {
-            <textarea id=id.clone() name=name rows="5" maxlength=max aria-invalid=invalid aria-describedby=error_id.clone()></textarea>
-        }
-        .into_any()
-    } else {
-        view! {
-            <input id=id.clone() name=name type=kind maxlength=max autocomplete=autocomplete(name)
-                aria-invalid=invalid aria-describedby=error_id.clone() />
-        }
-        .into_any()
-    };
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            {control}
-            <p class="field-error" id=error_id>{move || error.get()}</p>
-        </div>
-    }
-}
-
-fn autocomplete(name: &str) -> &'static str {
-    match name {
-        "name" => "name",
-        "email" => "email",
-        "company" => "organization",
-        _ => "off",
     }
 }

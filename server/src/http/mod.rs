@@ -2,6 +2,7 @@
 //! metrics and static assets, under one stack of middleware.
 
 pub mod assets;
+pub mod caller;
 pub mod health;
 pub mod metrics;
 pub mod security;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(metrics::router())
         .merge(assets::router(&state.config.site))
+        .merge(crate::accounts::api::router())
         .merge(pages)
         .route_layer(middleware::from_fn(metrics::label_route))
         .layer(
@@ -61,7 +63,8 @@ pub fn app(state: AppState) -> Router {
                 .layer(middleware::from_fn_with_state(state.clone(), security::headers))
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
                 .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
-                .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site)),
+                .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
+                .layer(middleware::from_fn_with_state(state.clone(), caller::identify)),
         )
         .with_state(state)
 }

@@ -3,7 +3,7 @@
 
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -14,6 +14,8 @@ use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
 use serde_json::json;
 
+use super::caller;
+use crate::accounts::secrets::same;
 use crate::state::AppState;
 
 /// For responses that are not pages (JSON, files): nothing may run or frame them.
@@ -56,14 +58,42 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
     response
 }
 
-/// Browsers send `Sec-Fetch-Site` and `Origin` with every state-changing
-/// request; a cross-site one is refused before it reaches a handler.
+/// Cross-site request forgery defence for every state-changing request
+/// (GET never changes state). Browsers send `Sec-Fetch-Site` or `Origin`
+/// with every such request: a cross-site one is refused. A request that
+/// carries our session cookie but neither header must carry the session's
+/// CSRF token (`x-csrf-token`, from `GET /api/session/csrf`). `text/plain`
+/// bodies, which a cross-site form can send without a preflight, are
+/// refused outright: nothing here accepts them.
 pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && is_cross_site(&request, &state.config.public_url) {
-        tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
-        return (StatusCode::FORBIDDEN, Json(json!({ "error": "Cross-site requests are not allowed." })))
-            .into_response();
+    if safe {
+        return next.run(request).await;
+    }
+    let refuse = |status: StatusCode, message: &str| {
+        tracing::warn!(path = %request.uri().path(), %status, "refused a request that could be forged");
+        (status, Json(json!({ "error": message }))).into_response()
+    };
+    let content_type = request.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if content_type.trim_start().to_ascii_lowercase().starts_with("text/plain") {
+        return refuse(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send JSON or a form, not text/plain.");
+    }
+    if is_cross_site(&request, &state.config.public_url) {
+        return refuse(StatusCode::FORBIDDEN, "Cross-site requests are not allowed.");
+    }
+    let headers = request.headers();
+    let unlabelled = headers.get("sec-fetch-site").is_none() && headers.get(ORIGIN).is_none();
+    if unlabelled {
+        if let Some(session) = caller::read_caller(&state, &request).session_token {
+            let expected = state.accounts.csrf_token(&session);
+            let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !same(sent, &expected) {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    "This request needs its CSRF token. Reload the page and try again.",
+                );
+            }
+        }
     }
     next.run(request).await
 }

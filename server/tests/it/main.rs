@@ -2,9 +2,13 @@
 
 mod support;
 
+mod accounts;
 mod assets;
 mod contact_sales;
+mod csrf;
 mod health;
 mod pages;
 mod shutdown;
 mod startup;
+mod team;
+mod tokens;

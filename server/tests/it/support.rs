@@ -140,6 +140,101 @@ impl TestApp {
         self.request(request.body(Body::from(body)).unwrap()).await
     }
 
+    /// A server function call from one of our own pages, as `session`.
+    pub async fn call(&self, session: &Session, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let cookie = session.cookie.clone();
+        self.post_form(path, fields, &[("cookie", &cookie), ("sec-fetch-site", "same-origin")]).await
+    }
+
+    /// A GET as `session`.
+    pub async fn get_as(&self, session: &Session, path: &str) -> TestResponse {
+        self.request(Request::get(path).header("cookie", &session.cookie).body(Body::empty()).unwrap()).await
+    }
+
+    /// A JSON POST, as a non-browser client sends it.
+    pub async fn post_json(&self, path: &str, body: serde_json::Value, extra: &[(&str, &str)]) -> TestResponse {
+        let mut request = Request::post(path).header("content-type", "application/json");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        self.request(request.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    pub async fn sign_up(&self, email: &str, purpose: &str) -> TestResponse {
+        let fields = [("name", "Test Person"), ("email", email), ("password", PASSWORD), ("purpose", purpose)];
+        self.post_form("/api/accounts/sign-up", &fields, &[("sec-fetch-site", "same-origin")]).await
+    }
+
+    pub async fn log_in(&self, email: &str, password: &str, extra: &[(&str, &str)]) -> TestResponse {
+        let mut headers = vec![("sec-fetch-site", "same-origin")];
+        headers.extend_from_slice(extra);
+        self.post_form("/api/accounts/log-in", &[("email", email), ("password", password)], &headers).await
+    }
+
+    /// Signs up through the real endpoints, follows the emailed verification
+    /// link, and logs in.
+    pub async fn verified_user(&self, email: &str, purpose: &str) -> Session {
+        let response = self.sign_up(email, purpose).await;
+        assert_eq!(response.status, StatusCode::OK, "sign-up: {}", response.body);
+        let link = self.mail_link(email, "/verify?token=");
+        let token = link.split("token=").nth(1).unwrap().to_string();
+        let verified = self
+            .post_form("/api/accounts/verify-email", &[("token", &token)], &[("sec-fetch-site", "same-origin")])
+            .await;
+        assert_eq!(verified.status, StatusCode::OK, "verify: {}", verified.body);
+        self.session(email, PASSWORD).await
+    }
+
+    /// Logs in and returns the session.
+    pub async fn session(&self, email: &str, password: &str) -> Session {
+        let response = self.log_in(email, password, &[]).await;
+        assert!(
+            response.status.is_success() || response.status.is_redirection(),
+            "log in: {} {}",
+            response.status,
+            response.body
+        );
+        let set_cookie = response.header("set-cookie");
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        assert!(cookie.starts_with("lodestar_session="), "{set_cookie}");
+        let viewer = self.viewer(&cookie).await;
+        Session { cookie, user_id: viewer["user_id"].as_str().unwrap().to_string() }
+    }
+
+    pub async fn viewer(&self, cookie: &str) -> serde_json::Value {
+        let response =
+            self.post_form("/api/accounts/viewer", &[], &[("cookie", cookie), ("sec-fetch-site", "same-origin")]).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        response.json()
+    }
+
+    /// The first workspace `session` belongs to.
+    pub async fn workspace_of(&self, session: &Session) -> String {
+        self.viewer(&session.cookie).await["workspaces"][0]["id"].as_str().expect("a workspace").to_string()
+    }
+
+    /// Every message written to the outbox so far, decoded.
+    pub fn outbox(&self) -> Vec<String> {
+        let dir = self.state.config.data_dir.join("outbox");
+        let mut files: Vec<_> =
+            std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+        files.sort();
+        files.iter().map(|path| decode_mail(&std::fs::read_to_string(path).unwrap())).collect()
+    }
+
+    /// The link starting with `path` in the newest message to `to`.
+    pub fn mail_link(&self, to: &str, path: &str) -> String {
+        let messages = self.outbox();
+        let message = messages
+            .iter()
+            .rev()
+            .find(|m| {
+                m.lines().any(|l| l.to_ascii_lowercase().starts_with("to:") && l.contains(to)) && m.contains(path)
+            })
+            .unwrap_or_else(|| panic!("no message to {to} with {path} in the outbox ({} messages)", messages.len()));
+        find_link(message, path).unwrap_or_else(|| panic!("no {path} link in:\n{message}"))
+    }
+
     /// Counts rows with a portable query, straight from the store.
     pub async fn count(&self, table: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
@@ -147,6 +242,52 @@ impl TestApp {
             .await
             .expect("count query")
     }
+}
+
+/// The password every test account uses.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A logged-in browser.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// `name=value`, ready for a `Cookie` header.
+    pub cookie: String,
+    pub user_id: String,
+}
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes, the only
+/// encoding lettre uses for our plain-text messages.
+pub fn decode_mail(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(byte) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The first `http(s)://…` link in `message` whose path contains `path`.
+pub fn find_link(message: &str, path: &str) -> Option<String> {
+    message
+        .split(|c: char| c.is_whitespace())
+        .find(|word| word.starts_with("http") && word.contains(path))
+        .map(str::to_string)
+}
+
+/// The path and query of an absolute link.
+pub fn path_of(link: &str) -> String {
+    let rest = link.split_once("://").map(|(_, rest)| rest).unwrap_or(link);
+    rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into())
 }
 
 fn urlencode(value: &str) -> String {

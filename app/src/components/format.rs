@@ -1,0 +1,75 @@
+//! Small, dependency-free formatting shared by the pages: timestamps (unix
+//! milliseconds) in UTC and initials.
+
+use leptos::prelude::*;
+
+/// `2026-11-22 14:03 UTC`: the same on the server and in the browser, so
+/// hydration never disagrees about a time.
+pub fn format_time(unix_ms: i64) -> String {
+    let (date, hour, minute) = civil(unix_ms);
+    format!("{date} {hour:02}:{minute:02} UTC")
+}
+
+/// `2026-11-22`.
+pub fn format_date(unix_ms: i64) -> String {
+    civil(unix_ms).0
+}
+
+/// The machine-readable form for `<time datetime>`: `2026-11-22T14:03Z`.
+pub fn iso_time(unix_ms: i64) -> String {
+    let (date, hour, minute) = civil(unix_ms);
+    format!("{date}T{hour:02}:{minute:02}Z")
+}
+
+fn civil(unix_ms: i64) -> (String, i64, i64) {
+    let seconds = unix_ms.div_euclid(1000);
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (format!("{year:04}-{month:02}-{day:02}"), of_day / 3600, of_day % 3600 / 60)
+}
+
+/// A point in time for people, with the exact value for machines.
+#[component]
+pub fn Time(at: i64, #[prop(optional)] date_only: bool) -> impl IntoView {
+    let text = if date_only { format_date(at) } else { format_time(at) };
+    view! { <time datetime=iso_time(at)>{text}</time> }
+}
+
+/// Up to two initials for an avatar.
+pub fn initials(name: &str) -> String {
+    let letters: String = name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
+    if letters.is_empty() {
+        "?".to_string()
+    } else {
+        letters.to_uppercase()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_unix_milliseconds_in_utc() {
+        assert_eq!(format_time(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_time(1_795_356_180_000), "2026-11-22 14:03 UTC");
+        assert_eq!(format_time(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(format_date(-86_400_000), "1969-12-31");
+        assert_eq!(iso_time(1_795_356_180_000), "2026-11-22T14:03Z");
+    }
+
+    #[test]
+    fn makes_initials() {
+        assert_eq!(initials("ada  lovelace byron"), "AL");
+        assert_eq!(initials(""), "?");
+    }
+}

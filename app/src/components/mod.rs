@@ -1,0 +1,6 @@
+//! Building blocks shared by the pages.
+
+pub mod feedback;
+pub mod format;
+pub mod forms;
+pub mod url;

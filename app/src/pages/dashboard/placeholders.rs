@@ -1,0 +1,157 @@
+//! The workspace pages whose features are still being built. Each says
+//! plainly what will appear and what to do meanwhile: no fake data.
+
+use leptos::prelude::*;
+
+use super::{plan_label, Here, InWorkspace, PageHeader};
+use crate::components::feedback::{EmptyState, Icon};
+use crate::permissions::Action;
+
+struct Placeholder {
+    title: &'static str,
+    lead: &'static str,
+    icon: Icon,
+    empty_title: &'static str,
+    body: &'static str,
+    coming: &'static str,
+    /// A next step, for the roles allowed to take it: (label, path in the workspace, action).
+    next: Option<(&'static str, &'static str, Action)>,
+    /// Whether to show the workspace's current plan.
+    show_plan: bool,
+}
+
+const INBOX: Placeholder = Placeholder {
+    title: "Inbox",
+    lead: "Live and past conversations between your visitors and the assistant.",
+    icon: Icon::Inbox,
+    empty_title: "No conversations yet",
+    body: "Conversations will appear here once your widget is live on your site: each visitor's questions, \
+           the answers with their sources, and the moments the assistant handed over to your team.",
+    coming: "Coming soon: taking over a live conversation, AI-drafted replies you edit before sending, and satisfaction ratings.",
+    next: Some(("Create a widget key", "/keys", Action::ManageApiKeys)),
+    show_plan: false,
+};
+
+const TICKETS: Placeholder = Placeholder {
+    title: "Tickets",
+    lead: "Questions that need a person, routed to the right agent.",
+    icon: Icon::Tickets,
+    empty_title: "No tickets yet",
+    body: "When a visitor asks for a human, is unhappy, or asks something your knowledge doesn't cover, \
+           the conversation becomes a ticket here, with a category and a priority.",
+    coming: "Coming soon: automatic routing to agents, assignment, and signed webhooks for your own tools.",
+    next: None,
+    show_plan: false,
+};
+
+const KNOWLEDGE: Placeholder = Placeholder {
+    title: "Knowledge",
+    lead: "What your assistant answers from.",
+    icon: Icon::Knowledge,
+    empty_title: "No knowledge sources yet",
+    body: "Your assistant will answer only from what you add here: files, web pages, sitemaps and \
+           question-and-answer pairs, read and indexed privately for this workspace.",
+    coming: "Adding sources is the next part of Lodestar we're shipping.",
+    next: None,
+    show_plan: false,
+};
+
+const WIDGET: Placeholder = Placeholder {
+    title: "Widget",
+    lead: "The chat window your visitors see on your site.",
+    icon: Icon::Widget,
+    empty_title: "The widget isn't configured yet",
+    body: "You'll choose its colours, greeting and language here. To put it on a site today, create a \
+           publishable key on the API keys page: it comes with the one line to paste into your pages.",
+    coming: "Coming soon: appearance, greeting, suggested questions and a live preview.",
+    next: Some(("Get the embed code", "/keys", Action::ManageApiKeys)),
+    show_plan: false,
+};
+
+const ANALYTICS: Placeholder = Placeholder {
+    title: "Analytics",
+    lead: "What visitors ask, and how well they are answered.",
+    icon: Icon::Analytics,
+    empty_title: "No data yet",
+    body: "Once visitors start chatting you'll see conversation volume, the questions asked most, the ones \
+           the assistant couldn't answer, hand-offs to your team and satisfaction over time.",
+    coming: "Charts appear after the first conversations; nothing is estimated or sampled.",
+    next: None,
+    show_plan: false,
+};
+
+const BILLING: Placeholder = Placeholder {
+    title: "Billing",
+    lead: "Your plan, usage and invoices.",
+    icon: Icon::Billing,
+    empty_title: "Every workspace starts on the Free plan",
+    body: "Free includes 100 bot messages a month. Upgrades, invoices and the customer portal will be \
+           handled here through Stripe; only owners can change the plan.",
+    coming: "Paid plans are coming soon. Need more today? Contact sales from the pricing page.",
+    next: None,
+    show_plan: true,
+};
+
+#[component]
+fn PlaceholderPage(page: &'static Placeholder) -> impl IntoView {
+    view! {
+        <PageHeader title=page.title lead=page.lead />
+        <InWorkspace render=move |here: Here| {
+            let next = page
+                .next
+                .filter(|(_, _, action)| here.can(*action))
+                .map(|(label, path, _)| view! {
+                    <div class="actions center">
+                        <a class="button button-primary" href=here.path(path)>{label}</a>
+                    </div>
+                });
+            let plan = page.show_plan.then(|| view! {
+                <p class="plan-now">"Current plan: " <strong>{plan_label(&here.workspace.plan)}</strong></p>
+            });
+            let pricing = page.show_plan.then(|| view! {
+                <div class="actions center">
+                    <a class="button" href="/pricing">"Compare plans"</a>
+                </div>
+            });
+            view! {
+                <EmptyState title=page.empty_title icon=page.icon>
+                    {plan}
+                    <p>{page.body}</p>
+                    <p class="muted small">{page.coming}</p>
+                    {next}
+                    {pricing}
+                </EmptyState>
+            }
+        } />
+    }
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    view! { <PlaceholderPage page=&INBOX /> }
+}
+
+#[component]
+pub fn TicketsPage() -> impl IntoView {
+    view! { <PlaceholderPage page=&TICKETS /> }
+}
+
+#[component]
+pub fn KnowledgePage() -> impl IntoView {
+    view! { <PlaceholderPage page=&KNOWLEDGE /> }
+}
+
+#[component]
+pub fn WidgetPage() -> impl IntoView {
+    view! { <PlaceholderPage page=&WIDGET /> }
+}
+
+#[component]
+pub fn AnalyticsPage() -> impl IntoView {
+    view! { <PlaceholderPage page=&ANALYTICS /> }
+}
+
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    view! { <PlaceholderPage page=&BILLING /> }
+}

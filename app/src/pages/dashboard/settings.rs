@@ -1,0 +1,103 @@
+//! `/app/w/:id/settings`: the workspace at a glance, its audit log, and
+//! leaving it.
+
+use leptos::prelude::*;
+
+use super::team::LeaveSection;
+use super::{plan_label, Here, InWorkspace, PageHeader};
+use crate::audit::{audit_log, describe_action};
+use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
+use crate::components::format::Time;
+use crate::permissions::Action;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Settings" lead="This workspace, and a record of who did what in it." />
+        <InWorkspace render=move |here: Here| {
+            let audit = if here.can(Action::ViewAuditLog) {
+                view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
+            } else {
+                view! { <NotAllowed role=here.role() what="read the audit log" /> }.into_any()
+            };
+            view! {
+                <section class="panel" aria-labelledby="workspace-title">
+                    <h2 id="workspace-title">"Workspace"</h2>
+                    <dl class="facts">
+                        <div>
+                            <dt>"Name"</dt>
+                            <dd>{here.workspace.name.clone()}</dd>
+                        </div>
+                        <div>
+                            <dt>"Plan"</dt>
+                            <dd>{plan_label(&here.workspace.plan)} " · " <a href=here.path("/billing")>"Billing"</a></dd>
+                        </div>
+                        <div>
+                            <dt>"Your role"</dt>
+                            <dd>{here.role().label()}</dd>
+                        </div>
+                        <div>
+                            <dt>"Workspace ID"</dt>
+                            <dd><code>{here.workspace.id.clone()}</code></dd>
+                        </div>
+                    </dl>
+                    <p class="muted small">"Renaming and deleting a workspace are coming soon."</p>
+                </section>
+                <section class="panel" aria-labelledby="audit-title">
+                    <h2 id="audit-title">"Audit log"</h2>
+                    <p class="muted">"Security events in this workspace, newest first: logins, invitations, role changes and keys."</p>
+                    {audit}
+                </section>
+                <LeaveSection here />
+            }
+        } />
+    }
+}
+
+#[component]
+fn AuditTable(workspace_id: String) -> impl IntoView {
+    let events = Resource::new(|| (), move |_| audit_log(workspace_id.clone()));
+    view! {
+        <Transition fallback=|| view! { <Loading label="Loading the audit log…" /> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Ok(events) if events.is_empty() => view! { <p class="muted">"No events yet."</p> }.into_any(),
+                    Ok(events) => view! {
+                        <div class="table-wrap" tabindex="0" role="region" aria-label="Audit log, scrollable">
+                            <table class="table audit">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"When"</th>
+                                        <th scope="col">"Who"</th>
+                                        <th scope="col">"What"</th>
+                                        <th scope="col">"Details"</th>
+                                        <th scope="col">"From"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {events
+                                        .into_iter()
+                                        .map(|event| view! {
+                                            <tr>
+                                                <td class="nowrap"><Time at=event.at /></td>
+                                                <td>{if event.actor.is_empty() { "—".to_string() } else { event.actor }}</td>
+                                                <td>
+                                                    {describe_action(&event.action)}
+                                                    <span class="muted small code-hint">{format!(" ({})", event.action)}</span>
+                                                </td>
+                                                <td>{event.detail}</td>
+                                                <td class="nowrap">{event.client_addr}</td>
+                                            </tr>
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,103 @@
+//! Outgoing email. With `SMTP_URL` set, messages go through SMTP (lettre)
+//! in the background, so a slow mail server never slows a request and the
+//! time a request takes says nothing about whether an account exists.
+//! Without it (the embedded default) each message is written to
+//! `DATA_DIR/outbox/` as an `.eml` file and its link is logged, so a local
+//! user can still verify and reset.
+
+use std::path::PathBuf;
+
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::AuthConfig;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("MAIL_FROM is malformed: {0}")]
+    From(String),
+    #[error("SMTP_URL is malformed: {0}")]
+    Smtp(String),
+}
+
+/// One message to one person, with the link it is about.
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub link: String,
+}
+
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Outbox(PathBuf),
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(config: &AuthConfig, data_dir: &std::path::Path) -> Result<Self, MailerError> {
+        let from: Mailbox = config.mail_from.parse().map_err(|e| MailerError::From(format!("{e}")))?;
+        let transport = match &config.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose())
+                    .map_err(|e| MailerError::Smtp(e.to_string()))?
+                    .build(),
+            ),
+            None => Transport::Outbox(data_dir.join("outbox")),
+        };
+        Ok(Mailer { transport, from })
+    }
+
+    /// Queues `email`. Failures are logged, never shown to the requester:
+    /// what they would reveal is exactly what must stay private.
+    pub async fn send(&self, email: Email) {
+        let Ok(to) = email.to.parse::<Mailbox>() else {
+            tracing::warn!("not sending mail to an address lettre cannot parse");
+            return;
+        };
+        let message = match Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.as_str())
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.text)
+        {
+            Ok(message) => message,
+            Err(e) => {
+                tracing::error!(error = %e, "could not build an email");
+                return;
+            }
+        };
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                let smtp = smtp.clone();
+                let subject = email.subject;
+                tokio::spawn(async move {
+                    match smtp.send(message).await {
+                        Ok(_) => tracing::info!(%subject, "email sent"),
+                        Err(e) => tracing::error!(%subject, error = %e, "could not send email over SMTP"),
+                    }
+                });
+            }
+            Transport::Outbox(dir) => {
+                let path = dir.join(format!("{}-{}.eml", crate::sql::now_millis(), uuid::Uuid::new_v4().simple()));
+                let bytes = message.formatted();
+                let written = tokio::fs::create_dir_all(dir).await.and(tokio::fs::write(&path, bytes).await);
+                match written {
+                    Ok(()) => tracing::info!(
+                        file = %path.display(),
+                        link = %email.link,
+                        "no SMTP_URL set: email written to the outbox"
+                    ),
+                    Err(e) => tracing::error!(file = %path.display(), error = %e, "could not write to the outbox"),
+                }
+            }
+        }
+    }
+}

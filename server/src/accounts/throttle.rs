@@ -1,0 +1,101 @@
+//! Sliding-window counters in memory, for login, sign-up, reset and invite
+//! abuse limits. One process serves a deployment, so memory is the right
+//! place; windows are pruned as they are read and the map is bounded.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// At most `limit` events per `window` for one key.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub limit: usize,
+    pub window: Duration,
+}
+
+impl Rule {
+    pub const fn per_minutes(limit: usize, minutes: u64) -> Rule {
+        Rule { limit, window: Duration::from_secs(minutes * 60) }
+    }
+}
+
+/// Keys beyond this many are dropped oldest-first: memory stays bounded
+/// under a flood of distinct addresses.
+const MAX_KEYS: usize = 100_000;
+
+#[derive(Default)]
+pub struct Throttle {
+    events: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl Throttle {
+    /// `Err(seconds to wait)` when `key` already has `rule.limit` events in its window.
+    pub fn check(&self, key: &str, rule: Rule) -> Result<(), u64> {
+        let mut events = self.events.lock().expect("throttle lock");
+        let now = Instant::now();
+        let Some(times) = events.get_mut(key) else { return Ok(()) };
+        while times.front().is_some_and(|t| now.duration_since(*t) >= rule.window) {
+            times.pop_front();
+        }
+        match times.front() {
+            Some(oldest) if times.len() >= rule.limit => {
+                Err((rule.window - now.duration_since(*oldest)).as_secs().max(1))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn record(&self, key: &str) {
+        let mut events = self.events.lock().expect("throttle lock");
+        if events.len() >= MAX_KEYS && !events.contains_key(key) {
+            let oldest = events.iter().min_by_key(|(_, t)| t.back().copied()).map(|(k, _)| k.clone());
+            if let Some(oldest) = oldest {
+                events.remove(&oldest);
+            }
+        }
+        let times = events.entry(key.to_string()).or_default();
+        times.push_back(Instant::now());
+        // No rule allows more than this; older entries can never matter.
+        if times.len() > 1_000 {
+            times.pop_front();
+        }
+    }
+
+    /// Checks and, when allowed, counts one event.
+    pub fn hit(&self, key: &str, rule: Rule) -> Result<(), u64> {
+        self.check(key, rule)?;
+        self.record(key);
+        Ok(())
+    }
+
+    pub fn clear(&self, key: &str) {
+        self.events.lock().expect("throttle lock").remove(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_plus_one_is_refused_with_a_wait() {
+        let throttle = Throttle::default();
+        let rule = Rule::per_minutes(3, 15);
+        for _ in 0..3 {
+            assert_eq!(throttle.hit("a", rule), Ok(()));
+        }
+        let wait = throttle.hit("a", rule).unwrap_err();
+        assert!((1..=900).contains(&wait));
+        assert_eq!(throttle.hit("b", rule), Ok(()), "other keys are independent");
+        throttle.clear("a");
+        assert_eq!(throttle.check("a", rule), Ok(()));
+    }
+
+    #[test]
+    fn events_leave_the_window() {
+        let throttle = Throttle::default();
+        let rule = Rule { limit: 1, window: Duration::ZERO };
+        throttle.record("a");
+        assert_eq!(throttle.check("a", rule), Ok(()));
+    }
+}
