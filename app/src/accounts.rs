@@ -131,7 +131,7 @@ pub fn password_problem(password: &str, email: &str) -> Option<String> {
     let local = email.split('@').next().unwrap_or_default();
     if COMMON_PASSWORDS.contains(&lowered.as_str())
         || lowered == email
-        || (local.len() >= 4 && lowered.contains(local))
+        || (local.len() >= 3 && lowered.contains(local))
         || lowered.chars().all(|c| lowered.starts_with(c))
     {
         return Some("That password is too easy to guess. Try a few unrelated words.".into());

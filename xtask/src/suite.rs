@@ -117,16 +117,16 @@ pub fn run(ctx: &Context) -> ExitCode {
 /// directory and runs the browser tests against it.
 fn run_browser_tests_on_own_server(ctx: &Context) -> Result<(), String> {
     let server = Server::start_site(ctx, "debug", false, "info")?;
-    let database = server.data_dir.as_ref().map(|dir| dir.join("lodestar.db")).unwrap_or_default();
-    run_node_tests(ctx, &server.base_url, &database)
+    run_node_tests(ctx, &server.base_url, server.data_dir.as_deref().unwrap_or(Path::new("data")))
 }
 
 /// `cargo xtask e2e URL`: the browser tests against a server someone else runs.
 pub fn browser_tests(ctx: &Context, base_url: &str) -> Result<(), String> {
-    run_node_tests(ctx, base_url, &ctx.root.join("data").join("lodestar.db"))
+    run_node_tests(ctx, base_url, &ctx.root.join("data"))
 }
 
-fn run_node_tests(ctx: &Context, base_url: &str, database: &Path) -> Result<(), String> {
+/// `data_dir` is the server's: the tests read its SQLite file and its mail outbox.
+fn run_node_tests(ctx: &Context, base_url: &str, data_dir: &Path) -> Result<(), String> {
     let chromium = ensure_chromium()?;
     let dir = ctx.root.join("end2end");
     ensure_node_modules(&dir)?;
@@ -134,7 +134,8 @@ fn run_node_tests(ctx: &Context, base_url: &str, database: &Path) -> Result<(), 
         .dir(&dir)
         .env("BASE_URL", base_url)
         .env("CHROMIUM_PATH", &chromium)
-        .env("LODESTAR_DB", database)
+        .env("LODESTAR_DB", data_dir.join("lodestar.db"))
+        .env("LODESTAR_DATA_DIR", data_dir)
         .env("SCREENSHOT_DIR", ctx.target_dir.join("e2e-screenshots"))
         .status_ok("the browser tests")
 }

@@ -224,6 +224,8 @@ impl AccountsService for Accounts {
     async fn sign_up(&self, caller: &Caller, form: SignUpForm) -> Result<SignedUp, ServiceError> {
         self.limit(format!("signup:{}", caller.client_addr), limits::SIGN_UPS_PER_ADDRESS)?;
         let account = form.validate().map_err(ServiceError::Invalid)?;
+        // Per address too: each sign-up sends a message to that address.
+        self.limit(format!("links:{}", account.email), limits::EMAIL_LINKS_PER_ACCOUNT)?;
         if let Some(joined) = self.sign_up_invited(caller, &account).await? {
             return Ok(joined);
         }

@@ -24,6 +24,16 @@ pub struct TokenPair {
     pub refresh_token: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct RefreshRow {
+    family_id: String,
+    user_id: String,
+    expires_at: i64,
+    used_at: Option<i64>,
+    /// When the token's family was revoked.
+    revoked_at: Option<i64>,
+}
+
 impl Accounts {
     pub async fn password_grant(
         &self,
@@ -67,7 +77,7 @@ impl Accounts {
 
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, ServiceError> {
         let hash = digest(refresh_token.trim());
-        let row: Option<(String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+        let row: Option<RefreshRow> = sqlx::query_as(
             "SELECT r.family_id, r.user_id, r.expires_at, r.used_at, f.revoked_at FROM refresh_tokens r
              JOIN token_families f ON f.id = r.family_id WHERE r.token_hash = $1",
         )
@@ -75,7 +85,8 @@ impl Accounts {
         .fetch_optional(self.pool())
         .await
         .map_err(AppError::from)?;
-        let (family, user_id, expires_at, used_at, revoked_at) = row.ok_or(ServiceError::Unauthenticated)?;
+        let RefreshRow { family_id: family, user_id, expires_at, used_at, revoked_at } =
+            row.ok_or(ServiceError::Unauthenticated)?;
         if revoked_at.is_some() || expires_at <= now_millis() {
             return Err(ServiceError::Unauthenticated);
         }

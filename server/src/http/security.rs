@@ -3,7 +3,8 @@
 
 use axum::extract::{Request, State};
 use axum::http::header::{
-    CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ORIGIN, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -44,8 +45,13 @@ pub fn provide_page_csp(reload_port: Option<u16>) {
 }
 
 pub async fn headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let personal = is_personal(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if personal {
+        // Signed-in pages and account data: never kept by a shared cache or the back-forward cache of a shared computer.
+        headers.entry(CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
+    }
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
     headers
@@ -56,6 +62,13 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
         headers.insert(STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
     response
+}
+
+/// Paths whose responses belong to one signed-in person.
+fn is_personal(path: &str) -> bool {
+    path == "/app"
+        || path == "/mentor"
+        || ["/app/", "/mentor/", "/account/", "/api/"].iter().any(|p| path.starts_with(p))
 }
 
 /// Cross-site request forgery defence for every state-changing request

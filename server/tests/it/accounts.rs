@@ -48,6 +48,24 @@ backend_tests! {
         assert_eq!(app.viewer(&session.cookie).await, serde_json::Value::Null, "the old cookie is dead");
     }
 
+    async fn the_dashboard_needs_a_login_and_is_never_cached(app) {
+        let anonymous = app.get_page(None, "/app/account").await;
+        assert_eq!(anonymous.status, StatusCode::FOUND);
+        assert!(anonymous.header("location").starts_with("/login?next="), "{}", anonymous.header("location"));
+
+        let ada = app.verified_user("ada@example.com", "business").await;
+        let workspace = app.workspace_of(&ada).await;
+        let page = app.get_page(Some(&ada), &format!("/app/w/{workspace}/team")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("Test Person's workspace"));
+        assert_eq!(page.header("cache-control"), "private, no-store");
+        let csp = page.header("content-security-policy");
+        assert!(csp.contains("script-src 'self' 'nonce-") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(page.header("strict-transport-security").is_empty(), "no HSTS over plain HTTP");
+        let home = app.get_page(Some(&ada), "/app").await;
+        assert_eq!(home.header("location"), format!("/app/w/{workspace}"));
+    }
+
     async fn a_mentor_gets_a_personal_account_and_no_workspace(app) {
         let session = app.verified_user("grace@example.com", "mentor").await;
         let viewer = app.viewer(&session.cookie).await;

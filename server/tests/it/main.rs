@@ -7,6 +7,8 @@ mod assets;
 mod contact_sales;
 mod csrf;
 mod health;
+mod isolation;
+mod mail;
 mod pages;
 mod shutdown;
 mod startup;

@@ -125,19 +125,7 @@ impl TestApp {
 
     /// A form post as a browser's `fetch` from our own pages sends it.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> TestResponse {
-        let body =
-            fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri(path)
-            .header("content-type", "application/x-www-form-urlencoded");
-        if !extra.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept")) {
-            request = request.header("accept", "application/json");
-        }
-        for (name, value) in extra {
-            request = request.header(*name, *value);
-        }
-        self.request(request.body(Body::from(body)).unwrap()).await
+        self.request(form_request(path, fields, extra)).await
     }
 
     /// A server function call from one of our own pages, as `session`.
@@ -151,6 +139,15 @@ impl TestApp {
         self.request(Request::get(path).header("cookie", &session.cookie).body(Body::empty()).unwrap()).await
     }
 
+    /// A page as a browser asks for it, logged in as `session` or not.
+    pub async fn get_page(&self, session: Option<&Session>, path: &str) -> TestResponse {
+        let mut request = Request::get(path).header("accept", "text/html,application/xhtml+xml");
+        if let Some(session) = session {
+            request = request.header("cookie", &session.cookie);
+        }
+        self.request(request.body(Body::empty()).unwrap()).await
+    }
+
     /// A JSON POST, as a non-browser client sends it.
     pub async fn post_json(&self, path: &str, body: serde_json::Value, extra: &[(&str, &str)]) -> TestResponse {
         let mut request = Request::post(path).header("content-type", "application/json");
@@ -160,9 +157,15 @@ impl TestApp {
         self.request(request.body(Body::from(body.to_string())).unwrap()).await
     }
 
+    /// Signs up from an address of its own, as different people do, so
+    /// per-address sign-up limits don't couple unrelated tests' fixtures.
     pub async fn sign_up(&self, email: &str, purpose: &str) -> TestResponse {
         let fields = [("name", "Test Person"), ("email", email), ("password", PASSWORD), ("purpose", purpose)];
-        self.post_form("/api/accounts/sign-up", &fields, &[("sec-fetch-site", "same-origin")]).await
+        let mut request = form_request("/api/accounts/sign-up", &fields, &[("sec-fetch-site", "same-origin")]);
+        let n = SIGN_UPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let peer = std::net::SocketAddr::from(([10, 0, (n / 250) as u8, (n % 250) as u8 + 1], 40000));
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.request(request).await
     }
 
     pub async fn log_in(&self, email: &str, password: &str, extra: &[(&str, &str)]) -> TestResponse {
@@ -244,6 +247,8 @@ impl TestApp {
     }
 }
 
+static SIGN_UPS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 /// The password every test account uses.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -288,6 +293,20 @@ pub fn find_link(message: &str, path: &str) -> Option<String> {
 pub fn path_of(link: &str) -> String {
     let rest = link.split_once("://").map(|(_, rest)| rest).unwrap_or(link);
     rest.find('/').map(|i| rest[i..].to_string()).unwrap_or_else(|| "/".into())
+}
+
+/// A form post as a browser's `fetch` from our own pages sends it.
+fn form_request(path: &str, fields: &[(&str, &str)], extra: &[(&str, &str)]) -> Request<Body> {
+    let body = fields.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&");
+    let mut request =
+        Request::builder().method(Method::POST).uri(path).header("content-type", "application/x-www-form-urlencoded");
+    if !extra.iter().any(|(name, _)| name.eq_ignore_ascii_case("accept")) {
+        request = request.header("accept", "application/json");
+    }
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::from(body)).unwrap()
 }
 
 fn urlencode(value: &str) -> String {

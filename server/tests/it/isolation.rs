@@ -1,0 +1,432 @@
+//! The tenant-isolation matrix. Every server function and REST route is
+//! listed in `ENDPOINTS`; a test fails when the application registers one
+//! that is not, so no route ships unclassified. Each endpoint that takes a
+//! workspace id is then called by an owner, an admin and an agent of
+//! workspace A: on A's own ids (allowed exactly when the permission matrix
+//! says so), on workspace B's ids, and on A's workspace with B's ids inside
+//! (never allowed, with no data about B in the answer and no change to B).
+
+use std::collections::BTreeSet;
+
+use app::permissions::{Action, Role};
+use axum::http::StatusCode;
+
+use crate::support::{Db, Session, TestApp, TestResponse};
+
+/// What a case needs created fresh in the tenant it targets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Nothing,
+    Invitation,
+    Member,
+    SecretKey,
+    PublishableKey,
+}
+
+enum Kind {
+    /// Takes a workspace id (and maybe ids inside it); allowed for roles with `action`.
+    Workspace {
+        action: Action,
+        needs: Needs,
+        /// The call changes the caller's own membership, so each case gets a fresh caller.
+        fresh_caller: bool,
+        fields: fn(&Target) -> Vec<(&'static str, String)>,
+    },
+    /// Takes the id of something that belongs to one person.
+    Personal,
+    /// Nothing a client could swap for someone else's: why.
+    NoIds(&'static str),
+}
+
+struct Endpoint {
+    path: &'static str,
+    kind: Kind,
+}
+
+/// The ids a case sends.
+struct Target {
+    workspace: String,
+    id: String,
+}
+
+fn ws(t: &Target) -> Vec<(&'static str, String)> {
+    vec![("workspace_id", t.workspace.clone())]
+}
+
+fn with(t: &Target, extra: &[(&'static str, &str)]) -> Vec<(&'static str, String)> {
+    let mut fields = ws(t);
+    fields.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    fields
+}
+
+const OWN_ACCOUNT: &str = "acts only on the caller's own account";
+
+const ENDPOINTS: &[Endpoint] = &[
+    Endpoint {
+        path: "/api/team/view",
+        kind: Kind::Workspace { action: Action::ManageTeam, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/team/invite",
+        kind: Kind::Workspace {
+            action: Action::ManageTeam,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| {
+                with(t, &[("email", &format!("new-{}@example.com", uuid::Uuid::new_v4().simple())), ("role", "agent")])
+            },
+        },
+    },
+    Endpoint {
+        path: "/api/team/revoke-invitation",
+        kind: Kind::Workspace {
+            action: Action::ManageTeam,
+            needs: Needs::Invitation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("invitation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/team/change-role",
+        kind: Kind::Workspace {
+            action: Action::ManageTeam,
+            needs: Needs::Member,
+            fresh_caller: false,
+            fields: |t| with(t, &[("user_id", &t.id), ("role", "admin")]),
+        },
+    },
+    Endpoint {
+        path: "/api/team/suspend",
+        kind: Kind::Workspace {
+            action: Action::ManageTeam,
+            needs: Needs::Member,
+            fresh_caller: false,
+            fields: |t| with(t, &[("user_id", &t.id), ("suspended", "true")]),
+        },
+    },
+    Endpoint {
+        path: "/api/team/remove",
+        kind: Kind::Workspace {
+            action: Action::ManageTeam,
+            needs: Needs::Member,
+            fresh_caller: false,
+            fields: |t| with(t, &[("user_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/team/transfer-ownership",
+        kind: Kind::Workspace {
+            action: Action::TransferOwnership,
+            needs: Needs::Member,
+            fresh_caller: true,
+            fields: |t| with(t, &[("user_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/team/leave",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: true, fields: ws },
+    },
+    Endpoint {
+        path: "/api/keys/list",
+        kind: Kind::Workspace { action: Action::ManageApiKeys, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/keys/create",
+        kind: Kind::Workspace {
+            action: Action::ManageApiKeys,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("name", "Matrix key"), ("kind", "secret")]),
+        },
+    },
+    Endpoint {
+        path: "/api/keys/origins",
+        kind: Kind::Workspace {
+            action: Action::ManageApiKeys,
+            needs: Needs::PublishableKey,
+            fresh_caller: false,
+            fields: |t| with(t, &[("key_id", &t.id), ("allowed_origins", "https://attacker.example")]),
+        },
+    },
+    Endpoint {
+        path: "/api/keys/revoke",
+        kind: Kind::Workspace {
+            action: Action::ManageApiKeys,
+            needs: Needs::SecretKey,
+            fresh_caller: false,
+            fields: |t| with(t, &[("key_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/audit/list",
+        kind: Kind::Workspace { action: Action::ViewAuditLog, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint { path: "/api/accounts/revoke-session", kind: Kind::Personal },
+    Endpoint { path: "/api/contact-sales", kind: Kind::NoIds("a public form") },
+    Endpoint {
+        path: "/api/accounts/sign-up",
+        kind: Kind::NoIds("creates the caller's own account; ids sent with it are ignored (team tests)"),
+    },
+    Endpoint { path: "/api/accounts/log-in", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/accounts/log-out", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/accounts/viewer", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/accounts/verify-email", kind: Kind::NoIds("authorised by a single-use emailed token") },
+    Endpoint { path: "/api/accounts/resend-verification", kind: Kind::NoIds("answers the same for every address") },
+    Endpoint { path: "/api/accounts/request-password-reset", kind: Kind::NoIds("answers the same for every address") },
+    Endpoint { path: "/api/accounts/reset-password", kind: Kind::NoIds("authorised by a single-use emailed token") },
+    Endpoint { path: "/api/accounts/change-password", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/accounts/update-profile", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/accounts/sessions", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/accounts/delete", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint {
+        path: "/api/team/create-workspace",
+        kind: Kind::NoIds("creates a workspace owned by the caller; an owner_id sent is ignored (team tests)"),
+    },
+    Endpoint { path: "/api/team/invitation", kind: Kind::NoIds("authorised by a secret token bound to one email") },
+    Endpoint {
+        path: "/api/team/accept-invitation",
+        kind: Kind::NoIds("authorised by a secret token bound to one email (team tests)"),
+    },
+    Endpoint { path: "/api/v1/auth/token", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/v1/auth/refresh", kind: Kind::NoIds("authorised by the refresh token itself") },
+    Endpoint { path: "/api/v1/auth/revoke", kind: Kind::NoIds("authorised by the refresh token itself") },
+    Endpoint { path: "/api/v1/me", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/v1/workspace", kind: Kind::NoIds("the secret key decides the workspace") },
+    Endpoint { path: "/account/export", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/session/csrf", kind: Kind::NoIds("derived from the caller's own session") },
+];
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    let listed: BTreeSet<&str> = ENDPOINTS.iter().map(|e| e.path).collect();
+    assert_eq!(listed.len(), ENDPOINTS.len(), "an endpoint is listed twice");
+    for endpoint in ENDPOINTS {
+        if let Kind::NoIds(why) = endpoint.kind {
+            assert!(!why.is_empty(), "{} needs a reason for taking no ids", endpoint.path);
+        }
+    }
+    let mut registered: BTreeSet<String> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
+    registered.extend(lodestar_server::accounts::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&registered).collect();
+    assert!(missing.is_empty(), "routes missing from the isolation matrix in tests/it/isolation.rs: {missing:?}");
+    assert!(stale.is_empty(), "the isolation matrix lists routes that no longer exist: {stale:?}");
+}
+
+/// One workspace with its owner, and what its state looked like.
+struct Tenant {
+    workspace: String,
+    owner: Session,
+    name: &'static str,
+}
+
+struct World {
+    app: TestApp,
+    a: Tenant,
+    b: Tenant,
+    a_admin: Session,
+    a_agent: Session,
+    next: std::cell::Cell<u32>,
+}
+
+impl World {
+    async fn new(db: Db) -> World {
+        let app = TestApp::builder(db).build().await;
+        let a = tenant(&app, "alpha-owner@example.com", "Alpha Co").await;
+        let b = tenant(&app, "bravo-owner@example.com", "Bravo Corp").await;
+        let a_admin = join(&app, &a, "alpha-admin@example.com", Role::Admin).await;
+        let a_agent = join(&app, &a, "alpha-agent@example.com", Role::Agent).await;
+        World { app, a, b, a_admin, a_agent, next: std::cell::Cell::new(0) }
+    }
+
+    fn unique_email(&self, label: &str) -> String {
+        self.next.set(self.next.get() + 1);
+        format!("{label}-{}@example.com", self.next.get())
+    }
+
+    async fn caller(&self, role: Role, fresh: bool) -> Session {
+        if fresh {
+            let email = self.unique_email(&format!("fresh-{}", role.as_str()));
+            return join(&self.app, &self.a, &email, role).await;
+        }
+        match role {
+            Role::Owner => self.a.owner.clone(),
+            Role::Admin => self.a_admin.clone(),
+            Role::Agent => self.a_agent.clone(),
+        }
+    }
+
+    /// Creates what a case needs in `tenant`, as its owner, and returns its id.
+    async fn make(&self, tenant: &Tenant, needs: Needs) -> String {
+        let app = &self.app;
+        let ws = ("workspace_id", tenant.workspace.as_str());
+        match needs {
+            Needs::Nothing => String::new(),
+            Needs::Invitation => {
+                let email = self.unique_email("invitee");
+                ok(app.call(&tenant.owner, "/api/team/invite", &[ws, ("email", &email), ("role", "agent")]).await);
+                sqlx::query_scalar("SELECT id FROM invitations WHERE email = $1")
+                    .bind(&email)
+                    .fetch_one(app.state.sql.pool())
+                    .await
+                    .unwrap()
+            }
+            Needs::Member => join(app, tenant, &self.unique_email("member"), Role::Agent).await.user_id,
+            Needs::SecretKey => {
+                let key =
+                    ok(app.call(&tenant.owner, "/api/keys/create", &[ws, ("name", "k"), ("kind", "secret")]).await);
+                key.json()["key"]["id"].as_str().unwrap().to_string()
+            }
+            Needs::PublishableKey => {
+                let fields =
+                    [ws, ("name", "site"), ("kind", "publishable"), ("allowed_origins", "https://bravo.example")];
+                let key = ok(app.call(&tenant.owner, "/api/keys/create", &fields).await);
+                key.json()["key"]["id"].as_str().unwrap().to_string()
+            }
+        }
+    }
+
+    /// Everything stored about a workspace, to prove a call changed nothing.
+    async fn snapshot(&self, workspace: &str) -> String {
+        let pool = self.app.state.sql.pool();
+        let workspaces: Vec<(String, String)> = sqlx::query_as("SELECT name, plan FROM workspaces WHERE id = $1")
+            .bind(workspace)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        let members: Vec<(String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT user_id, role, suspended_at FROM memberships WHERE workspace_id = $1 ORDER BY user_id",
+        )
+        .bind(workspace)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let invitations: Vec<(String, Option<i64>, Option<i64>)> =
+            sqlx::query_as("SELECT id, accepted_at, revoked_at FROM invitations WHERE workspace_id = $1 ORDER BY id")
+                .bind(workspace)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let keys: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, allowed_origins, revoked_at FROM api_keys WHERE workspace_id = $1 ORDER BY id",
+        )
+        .bind(workspace)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let audit: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE workspace_id = $1")
+            .bind(workspace)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        format!("{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}")
+    }
+}
+
+async fn tenant(app: &TestApp, email: &str, name: &'static str) -> Tenant {
+    let owner = app.verified_user(email, "mentor").await;
+    let created = ok(app.call(&owner, "/api/team/create-workspace", &[("name", name)]).await);
+    Tenant { workspace: created.json()["id"].as_str().unwrap().to_string(), owner, name }
+}
+
+async fn join(app: &TestApp, tenant: &Tenant, email: &str, role: Role) -> Session {
+    let ws = ("workspace_id", tenant.workspace.as_str());
+    ok(app.call(&tenant.owner, "/api/team/invite", &[ws, ("email", email), ("role", role.as_str())]).await);
+    let link = app.mail_link(email, "/invite/");
+    let token = link.rsplit('/').next().unwrap().to_string();
+    let member = app.verified_user(email, "mentor").await;
+    ok(app.call(&member, "/api/team/accept-invitation", &[("token", &token)]).await);
+    member
+}
+
+fn ok(response: TestResponse) -> TestResponse {
+    assert!(response.status.is_success(), "fixture call failed: {} {}", response.status, response.body);
+    response
+}
+
+fn succeeded(response: &TestResponse) -> bool {
+    response.status.is_success() || response.status == StatusCode::FOUND
+}
+
+async fn run(db: Db) {
+    let world = World::new(db).await;
+    let app = &world.app;
+    let mut cases = 0;
+    for endpoint in ENDPOINTS {
+        let Kind::Workspace { action, needs, fresh_caller, fields } = &endpoint.kind else { continue };
+        for role in Role::ALL {
+            let label = format!("{} as {} of A", endpoint.path, role.as_str());
+
+            // A's own ids: exactly what the matrix allows.
+            let caller = world.caller(role, *fresh_caller).await;
+            let own = Target { workspace: world.a.workspace.clone(), id: world.make(&world.a, *needs).await };
+            let before = world.snapshot(&world.a.workspace).await;
+            let response = app.call(&caller, endpoint.path, &borrowed(&fields(&own))).await;
+            if role.allows(*action) {
+                assert!(succeeded(&response), "{label} on its own ids: {} {}", response.status, response.body);
+            } else {
+                assert_eq!(response.status, StatusCode::FORBIDDEN, "{label} on its own ids: {}", response.body);
+                assert_eq!(world.snapshot(&world.a.workspace).await, before, "{label}: a refused call changed A");
+            }
+            cases += 1;
+
+            // B's workspace, and A's workspace with B's ids inside.
+            let caller = world.caller(role, *fresh_caller).await;
+            let theirs = world.make(&world.b, *needs).await;
+            let mut targets = vec![Target { workspace: world.b.workspace.clone(), id: theirs.clone() }];
+            if *needs != Needs::Nothing {
+                targets.push(Target { workspace: world.a.workspace.clone(), id: theirs });
+            }
+            for target in targets {
+                let before = world.snapshot(&world.b.workspace).await;
+                let response = app.call(&caller, endpoint.path, &borrowed(&fields(&target))).await;
+                let expected = if target.workspace == world.b.workspace || role.allows(*action) {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                assert_eq!(
+                    response.status, expected,
+                    "{label} against B's ids ({}): {}",
+                    target.workspace, response.body
+                );
+                for secret in [world.b.name, "bravo-owner@example.com", "https://bravo.example"] {
+                    assert!(!response.body.contains(secret), "{label} leaked {secret:?}: {}", response.body);
+                }
+                assert_eq!(world.snapshot(&world.b.workspace).await, before, "{label} changed workspace B");
+                cases += 1;
+            }
+        }
+    }
+
+    // Personal ids: one person's session is not another's to end.
+    let theirs: String = sqlx::query_scalar("SELECT id FROM sessions WHERE user_id = $1")
+        .bind(&world.b.owner.user_id)
+        .fetch_one(app.state.sql.pool())
+        .await
+        .unwrap();
+    for caller in [&world.a.owner, &world.a_admin, &world.a_agent] {
+        let response = app.call(caller, "/api/accounts/revoke-session", &[("session_id", &theirs)]).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        cases += 1;
+    }
+    assert_eq!(app.viewer(&world.b.owner.cookie).await["email"], "bravo-owner@example.com");
+    assert!(ENDPOINTS.iter().any(|e| matches!(e.kind, Kind::Personal)));
+    println!("tenant isolation: {cases} cases on {db:?}");
+}
+
+fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matrix_sqlite() {
+    run(Db::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn matrix_postgres() {
+    run(Db::Postgres).await
+}
