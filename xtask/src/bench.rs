@@ -31,8 +31,16 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     let mut load = Vec::new();
     for path in ["/", "/pricing"] {
         heading(&format!("Load: GET {path} ({CONNECTIONS} connections, {LOAD_SECONDS} s, wrk)"));
-        load.push((path, wrk(&format!("{}{path}", server.base_url))?));
+        load.push((path.to_string(), wrk(&format!("{}{path}", server.base_url), &[])?));
     }
+
+    heading(&format!("Login: {LOGINS} sequential POST /api/accounts/log-in as the seeded demo owner"));
+    let (cookie, mut logins) = log_in(&server.base_url)?;
+    logins.sort_by(f64::total_cmp);
+    let team_page = format!("{}/team", dashboard_home(&server.base_url, &cookie)?);
+    heading(&format!("Load: GET {team_page} signed in ({CONNECTIONS} connections, {LOAD_SECONDS} s, wrk)"));
+    let cookie_header = format!("Cookie: {cookie}");
+    load.push((team_page.clone(), wrk(&format!("{}{team_page}", server.base_url), &["-H", &cookie_header])?));
 
     heading("Download sizes (as served, compressed)");
     let html = Cmd::new("curl", &["-s", &format!("{}/", server.base_url)]).output_ok("fetching /")?;
@@ -50,10 +58,18 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     println!("  throughput and latency (targets: >= 3000 req/s, p99 < 10 ms)");
     for (path, result) in &load {
         println!(
-            "    GET {path:<9} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
-            result.requests_per_second, result.p50_ms, result.p99_ms
+            "    GET {:<24} {:>9.0} req/s   p50 {:>7.2} ms   p99 {:>7.2} ms",
+            if path.starts_with("/app/") { "dashboard Team (signed in)" } else { path },
+            result.requests_per_second,
+            result.p50_ms,
+            result.p99_ms
         );
     }
+    println!(
+        "  login (argon2id verify + new session), {LOGINS} in a row: p50 {:.1} ms, max {:.1} ms",
+        logins[logins.len() / 2],
+        logins[logins.len() - 1]
+    );
     println!("  landing page download (target: < 250 KB compressed)");
     for (url, gzip, brotli) in &landing_sizes.files {
         println!("    {:<48} gzip {:>7.1} KB   br {:>7.1} KB", short(url), kb(*gzip), kb(*brotli));
@@ -88,11 +104,84 @@ struct Load {
     p99_ms: f64,
 }
 
-fn wrk(url: &str) -> Result<Load, String> {
+/// The demo login `cargo xtask serve` seeds in development (see the README).
+const DEMO_LOGIN: &str = "email=demo%40lodestar.localhost&password=lodestar-demo-2026";
+const LOGINS: usize = 20;
+
+/// Logs in `LOGINS` times; returns the last session cookie and each login's milliseconds.
+fn log_in(base_url: &str) -> Result<(String, Vec<f64>), String> {
+    let url = format!("{base_url}/api/accounts/log-in");
+    let mut cookie = String::new();
+    let mut times = Vec::new();
+    for _ in 0..LOGINS {
+        let out = Cmd::new(
+            "curl",
+            &[
+                "-s",
+                "-D",
+                "-",
+                "-o",
+                "/dev/null",
+                "-w",
+                "\n%{time_total}",
+                "-H",
+                "Sec-Fetch-Site: same-origin",
+                "-H",
+                "Accept: application/json",
+                "--data",
+                DEMO_LOGIN,
+                &url,
+            ],
+        )
+        .output_ok("logging in")?;
+        cookie = out
+            .lines()
+            .find_map(|line| {
+                line.to_ascii_lowercase().starts_with("set-cookie:").then(|| line[11..].trim().to_string())
+            })
+            .and_then(|value| value.split(';').next().map(str::to_string))
+            .ok_or_else(|| format!("the demo login failed (is SEED_DEMO on?):\n{out}"))?;
+        let seconds: f64 = out.lines().last().and_then(|l| l.trim().parse().ok()).ok_or("curl printed no time")?;
+        times.push(seconds * 1000.0);
+    }
+    Ok((cookie, times))
+}
+
+/// Where the signed-in demo owner lands: `/app/w/<workspace>`.
+fn dashboard_home(base_url: &str, cookie: &str) -> Result<String, String> {
+    let out = Cmd::new(
+        "curl",
+        &[
+            "-s",
+            "-D",
+            "-",
+            "-o",
+            "/dev/null",
+            "-H",
+            &format!("Cookie: {cookie}"),
+            "-H",
+            "Accept: text/html",
+            &format!("{base_url}/app"),
+        ],
+    )
+    .output_ok("opening the dashboard")?;
+    out.lines()
+        .find_map(|line| line.to_ascii_lowercase().starts_with("location:").then(|| line[9..].trim().to_string()))
+        .filter(|location| location.starts_with("/app/w/"))
+        .ok_or_else(|| format!("/app did not redirect to a workspace:\n{out}"))
+}
+
+fn wrk(url: &str, extra: &[&str]) -> Result<Load, String> {
     // A short warm-up so lazy initialisation is not measured.
-    Cmd::new("wrk", &["-t2", "-c8", "-d2s", url]).output_ok("wrk warm-up")?;
-    let out = Cmd::new("wrk", &["-t2", &format!("-c{CONNECTIONS}"), &format!("-d{LOAD_SECONDS}s"), "--latency", url])
-        .output_ok("wrk")?;
+    let mut warm_up = vec!["-t2", "-c8", "-d2s"];
+    warm_up.extend_from_slice(extra);
+    warm_up.push(url);
+    Cmd::new("wrk", &warm_up).output_ok("wrk warm-up")?;
+    let (connections, seconds) = (format!("-c{CONNECTIONS}"), format!("-d{LOAD_SECONDS}s"));
+    let mut args = vec!["-t2", connections.as_str(), seconds.as_str(), "--latency"];
+    args.extend_from_slice(extra);
+    args.push(url);
+    let out = Cmd::new("wrk", &args).output_ok("wrk")?;
     print!("{out}");
     if out.contains("Non-2xx") || out.contains("Socket errors") {
         return Err(format!("the load run saw errors:\n{out}"));
