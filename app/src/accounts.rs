@@ -258,7 +258,8 @@ pub struct SessionSummary {
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?.trim();
     let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
-    (local && !next.contains(['\r', '\n'])).then(|| next.to_string())
+    // Browsers drop tabs and newlines from URLs: "/\t/evil" would become "//evil".
+    (local && !next.chars().any(|c| c.is_control() || c.is_whitespace())).then(|| next.to_string())
 }
 
 #[server(endpoint = "accounts/sign-up")]
@@ -412,9 +413,14 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(safe_next(Some("/app/w/1")), Some("/app/w/1".into()));
-        for bad in
-            ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\r\nSet-Cookie: x"]
-        {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a\r\nSet-Cookie: x",
+            "/\t/evil.example",
+        ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad}");
         }
     }

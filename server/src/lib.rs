@@ -52,7 +52,8 @@ pub async fn open_state(config: Config) -> Result<AppState, StartError> {
                 .map_err(|source| StartError::SecretKey { path: path.display().to_string(), source })?
         }
     };
-    let mailer = Mailer::new(&config.auth, &config.data_dir)?;
+    let development = config.environment == config::Environment::Development;
+    let mailer = Mailer::new(&config.auth, &config.data_dir, development)?;
     let accounts = Accounts::new(&config, sql.clone(), key, mailer);
     if config.auth.seed_demo {
         accounts::seed_demo(&accounts).await.map_err(StartError::Seed)?;

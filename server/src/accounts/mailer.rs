@@ -38,10 +38,13 @@ enum Transport {
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
+    /// Print outbox links in the log: development only, where the log is
+    /// the developer's own terminal. In production a link in a log is a key.
+    log_links: bool,
 }
 
 impl Mailer {
-    pub fn new(config: &AuthConfig, data_dir: &std::path::Path) -> Result<Self, MailerError> {
+    pub fn new(config: &AuthConfig, data_dir: &std::path::Path, log_links: bool) -> Result<Self, MailerError> {
         let from: Mailbox = config.mail_from.parse().map_err(|e| MailerError::From(format!("{e}")))?;
         let transport = match &config.smtp_url {
             Some(url) => Transport::Smtp(
@@ -51,7 +54,7 @@ impl Mailer {
             ),
             None => Transport::Outbox(data_dir.join("outbox")),
         };
-        Ok(Mailer { transport, from })
+        Ok(Mailer { transport, from, log_links })
     }
 
     /// Queues `email`. Failures are logged, never shown to the requester:
@@ -90,11 +93,12 @@ impl Mailer {
                 let bytes = message.formatted();
                 let written = tokio::fs::create_dir_all(dir).await.and(tokio::fs::write(&path, bytes).await);
                 match written {
-                    Ok(()) => tracing::info!(
+                    Ok(()) if self.log_links => tracing::info!(
                         file = %path.display(),
                         link = %email.link,
                         "no SMTP_URL set: email written to the outbox"
                     ),
+                    Ok(()) => tracing::info!(file = %path.display(), "no SMTP_URL set: email written to the outbox"),
                     Err(e) => tracing::error!(file = %path.display(), error = %e, "could not write to the outbox"),
                 }
             }

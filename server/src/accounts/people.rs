@@ -27,25 +27,29 @@ impl Accounts {
         let pair = format!("login:{email}|{}", caller.client_addr);
         let address = format!("login-addr:{}", caller.client_addr);
         let account = format!("login-account:{email}");
-        for (key, rule) in [
-            (&pair, limits::LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS),
-            (&address, limits::LOGIN_FAILURES_PER_ADDRESS),
-            (&account, limits::LOGIN_FAILURES_PER_ACCOUNT),
-        ] {
-            self.throttle
-                .check(key, rule)
-                .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })?;
+        let limited = |retry_after_secs| ServiceError::RateLimited { retry_after_secs };
+        for (key, rule) in
+            [(&address, limits::LOGIN_FAILURES_PER_ADDRESS), (&account, limits::LOGIN_FAILURES_PER_ACCOUNT)]
+        {
+            self.throttle.check(key, rule).map_err(limited)?;
         }
+        // Counted before the (slow) password check, so a burst of parallel
+        // guesses cannot all pass; a success clears it again.
+        self.throttle.hit(&pair, limits::LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS).map_err(limited)?;
         let user = self.user_by_email(&email).await?;
         let matches = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let Some(user) = user.filter(|_| matches) else {
-            for key in [&pair, &address, &account] {
+            for key in [&address, &account] {
                 self.throttle.record(key);
             }
             if let Some(user) = self.user_by_email(&email).await? {
-                audit_everywhere(self.pool(), &user, "login.failed", &caller.client_addr)
-                    .await
-                    .map_err(AppError::from)?;
+                // In the background: an unknown email must not answer faster.
+                let (pool, client) = (self.pool().clone(), caller.client_addr.clone());
+                tokio::spawn(async move {
+                    if let Err(e) = audit_everywhere(&pool, &user, "login.failed", &client).await {
+                        tracing::error!(error = %e, "could not record a failed login");
+                    }
+                });
             }
             tracing::info!(client = %caller.client_addr, "failed login");
             return Err(ServiceError::WrongCredentials);
@@ -134,9 +138,18 @@ impl Accounts {
             .collect())
     }
 
-    /// Ends every session of `user_id` except `keep`, and every API token family.
+    /// Ends every session of `user_id` except `keep`, every API token
+    /// family and every outstanding reset link: after a password change, no
+    /// credential issued under the old one still works.
     async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<(), AppError> {
         let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'reset' AND used_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user_id)
             .bind(keep.unwrap_or(""))
@@ -440,7 +453,8 @@ impl AccountsService for Accounts {
             "SELECT w.id, w.name, (SELECT COUNT(*) FROM memberships o WHERE o.workspace_id = w.id AND o.user_id <> $1)
              FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
              WHERE m.user_id = $2 AND m.role = 'owner'
-               AND NOT EXISTS (SELECT 1 FROM memberships x WHERE x.workspace_id = w.id AND x.role = 'owner' AND x.user_id <> $3)",
+               AND NOT EXISTS (SELECT 1 FROM memberships x WHERE x.workspace_id = w.id AND x.role = 'owner'
+                               AND x.suspended_at IS NULL AND x.user_id <> $3)",
         )
         .bind(&user.id)
         .bind(&user.id)
@@ -470,13 +484,7 @@ impl AccountsService for Accounts {
             audit(&mut *tx, &workspace_id, Some(&user), "member.removed", "account deleted", &caller.client_addr)
                 .await
                 .map_err(AppError::from)?;
-            sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE workspace_id = $2 AND created_by = $3 AND revoked_at IS NULL")
-                .bind(now_millis())
-                .bind(&workspace_id)
-                .bind(&user.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(AppError::from)?;
+            Self::revoke_credentials_of(&mut tx, &workspace_id, &user.id).await.map_err(AppError::from)?;
         }
         sqlx::query("DELETE FROM users WHERE id = $1")
             .bind(&user.id)

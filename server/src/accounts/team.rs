@@ -112,9 +112,10 @@ impl Accounts {
     ) -> Result<WorkspaceSummary, ServiceError> {
         let now = now_millis();
         let mut tx = self.pool().begin().await.map_err(sql)?;
-        let spent = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL")
+        let spent = sqlx::query("UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3")
             .bind(now)
             .bind(&invitation.id)
+            .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(sql)?;
@@ -175,22 +176,18 @@ impl Accounts {
         Ok((Role::parse(&role).ok_or(ServiceError::Internal)?, email))
     }
 
-    /// Refuses to leave a workspace without an active owner.
-    async fn ensure_another_owner(&self, workspace_id: &str, user_id: &str) -> Result<(), ServiceError> {
-        let others: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner' AND suspended_at IS NULL AND user_id <> $2",
-        )
-        .bind(workspace_id)
-        .bind(user_id)
-        .fetch_one(self.pool())
-        .await
-        .map_err(sql)?;
-        if others == 0 {
-            return Err(ServiceError::Rejected(
-                "A workspace needs at least one owner. Make someone else an owner first.".into(),
-            ));
-        }
-        Ok(())
+    /// Starts a transaction that changes memberships of `workspace_id`. The
+    /// no-op update takes the workspace row's write lock (PostgreSQL) or the
+    /// database's (SQLite), so two concurrent changes cannot both pass the
+    /// owner check in [`still_owned`] and together remove every owner.
+    async fn membership_change(&self, workspace_id: &str) -> Result<Transaction<'static, Any>, ServiceError> {
+        let mut tx = self.pool().begin().await.map_err(sql)?;
+        sqlx::query("UPDATE workspaces SET plan = plan WHERE id = $1")
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(sql)?;
+        Ok(tx)
     }
 
     /// Checks that the actor may act on a member holding `role`: never on
@@ -207,22 +204,22 @@ impl Accounts {
         Ok(())
     }
 
-    /// Revokes every API key `user_id` created in the workspace: a member
-    /// who loses access loses every credential with it.
-    async fn revoke_keys_of<'e>(
-        db: impl sqlx::Executor<'e, Database = Any>,
+    /// Revokes every API key `user_id` created in the workspace and every
+    /// invitation they sent that is still pending: a member who loses access
+    /// (or the role that made them) loses every credential with it.
+    pub(super) async fn revoke_credentials_of(
+        tx: &mut Transaction<'static, Any>,
         workspace_id: &str,
         user_id: &str,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
+        for statement in [
             "UPDATE api_keys SET revoked_at = $1 WHERE workspace_id = $2 AND created_by = $3 AND revoked_at IS NULL",
-        )
-        .bind(now_millis())
-        .bind(workspace_id)
-        .bind(user_id)
-        .execute(db)
-        .await
-        .map(|_| ())
+            "UPDATE invitations SET revoked_at = $1 WHERE workspace_id = $2 AND invited_by = $3
+             AND accepted_at IS NULL AND revoked_at IS NULL",
+        ] {
+            sqlx::query(statement).bind(now_millis()).bind(workspace_id).bind(user_id).execute(&mut **tx).await?;
+        }
+        Ok(())
     }
 
     async fn key(&self, workspace_id: &str, key_id: &str) -> Result<ApiKey, ServiceError> {
@@ -234,6 +231,24 @@ impl Accounts {
             .map_err(sql)?;
         row.map(ApiKey::from).ok_or(ServiceError::NotFound)
     }
+}
+
+/// Checked inside a membership change, after it: a workspace always keeps an
+/// active owner, or the change is rolled back.
+async fn still_owned(tx: &mut Transaction<'static, Any>, workspace_id: &str) -> Result<(), ServiceError> {
+    let owners: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner' AND suspended_at IS NULL",
+    )
+    .bind(workspace_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(sql)?;
+    if owners == 0 {
+        return Err(ServiceError::Rejected(
+            "A workspace needs at least one owner. Make someone else an owner first.".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn invitation_gone() -> ServiceError {
@@ -429,20 +444,23 @@ impl TeamService for Accounts {
         if !actor.role.outranks_or_equals(role) {
             return Err(ServiceError::Forbidden);
         }
-        if current == Role::Owner && role != Role::Owner {
-            self.ensure_another_owner(workspace_id, user_id).await?;
-        }
+        let mut tx = self.membership_change(workspace_id).await?;
         sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
             .bind(role.as_str())
             .bind(workspace_id)
             .bind(user_id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await
             .map_err(sql)?;
+        if !role.allows(Action::ManageApiKeys) {
+            Self::revoke_credentials_of(&mut tx, workspace_id, user_id).await.map_err(sql)?;
+        }
+        still_owned(&mut tx, workspace_id).await?;
         let detail = format!("{email}: {} → {}", current.as_str(), role.as_str());
-        audit(self.pool(), workspace_id, Some(&actor.user), "member.role_changed", &detail, &caller.client_addr)
+        audit(&mut *tx, workspace_id, Some(&actor.user), "member.role_changed", &detail, &caller.client_addr)
             .await
-            .map_err(sql)
+            .map_err(sql)?;
+        tx.commit().await.map_err(sql)
     }
 
     async fn set_suspended(
@@ -455,10 +473,7 @@ impl TeamService for Accounts {
         let actor = self.authorize(caller, workspace_id, Action::ManageTeam).await?;
         let (role, email) = self.member(&actor, user_id).await?;
         Self::may_manage(&actor, user_id, role)?;
-        if suspended && role == Role::Owner {
-            self.ensure_another_owner(workspace_id, user_id).await?;
-        }
-        let mut tx = self.pool().begin().await.map_err(sql)?;
+        let mut tx = self.membership_change(workspace_id).await?;
         sqlx::query("UPDATE memberships SET suspended_at = $1 WHERE workspace_id = $2 AND user_id = $3")
             .bind(suspended.then(now_millis))
             .bind(workspace_id)
@@ -467,8 +482,9 @@ impl TeamService for Accounts {
             .await
             .map_err(sql)?;
         if suspended {
-            Self::revoke_keys_of(&mut *tx, workspace_id, user_id).await.map_err(sql)?;
+            Self::revoke_credentials_of(&mut tx, workspace_id, user_id).await.map_err(sql)?;
         }
+        still_owned(&mut tx, workspace_id).await?;
         let action = if suspended { "member.suspended" } else { "member.reinstated" };
         audit(&mut *tx, workspace_id, Some(&actor.user), action, &email, &caller.client_addr).await.map_err(sql)?;
         tx.commit().await.map_err(sql)
@@ -478,17 +494,15 @@ impl TeamService for Accounts {
         let actor = self.authorize(caller, workspace_id, Action::ManageTeam).await?;
         let (role, email) = self.member(&actor, user_id).await?;
         Self::may_manage(&actor, user_id, role)?;
-        if role == Role::Owner {
-            self.ensure_another_owner(workspace_id, user_id).await?;
-        }
-        let mut tx = self.pool().begin().await.map_err(sql)?;
-        Self::revoke_keys_of(&mut *tx, workspace_id, user_id).await.map_err(sql)?;
+        let mut tx = self.membership_change(workspace_id).await?;
+        Self::revoke_credentials_of(&mut tx, workspace_id, user_id).await.map_err(sql)?;
         sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
             .bind(user_id)
             .execute(&mut *tx)
             .await
             .map_err(sql)?;
+        still_owned(&mut tx, workspace_id).await?;
         audit(&mut *tx, workspace_id, Some(&actor.user), "member.removed", &email, &caller.client_addr)
             .await
             .map_err(sql)?;
@@ -501,17 +515,17 @@ impl TeamService for Accounts {
         if actor.user.id == user_id {
             return Err(ServiceError::Rejected("You already own this workspace.".into()));
         }
+        let mut tx = self.membership_change(workspace_id).await?;
         let suspended: Option<i64> =
             sqlx::query_scalar("SELECT suspended_at FROM memberships WHERE workspace_id = $1 AND user_id = $2")
                 .bind(workspace_id)
                 .bind(user_id)
-                .fetch_one(self.pool())
+                .fetch_one(&mut *tx)
                 .await
                 .map_err(sql)?;
         if suspended.is_some() {
             return Err(ServiceError::Rejected("Reinstate this member before making them the owner.".into()));
         }
-        let mut tx = self.pool().begin().await.map_err(sql)?;
         for (role, member) in [("owner", user_id), ("admin", actor.user.id.as_str())] {
             sqlx::query("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3")
                 .bind(role)
@@ -521,6 +535,7 @@ impl TeamService for Accounts {
                 .await
                 .map_err(sql)?;
         }
+        still_owned(&mut tx, workspace_id).await?;
         audit(&mut *tx, workspace_id, Some(&actor.user), "ownership.transferred", &email, &caller.client_addr)
             .await
             .map_err(sql)?;
@@ -529,17 +544,15 @@ impl TeamService for Accounts {
 
     async fn leave(&self, caller: &Caller, workspace_id: &str) -> Result<(), ServiceError> {
         let actor = self.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
-        if actor.role == Role::Owner {
-            self.ensure_another_owner(workspace_id, &actor.user.id).await?;
-        }
-        let mut tx = self.pool().begin().await.map_err(sql)?;
-        Self::revoke_keys_of(&mut *tx, workspace_id, &actor.user.id).await.map_err(sql)?;
+        let mut tx = self.membership_change(workspace_id).await?;
+        Self::revoke_credentials_of(&mut tx, workspace_id, &actor.user.id).await.map_err(sql)?;
         sqlx::query("DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2")
             .bind(workspace_id)
             .bind(&actor.user.id)
             .execute(&mut *tx)
             .await
             .map_err(sql)?;
+        still_owned(&mut tx, workspace_id).await?;
         audit(&mut *tx, workspace_id, Some(&actor.user), "member.left", "", &caller.client_addr).await.map_err(sql)?;
         tx.commit().await.map_err(sql)
     }

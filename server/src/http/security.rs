@@ -111,15 +111,17 @@ pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, 
     next.run(request).await
 }
 
+/// Anything but our own origin. `same-site` counts as foreign: a sibling
+/// subdomain (user content, a forgotten DNS record) must not act for our users.
 fn is_cross_site(request: &Request, public_url: &str) -> bool {
     let headers = request.headers();
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        return site == "cross-site";
+        return !matches!(site, "same-origin" | "none");
     }
     let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
     let host = headers.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
-    origin != public_url && origin_host != host
+    let scheme = public_url.split("://").next().unwrap_or("http");
+    origin != public_url && origin != format!("{scheme}://{host}")
 }

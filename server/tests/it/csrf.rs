@@ -13,6 +13,10 @@ backend_tests! {
 
         let cross_site = app.post_form("/api/team/invite", &invite, &[("cookie", &ada.cookie), ("sec-fetch-site", "cross-site")]).await;
         assert_eq!(cross_site.status, StatusCode::FORBIDDEN);
+        let sibling = app.post_form("/api/team/invite", &invite, &[("cookie", &ada.cookie), ("sec-fetch-site", "same-site")]).await;
+        assert_eq!(sibling.status, StatusCode::FORBIDDEN, "a sibling subdomain is not us");
+        let other_scheme = app.post_form("/api/team/invite", &invite, &[("cookie", &ada.cookie), ("origin", "https://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]).await;
+        assert_eq!(other_scheme.status, StatusCode::FORBIDDEN, "same host, other scheme");
         let foreign_origin = app.post_form("/api/team/invite", &invite, &[("cookie", &ada.cookie), ("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]).await;
         assert_eq!(foreign_origin.status, StatusCode::FORBIDDEN);
 

@@ -200,3 +200,37 @@ backend_tests! {
         assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
+
+backend_tests! {
+    async fn a_suspended_owner_does_not_count_as_an_owner(app) {
+        let team = Team::new(&app).await;
+        let second = team.join(&app, "second@example.com", "owner").await;
+        let suspended = app.call(&team.owner, "/api/team/suspend", &[team.ws(), ("user_id", &second.user_id), ("suspended", "true")]).await;
+        assert_eq!(suspended.status, StatusCode::OK, "{}", suspended.body);
+        let leave = app.call(&team.owner, "/api/team/leave", &[team.ws()]).await;
+        assert_eq!(leave.status, StatusCode::CONFLICT, "{}", leave.body);
+        let delete = app.call(&team.owner, "/api/accounts/delete", &[("password", PASSWORD), ("confirm", "owner@example.com")]).await;
+        assert_eq!(delete.status, StatusCode::CONFLICT, "{}", delete.body);
+        let owner_id = team.owner.user_id.clone();
+        let demote = app.call(&team.owner, "/api/team/change-role", &[team.ws(), ("user_id", &owner_id), ("role", "admin")]).await;
+        assert_eq!(demote.status, StatusCode::CONFLICT);
+        assert!(team.roles(&app).await.contains(&("owner@example.com".into(), "owner".into(), false)));
+    }
+
+    async fn losing_a_role_or_membership_revokes_what_it_granted(app) {
+        let team = Team::new(&app).await;
+        let admin = team.join(&app, "admin@example.com", "admin").await;
+        let key = app.call(&admin, "/api/keys/create", &[team.ws(), ("name", "Admin's key"), ("kind", "secret")]).await.json();
+        let secret = key["secret"].as_str().unwrap().to_string();
+        app.call(&admin, "/api/team/invite", &[team.ws(), ("email", "friend@example.com"), ("role", "admin")]).await;
+        let friend_token = invitation_token(&app, "friend@example.com");
+
+        let demoted = app.call(&team.owner, "/api/team/change-role", &[team.ws(), ("user_id", &admin.user_id), ("role", "agent")]).await;
+        assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.body);
+        let use_key = axum::http::Request::get("/api/v1/workspace").header("authorization", format!("Bearer {secret}")).body(axum::body::Body::empty()).unwrap();
+        assert_eq!(app.request(use_key).await.status, StatusCode::UNAUTHORIZED, "an agent holds no API keys");
+        let friend = app.verified_user("friend@example.com", "mentor").await;
+        let late = app.call(&friend, "/api/team/accept-invitation", &[("token", &friend_token)]).await;
+        assert_eq!(late.status, StatusCode::CONFLICT, "invitations sent by a demoted admin die with the role");
+    }
+}
