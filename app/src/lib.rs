@@ -9,6 +9,7 @@ pub mod components;
 pub mod error;
 pub mod focus;
 pub mod keys;
+pub mod knowledge;
 pub mod layout;
 pub mod pages;
 pub mod permissions;
@@ -31,11 +32,10 @@ use crate::layout::{Layout, PublicLayout};
 use crate::pages::auth::{ForgotPage, LogInPage, ResetPage, SignUpPage, VerifyPage};
 use crate::pages::dashboard::account::AccountPage;
 use crate::pages::dashboard::keys::KeysPage;
+use crate::pages::dashboard::knowledge::{KnowledgePage, KnowledgeSourcePage};
 use crate::pages::dashboard::mentor::MentorPage;
 use crate::pages::dashboard::new_workspace::NewWorkspacePage;
-use crate::pages::dashboard::placeholders::{
-    AnalyticsPage, BillingPage, InboxPage, KnowledgePage, TicketsPage, WidgetPage,
-};
+use crate::pages::dashboard::placeholders::{AnalyticsPage, BillingPage, InboxPage, TicketsPage, WidgetPage};
 use crate::pages::dashboard::settings::SettingsPage;
 use crate::pages::dashboard::team::TeamPage;
 use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=InboxPage />
                         <Route path=path!("tickets") view=TicketsPage />
                         <Route path=path!("knowledge") view=KnowledgePage />
+                        <Route path=path!("knowledge/:source_id") view=KnowledgeSourcePage />
                         <Route path=path!("widget") view=WidgetPage />
                         <Route path=path!("analytics") view=AnalyticsPage />
                         <Route path=path!("team") view=TeamPage />

@@ -197,3 +197,50 @@ mod tests {
         assert_eq!(group_thousands(1234567), "1,234,567");
     }
 }
+
+/// What a workspace's knowledge base may hold on each plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnowledgeLimits {
+    pub max_sources: u32,
+    pub max_chunks: u32,
+    pub max_bytes: u64,
+    pub max_file_bytes: u64,
+    pub max_files_per_upload: u32,
+    /// Pages fetched for one sitemap or site crawl.
+    pub max_crawl_pages: u32,
+}
+
+const MB: u64 = 1024 * 1024;
+
+impl KnowledgeLimits {
+    /// Limits for a workspace's plan name as stored ("free", "pro", …);
+    /// an unknown name gets the Free limits.
+    pub fn for_plan(plan: &str) -> Self {
+        match plan {
+            "enterprise" => KnowledgeLimits {
+                max_sources: 5_000,
+                max_chunks: 500_000,
+                max_bytes: 10_000 * MB,
+                max_file_bytes: 100 * MB,
+                max_files_per_upload: 50,
+                max_crawl_pages: 5_000,
+            },
+            "pro" => KnowledgeLimits {
+                max_sources: 500,
+                max_chunks: 100_000,
+                max_bytes: 1_000 * MB,
+                max_file_bytes: 50 * MB,
+                max_files_per_upload: 20,
+                max_crawl_pages: 1_000,
+            },
+            _ => KnowledgeLimits {
+                max_sources: 50,
+                max_chunks: 5_000,
+                max_bytes: 50 * MB,
+                max_file_bytes: 10 * MB,
+                max_files_per_upload: 10,
+                max_crawl_pages: 100,
+            },
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewe
 use crate::audit::AuditEvent;
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
+use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, Passage, SourceDetail, SourceSummary};
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -130,12 +131,59 @@ pub trait TeamService: Send + Sync + 'static {
     async fn audit_log(&self, caller: &Caller, workspace_id: &str) -> Result<Vec<AuditEvent>, ServiceError>;
 }
 
+/// The knowledge base: sources, their processing, and retrieval.
+#[async_trait]
+pub trait KnowledgeService: Send + Sync + 'static {
+    async fn overview(&self, caller: &Caller, workspace_id: &str) -> Result<KnowledgeOverview, ServiceError>;
+    async fn source(&self, caller: &Caller, workspace_id: &str, source_id: &str) -> Result<SourceDetail, ServiceError>;
+    async fn add_url(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        source: NewUrlSource,
+    ) -> Result<SourceSummary, ServiceError>;
+    async fn add_snippet(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        snippet: NewSnippet,
+    ) -> Result<SourceSummary, ServiceError>;
+    /// One uploaded file. `file_name` is shown to people, never used as a path.
+    async fn add_file(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<SourceSummary, ServiceError>;
+    async fn delete(&self, caller: &Caller, workspace_id: &str, source_id: &str) -> Result<(), ServiceError>;
+    async fn resync(&self, caller: &Caller, workspace_id: &str, source_id: &str)
+        -> Result<SourceSummary, ServiceError>;
+    async fn cancel(&self, caller: &Caller, workspace_id: &str, source_id: &str)
+        -> Result<SourceSummary, ServiceError>;
+    async fn schedule(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        source_id: &str,
+        every_hours: Option<u32>,
+    ) -> Result<SourceSummary, ServiceError>;
+    async fn test_question(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        question: &str,
+        source_ids: Vec<String>,
+    ) -> Result<Vec<Passage>, ServiceError>;
+}
+
 /// Every service, handed to Leptos as context for each request.
 #[derive(Clone)]
 pub struct Services {
     pub sales: Arc<dyn SalesService>,
     pub accounts: Arc<dyn AccountsService>,
     pub team: Arc<dyn TeamService>,
+    pub knowledge: Arc<dyn KnowledgeService>,
 }
 
 /// The body of every server function: finds the services and the caller,

@@ -154,6 +154,30 @@ pub struct AuthConfig {
     pub seed_demo: bool,
 }
 
+/// The knowledge base: embeddings, extraction limits, fetching, jobs.
+#[derive(Debug, Clone)]
+pub struct KnowledgeConfig {
+    /// Where all-MiniLM-L6-v2's `model.safetensors` and `tokenizer.json` are.
+    pub model_dir: PathBuf,
+    /// Download the model from the Hugging Face hub when it is missing.
+    pub model_from_hub: bool,
+    /// Where uploads wait for their job (named by source id, never by file name).
+    pub upload_dir: PathBuf,
+    pub worker_memory_bytes: u64,
+    pub worker_cpu_seconds: u64,
+    pub worker_wall: Duration,
+    /// How long a job's claim lasts without a heartbeat.
+    pub job_lease: Duration,
+    /// Concurrent ingestion jobs in this process.
+    pub job_workers: usize,
+    /// Private networks fetching may reach anyway (`FETCH_ALLOW_PRIVATE`, CIDRs).
+    pub fetch_allow_private: Vec<String>,
+    pub fetch_max_bytes: u64,
+    pub fetch_timeout: Duration,
+    /// The pause between two requests to one site when robots.txt sets none.
+    pub fetch_delay: Duration,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -168,6 +192,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub request_timeout: Duration,
     pub auth: AuthConfig,
+    pub knowledge: KnowledgeConfig,
 }
 
 impl Config {
@@ -340,7 +365,35 @@ impl Config {
                 && parsed::<bool>("SEED_DEMO", &parse("SEED_DEMO", "true")?)?,
         };
 
+        let knowledge = KnowledgeConfig {
+            model_dir: get("MODEL_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("models").join("all-MiniLM-L6-v2")),
+            model_from_hub: parsed("EMBEDDINGS_FROM_HUB", &parse("EMBEDDINGS_FROM_HUB", "false")?)?,
+            upload_dir: data_dir.join("uploads"),
+            worker_memory_bytes: mib("EXTRACT_WORKER_MEMORY_MB", "1024")?,
+            worker_cpu_seconds: parsed("EXTRACT_WORKER_CPU_SECS", &parse("EXTRACT_WORKER_CPU_SECS", "60")?)?,
+            worker_wall: seconds("EXTRACT_WORKER_TIMEOUT_SECS", "90")?,
+            job_lease: seconds("KNOWLEDGE_JOB_LEASE_SECS", "60")?,
+            job_workers: parsed("KNOWLEDGE_JOB_WORKERS", &parse("KNOWLEDGE_JOB_WORKERS", "1")?)?,
+            fetch_allow_private: get("FETCH_ALLOW_PRIVATE")
+                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
+            fetch_max_bytes: mib("FETCH_MAX_MB", "10")?,
+            fetch_timeout: seconds("FETCH_TIMEOUT_SECS", "20")?,
+            fetch_delay: Duration::from_millis(parsed("FETCH_DELAY_MS", &parse("FETCH_DELAY_MS", "1000")?)?),
+        };
+        for net in &knowledge.fetch_allow_private {
+            if crate::knowledge::fetch::AllowedNet::parse(net).is_none() {
+                return Err(ConfigError::Malformed {
+                    name: "FETCH_ALLOW_PRIVATE",
+                    reason: format!("{net:?} is not an address or CIDR range"),
+                });
+            }
+        }
+
         Ok(Config {
+            knowledge,
             auth,
             environment,
             public_url,
@@ -365,6 +418,8 @@ impl Config {
         config.surreal.target = SurrealTarget::Memory;
         config.auth.secret_key = Some(Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4().simple())));
         config.auth.seed_demo = false;
+        config.knowledge.upload_dir = config.data_dir.join("uploads");
+        config.knowledge.fetch_delay = Duration::ZERO;
         config
     }
 }

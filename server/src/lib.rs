@@ -16,7 +16,9 @@ use accounts::mailer::Mailer;
 use accounts::secrets::ServerKey;
 use accounts::Accounts;
 use config::Config;
-use knowledge::KnowledgeStore;
+use std::sync::Arc;
+
+use knowledge::{Knowledge, KnowledgeStore};
 use sql::SqlStore;
 use state::AppState;
 
@@ -30,6 +32,8 @@ pub enum StartError {
     Mailer(#[from] accounts::mailer::MailerError),
     #[error("could not read or create the secret key file {path}: {source}")]
     SecretKey { path: String, source: std::io::Error },
+    #[error(transparent)]
+    Embeddings(#[from] knowledge::embed::EmbedError),
     #[error("could not seed the demo workspace: {0}")]
     Seed(#[source] error::AppError),
     #[error("could not listen on {addr}: {source}")]
@@ -38,9 +42,19 @@ pub enum StartError {
     Serve(#[source] std::io::Error),
 }
 
-/// Opens both stores and applies migrations: everything start-up does before
-/// it can serve.
+/// Opens both stores, applies migrations and loads the embedding model:
+/// everything start-up does before it can serve.
 pub async fn open_state(config: Config) -> Result<AppState, StartError> {
+    open_state_with(config, None, None).await
+}
+
+/// `open_state` with a given embedder and extraction-worker program (tests
+/// share one loaded model and point at the built server binary).
+pub async fn open_state_with(
+    config: Config,
+    embedder: Option<Arc<dyn knowledge::embed::Embedder>>,
+    worker_program: Option<std::path::PathBuf>,
+) -> Result<AppState, StartError> {
     let sql = SqlStore::connect(&config.database_url, config.database_max_connections).await?;
     sql.migrate().await?;
     let knowledge = KnowledgeStore::connect(&config.surreal).await?;
@@ -54,9 +68,18 @@ pub async fn open_state(config: Config) -> Result<AppState, StartError> {
     };
     let development = config.environment == config::Environment::Development;
     let mailer = Mailer::new(&config.auth, &config.data_dir, development)?;
-    let accounts = Accounts::new(&config, sql.clone(), key, mailer);
+    let accounts = Arc::new(Accounts::new(&config, sql.clone(), key, mailer));
     if config.auth.seed_demo {
         accounts::seed_demo(&accounts).await.map_err(StartError::Seed)?;
     }
-    Ok(AppState::new(config, sql, knowledge, accounts))
+    let embedder: Arc<dyn knowledge::embed::Embedder> = match embedder {
+        Some(embedder) => embedder,
+        None => Arc::new(
+            knowledge::embed::LocalMiniLm::load(&config.knowledge.model_dir, config.knowledge.model_from_hub).await?,
+        ),
+    };
+    let knowledge_service =
+        Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);
+    knowledge_service.start();
+    Ok(AppState::new(config, sql, knowledge, accounts, knowledge_service))
 }

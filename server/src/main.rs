@@ -1,10 +1,19 @@
 use std::process::ExitCode;
 
 use lodestar_server::config::Config;
+use lodestar_server::knowledge::worker;
 use lodestar_server::{http, open_state, telemetry, StartError};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // The extraction worker is this binary too; it must not start a runtime.
+    if std::env::args().nth(1).as_deref() == Some(worker::WORKER_ARG) {
+        return ExitCode::from(worker::run_worker() as u8);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime starts");
+    runtime.block_on(serve())
+}
+
+async fn serve() -> ExitCode {
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -29,7 +38,7 @@ async fn run(config: Config) -> Result<(), StartError> {
     let state = open_state(config).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("Lodestar is serving on http://{addr}");
-    let (sql, knowledge) = (state.sql.clone(), state.knowledge.clone());
+    let (sql, knowledge) = (state.sql.clone(), state.knowledge_store.clone());
     http::serve(listener, http::app(state), http::shutdown_signal(), grace).await.map_err(StartError::Serve)?;
     sql.close().await;
     knowledge.close().await;

@@ -9,7 +9,7 @@ use leptos::config::{Env, LeptosOptions};
 use crate::accounts::Accounts;
 use crate::config::{Config, Environment};
 use crate::http::metrics::Metrics;
-use crate::knowledge::KnowledgeStore;
+use crate::knowledge::{Knowledge, KnowledgeStore};
 use crate::sales::SqlSalesService;
 use crate::sql::SqlStore;
 
@@ -18,24 +18,33 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub leptos: LeptosOptions,
     pub sql: SqlStore,
-    pub knowledge: KnowledgeStore,
+    pub knowledge_store: KnowledgeStore,
     pub services: Services,
     /// The same value as `services.accounts`, with the server-only token
     /// methods the REST handlers need.
     pub accounts: Arc<Accounts>,
+    /// The same value as `services.knowledge`, with retrieval for the chat.
+    pub knowledge: Arc<Knowledge>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(config: Config, sql: SqlStore, knowledge: KnowledgeStore, accounts: Accounts) -> Self {
-        let accounts = Arc::new(accounts);
+    pub fn new(
+        config: Config,
+        sql: SqlStore,
+        knowledge_store: KnowledgeStore,
+        accounts: Arc<Accounts>,
+        knowledge: Arc<Knowledge>,
+    ) -> Self {
         let services = Services {
             sales: Arc::new(SqlSalesService::new(sql.clone())),
             accounts: accounts.clone(),
             team: accounts.clone(),
+            knowledge: knowledge.clone(),
         };
         AppState {
             accounts,
+            knowledge_store,
             leptos: leptos_options(&config),
             config: Arc::new(config),
             sql,

@@ -2,6 +2,7 @@
 //! builds in seconds on a fresh machine.
 
 mod bench;
+mod model;
 mod postgres;
 mod site;
 mod suite;

@@ -47,6 +47,7 @@ impl Tools {
 pub fn setup(ctx: &Context, needs: Needs) -> Result<Tools, String> {
     heading("Checking tools");
     ensure_wasm_target()?;
+    crate::model::ensure(ctx)?;
     let mut bin_dirs =
         vec![ensure_cargo_tool(ctx, "wasm-bindgen-cli", &wasm_bindgen_version(ctx)?, "wasm-bindgen", &[])?];
     if needs != Needs::Test {

@@ -166,6 +166,7 @@ impl Server {
             free_port()?,
             &[
                 ("DATA_DIR", data_dir.display().to_string()),
+                ("MODEL_DIR", crate::model::dir(ctx).display().to_string()),
                 ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
                 ("WIDGET_DIR", ctx.widget_dir().display().to_string()),
                 ("LEPTOS_OUTPUT_NAME", "lodestar".into()),

@@ -157,6 +157,7 @@ pub enum Icon {
     Settings,
     Compass,
     Menu,
+    Upload,
 }
 
 impl Icon {
@@ -173,6 +174,7 @@ impl Icon {
             Icon::Settings => "M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19 12l2-1-1-3-2 .3-1.3-1.3L17 5l-3-1-1 2h-2l-1-2-3 1 .3 2L6 8.3 4 8l-1 3 2 1v0l-2 1 1 3 2-.3 1.3 1.3L7 19l3 1 1-2h2l1 2 3-1-.3-2 1.3-1.3 2 .3 1-3z",
             Icon::Compass => "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM15.5 8.5l-2 5-5 2 2-5z",
             Icon::Menu => "M4 6h16M4 12h16M4 18h16",
+            Icon::Upload => "M12 15V4M7 9l5-5 5 5M4 15v4a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-4",
         }
     }
 }

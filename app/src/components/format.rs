@@ -1,5 +1,5 @@
 //! Small, dependency-free formatting shared by the pages: timestamps (unix
-//! milliseconds) in UTC and initials.
+//! milliseconds) in UTC, initials, sizes and counts.
 
 use leptos::prelude::*;
 
@@ -54,6 +54,44 @@ pub fn initials(name: &str) -> String {
     }
 }
 
+/// A size for people, in binary units: `512 B`, `1.5 KB`, `12.3 MB`, `10 MB`.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let unit = UNITS[unit];
+    if value >= 100.0 || (value - value.round()).abs() < 0.05 {
+        format!("{value:.0} {unit}")
+    } else {
+        format!("{value:.1} {unit}")
+    }
+}
+
+/// A whole number with thousands separators: `12,345`.
+pub fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1 document`, `2,048 documents`.
+pub fn count_of(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", format_count(n), if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +103,21 @@ mod tests {
         assert_eq!(format_time(951_782_400_000), "2000-02-29 00:00 UTC");
         assert_eq!(format_date(-86_400_000), "1969-12-31");
         assert_eq!(iso_time(1_795_356_180_000), "2026-11-22T14:03Z");
+    }
+
+    #[test]
+    fn formats_sizes_and_counts() {
+        assert_eq!(format_bytes(0), "0 B");
+        assert_eq!(format_bytes(1023), "1023 B");
+        assert_eq!(format_bytes(1536), "1.5 KB");
+        assert_eq!(format_bytes(10 * 1024 * 1024), "10 MB");
+        assert_eq!(format_bytes(12_900_000), "12.3 MB");
+        assert_eq!(format_bytes(150 * 1024 * 1024), "150 MB");
+        assert_eq!(format_bytes(10_000 * 1024 * 1024), "9.8 GB");
+        assert_eq!(format_count(1_234_567), "1,234,567");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(count_of(1, "chunk", "chunks"), "1 chunk");
+        assert_eq!(count_of(2048, "chunk", "chunks"), "2,048 chunks");
     }
 
     #[test]

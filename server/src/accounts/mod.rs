@@ -58,6 +58,8 @@ pub struct Accounts {
     key: ServerKey,
     tokens: Tokens,
     public_url: String,
+    /// Ids of deleted workspaces, for stores outside SQL to purge.
+    deleted_workspaces: tokio::sync::broadcast::Sender<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -79,10 +81,10 @@ impl UserRow {
 const USER_COLUMNS: &str = "id, email, name, password_hash, purpose, email_verified_at";
 
 /// A member acting in one of their workspaces, after the permission check.
-struct Actor {
+pub(crate) struct Actor {
     user: UserRow,
     role: Role,
-    workspace: WorkspaceSummary,
+    pub(crate) workspace: WorkspaceSummary,
 }
 
 impl Accounts {
@@ -95,7 +97,13 @@ impl Accounts {
             sql,
             mailer,
             key,
+            deleted_workspaces: tokio::sync::broadcast::channel(64).0,
         }
+    }
+
+    /// Hears of every workspace deleted from now on.
+    pub fn subscribe_deleted_workspaces(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.deleted_workspaces.subscribe()
     }
 
     pub fn cookie_policy(&self) -> &CookiePolicy {
@@ -170,7 +178,12 @@ impl Accounts {
     /// The one gate for workspace actions: the caller must be logged in, an
     /// active member of `workspace_id` (else `NotFound`, which is what a
     /// workspace that does not exist answers too), and allowed `action`.
-    async fn authorize(&self, caller: &Caller, workspace_id: &str, action: Action) -> Result<Actor, ServiceError> {
+    pub(crate) async fn authorize(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        action: Action,
+    ) -> Result<Actor, ServiceError> {
         let (user, _) = self.session_user(caller).await?;
         self.authorize_user(user, workspace_id, action).await
     }

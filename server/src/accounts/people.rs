@@ -492,6 +492,10 @@ impl AccountsService for Accounts {
             .await
             .map_err(AppError::from)?;
         tx.commit().await.map_err(AppError::from)?;
+        for (workspace_id, _, _) in sole {
+            // Nobody listening is fine: the knowledge store also sweeps orphans at start.
+            let _ = self.deleted_workspaces.send(workspace_id);
+        }
         tracing::info!(user = %user.id, "account deleted");
         Ok(self.cookies.clear())
     }

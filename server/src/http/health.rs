@@ -26,7 +26,7 @@ async fn alive() -> impl IntoResponse {
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let (sql, knowledge) = tokio::join!(
         tokio::time::timeout(CHECK_TIMEOUT, state.sql.ping()),
-        tokio::time::timeout(CHECK_TIMEOUT, state.knowledge.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.knowledge_store.ping()),
     );
     let sql = report("sql", sql.map_err(|_| "timed out".to_string()).and_then(|r| r.map_err(|e| e.to_string())));
     let knowledge =

@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
         .merge(metrics::router())
         .merge(assets::router(&state.config.site))
         .merge(crate::accounts::api::router())
+        .merge(crate::knowledge::api::router())
         .merge(pages)
         .route_layer(middleware::from_fn(metrics::label_route))
         .layer(

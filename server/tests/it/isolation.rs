@@ -21,6 +21,10 @@ enum Needs {
     Member,
     SecretKey,
     PublishableKey,
+    /// A typed snippet in the knowledge base.
+    Snippet,
+    /// A web-page source (re-syncable).
+    WebSource,
 }
 
 enum Kind {
@@ -36,6 +40,8 @@ enum Kind {
     Personal,
     /// Nothing a client could swap for someone else's: why.
     NoIds(&'static str),
+    /// Not a form endpoint; its isolation is tested where named.
+    TestedElsewhere(&'static str),
 }
 
 struct Endpoint {
@@ -194,20 +200,58 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/v1/workspace", kind: Kind::NoIds("the secret key decides the workspace") },
     Endpoint { path: "/account/export", kind: Kind::NoIds(OWN_ACCOUNT) },
     Endpoint { path: "/api/session/csrf", kind: Kind::NoIds("derived from the caller's own session") },
+    Endpoint { path: "/api/knowledge/overview", kind: knowledge(Needs::Nothing, ws) },
+    Endpoint { path: "/api/knowledge/source", kind: knowledge(Needs::Snippet, |t| with(t, &[("source_id", &t.id)])) },
+    Endpoint {
+        path: "/api/knowledge/add_url",
+        kind: knowledge(Needs::Nothing, |t| with(t, &[("url", "https://docs.example/page"), ("mode", "page")])),
+    },
+    Endpoint {
+        path: "/api/knowledge/add_qa",
+        kind: knowledge(Needs::Nothing, |t| {
+            with(t, &[("question", "Do you ship abroad?"), ("answer", "Yes, to 40 countries.")])
+        }),
+    },
+    Endpoint {
+        path: "/api/knowledge/add_text",
+        kind: knowledge(Needs::Nothing, |t| {
+            with(t, &[("title", "Opening hours"), ("text", "9 to 5, Monday to Friday.")])
+        }),
+    },
+    Endpoint { path: "/api/knowledge/delete", kind: knowledge(Needs::Snippet, |t| with(t, &[("source_id", &t.id)])) },
+    Endpoint { path: "/api/knowledge/resync", kind: knowledge(Needs::WebSource, |t| with(t, &[("source_id", &t.id)])) },
+    Endpoint { path: "/api/knowledge/cancel", kind: knowledge(Needs::Snippet, |t| with(t, &[("source_id", &t.id)])) },
+    Endpoint {
+        path: "/api/knowledge/schedule",
+        kind: knowledge(Needs::WebSource, |t| with(t, &[("source_id", &t.id), ("sync_every_hours", "24")])),
+    },
+    Endpoint {
+        path: "/api/knowledge/test",
+        kind: knowledge(Needs::Nothing, |t| with(t, &[("question", "Do you ship abroad?")])),
+    },
+    Endpoint {
+        path: "/api/w/{workspace_id}/knowledge/files",
+        kind: Kind::TestedElsewhere("multipart upload: knowledge::uploads_respect_roles_and_tenants"),
+    },
 ];
+
+const fn knowledge(needs: Needs, fields: fn(&Target) -> Vec<(&'static str, String)>) -> Kind {
+    Kind::Workspace { action: Action::ManageKnowledge, needs, fresh_caller: false, fields }
+}
 
 #[test]
 fn every_route_is_in_the_matrix() {
     let listed: BTreeSet<&str> = ENDPOINTS.iter().map(|e| e.path).collect();
     assert_eq!(listed.len(), ENDPOINTS.len(), "an endpoint is listed twice");
     for endpoint in ENDPOINTS {
-        if let Kind::NoIds(why) = endpoint.kind {
+        if let Kind::NoIds(why) | Kind::TestedElsewhere(why) = endpoint.kind {
             assert!(!why.is_empty(), "{} needs a reason for taking no ids", endpoint.path);
         }
     }
     let mut registered: BTreeSet<String> =
         leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
     registered.extend(lodestar_server::accounts::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::knowledge::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();
@@ -279,6 +323,16 @@ impl World {
                     ok(app.call(&tenant.owner, "/api/keys/create", &[ws, ("name", "k"), ("kind", "secret")]).await);
                 key.json()["key"]["id"].as_str().unwrap().to_string()
             }
+            Needs::Snippet => {
+                let fields = [ws, ("title", "Bravo secret hours"), ("text", "Only for bravo.")];
+                let source = ok(app.call(&tenant.owner, "/api/knowledge/add_text", &fields).await);
+                source.json()["id"].as_str().unwrap().to_string()
+            }
+            Needs::WebSource => {
+                let fields = [ws, ("url", "https://bravo.example/help"), ("mode", "page")];
+                let source = ok(app.call(&tenant.owner, "/api/knowledge/add_url", &fields).await);
+                source.json()["id"].as_str().unwrap().to_string()
+            }
             Needs::PublishableKey => {
                 let fields =
                     [ws, ("name", "site"), ("kind", "publishable"), ("allowed_origins", "https://bravo.example")];
@@ -321,7 +375,17 @@ impl World {
             .fetch_one(pool)
             .await
             .unwrap();
-        format!("{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}")
+        // Knowledge lives in SurrealDB: read it as the workspace's owner sees it.
+        let owner = if workspace == self.a.workspace { &self.a.owner } else { &self.b.owner };
+        let overview = self.app.call(owner, "/api/knowledge/overview", &[("workspace_id", workspace)]).await.json();
+        let mut sources: Vec<String> = overview["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| format!("{} {} {}", s["id"], s["title"], s["sync_every_hours"]))
+            .collect();
+        sources.sort();
+        format!("{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}")
     }
 }
 

@@ -8,6 +8,7 @@ mod contact_sales;
 mod csrf;
 mod health;
 mod isolation;
+mod knowledge;
 mod mail;
 mod pages;
 mod shutdown;

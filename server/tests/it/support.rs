@@ -74,9 +74,33 @@ impl TestAppBuilder {
         for f in self.configure {
             f(&mut config);
         }
-        let state = lodestar_server::open_state(config).await.expect("the app starts on fresh stores");
+        let worker = std::path::PathBuf::from(env!("CARGO_BIN_EXE_server"));
+        let state = lodestar_server::open_state_with(config, Some(embedder()), Some(worker))
+            .await
+            .expect("the app starts on fresh stores");
         TestApp { router: lodestar_server::http::app(state.clone()), state, _dir: dir, _postgres: postgres }
     }
+}
+
+/// The model directory `cargo xtask setup` fills.
+pub fn model_dir() -> std::path::PathBuf {
+    std::env::var_os("MODEL_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models/all-MiniLM-L6-v2"))
+}
+
+/// all-MiniLM-L6-v2, loaded once for the whole test binary.
+pub fn embedder() -> std::sync::Arc<dyn lodestar_server::knowledge::embed::Embedder> {
+    static MODEL: std::sync::OnceLock<std::sync::Arc<lodestar_server::knowledge::embed::LocalMiniLm>> =
+        std::sync::OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            std::sync::Arc::new(
+                lodestar_server::knowledge::embed::LocalMiniLm::load_blocking(&model_dir())
+                    .unwrap_or_else(|e| panic!("{e}: run `cargo xtask setup` first")),
+            )
+        })
+        .clone()
 }
 
 pub struct TestApp {

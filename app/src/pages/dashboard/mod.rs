@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod keys;
+pub mod knowledge;
 pub mod mentor;
 pub mod new_workspace;
 pub mod placeholders;
@@ -329,7 +330,12 @@ const NAV: [(&str, &[NavItem]); 3] = [
     (
         "Assistant",
         &[
-            NavItem { label: "Knowledge", path: "/knowledge", icon: Icon::Knowledge, needs: None },
+            NavItem {
+                label: "Knowledge",
+                path: "/knowledge",
+                icon: Icon::Knowledge,
+                needs: Some(Action::ManageKnowledge),
+            },
             NavItem { label: "Widget", path: "/widget", icon: Icon::Widget, needs: None },
             NavItem { label: "Analytics", path: "/analytics", icon: Icon::Analytics, needs: None },
         ],

@@ -44,18 +44,6 @@ const TICKETS: Placeholder = Placeholder {
     show_plan: false,
 };
 
-const KNOWLEDGE: Placeholder = Placeholder {
-    title: "Knowledge",
-    lead: "What your assistant answers from.",
-    icon: Icon::Knowledge,
-    empty_title: "No knowledge sources yet",
-    body: "Your assistant will answer only from what you add here: files, web pages, sitemaps and \
-           question-and-answer pairs, read and indexed privately for this workspace.",
-    coming: "Adding sources is the next part of Lodestar we're shipping.",
-    next: None,
-    show_plan: false,
-};
-
 const WIDGET: Placeholder = Placeholder {
     title: "Widget",
     lead: "The chat window your visitors see on your site.",
@@ -134,11 +122,6 @@ pub fn InboxPage() -> impl IntoView {
 #[component]
 pub fn TicketsPage() -> impl IntoView {
     view! { <PlaceholderPage page=&TICKETS /> }
-}
-
-#[component]
-pub fn KnowledgePage() -> impl IntoView {
-    view! { <PlaceholderPage page=&KNOWLEDGE /> }
 }
 
 #[component]

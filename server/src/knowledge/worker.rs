@@ -1,0 +1,159 @@
+//! The extraction worker: untrusted files are parsed in a child process
+//! (this same binary, started with [`WORKER_ARG`]) under memory, CPU-time
+//! and wall-clock limits. A hostile PDF that overflows the parser's stack or
+//! a zip bomb that exhausts memory kills the child, and the server reports
+//! "could not read this file" on that one source.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::extract::{self, ExtractError, Extracted, Format};
+
+/// The first argument that turns the server binary into a worker.
+pub const WORKER_ARG: &str = "extract-worker";
+
+/// The most input a worker accepts and the most JSON it may answer with.
+const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+const MAX_OUTPUT_BYTES: usize = 2 * extract::MAX_TEXT_BYTES + 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct WorkerLimits {
+    /// The executable to start: the server binary itself, or in tests the
+    /// one cargo built.
+    pub program: PathBuf,
+    pub memory_bytes: u64,
+    pub cpu_seconds: u64,
+    pub wall: Duration,
+}
+
+impl WorkerLimits {
+    pub fn for_current_exe() -> Self {
+        WorkerLimits {
+            program: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("server")),
+            memory_bytes: 1024 * 1024 * 1024,
+            cpu_seconds: 60,
+            wall: Duration::from_secs(90),
+        }
+    }
+}
+
+/// What the worker reads on stdin: a one-byte format hint (0 = sniff) and
+/// then the file.
+fn hint_byte(hint: Option<Format>) -> u8 {
+    match hint {
+        None => 0,
+        Some(Format::Pdf) => 1,
+        Some(Format::Docx) => 2,
+        Some(Format::Html) => 3,
+        Some(Format::Markdown) => 4,
+        Some(Format::Csv) => 5,
+        Some(Format::Text) => 6,
+    }
+}
+
+fn hint_of(byte: u8) -> Option<Format> {
+    [
+        None,
+        Some(Format::Pdf),
+        Some(Format::Docx),
+        Some(Format::Html),
+        Some(Format::Markdown),
+        Some(Format::Csv),
+        Some(Format::Text),
+    ]
+    .get(byte as usize)
+    .copied()
+    .flatten()
+}
+
+/// The worker's `main`. Returns the process exit code.
+pub fn run_worker() -> i32 {
+    let mut input = Vec::new();
+    if std::io::stdin().take(MAX_INPUT_BYTES as u64).read_to_end(&mut input).is_err() || input.is_empty() {
+        return 2;
+    }
+    let result = match hint_of(input[0]) {
+        Some(format) => extract::extract_as(format, &input[1..]),
+        None => extract::extract(&input[1..]),
+    };
+    let mut out = std::io::stdout().lock();
+    match serde_json::to_writer(&mut out, &result).and_then(|()| out.flush().map_err(serde_json::Error::io)) {
+        Ok(()) => 0,
+        Err(_) => 3,
+    }
+}
+
+/// Parses `bytes` in a fresh worker process under `limits`.
+pub async fn extract_in_worker(
+    limits: &WorkerLimits,
+    bytes: &[u8],
+    hint: Option<Format>,
+) -> Result<Extracted, ExtractError> {
+    let failed = |why: &str| ExtractError::Malformed(why.to_owned());
+    let mut command = tokio::process::Command::new(&limits.program);
+    command
+        .arg(WORKER_ARG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .env_clear();
+    let (memory, cpu) = (limits.memory_bytes, limits.cpu_seconds);
+    // SAFETY: only async-signal-safe calls (setrlimit) between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            set_limit(libc::RLIMIT_AS, memory)?;
+            set_limit(libc::RLIMIT_CPU, cpu)?;
+            set_limit(libc::RLIMIT_CORE, 0)?;
+            set_limit(libc::RLIMIT_FSIZE, 0)?;
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().map_err(|e| {
+        tracing::error!(error = %e, program = %limits.program.display(), "could not start the extraction worker");
+        failed("the file reader could not be started; try again later")
+    })?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let input: Vec<u8> = std::iter::once(hint_byte(hint)).chain(bytes.iter().copied()).collect();
+    let run = async {
+        let write = async move {
+            // A worker that dies early closes the pipe; its exit status says why.
+            let _ = stdin.write_all(&input).await;
+            drop(stdin);
+        };
+        let read = async {
+            let mut output = Vec::new();
+            (&mut stdout).take(MAX_OUTPUT_BYTES as u64 + 1).read_to_end(&mut output).await.map(|_| output)
+        };
+        let ((), output) = tokio::join!(write, read);
+        let status = child.wait().await;
+        (output, status)
+    };
+    let (output, status) = match tokio::time::timeout(limits.wall, run).await {
+        Ok(done) => done,
+        Err(_) => return Err(failed("reading this file took too long; it may be damaged or far too complex")),
+    };
+    let output = output.map_err(|_| failed("the file reader stopped unexpectedly"))?;
+    let status = status.map_err(|_| failed("the file reader stopped unexpectedly"))?;
+    if !status.success() || output.len() > MAX_OUTPUT_BYTES {
+        tracing::warn!(status = ?status, bytes = bytes.len(), "the extraction worker failed on a file");
+        return Err(failed("the file is damaged, too complex or too large to read"));
+    }
+    serde_json::from_slice::<Result<Extracted, ExtractError>>(&output)
+        .map_err(|_| failed("the file reader gave an unreadable answer"))?
+}
+
+fn set_limit(resource: libc::__rlimit_resource_t, value: u64) -> std::io::Result<()> {
+    let limit = libc::rlimit { rlim_cur: value, rlim_max: value };
+    // SAFETY: setrlimit reads a valid rlimit struct.
+    if unsafe { libc::setrlimit(resource, &limit) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
