@@ -88,6 +88,11 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     println!("  build times (this run; cached artifacts make repeat runs faster)");
     println!("    widget (wasm-release)                 {}", format_duration(widget_build));
     println!("    server + hydrate bundle (release)      {}", format_duration(site_build));
+
+    heading("Knowledge: ingestion, query embedding, retrieval latency and recall (release, in-process)");
+    ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "knowledge"])
+        .env("MODEL_DIR", crate::model::dir(ctx))
+        .status_ok("cargo bench --bench knowledge")?;
     Ok(())
 }
 

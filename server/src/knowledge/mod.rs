@@ -164,16 +164,23 @@ impl Knowledge {
         });
     }
 
-    /// Drops the knowledge of workspaces that no longer exist in SQL.
+    /// Workspaces in SQL, by the name of their knowledge database.
+    async fn workspace_databases(&self) -> Result<HashMap<String, String>, sqlx::Error> {
+        let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM workspaces").fetch_all(self.sql.pool()).await?;
+        Ok(ids.into_iter().map(|(id,)| (records::database_name(&id), id)).collect())
+    }
+
+    /// Drops the knowledge databases of workspaces that no longer exist in SQL.
     async fn purge_orphans(&self) {
-        let Ok(stored) = self.records.workspaces().await else { return };
-        for workspace_id in stored {
-            let exists: Result<Option<(String,)>, _> = sqlx::query_as("SELECT id FROM workspaces WHERE id = $1")
-                .bind(&workspace_id)
-                .fetch_optional(self.sql.pool())
-                .await;
-            if matches!(exists, Ok(None)) {
-                self.purge_workspace(&workspace_id).await;
+        let (Ok(stored), Ok(known)) = (self.records.databases().await, self.workspace_databases().await) else {
+            return;
+        };
+        for name in stored.iter().filter(|name| !known.contains_key(*name)) {
+            match self.records.drop_database(name).await {
+                Ok(()) => tracing::info!(database = %name, "knowledge of a deleted workspace removed"),
+                Err(e) => {
+                    tracing::error!(error = %e, database = %name, "could not remove a deleted workspace's knowledge")
+                }
             }
         }
     }
@@ -189,10 +196,12 @@ impl Knowledge {
 
     /// Loads every workspace's index so that the first question is fast.
     async fn warm_indexes(&self) {
-        let Ok(workspaces) = self.records.workspaces().await else { return };
-        for workspace_id in workspaces {
-            if let Err(e) = self.index(&workspace_id).await {
-                tracing::warn!(error = %e, workspace = workspace_id, "could not load a knowledge index");
+        let (Ok(stored), Ok(known)) = (self.records.databases().await, self.workspace_databases().await) else {
+            return;
+        };
+        for workspace_id in stored.iter().filter_map(|name| known.get(name)) {
+            if let Err(e) = self.index(workspace_id).await {
+                tracing::warn!(error = %e, workspace = %workspace_id, "could not load a knowledge index");
             }
         }
     }

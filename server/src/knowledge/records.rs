@@ -186,8 +186,8 @@ impl Records {
         session.run(sql.to_owned(), vars.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()).await
     }
 
-    /// Workspaces that have a knowledge database.
-    pub async fn workspaces(&self) -> SurrealResult<Vec<String>> {
+    /// Names of the workspace databases that exist (`ws_…`).
+    pub async fn databases(&self) -> SurrealResult<Vec<String>> {
         let sql = format!(
             "USE NS {}; INFO FOR NS;",
             self.namespace.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "")
@@ -205,11 +205,16 @@ impl Records {
             },
             _ => Vec::new(),
         };
-        Ok(names.into_iter().filter_map(|n: String| n.strip_prefix("ws_").map(str::to_owned)).collect())
+        Ok(names.into_iter().filter(|n: &String| n.starts_with("ws_")).collect())
     }
 
     pub async fn drop_workspace(&self, workspace_id: &str) -> SurrealResult<()> {
-        let name = database_name(workspace_id);
+        self.drop_database(&database_name(workspace_id)).await
+    }
+
+    /// Removes one workspace database, by the name `databases` gave.
+    pub async fn drop_database(&self, name: &str) -> SurrealResult<()> {
+        let name: String = name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         self.sessions.lock().expect("sessions lock").remove(&name);
         let sql = format!("REMOVE DATABASE IF EXISTS {name};");
         match &self.store {

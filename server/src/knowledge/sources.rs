@@ -204,7 +204,7 @@ impl Knowledge {
                     }
                 }
             }
-            let document_id = url_document_id(&page.url);
+            let document_id = url_document_id(&source.key, &page.url);
             let title = extracted.title.clone().unwrap_or_else(|| page.url.path().to_owned());
             let span = |i: usize| 5 + 90 * i as i64 / (queue.len() + done).max(1) as i64;
             self.store_document(
@@ -265,9 +265,15 @@ impl Knowledge {
     }
 }
 
-fn url_document_id(url: &Url) -> String {
+/// Stable per source and page: two sources that include the same page each
+/// keep their own copy.
+fn url_document_id(source_id: &str, url: &Url) -> String {
     use sha2::{Digest, Sha256};
-    hex::encode(&Sha256::digest(url.as_str().as_bytes())[..16])
+    let mut hasher = Sha256::new();
+    hasher.update(source_id.as_bytes());
+    hasher.update([0]);
+    hasher.update(url.as_str().as_bytes());
+    hex::encode(&hasher.finalize()[..16])
 }
 
 #[async_trait::async_trait]

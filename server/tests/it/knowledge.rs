@@ -366,3 +366,134 @@ async fn hybrid_retrieval_beats_either_ranker_on_the_help_centre() {
     assert!(hybrid.1 > text.1 && hybrid.1 > vector.1, "hybrid MRR must beat both: {report:?}");
     assert!(hybrid.2 >= 0.9, "hybrid recall@5 {:.3} < 0.9", hybrid.2);
 }
+
+/// A small site the tests control: pages, robots.txt and a sitemap that can
+/// change between syncs.
+#[derive(Clone, Default)]
+struct Site {
+    pages: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>>,
+}
+
+impl Site {
+    fn set(&self, path: &str, html: &str) {
+        self.pages.lock().unwrap().insert(path.to_string(), html.to_string());
+    }
+
+    fn remove(&self, path: &str) {
+        self.pages.lock().unwrap().remove(path);
+    }
+
+    async fn serve(&self) -> String {
+        let site = self.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let sitemap_base = base.clone();
+        let router = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let site = site.clone();
+            let base = sitemap_base.clone();
+            async move {
+                let pages = site.pages.lock().unwrap().clone();
+                let path = uri.path();
+                let html = axum::http::header::HeaderValue::from_static("text/html; charset=utf-8");
+                match path {
+                    "/robots.txt" => ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain"))], "User-agent: *\nDisallow: /private\n".to_string()).into_response(),
+                    "/sitemap.xml" => {
+                        let urls: String = pages.keys().map(|p| format!("<url><loc>{base}{p}</loc></url>")).collect();
+                        format!("<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>").into_response()
+                    }
+                    _ => match pages.get(path) {
+                        Some(body) => ([(axum::http::header::CONTENT_TYPE, html)], body.clone()).into_response(),
+                        None => StatusCode::NOT_FOUND.into_response(),
+                    },
+                }
+            }
+        });
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        base
+    }
+}
+
+use axum::response::IntoResponse;
+
+fn page(title: &str, body: &str, links: &[&str]) -> String {
+    let links: String = links.iter().map(|l| format!("<a href=\"{l}\">{l}</a> ")).collect();
+    format!("<!doctype html><html><head><title>{title}</title></head><body><nav>{links}</nav><h1>{title}</h1><p>{body}</p></body></html>")
+}
+
+async fn add_url(app: &TestApp, session: &Session, workspace: &str, url: &str, mode: &str) -> String {
+    let response =
+        app.call(session, "/api/knowledge/add_url", &[("workspace_id", workspace), ("url", url), ("mode", mode)]).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+    response.json()["id"].as_str().unwrap().to_string()
+}
+
+async fn documents(app: &TestApp, session: &Session, workspace: &str, source: &str) -> Vec<Value> {
+    let detail =
+        app.call(session, "/api/knowledge/source", &[("workspace_id", workspace), ("source_id", source)]).await;
+    assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);
+    detail.json()["documents"].as_array().unwrap().clone()
+}
+
+backend_tests! {
+    async fn sitemaps_and_crawls_follow_the_site_and_resync_only_what_changed(app) {
+        let app = TestApp::builder(app.db).config(|c| c.knowledge.fetch_allow_private = vec!["127.0.0.1/32".into()]).build().await;
+        let (session, workspace) = owner(&app, "crawl@example.com").await;
+        let site = Site::default();
+        site.set("/", &page("Home", "Welcome to the Parcelly help site.", &["/rates", "/customs", "/private/staff"]));
+        site.set("/rates", &page("Shipping rates", "Ground shipping costs 7 dollars for parcels under two kilos.", &["/"]));
+        site.set("/customs", &page("Customs forms", "Every export outside the union needs a CN22 declaration.", &["/"]));
+        site.set("/private/staff", &page("Staff only", "The staff discount code is WALRUS-77.", &[]));
+        let base = site.serve().await;
+
+        let sitemap = add_url(&app, &session, &workspace, &format!("{base}/sitemap.xml"), "sitemap").await;
+        let crawl = add_url(&app, &session, &workspace, &format!("{base}/"), "crawl").await;
+        let sources = settled(&app, &session, &workspace).await;
+        assert!(sources.iter().all(|s| s["status"] == "ready"), "{sources:#?}");
+        for source in [&sitemap, &crawl] {
+            let docs = documents(&app, &session, &workspace, source).await;
+            let urls: Vec<&str> = docs.iter().map(|d| d["url"].as_str().unwrap()).collect();
+            assert_eq!(docs.len(), 3, "home, rates and customs, not the robots-disallowed page: {urls:?}");
+            assert!(urls.iter().all(|u| !u.contains("/private")));
+        }
+        assert!(ask(&app, &session, &workspace, "staff discount code").await.iter().all(|p| !p.to_string().contains("WALRUS")));
+
+        let before = documents(&app, &session, &workspace, &sitemap).await;
+        let updated_at = |docs: &[Value], path: &str| docs.iter().find(|d| d["url"].as_str().unwrap().ends_with(path)).map(|d| d["updated_at"].as_i64().unwrap());
+        site.set("/rates", &page("Shipping rates", "Ground shipping now costs 9 dollars for parcels under two kilos.", &["/"]));
+        site.remove("/customs");
+        let resync = app.call(&session, "/api/knowledge/resync", &[("workspace_id", &workspace), ("source_id", &sitemap)]).await;
+        assert_eq!(resync.status, StatusCode::OK, "{}", resync.body);
+        settled(&app, &session, &workspace).await;
+        let after = documents(&app, &session, &workspace, &sitemap).await;
+        assert_eq!(after.len(), 2, "the removed page is gone: {after:#?}");
+        assert_eq!(updated_at(&after, "/"), updated_at(&before, "/"), "an unchanged page is not re-embedded");
+        assert!(updated_at(&after, "/rates") > updated_at(&before, "/rates"), "a changed page is");
+        let passages = ask(&app, &session, &workspace, "how much does ground shipping cost?").await;
+        let from_sitemap: Vec<&Value> = passages.iter().filter(|p| p["source_id"] == sitemap.as_str()).collect();
+        assert!(from_sitemap.iter().any(|p| p["text"].as_str().unwrap().contains("9 dollars")));
+        assert!(from_sitemap.iter().all(|p| !p["text"].as_str().unwrap().contains("7 dollars")));
+
+        // A schedule can be set on web sources only.
+        let scheduled = app.call(&session, "/api/knowledge/schedule", &[("workspace_id", &workspace), ("source_id", &sitemap), ("sync_every_hours", "24")]).await;
+        assert_eq!(scheduled.json()["sync_every_hours"], 24);
+        let bad = app.call(&session, "/api/knowledge/schedule", &[("workspace_id", &workspace), ("source_id", &sitemap), ("sync_every_hours", "5")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+
+    async fn deleting_a_workspace_removes_its_knowledge(app) {
+        let (session, workspace) = owner(&app, "leaving@example.com").await;
+        let fields = [("workspace_id", workspace.as_str()), ("title", "Hours"), ("text", "We open at nine.")];
+        assert_eq!(app.call(&session, "/api/knowledge/add_text", &fields).await.status, StatusCode::OK);
+        settled(&app, &session, &workspace).await;
+        let records = lodestar_server::knowledge::records::Records::new(app.state.knowledge_store.clone(), app.state.config.surreal.namespace.clone());
+        let database = lodestar_server::knowledge::records::database_name(&workspace);
+        assert!(records.databases().await.unwrap().contains(&database), "the workspace has a knowledge database");
+        let deleted = app.call(&session, "/api/accounts/delete", &[("password", crate::support::PASSWORD), ("confirm", "leaving@example.com")]).await;
+        assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while records.databases().await.unwrap().contains(&database) {
+            assert!(Instant::now() < deadline, "the workspace's knowledge database was not removed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}

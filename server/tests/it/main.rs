@@ -11,6 +11,7 @@ mod isolation;
 mod knowledge;
 mod mail;
 mod pages;
+mod recovery;
 mod shutdown;
 mod startup;
 mod team;

@@ -78,7 +78,13 @@ impl TestAppBuilder {
         let state = lodestar_server::open_state_with(config, Some(embedder()), Some(worker))
             .await
             .expect("the app starts on fresh stores");
-        TestApp { router: lodestar_server::http::app(state.clone()), state, _dir: dir, _postgres: postgres }
+        TestApp {
+            router: lodestar_server::http::app(state.clone()),
+            state,
+            db: self.db,
+            _dir: dir,
+            _postgres: postgres,
+        }
     }
 }
 
@@ -106,6 +112,7 @@ pub fn embedder() -> std::sync::Arc<dyn lodestar_server::knowledge::embed::Embed
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
+    pub db: Db,
     _dir: tempfile::TempDir,
     _postgres: Option<PgDatabase>,
 }

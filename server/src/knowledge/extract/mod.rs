@@ -7,6 +7,8 @@ mod docx;
 mod html;
 mod markdown;
 mod pdf;
+
+pub use pdf::write_text_pdf as pdf_with_lines;
 mod table;
 
 use serde::{Deserialize, Serialize};

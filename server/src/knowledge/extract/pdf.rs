@@ -1,7 +1,8 @@
 //! PDFs with lopdf: text page by page (page numbers kept for citations),
 //! lines regrouped into paragraphs, short title-like lines kept as headings.
 
-use lopdf::{Document, Object};
+use lopdf::content::{Content, Operation};
+use lopdf::{dictionary, Document, Object, Stream};
 
 use super::{Block, BlockKind, ExtractError, Extracted, Format, MAX_TEXT_BYTES};
 
@@ -116,52 +117,51 @@ fn pdf_text_string(bytes: &[u8]) -> String {
     }
 }
 
+/// A real PDF with one text line per entry on each page: fixtures for the
+/// tests and benchmarks (a large document on demand), never user data.
+#[doc(hidden)]
+pub fn write_text_pdf(title: &str, pages: &[Vec<String>]) -> Vec<u8> {
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
+    let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
+    let mut kids = Vec::new();
+    for lines in pages {
+        let mut operations = vec![
+            Operation::new("BT", vec![]),
+            Operation::new("Tf", vec!["F1".into(), 11.into()]),
+            Operation::new("TL", vec![14.into()]),
+            Operation::new("Td", vec![50.into(), 780.into()]),
+        ];
+        for line in lines {
+            operations.push(Operation::new("Tj", vec![Object::string_literal(line.as_str())]));
+            operations.push(Operation::new("T*", vec![]));
+        }
+        operations.push(Operation::new("ET", vec![]));
+        let content = Content { operations };
+        let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
+        kids.push(
+            doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id }).into(),
+        );
+    }
+    let count = kids.len() as i64;
+    doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] }));
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    let info_id = doc.add_object(dictionary! { "Title" => Object::string_literal(title) });
+    doc.trailer.set("Root", catalog_id);
+    doc.trailer.set("Info", info_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
 #[cfg(test)]
 pub mod tests {
-    use lopdf::content::{Content, Operation};
-    use lopdf::{dictionary, Stream};
-
     use super::*;
-
-    /// A real PDF with one text line per entry on each page.
-    pub fn pdf(title: &str, pages: &[Vec<String>]) -> Vec<u8> {
-        let mut doc = Document::with_version("1.5");
-        let pages_id = doc.new_object_id();
-        let font_id = doc.add_object(dictionary! { "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica" });
-        let resources_id = doc.add_object(dictionary! { "Font" => dictionary! { "F1" => font_id } });
-        let mut kids = Vec::new();
-        for lines in pages {
-            let mut operations = vec![
-                Operation::new("BT", vec![]),
-                Operation::new("Tf", vec!["F1".into(), 11.into()]),
-                Operation::new("TL", vec![14.into()]),
-                Operation::new("Td", vec![50.into(), 780.into()]),
-            ];
-            for line in lines {
-                operations.push(Operation::new("Tj", vec![Object::string_literal(line.as_str())]));
-                operations.push(Operation::new("T*", vec![]));
-            }
-            operations.push(Operation::new("ET", vec![]));
-            let content = Content { operations };
-            let content_id = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
-            kids.push(
-                doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => content_id }).into(),
-            );
-        }
-        let count = kids.len() as i64;
-        doc.objects.insert(pages_id, Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count, "Resources" => resources_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] }));
-        let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-        let info_id = doc.add_object(dictionary! { "Title" => Object::string_literal(title) });
-        doc.trailer.set("Root", catalog_id);
-        doc.trailer.set("Info", info_id);
-        let mut out = Vec::new();
-        doc.save_to(&mut out).unwrap();
-        out
-    }
 
     #[test]
     fn keeps_pages_and_title() {
-        let bytes = pdf(
+        let bytes = write_text_pdf(
             "Warehouse guide",
             &[
                 vec!["Receiving stock".into(), "Scan every pallet on arrival.".into()],
@@ -185,7 +185,7 @@ pub mod tests {
 
     #[test]
     fn truncated_pdf_is_a_clear_error() {
-        let bytes = pdf("x", &[vec!["Hello there.".into()]]);
+        let bytes = write_text_pdf("x", &[vec!["Hello there.".into()]]);
         assert!(extract(&bytes[..bytes.len() / 2]).is_err());
     }
 }

@@ -1,0 +1,15 @@
+#![no_main]
+//! Fuzzes the worker's `sniffed` entry point: any bytes must give a document
+//! or an `ExtractError`, never a panic, and the JSON the worker would send
+//! must round-trip.
+
+#[path = "../../server/src/knowledge/extract/mod.rs"]
+#[allow(dead_code)]
+mod extract;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let result = extract::extract(data);
+    let json = serde_json::to_vec(&result).expect("results serialise");
+    let back: Result<extract::Extracted, extract::ExtractError> = serde_json::from_slice(&json).expect("results deserialise");
+    assert_eq!(back, result);
+});
