@@ -154,6 +154,15 @@ pub struct AuthConfig {
     pub seed_demo: bool,
 }
 
+/// An OpenAI-compatible embeddings endpoint (`EMBEDDINGS=openai`).
+#[derive(Debug, Clone)]
+pub struct EmbeddingsProvider {
+    pub base_url: String,
+    pub api_key: Secret,
+    pub model: String,
+    pub dimensions: Option<usize>,
+}
+
 /// The knowledge base: embeddings, extraction limits, fetching, jobs.
 #[derive(Debug, Clone)]
 pub struct KnowledgeConfig {
@@ -161,6 +170,8 @@ pub struct KnowledgeConfig {
     pub model_dir: PathBuf,
     /// Download the model from the Hugging Face hub when it is missing.
     pub model_from_hub: bool,
+    /// `None`: the local model. Otherwise a provider's embeddings.
+    pub provider: Option<EmbeddingsProvider>,
     /// Where uploads wait for their job (named by source id, never by file name).
     pub upload_dir: PathBuf,
     pub worker_memory_bytes: u64,
@@ -365,7 +376,29 @@ impl Config {
                 && parsed::<bool>("SEED_DEMO", &parse("SEED_DEMO", "true")?)?,
         };
 
+        let provider = match parse("EMBEDDINGS", "local")?.as_str() {
+            "local" => None,
+            "openai" => Some(EmbeddingsProvider {
+                base_url: parse("EMBEDDINGS_BASE_URL", "https://api.openai.com/v1")?,
+                api_key: Secret::new(
+                    get("EMBEDDINGS_API_KEY")
+                        .ok_or(ConfigError::Missing { name: "EMBEDDINGS_API_KEY", why: " when EMBEDDINGS=openai" })?,
+                ),
+                model: parse("EMBEDDINGS_MODEL", "text-embedding-3-small")?,
+                dimensions: match get("EMBEDDINGS_DIMENSIONS") {
+                    Some(d) => Some(parsed("EMBEDDINGS_DIMENSIONS", &d)?),
+                    None => None,
+                },
+            }),
+            other => {
+                return Err(ConfigError::Malformed {
+                    name: "EMBEDDINGS",
+                    reason: format!("expected local or openai, got {other:?}"),
+                })
+            }
+        };
         let knowledge = KnowledgeConfig {
+            provider,
             model_dir: get("MODEL_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| data_dir.join("models").join("all-MiniLM-L6-v2")),

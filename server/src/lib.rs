@@ -74,9 +74,16 @@ pub async fn open_state_with(
     }
     let embedder: Arc<dyn knowledge::embed::Embedder> = match embedder {
         Some(embedder) => embedder,
-        None => Arc::new(
-            knowledge::embed::LocalMiniLm::load(&config.knowledge.model_dir, config.knowledge.model_from_hub).await?,
-        ),
+        None => match &config.knowledge.provider {
+            Some(p) => Arc::new(
+                knowledge::embed::ProviderEmbedder::connect(&p.base_url, p.api_key.expose(), &p.model, p.dimensions)
+                    .await?,
+            ),
+            None => Arc::new(
+                knowledge::embed::LocalMiniLm::load(&config.knowledge.model_dir, config.knowledge.model_from_hub)
+                    .await?,
+            ),
+        },
     };
     let knowledge_service =
         Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);

@@ -497,3 +497,80 @@ backend_tests! {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_providers_embeddings_serve_a_deployment_that_chooses_them() {
+    let fake = crate::fake_embeddings::FakeEmbeddings::start().await;
+    let app =
+        TestApp::builder(Db::Sqlite).provider_embeddings(&fake.base_url, crate::fake_embeddings::KEY).build().await;
+    assert_eq!(app.state.knowledge.embedder().id(), "openai:fake-embed");
+    assert_eq!(app.state.knowledge.embedder().dimension(), crate::fake_embeddings::DIMENSION);
+    let (session, workspace) = owner(&app, "provider@example.com").await;
+    for (title, text) in [
+        ("Pallets", "Pallets ship by freight on Tuesdays."),
+        ("Refunds", "Refunds reach the original card within five days."),
+    ] {
+        let fields = [("workspace_id", workspace.as_str()), ("title", title), ("text", text)];
+        assert_eq!(app.call(&session, "/api/knowledge/add_text", &fields).await.status, StatusCode::OK);
+    }
+    assert!(settled(&app, &session, &workspace).await.iter().all(|s| s["status"] == "ready"));
+    let passages = ask(&app, &session, &workspace, "when do pallets ship?").await;
+    assert!(passages[0]["text"].as_str().unwrap().contains("freight"), "{passages:#?}");
+    assert!(
+        fake.requests.load(std::sync::atomic::Ordering::SeqCst) >= 3,
+        "the probe, the chunks and the question went to the provider"
+    );
+
+    // A wrong key stops start-up with a message naming the provider.
+    let refused =
+        lodestar_server::knowledge::embed::ProviderEmbedder::connect(&fake.base_url, "wrong", "fake-embed", None).await;
+    assert!(refused.err().unwrap().to_string().contains(&fake.base_url));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_the_embedder_re_embeds_every_chunk() {
+    let app = TestApp::builder(Db::Sqlite).build().await;
+    let (session, workspace) = owner(&app, "switch@example.com").await;
+    let fields =
+        [("workspace_id", workspace.as_str()), ("title", "Pallets"), ("text", "Pallets ship by freight on Tuesdays.")];
+    assert_eq!(app.call(&session, "/api/knowledge/add_text", &fields).await.status, StatusCode::OK);
+    settled(&app, &session, &workspace).await;
+
+    // The same stores, now with a provider's embedder: the recorded
+    // embedder differs, so a re-embedding job recomputes the vectors.
+    let fake = crate::fake_embeddings::FakeEmbeddings::start().await;
+    let provider = lodestar_server::knowledge::embed::ProviderEmbedder::connect(
+        &fake.base_url,
+        crate::fake_embeddings::KEY,
+        "fake-embed",
+        None,
+    )
+    .await
+    .unwrap();
+    let state = &app.state;
+    let switched = lodestar_server::knowledge::Knowledge::new(
+        &state.config,
+        state.sql.clone(),
+        state.knowledge_store.clone(),
+        state.accounts.clone(),
+        std::sync::Arc::new(provider),
+        Some(PathBuf::from(env!("CARGO_BIN_EXE_server"))),
+    );
+    switched.start();
+    let records = lodestar_server::knowledge::records::Records::new(
+        state.knowledge_store.clone(),
+        state.config.surreal.namespace.clone(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let passages = switched.search(&workspace, "when do pallets ship?", 5, None, Mode::VectorOnly).await.unwrap();
+        let meta = records.meta(&workspace).await.unwrap().unwrap();
+        if meta.embedder == "openai:fake-embed" && !passages.is_empty() {
+            assert_eq!(meta.dimension as usize, crate::fake_embeddings::DIMENSION);
+            assert!(passages[0].text.contains("freight"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "the workspace was never re-embedded (recorded embedder {})", meta.embedder);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -2,6 +2,8 @@
 
 mod support;
 
+mod fake_embeddings;
+
 mod accounts;
 mod assets;
 mod contact_sales;

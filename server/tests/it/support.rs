@@ -50,6 +50,9 @@ type ConfigEdit = Box<dyn FnOnce(&mut Config)>;
 pub struct TestAppBuilder {
     db: Db,
     configure: Vec<ConfigEdit>,
+    /// Share the test binary's loaded all-MiniLM-L6-v2 (else the
+    /// configuration decides the embedder).
+    local_model: bool,
 }
 
 impl TestAppBuilder {
@@ -57,6 +60,20 @@ impl TestAppBuilder {
     pub fn config(mut self, f: impl FnOnce(&mut Config) + 'static) -> Self {
         self.configure.push(Box::new(f));
         self
+    }
+
+    /// Embeddings from an OpenAI-compatible provider at `base_url`.
+    pub fn provider_embeddings(mut self, base_url: &str, key: &str) -> Self {
+        let (base_url, key) = (base_url.to_string(), key.to_string());
+        self.local_model = false;
+        self.config(move |c| {
+            c.knowledge.provider = Some(lodestar_server::config::EmbeddingsProvider {
+                base_url,
+                api_key: lodestar_server::config::Secret::new(key),
+                model: "fake-embed".into(),
+                dimensions: None,
+            });
+        })
     }
 
     pub async fn build(self) -> TestApp {
@@ -75,7 +92,7 @@ impl TestAppBuilder {
             f(&mut config);
         }
         let worker = std::path::PathBuf::from(env!("CARGO_BIN_EXE_server"));
-        let state = lodestar_server::open_state_with(config, Some(embedder()), Some(worker))
+        let state = lodestar_server::open_state_with(config, self.local_model.then(embedder), Some(worker))
             .await
             .expect("the app starts on fresh stores");
         TestApp {
@@ -135,7 +152,7 @@ impl TestResponse {
 
 impl TestApp {
     pub fn builder(db: Db) -> TestAppBuilder {
-        TestAppBuilder { db, configure: Vec::new() }
+        TestAppBuilder { db, configure: Vec::new(), local_model: true }
     }
 
     pub fn site_root(&self) -> &Path {

@@ -4,12 +4,14 @@
 //! `EMBEDDINGS_FROM_HUB=true`, from the Hugging Face hub.
 
 mod minilm;
+mod provider;
 mod wordpiece;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use minilm::{MiniLm, DIMENSION as MINILM_DIMENSION};
+pub use provider::ProviderEmbedder;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
