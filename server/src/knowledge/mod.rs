@@ -347,14 +347,17 @@ impl Knowledge {
     }
 
     async fn run_job(&self, job: Job) {
+        use tracing::Instrument;
         let span =
             tracing::info_span!("knowledge_job", job = %job.id, workspace = %job.workspace_id, source = %job.source_id);
-        let _guard = span.enter();
-        drop(_guard);
-        let outcome = match job.kind() {
-            JobKind::Ingest => self.ingest(&job).await,
-            JobKind::Reembed => self.reembed(&job).await,
-        };
+        let outcome = async {
+            match job.kind() {
+                JobKind::Ingest => self.ingest(&job).await,
+                JobKind::Reembed => self.reembed(&job).await,
+            }
+        }
+        .instrument(span)
+        .await;
         let result = match outcome {
             Ok(()) => jobs::finish(self.sql.pool(), &job.id).await,
             Err(JobError::Stopped) => Ok(()),
