@@ -233,13 +233,14 @@ impl WorkspaceIndex {
         }
         let n = self.live as f32;
         let average = self.total_length as f32 / n;
-        let mut scores: HashMap<usize, f32> = HashMap::new();
+        // A dense accumulator: common terms touch most slots, and a hash
+        // map per posting would cost more than the scoring itself.
+        let mut scores = vec![0f32; self.slots.len()];
+        let mut touched = Vec::new();
         let unique: HashSet<String> = self.terms(query).into_iter().collect();
         // Any term may match: questions are phrased, not keyword lists.
         for term in unique {
-            let (Some(postings), Some(&df)) = (self.postings.get(&term), self.document_frequency.get(&term)) else {
-                continue;
-            };
+            let (Some(postings), Some(&df)) = (self.postings.get(&term), self.document_frequency.get(&term)) else { continue };
             let idf = (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
             for &(slot, tf) in postings {
                 let slot = slot as usize;
@@ -248,10 +249,13 @@ impl WorkspaceIndex {
                 }
                 let tf = f32::from(tf);
                 let norm = BM25_K1 * (1.0 - BM25_B + BM25_B * self.lengths[slot] as f32 / average);
-                *scores.entry(slot).or_default() += idf * tf * (BM25_K1 + 1.0) / (tf + norm);
+                if scores[slot] == 0.0 {
+                    touched.push(slot);
+                }
+                scores[slot] += idf * tf * (BM25_K1 + 1.0) / (tf + norm);
             }
         }
-        top(scores.into_iter().collect(), CANDIDATES)
+        top(touched.into_iter().map(|slot| (slot, scores[slot])).collect(), CANDIDATES)
     }
 }
 
