@@ -4,7 +4,7 @@
 //! must round-trip.
 
 #[path = "../../server/src/knowledge/extract/mod.rs"]
-#[allow(dead_code)]
+#[allow(unused)]
 mod extract;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -240,7 +240,9 @@ impl WorkspaceIndex {
         let unique: HashSet<String> = self.terms(query).into_iter().collect();
         // Any term may match: questions are phrased, not keyword lists.
         for term in unique {
-            let (Some(postings), Some(&df)) = (self.postings.get(&term), self.document_frequency.get(&term)) else { continue };
+            let (Some(postings), Some(&df)) = (self.postings.get(&term), self.document_frequency.get(&term)) else {
+                continue;
+            };
             let idf = (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
             for &(slot, tf) in postings {
                 let slot = slot as usize;
