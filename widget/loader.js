@@ -8,7 +8,7 @@
   import(base + "widget/lodestar_widget.js")
     .then(function (widget) {
       return widget.default({ module_or_path: base + "widget/lodestar_widget_bg.wasm" }).then(function () {
-        widget.mount(key);
+        widget.mount(key, base);
       });
     })
     .catch(function (error) {

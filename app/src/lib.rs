@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod chat;
 pub mod components;
 pub mod error;
 pub mod focus;

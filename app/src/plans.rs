@@ -32,6 +32,12 @@ impl Product {
         }
     }
 
+    /// Units a month on `plan` (a stored plan name); `None` is unlimited.
+    pub fn monthly_quota(self, plan: &str) -> Option<u32> {
+        let tier = Tier::of_plan(plan);
+        self.plans().iter().find(|p| p.tier == tier).and_then(|p| p.monthly_quota)
+    }
+
     pub fn plans(self) -> &'static [Plan] {
         match self {
             Product::SupportBot => &SUPPORT_BOT_PLANS,
@@ -48,6 +54,16 @@ pub enum Tier {
 }
 
 impl Tier {
+    /// The tier of a workspace's plan name as stored ("free", "pro", …);
+    /// an unknown name is Free.
+    pub fn of_plan(plan: &str) -> Tier {
+        match plan {
+            "enterprise" => Tier::Enterprise,
+            "pro" => Tier::Pro,
+            _ => Tier::Free,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Tier::Free => "Free",

@@ -44,3 +44,18 @@ export async function screenshot(page, name) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
+
+// Seeded by the server on a development machine's first start (SEED_DEMO).
+export const DEMO = { email: "demo@lodestar.localhost", password: "lodestar-demo-2026" };
+export const WORKSPACE_HOME = /\/app\/w\/([^/?#]+)$/;
+
+/** Logs in as the demo owner; returns the workspace's dashboard URL. */
+export async function logInAsDemo(page) {
+  await page.goto(`${BASE_URL}/login`);
+  await hydrated(page);
+  await page.getByLabel("Email", { exact: true }).fill(DEMO.email);
+  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(WORKSPACE_HOME);
+  return page.url().replace(/[?#].*$/, "");
+}

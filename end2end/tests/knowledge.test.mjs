@@ -9,16 +9,13 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BASE_URL, launch, openPage, hydrated, screenshot } from "./browser.mjs";
+import { BASE_URL, launch, openPage, hydrated, logInAsDemo, screenshot } from "./browser.mjs";
 
 const RUN = Date.now().toString(36);
-// Seeded by the server on a development machine's first start (SEED_DEMO).
-const DEMO = { email: "demo@lodestar.localhost", password: "lodestar-demo-2026" };
 const DATA = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "server", "tests", "data");
 const HELPCENTRE = join(DATA, "helpcentre");
 // Extraction and embedding run on a debug build: generous, but only a ceiling.
 const PROCESSING_TIMEOUT = 180_000;
-const WORKSPACE_HOME = /\/app\/w\/([^/?#]+)$/;
 
 /** The browser logs every 4xx response as a console error; some are expected. */
 const unexpected = (errors) => errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e));
@@ -80,16 +77,6 @@ function prepareFiles(dir) {
   const image = join(dir, `scanned-receipt-${RUN}.pdf`);
   writeFileSync(image, PNG);
   return { markdown, pdf, image };
-}
-
-async function logInAsDemo(page) {
-  await page.goto(`${BASE_URL}/login`);
-  await hydrated(page);
-  await page.getByLabel("Email", { exact: true }).fill(DEMO.email);
-  await page.getByLabel("Password", { exact: true }).fill(DEMO.password);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(WORKSPACE_HOME);
-  return page.url().replace(/[?#].*$/, "");
 }
 
 const rows = (page) => page.locator('[data-test="source-row"]');

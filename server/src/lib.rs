@@ -3,7 +3,9 @@
 //! `main.rs` only wires these together.
 
 pub mod accounts;
+pub mod chat;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod knowledge;
@@ -87,6 +89,14 @@ pub async fn open_state_with(
     };
     let knowledge_service =
         Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);
+    let chat = Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone()));
+    let seed = config.auth.seed_demo;
+    let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat);
+    // Seeded sources are written before the workers start, so no job can
+    // conflict with their writes.
+    if seed {
+        demo::seed(&state).await.map_err(StartError::Seed)?;
+    }
     knowledge_service.start();
-    Ok(AppState::new(config, sql, knowledge, accounts, knowledge_service))
+    Ok(state)
 }

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 
 use crate::accounts::Accounts;
+use crate::chat::Chat;
 use crate::config::{Config, Environment};
 use crate::http::metrics::Metrics;
 use crate::knowledge::{Knowledge, KnowledgeStore};
@@ -25,6 +26,8 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// The same value as `services.knowledge`, with retrieval for the chat.
     pub knowledge: Arc<Knowledge>,
+    /// The support bot's pipeline, for the widget API.
+    pub chat: Arc<Chat>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -35,6 +38,7 @@ impl AppState {
         knowledge_store: KnowledgeStore,
         accounts: Arc<Accounts>,
         knowledge: Arc<Knowledge>,
+        chat: Arc<Chat>,
     ) -> Self {
         let services = Services {
             sales: Arc::new(SqlSalesService::new(sql.clone())),
@@ -49,6 +53,7 @@ impl AppState {
             config: Arc::new(config),
             sql,
             knowledge,
+            chat,
             services,
             metrics: Arc::new(Metrics::default()),
         }

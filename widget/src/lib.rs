@@ -1,112 +1,804 @@
 //! The embeddable chat widget. A page adds one tag,
 //! `<script src="https://HOST/widget.js" data-key="pk_…" async></script>`;
 //! the loader imports this module and calls [`mount`]. Everything renders
-//! inside a Shadow DOM so the host page's CSS cannot reach it.
+//! inside a Shadow DOM on one `<lodestar-widget>` element, so the host
+//! page's CSS cannot reach it and nothing else is added to the page.
 //!
-//! This is the launcher and an empty panel; the conversation arrives with the
-//! chat issue. The crate never depends on `app`: it must stay tiny.
+//! Text from the server is only ever set as `textContent`; links are built
+//! as elements, and only for `http(s)` addresses.
+//! The crate never depends on `app`: it must stay tiny.
 
+mod i18n;
+mod net;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use i18n::Texts;
+use js_sys::{Array, Object, Reflect};
+use net::{field, text, Events, Failure};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlElement, KeyboardEvent, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, ShadowRootInit,
+    ShadowRootMode,
+};
 
-const HOST_ID: &str = "lodestar-widget";
+const HOST_TAG: &str = "lodestar-widget";
+const DEFAULT_COLOUR: &str = "#4f46e5";
+/// Reconnection waits double from one second up to this.
+const MAX_BACKOFF_MS: i32 = 30_000;
 
 const STYLE: &str = r#"
 :host { all: initial; }
+* { box-sizing: border-box; margin: 0; font: inherit; color: inherit; letter-spacing: normal; text-transform: none; }
+.root { --accent: #4f46e5; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; }
 .launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%;
-  border: 0; background: #4f46e5; color: #fff; cursor: pointer; box-shadow: 0 6px 20px rgba(0,0,0,.25);
-  font: 600 24px/1 system-ui, sans-serif; z-index: 2147483000; }
-.launcher:focus-visible { outline: 3px solid #a5b4fc; outline-offset: 3px; }
-.panel { position: fixed; right: 20px; bottom: 88px; width: min(380px, calc(100vw - 40px)); height: min(560px, calc(100vh - 120px));
-  background: #fff; color: #111827; border-radius: 16px; box-shadow: 0 12px 40px rgba(0,0,0,.25);
-  font: 15px/1.5 system-ui, sans-serif; display: flex; flex-direction: column; overflow: hidden; z-index: 2147483000; }
+  border: 0; background: var(--accent); color: #fff; cursor: pointer; box-shadow: 0 6px 20px rgba(0,0,0,.25);
+  font-size: 24px; line-height: 1; z-index: 2147483000; display: grid; place-items: center; padding: 0; }
+.left .launcher { right: auto; left: 20px; }
+.launcher:focus-visible, button:focus-visible, textarea:focus-visible, input:focus-visible, a:focus-visible {
+  outline: 3px solid #a5b4fc; outline-offset: 2px; }
+.panel { position: fixed; right: 20px; bottom: 88px; width: min(380px, calc(100vw - 40px)); height: min(600px, calc(100vh - 120px));
+  background: #fff; border-radius: 16px; box-shadow: 0 12px 40px rgba(0,0,0,.25);
+  display: flex; flex-direction: column; overflow: hidden; z-index: 2147483000; }
+.left .panel { right: auto; left: 20px; }
 .panel[hidden] { display: none; }
-.header { background: #4f46e5; color: #fff; padding: 14px 16px; font-weight: 600; }
-.body { padding: 16px; flex: 1; }
-@media (max-width: 480px) { .panel { inset: 0; width: 100vw; height: 100vh; border-radius: 0; } }
+.header { background: var(--accent); color: #fff; padding: 12px 12px 12px 16px; display: flex; align-items: center; gap: 8px; }
+.title { font-weight: 600; flex: 1; }
+.close { background: transparent; border: 0; color: #fff; font-size: 22px; line-height: 1; cursor: pointer; padding: 4px 8px; border-radius: 8px; }
+.list { flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 10px; }
+.msg { max-width: 85%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
+.visitor { align-self: flex-end; background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }
+.bot, .agent { align-self: flex-start; background: #f3f4f6; border-bottom-left-radius: 4px; }
+.agent { background: #ecfdf5; }
+.who { display: block; font-size: 12px; color: #6b7280; margin-bottom: 2px; }
+.msg a { color: var(--accent); text-decoration: underline; }
+.visitor a { color: #fff; }
+.sources { margin-top: 6px; font-size: 13px; display: flex; flex-direction: column; gap: 2px; }
+.note { margin-top: 6px; font-size: 12px; color: #6b7280; }
+.feedback { margin-top: 6px; display: flex; gap: 4px; align-items: center; font-size: 12px; color: #6b7280; }
+.feedback button { background: #fff; border: 1px solid #d1d5db; border-radius: 8px; cursor: pointer; padding: 2px 8px; font-size: 14px; }
+.feedback button[aria-pressed="true"] { border-color: var(--accent); background: #eef2ff; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; }
+.chip { background: #fff; border: 1px solid var(--accent); color: var(--accent); border-radius: 999px; padding: 4px 10px;
+  cursor: pointer; font-size: 13px; text-align: left; }
+.typing { color: #6b7280; font-style: italic; }
+.status { padding: 6px 16px; font-size: 13px; color: #92400e; background: #fffbeb; }
+.status:empty { display: none; }
+.composer { border-top: 1px solid #e5e7eb; padding: 10px; display: flex; flex-direction: column; gap: 8px; }
+.row { display: flex; gap: 8px; align-items: flex-end; }
+textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radius: 10px; padding: 8px 10px; background: #fff; min-height: 40px; max-height: 120px; }
+.send { background: var(--accent); color: #fff; border: 0; border-radius: 10px; padding: 0 14px; height: 40px; cursor: pointer; font-weight: 600; }
+.send:disabled { opacity: .6; cursor: default; }
+.human { background: transparent; border: 0; color: var(--accent); cursor: pointer; font-size: 13px; padding: 2px; align-self: flex-start; text-decoration: underline; }
+.mode { font-size: 11px; color: #9ca3af; text-align: center; }
+@media (max-width: 480px) { .panel, .left .panel { inset: 0; width: 100vw; height: 100vh; border-radius: 0; } }
 "#;
 
-/// Mounts the launcher for the workspace whose publishable key is `key`.
-/// Calling it twice on one page does nothing the second time.
+/// Mounts the widget for the workspace whose publishable key is `key`;
+/// `base` is where the loader came from (the Lodestar server). Calling it
+/// twice on one page does nothing the second time.
 #[wasm_bindgen]
-pub fn mount(key: &str) -> Result<(), JsValue> {
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    if document.get_element_by_id(HOST_ID).is_some() {
+pub fn mount(key: &str, base: &str) -> Result<(), JsValue> {
+    let window = web_sys::window().ok_or("no window")?;
+    let document = window.document().ok_or("no document")?;
+    if document.query_selector(HOST_TAG)?.is_some() {
         return Ok(());
     }
-    let host = document.create_element("div")?;
-    host.set_id(HOST_ID);
-    host.set_attribute("data-key", key)?;
-    let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
-
-    let style = document.create_element("style")?;
-    style.set_text_content(Some(STYLE));
-    shadow.append_child(&style)?;
-
-    let panel: HtmlElement = element(
-        &document,
-        "section",
-        &[("class", "panel"), ("role", "dialog"), ("aria-label", "Chat"), ("tabindex", "-1"), ("hidden", "")],
-    )?
-    .dyn_into()?;
-    let header = element(&document, "div", &[("class", "header")])?;
-    header.set_text_content(Some("Chat with us"));
-    let body = element(&document, "div", &[("class", "body"), ("aria-live", "polite")])?;
-    body.set_text_content(Some("Hi! This assistant is being set up. Please check back soon."));
-    panel.append_child(&header)?;
-    panel.append_child(&body)?;
-
-    let launcher: HtmlElement = element(
-        &document,
-        "button",
-        &[("class", "launcher"), ("type", "button"), ("aria-label", "Open chat"), ("aria-expanded", "false")],
-    )?
-    .dyn_into()?;
-    launcher.set_text_content(Some("💬"));
-
-    let toggle = {
-        let (panel, launcher) = (panel.clone(), launcher.clone());
-        Closure::<dyn FnMut()>::new(move || set_open(&panel, &launcher, panel.has_attribute("hidden")))
-    };
-    launcher.add_event_listener_with_callback("click", toggle.as_ref().unchecked_ref())?;
-    toggle.forget();
-
-    let on_key = {
-        let (panel, launcher) = (panel.clone(), launcher.clone());
-        Closure::<dyn FnMut(KeyboardEvent)>::new(move |event: KeyboardEvent| {
-            if event.key() == "Escape" {
-                set_open(&panel, &launcher, false);
-            }
-        })
-    };
-    // On the shadow root, so Escape works wherever focus is inside the widget.
-    shadow.add_event_listener_with_callback("keydown", on_key.as_ref().unchecked_ref())?;
-    on_key.forget();
-
-    shadow.append_child(&panel)?;
-    shadow.append_child(&launcher)?;
-    document.body().ok_or("no body")?.append_child(&host)?;
+    let widget = Rc::new(Widget::build(&document, key, base)?);
+    widget.wire()?;
+    let loading = widget.clone();
+    wasm_bindgen_futures::spawn_local(async move { loading.load_config().await });
     Ok(())
 }
 
-fn element(document: &Document, tag: &str, attributes: &[(&str, &str)]) -> Result<Element, JsValue> {
-    let element = document.create_element(tag)?;
-    for (name, value) in attributes {
-        element.set_attribute(name, value)?;
-    }
-    Ok(element)
+struct Widget {
+    document: Document,
+    api: String,
+    storage_key: String,
+    texts: Cell<&'static Texts>,
+    root: Element,
+    launcher: HtmlElement,
+    panel: HtmlElement,
+    close: HtmlElement,
+    title: Element,
+    list: Element,
+    status: Element,
+    email: HtmlInputElement,
+    input: HtmlTextAreaElement,
+    send: HtmlElement,
+    human: HtmlElement,
+    mode: Element,
+    token: RefCell<Option<String>>,
+    greeting: RefCell<String>,
+    starters: RefCell<Vec<String>>,
+    ask_email: Cell<bool>,
+    session_started: Cell<bool>,
+    busy: Cell<bool>,
 }
 
-/// Opens the panel with focus inside it, or closes it and returns focus to
-/// the launcher.
-fn set_open(panel: &HtmlElement, launcher: &HtmlElement, open: bool) {
-    let _ = launcher.set_attribute("aria-expanded", if open { "true" } else { "false" });
-    if open {
-        let _ = panel.remove_attribute("hidden");
-        let _ = panel.focus();
-    } else {
-        let _ = panel.set_attribute("hidden", "");
-        let _ = launcher.focus();
+impl Widget {
+    fn build(document: &Document, key: &str, base: &str) -> Result<Widget, JsValue> {
+        let host = document.create_element(HOST_TAG)?;
+        let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+        add_style(document, &shadow)?;
+        let texts = i18n::pick(&page_languages(document));
+        let make = |tag: &str, class: &str| -> Result<HtmlElement, JsValue> {
+            let element: HtmlElement = document.create_element(tag)?.dyn_into()?;
+            element.set_class_name(class);
+            Ok(element)
+        };
+        let root = make("div", "root")?;
+        let panel = make("section", "panel")?;
+        attributes(&panel, &[("role", "dialog"), ("aria-modal", "false"), ("tabindex", "-1"), ("hidden", "")])?;
+        let header = make("div", "header")?;
+        let title = make("div", "title")?;
+        title.set_id("lodestar-title");
+        panel.set_attribute("aria-labelledby", "lodestar-title")?;
+        let close = make("button", "close")?;
+        attributes(&close, &[("type", "button"), ("aria-label", texts.close)])?;
+        close.set_text_content(Some("×"));
+        header.append_child(&title)?;
+        header.append_child(&close)?;
+        let list = make("div", "list")?;
+        attributes(&list, &[("role", "log"), ("aria-live", "polite"), ("aria-relevant", "additions")])?;
+        let status = make("div", "status")?;
+        status.set_attribute("role", "status")?;
+        let composer = make("div", "composer")?;
+        let email: HtmlInputElement = document.create_element("input")?.dyn_into()?;
+        attributes(
+            &email,
+            &[
+                ("type", "email"),
+                ("autocomplete", "email"),
+                ("aria-label", texts.email),
+                ("placeholder", texts.email),
+                ("hidden", ""),
+            ],
+        )?;
+        let row = make("div", "row")?;
+        let input: HtmlTextAreaElement = document.create_element("textarea")?.dyn_into()?;
+        attributes(
+            &input,
+            &[
+                ("rows", "1"),
+                ("maxlength", "2000"),
+                ("aria-label", texts.placeholder),
+                ("placeholder", texts.placeholder),
+            ],
+        )?;
+        let send = make("button", "send")?;
+        attributes(&send, &[("type", "button")])?;
+        send.set_text_content(Some(texts.send));
+        row.append_child(&input)?;
+        row.append_child(&send)?;
+        let human = make("button", "human")?;
+        human.set_attribute("type", "button")?;
+        human.set_text_content(Some(texts.human));
+        let mode = make("div", "mode")?;
+        composer.append_child(&email)?;
+        composer.append_child(&row)?;
+        composer.append_child(&human)?;
+        composer.append_child(&mode)?;
+        for part in [&header, &list, &status, &composer] {
+            panel.append_child(part)?;
+        }
+        let launcher = make("button", "launcher")?;
+        attributes(&launcher, &[("type", "button"), ("aria-label", texts.open), ("aria-expanded", "false")])?;
+        launcher.set_text_content(Some("💬"));
+        root.append_child(&panel)?;
+        root.append_child(&launcher)?;
+        shadow.append_child(&root)?;
+        document.body().ok_or("no body")?.append_child(&host)?;
+        Ok(Widget {
+            document: document.clone(),
+            api: format!("{base}api/widget/v1/{key}/"),
+            storage_key: format!("lodestar:{key}"),
+            texts: Cell::new(texts),
+            root: root.into(),
+            launcher,
+            panel,
+            close,
+            title: title.into(),
+            list: list.into(),
+            status: status.into(),
+            email,
+            input,
+            send,
+            human,
+            mode: mode.into(),
+            token: RefCell::new(stored(&format!("lodestar:{key}"))),
+            greeting: RefCell::new(String::new()),
+            starters: RefCell::new(Vec::new()),
+            ask_email: Cell::new(false),
+            session_started: Cell::new(false),
+            busy: Cell::new(false),
+        })
     }
+
+    fn wire(self: &Rc<Self>) -> Result<(), JsValue> {
+        let w = self.clone();
+        on(&self.launcher, "click", move |_| {
+            let open = w.panel.has_attribute("hidden");
+            w.set_open(open);
+        })?;
+        let w = self.clone();
+        on(&self.close, "click", move |_| w.set_open(false))?;
+        let w = self.clone();
+        // On the root, so Escape works wherever focus is inside the widget.
+        on(&self.root, "keydown", move |event| {
+            if let Some(key) = event.dyn_ref::<KeyboardEvent>() {
+                if key.key() == "Escape" && !w.panel.has_attribute("hidden") {
+                    w.set_open(false);
+                }
+            }
+        })?;
+        let w = self.clone();
+        on(&self.input, "keydown", move |event| {
+            if let Some(key) = event.dyn_ref::<KeyboardEvent>() {
+                if key.key() == "Enter" && !key.shift_key() && !key.is_composing() {
+                    event.prevent_default();
+                    w.clone().submit(None);
+                }
+            }
+        })?;
+        let w = self.clone();
+        on(&self.send, "click", move |_| w.clone().submit(None))?;
+        let w = self.clone();
+        on(&self.human, "click", move |_| {
+            let w = w.clone();
+            wasm_bindgen_futures::spawn_local(async move { w.hand_off().await });
+        })?;
+        Ok(())
+    }
+
+    fn texts(&self) -> &'static Texts {
+        self.texts.get()
+    }
+
+    /// Loads appearance and texts, retrying with backoff while offline.
+    async fn load_config(self: Rc<Self>) {
+        let mut wait = 1_000;
+        let config = loop {
+            match net::send(&format!("{}config", self.api), None).await {
+                Ok(response) => {
+                    if let Ok(config) = net::json(&response).await {
+                        break config;
+                    }
+                }
+                Err(Failure::Refused { message, .. }) => {
+                    web_sys::console::warn_1(&JsValue::from_str(&format!("Lodestar widget: {message}")));
+                    self.title.set_text_content(Some(&message));
+                    return;
+                }
+                Err(Failure::Network) => {}
+            }
+            sleep(wait).await;
+            wait = (wait * 2).min(MAX_BACKOFF_MS);
+        };
+        let settings = field(&config, "settings");
+        if let Some(language) = text(&settings, "language").filter(|l| !l.is_empty()) {
+            self.texts.set(i18n::pick(&[language]));
+            self.relabel();
+        }
+        let colour = text(&settings, "colour").filter(|c| is_colour(c)).unwrap_or_else(|| DEFAULT_COLOUR.into());
+        let _ = self.root.set_attribute("style", &format!("--accent: {colour}"));
+        if text(&settings, "position").as_deref() == Some("left") {
+            let _ = self.root.class_list().add_1("left");
+        }
+        self.title.set_text_content(text(&settings, "title").as_deref());
+        *self.greeting.borrow_mut() = text(&settings, "greeting").unwrap_or_default();
+        *self.starters.borrow_mut() = strings(&field(&settings, "starters"));
+        self.ask_email
+            .set(field(&settings, "ask_email").as_bool().unwrap_or(false) && stored(&self.email_key()).is_none());
+        if text(&config, "mode").as_deref() == Some("offline") {
+            self.mode.set_text_content(Some(self.texts().offline_mode));
+        }
+        // A returning visitor with a conversation sees it restored at once.
+        if self.token.borrow().is_some() && !self.panel.has_attribute("hidden") {
+            self.clone().start_session().await;
+        }
+    }
+
+    /// Applies the chosen language to the fixed labels.
+    fn relabel(&self) {
+        let t = self.texts();
+        let _ = self.launcher.set_attribute("aria-label", t.open);
+        let _ = self.close.set_attribute("aria-label", t.close);
+        for (element, label) in [(&self.input as &Element, t.placeholder), (&self.email as &Element, t.email)] {
+            let _ = element.set_attribute("placeholder", label);
+            let _ = element.set_attribute("aria-label", label);
+        }
+        self.send.set_text_content(Some(t.send));
+        self.human.set_text_content(Some(t.human));
+    }
+
+    fn email_key(&self) -> String {
+        format!("{}:email", self.storage_key)
+    }
+
+    /// Opens the panel with focus in the message box, or closes it and
+    /// returns focus to the launcher.
+    fn set_open(self: &Rc<Self>, open: bool) {
+        let _ = self.launcher.set_attribute("aria-expanded", if open { "true" } else { "false" });
+        if open {
+            let _ = self.panel.remove_attribute("hidden");
+            self.email.set_hidden(!self.ask_email.get());
+            let _ = if self.ask_email.get() { self.email.focus() } else { self.input.focus() };
+            if !self.session_started.get() {
+                let w = self.clone();
+                wasm_bindgen_futures::spawn_local(async move { w.start_session().await });
+            }
+        } else {
+            let _ = self.panel.set_attribute("hidden", "");
+            let _ = self.launcher.focus();
+        }
+    }
+
+    /// Resumes the visitor's conversation (or starts one), retrying with
+    /// backoff while the connection is down.
+    async fn start_session(self: Rc<Self>) {
+        if self.session_started.replace(true) {
+            return;
+        }
+        let mut wait = 1_000;
+        loop {
+            let body = object(&[("token", self.token.borrow().clone().map(JsValue::from).unwrap_or(JsValue::NULL))]);
+            match net::send(&format!("{}session", self.api), Some(&body)).await {
+                Ok(response) => {
+                    if let Ok(session) = net::json(&response).await {
+                        self.show_status("");
+                        self.accept_session(&session);
+                        return;
+                    }
+                }
+                Err(Failure::Refused { message, .. }) => {
+                    self.show_status(&message);
+                    self.session_started.set(false);
+                    return;
+                }
+                Err(Failure::Network) => self.show_status(self.texts().reconnecting),
+            }
+            sleep(wait).await;
+            wait = (wait * 2).min(MAX_BACKOFF_MS);
+        }
+    }
+
+    fn accept_session(self: &Rc<Self>, session: &JsValue) {
+        if let Some(token) = text(session, "token") {
+            store(&self.storage_key, &token);
+            *self.token.borrow_mut() = Some(token);
+        }
+        self.list.set_inner_html("");
+        let messages = Array::from(&field(session, "messages"));
+        if messages.length() == 0 {
+            let greeting = self.greeting.borrow().clone();
+            if !greeting.is_empty() {
+                let _ = self.append_text_bubble("bot", &greeting);
+            }
+            let starters = self.starters.borrow().clone();
+            self.show_chips(&starters);
+        }
+        let last = messages.length().saturating_sub(1);
+        for (i, message) in messages.iter().enumerate() {
+            let _ = self.render_message(&message, i as u32 == last);
+        }
+        if field(session, "flagged").as_bool() == Some(true) {
+            self.show_status(self.texts().human_requested);
+        }
+        self.scroll_down();
+    }
+
+    /// Sends the typed message, or `preset` (a starter or follow-up).
+    fn submit(self: Rc<Self>, preset: Option<String>) {
+        if self.busy.get() {
+            return;
+        }
+        let text = preset.unwrap_or_else(|| self.input.value());
+        if text.trim().is_empty() {
+            return;
+        }
+        let email = self.email.value();
+        if self.ask_email.get() && !looks_like_email(&email) {
+            self.show_status(self.texts().email_invalid);
+            let _ = self.email.focus();
+            return;
+        }
+        self.input.set_value("");
+        wasm_bindgen_futures::spawn_local(async move { self.ask(text, email).await });
+    }
+
+    async fn ask(self: Rc<Self>, text: String, email: String) {
+        self.busy.set(true);
+        let _ = self.send.set_attribute("disabled", "");
+        self.remove_chips();
+        self.show_status("");
+        let _ = self.append_text_bubble("visitor", &text);
+        let pending = self.append_text_bubble("bot", self.texts().typing).ok();
+        if let Some(p) = &pending {
+            let _ = p.class_list().add_1("typing");
+            let _ = p.set_attribute("aria-busy", "true");
+        }
+        self.scroll_down();
+        let outcome = self.stream_answer(&text, &email, pending.as_ref()).await;
+        match outcome {
+            Ok(()) => {
+                if self.ask_email.get() {
+                    store(&self.email_key(), &email);
+                    self.ask_email.set(false);
+                    self.email.set_hidden(true);
+                }
+            }
+            Err(Failure::Refused { message, kind }) => {
+                if let Some(p) = pending {
+                    p.remove();
+                }
+                if kind == "session" {
+                    // An expired visitor token: start afresh and let them resend.
+                    *self.token.borrow_mut() = None;
+                    self.session_started.set(false);
+                }
+                if kind == "invalid" || kind == "rate_limited" {
+                    self.input.set_value(&text);
+                }
+                self.show_status(if message.is_empty() { self.texts().failed } else { &message });
+            }
+            Err(Failure::Network) => {
+                if let Some(p) = pending {
+                    p.remove();
+                }
+                // The answer may have been stored even though we lost it:
+                // reload the conversation rather than guess.
+                self.session_started.set(false);
+                self.clone().start_session().await;
+            }
+        }
+        self.busy.set(false);
+        let _ = self.send.remove_attribute("disabled");
+        self.scroll_down();
+    }
+
+    async fn stream_answer(
+        self: &Rc<Self>,
+        text: &str,
+        email: &str,
+        pending: Option<&HtmlElement>,
+    ) -> Result<(), Failure> {
+        let token = self.token.borrow().clone().unwrap_or_default();
+        let mut fields = vec![("token", JsValue::from(token)), ("text", JsValue::from(text))];
+        if self.ask_email.get() {
+            fields.push(("email", JsValue::from(email)));
+        }
+        let response = net::send(&format!("{}messages", self.api), Some(&object(&fields))).await?;
+        let mut events = Events::new(&response).ok_or(Failure::Network)?;
+        let mut streamed = String::new();
+        while let Some((name, data)) = events.next().await? {
+            match name.as_str() {
+                "delta" => {
+                    streamed.push_str(&text_or_empty(&data, "text"));
+                    if let Some(p) = pending {
+                        let _ = p.class_list().remove_1("typing");
+                        p.set_text_content(Some(&streamed));
+                        self.scroll_down();
+                    }
+                }
+                "done" => {
+                    if let Some(p) = pending {
+                        p.remove();
+                    }
+                    let _ = self.render_message(&field(&data, "message"), true);
+                    if field(&data, "flagged").as_bool() == Some(true) {
+                        self.show_status(self.texts().human_requested);
+                    }
+                    return Ok(());
+                }
+                "failed" => {
+                    return Err(Failure::Refused { message: text_or_empty(&data, "error"), kind: String::new() });
+                }
+                _ => {}
+            }
+        }
+        // The stream ended without its final event: treat it as a dropped connection.
+        Err(Failure::Network)
+    }
+
+    async fn hand_off(self: Rc<Self>) {
+        let token = self.token.borrow().clone().unwrap_or_default();
+        match net::send(&format!("{}handoff", self.api), Some(&object(&[("token", JsValue::from(token))]))).await {
+            Ok(_) => self.show_status(self.texts().human_requested),
+            Err(Failure::Refused { message, .. }) if !message.is_empty() => self.show_status(&message),
+            Err(_) => self.show_status(self.texts().failed),
+        }
+    }
+
+    fn append_text_bubble(&self, author: &str, text: &str) -> Result<HtmlElement, JsValue> {
+        let bubble: HtmlElement = self.document.create_element("div")?.dyn_into()?;
+        bubble.set_class_name(&format!("msg {author}"));
+        bubble.set_text_content(Some(text));
+        self.list.append_child(&bubble)?;
+        Ok(bubble)
+    }
+
+    /// A stored message: text with `[n]` turned into links to its sources,
+    /// the sources, a note, feedback buttons and (for the latest) follow-ups.
+    fn render_message(self: &Rc<Self>, message: &JsValue, latest: bool) -> Result<(), JsValue> {
+        let author = text(message, "author").unwrap_or_else(|| "bot".into());
+        let bubble: HtmlElement = self.document.create_element("div")?.dyn_into()?;
+        bubble.set_class_name(&format!("msg {author}"));
+        let t = self.texts();
+        if author != "visitor" {
+            let who = self.document.create_element("span")?;
+            who.set_class_name("who");
+            who.set_text_content(Some(if author == "agent" { t.agent } else { t.assistant }));
+            bubble.append_child(&who)?;
+        }
+        let citations = Array::from(&field(message, "citations"));
+        let link_of = |number: u32| {
+            citations
+                .iter()
+                .find(|c| field(c, "number").as_f64() == Some(f64::from(number)))
+                .and_then(|c| text(&c, "url"))
+                .filter(|u| is_web_link(u))
+        };
+        let body = text(message, "body").unwrap_or_default();
+        for (piece, citation) in split_citations(&body) {
+            match citation.and_then(|n| Some((n, link_of(n)?))) {
+                Some((number, url)) => {
+                    let a = self.link(&format!("[{number}]"), &url)?;
+                    bubble.append_child(&a)?;
+                }
+                None => {
+                    bubble.append_child(&self.document.create_text_node(piece))?;
+                }
+            }
+        }
+        if citations.length() > 0 {
+            let sources = self.document.create_element("div")?;
+            sources.set_class_name("sources");
+            let heading = self.document.create_element("span")?;
+            heading.set_text_content(Some(t.sources));
+            sources.append_child(&heading)?;
+            for citation in citations.iter() {
+                let label = format!(
+                    "[{}] {}",
+                    field(&citation, "number").as_f64().unwrap_or(0.0),
+                    text_or_empty(&citation, "title")
+                );
+                let entry: Element = match text(&citation, "url").filter(|u| is_web_link(u)) {
+                    Some(url) => self.link(&label, &url)?.into(),
+                    None => {
+                        let span = self.document.create_element("span")?;
+                        span.set_text_content(Some(&label));
+                        span
+                    }
+                };
+                sources.append_child(&entry)?;
+            }
+            bubble.append_child(&sources)?;
+        }
+        if let Some(note) = text(message, "note") {
+            let n = self.document.create_element("div")?;
+            n.set_class_name("note");
+            n.set_text_content(Some(&note));
+            bubble.append_child(&n)?;
+        }
+        if author == "bot" {
+            if let Some(id) = text(message, "id") {
+                let row = self.feedback_row(&id, field(message, "feedback").as_f64())?;
+                bubble.append_child(&row)?;
+            }
+        }
+        self.list.append_child(&bubble)?;
+        if latest && author == "bot" {
+            self.show_chips(&strings(&field(message, "suggestions")));
+        }
+        Ok(())
+    }
+
+    fn link(&self, label: &str, url: &str) -> Result<HtmlElement, JsValue> {
+        let a: HtmlElement = self.document.create_element("a")?.dyn_into()?;
+        attributes(&a, &[("href", url), ("target", "_blank"), ("rel", "noopener noreferrer nofollow")])?;
+        a.set_text_content(Some(label));
+        Ok(a)
+    }
+
+    fn feedback_row(self: &Rc<Self>, message_id: &str, current: Option<f64>) -> Result<Element, JsValue> {
+        let t = self.texts();
+        let row = self.document.create_element("div")?;
+        row.set_class_name("feedback");
+        let mut buttons = Vec::new();
+        for (value, symbol, label) in [(1, "👍", t.helpful), (-1, "👎", t.not_helpful)] {
+            let button: HtmlElement = self.document.create_element("button")?.dyn_into()?;
+            let pressed = if current == Some(f64::from(value)) { "true" } else { "false" };
+            attributes(
+                &button,
+                &[("type", "button"), ("aria-label", label), ("title", label), ("aria-pressed", pressed)],
+            )?;
+            button.set_text_content(Some(symbol));
+            row.append_child(&button)?;
+            buttons.push((value, button));
+        }
+        let thanks = self.document.create_element("span")?;
+        row.append_child(&thanks)?;
+        for (value, button) in &buttons {
+            let (w, id, value, thanks) = (self.clone(), message_id.to_string(), *value, thanks.clone());
+            let all: Vec<HtmlElement> = buttons.iter().map(|(_, b)| b.clone()).collect();
+            on(button, "click", move |_| {
+                let (w, id, thanks, all) = (w.clone(), id.clone(), thanks.clone(), all.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let token = w.token.borrow().clone().unwrap_or_default();
+                    let body = object(&[("token", token.into()), ("message_id", id.into()), ("value", value.into())]);
+                    if net::send(&format!("{}feedback", w.api), Some(&body)).await.is_ok() {
+                        for (i, b) in all.iter().enumerate() {
+                            let pressed = (i == 0) == (value == 1);
+                            let _ = b.set_attribute("aria-pressed", if pressed { "true" } else { "false" });
+                        }
+                        thanks.set_text_content(Some(w.texts().thanks_feedback));
+                    }
+                });
+            })?;
+        }
+        Ok(row)
+    }
+
+    fn show_chips(self: &Rc<Self>, labels: &[String]) {
+        self.remove_chips();
+        if labels.is_empty() {
+            return;
+        }
+        let Ok(chips) = self.document.create_element("div") else { return };
+        chips.set_class_name("chips");
+        for label in labels {
+            let Ok(chip) = self.document.create_element("button") else { continue };
+            chip.set_class_name("chip");
+            let _ = chip.set_attribute("type", "button");
+            chip.set_text_content(Some(label));
+            let (w, label) = (self.clone(), label.clone());
+            let _ = on(&chip, "click", move |_| w.clone().submit(Some(label.clone())));
+            let _ = chips.append_child(&chip);
+        }
+        let _ = self.list.append_child(&chips);
+    }
+
+    fn remove_chips(&self) {
+        if let Ok(Some(chips)) = self.list.query_selector(".chips") {
+            chips.remove();
+        }
+    }
+
+    fn show_status(&self, message: &str) {
+        self.status.set_text_content(Some(message));
+    }
+
+    fn scroll_down(&self) {
+        self.list.set_scroll_top(self.list.scroll_height());
+    }
+}
+
+/// Splits `[n]` citation markers out of `body`, keeping everything else.
+fn split_citations(body: &str) -> Vec<(&str, Option<u32>)> {
+    let mut out = Vec::new();
+    let mut rest = body;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let number = after.find(']').and_then(|close| Some((after[..close].parse::<u32>().ok()?, close)));
+        match number {
+            Some((n, close)) => {
+                out.push((&rest[..open], None));
+                out.push((&rest[open..open + close + 2], Some(n)));
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push((&rest[..open + 1], None));
+                rest = after;
+            }
+        }
+    }
+    out.push((rest, None));
+    out
+}
+
+/// A constructed stylesheet, which a host page's CSP cannot block the way it
+/// blocks an inline `<style>`; browsers without them get the element.
+fn add_style(document: &Document, shadow: &web_sys::ShadowRoot) -> Result<(), JsValue> {
+    if let Ok(sheet) = web_sys::CssStyleSheet::new() {
+        if sheet.replace_sync(STYLE).is_ok()
+            && Reflect::set(shadow, &JsValue::from_str("adoptedStyleSheets"), &Array::of1(&sheet)).is_ok()
+        {
+            return Ok(());
+        }
+    }
+    let style = document.create_element("style")?;
+    style.set_text_content(Some(STYLE));
+    shadow.append_child(&style)?;
+    Ok(())
+}
+
+fn is_web_link(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+fn is_colour(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+fn looks_like_email(value: &str) -> bool {
+    let value = value.trim();
+    value
+        .split_once('@')
+        .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.') && !domain.ends_with('.'))
+}
+
+fn text_or_empty(value: &JsValue, name: &str) -> String {
+    text(value, name).unwrap_or_default()
+}
+
+fn strings(value: &JsValue) -> Vec<String> {
+    Array::from(value).iter().filter_map(|v| v.as_string()).collect()
+}
+
+fn object(fields: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in fields {
+        let _ = Reflect::set(&object, &JsValue::from_str(name), value);
+    }
+    object.into()
+}
+
+/// The page's language, then the browser's.
+fn page_languages(document: &Document) -> Vec<String> {
+    let mut languages = Vec::new();
+    if let Some(lang) = document.document_element().and_then(|e| e.get_attribute("lang")) {
+        languages.push(lang);
+    }
+    if let Some(window) = web_sys::window() {
+        languages.extend(window.navigator().languages().iter().filter_map(|l| l.as_string()));
+    }
+    languages
+}
+
+fn attributes(element: &Element, pairs: &[(&str, &str)]) -> Result<(), JsValue> {
+    for (name, value) in pairs {
+        element.set_attribute(name, value)?;
+    }
+    Ok(())
+}
+
+fn on(
+    target: &web_sys::EventTarget,
+    event: &str,
+    handler: impl FnMut(web_sys::Event) + 'static,
+) -> Result<(), JsValue> {
+    let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
+    target.add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())?;
+    // Listeners live as long as the page: the widget is never unmounted.
+    closure.forget();
+    Ok(())
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// `localStorage` may be unavailable (private modes, blocked storage):
+/// the widget then works for this page view only.
+fn stored(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok().flatten()
+}
+
+fn store(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }

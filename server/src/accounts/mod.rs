@@ -30,6 +30,7 @@ use sessions::{CookiePolicy, SessionRow};
 use throttle::{Rule, Throttle};
 
 pub use people::{seed_demo, DEMO_EMAIL, DEMO_PASSWORD};
+pub(crate) use team::insert_key;
 
 const VERIFY_TTL_MS: i64 = 24 * 3600 * 1000;
 const RESET_TTL_MS: i64 = 30 * 60 * 1000;
@@ -114,6 +115,11 @@ impl Accounts {
     /// `Origin` nor `Sec-Fetch-Site`.
     pub fn csrf_token(&self, session_token: &str) -> String {
         self.key.sign("csrf", session_token)
+    }
+
+    /// The key that signs tokens other modules issue (widget visitors).
+    pub(crate) fn server_key(&self) -> &ServerKey {
+        &self.key
     }
 
     fn pool(&self) -> &sqlx::AnyPool {

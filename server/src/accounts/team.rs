@@ -610,25 +610,10 @@ impl TeamService for Accounts {
             }
             KeyKind::Publishable => (None, random_token("pk_")),
         };
-        let id = uuid::Uuid::new_v4().to_string();
-        let hashed = digest(secret.as_deref().unwrap_or(&display));
         let mut tx = self.pool().begin().await.map_err(sql)?;
-        sqlx::query(
-            "INSERT INTO api_keys (id, workspace_id, kind, name, display, token_hash, allowed_origins, created_by, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&id)
-        .bind(workspace_id)
-        .bind(key.kind.as_str())
-        .bind(&key.name)
-        .bind(&display)
-        .bind(hashed)
-        .bind(key.allowed_origins.join("\n"))
-        .bind(&actor.user.id)
-        .bind(now_millis())
-        .execute(&mut *tx)
-        .await
-        .map_err(sql)?;
+        let id = insert_key(&mut *tx, workspace_id, &key, &display, secret.as_deref(), Some(&actor.user.id))
+            .await
+            .map_err(sql)?;
         audit(
             &mut *tx,
             workspace_id,
@@ -723,4 +708,33 @@ impl TeamService for Accounts {
             })
             .collect())
     }
+}
+
+/// Stores a new key and returns its id. Only a digest of the token is kept:
+/// the secret for secret keys, the (public) key itself for publishable ones.
+pub(crate) async fn insert_key<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    workspace_id: &str,
+    key: &NewKey,
+    display: &str,
+    secret: Option<&str>,
+    created_by: Option<&str>,
+) -> Result<String, sqlx::Error> {
+    let id = uuid::Uuid::new_v4().to_string();
+    sqlx::query(
+        "INSERT INTO api_keys (id, workspace_id, kind, name, display, token_hash, allowed_origins, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(workspace_id)
+    .bind(key.kind.as_str())
+    .bind(&key.name)
+    .bind(display)
+    .bind(digest(secret.unwrap_or(display)))
+    .bind(key.allowed_origins.join("\n"))
+    .bind(created_by)
+    .bind(now_millis())
+    .execute(executor)
+    .await?;
+    Ok(id)
 }

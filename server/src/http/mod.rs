@@ -49,6 +49,8 @@ pub fn app(state: AppState) -> Router {
         .merge(assets::router(&state.config.site))
         .merge(crate::accounts::api::router())
         .merge(crate::knowledge::api::router())
+        .merge(crate::chat::api::router())
+        .merge(crate::demo::router())
         .merge(pages)
         .route_layer(middleware::from_fn(metrics::label_route))
         .layer(

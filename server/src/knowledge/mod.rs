@@ -277,17 +277,35 @@ impl Knowledge {
         sources: Option<HashSet<String>>,
         mode: Mode,
     ) -> Result<Vec<Passage>, ServiceError> {
-        let vector = self
+        let vector = self.embed_query(question).await?;
+        self.search_with_vector(workspace_id, question, &vector, limit, sources, mode).await
+    }
+
+    /// The question's embedding, for callers that use it for more than retrieval.
+    pub async fn embed_query(&self, question: &str) -> Result<Vec<f32>, ServiceError> {
+        Ok(self
             .embedder
             .embed(vec![question.to_owned()])
             .await
             .map_err(|e| ServiceError::from(AppError::Task(e.to_string())))?
             .pop()
-            .unwrap_or_default();
+            .unwrap_or_default())
+    }
+
+    /// `search` with the question already embedded.
+    pub async fn search_with_vector(
+        &self,
+        workspace_id: &str,
+        question: &str,
+        vector: &[f32],
+        limit: usize,
+        sources: Option<HashSet<String>>,
+        mode: Mode,
+    ) -> Result<Vec<Passage>, ServiceError> {
         let cell = self.index(workspace_id).await.map_err(store_error)?;
         let index = cell.get().expect("initialised").read().await;
         Ok(index
-            .search(&vector, question, limit, sources.as_ref(), mode)
+            .search(vector, question, limit, sources.as_ref(), mode)
             .into_iter()
             .map(|hit| Passage {
                 chunk_id: hit.chunk.id.clone(),

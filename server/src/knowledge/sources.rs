@@ -100,6 +100,20 @@ impl Knowledge {
         Ok(())
     }
 
+    /// Adds typed text (Q&A, a snippet, or seeded help content) without a
+    /// caller: callers have been checked already.
+    pub(crate) async fn add_text(
+        &self,
+        workspace_id: &str,
+        snippet: NewSnippet,
+    ) -> Result<SourceSummary, ServiceError> {
+        let mut record = Self::new_record(snippet.kind, snippet.title);
+        record.bytes = snippet.body.len() as i64;
+        record.body = Some(snippet.body);
+        record.format = Some("Text".into());
+        self.create(workspace_id, record).await
+    }
+
     async fn create(&self, workspace_id: &str, record: SourceRecord) -> Result<SourceSummary, ServiceError> {
         self.records.put_source(workspace_id, &record).await.map_err(store_error)?;
         jobs::enqueue(self.sql.pool(), workspace_id, &record.key, JobKind::Ingest).await.map_err(sql_error)?;
@@ -362,11 +376,7 @@ impl KnowledgeService for Knowledge {
     ) -> Result<SourceSummary, ServiceError> {
         let limits = self.authorize(caller, workspace_id).await?;
         self.room_for(workspace_id, &limits, snippet.body.len() as u64).await?;
-        let mut record = Self::new_record(snippet.kind, snippet.title);
-        record.bytes = snippet.body.len() as i64;
-        record.body = Some(snippet.body);
-        record.format = Some("Text".into());
-        self.create(workspace_id, record).await
+        self.add_text(workspace_id, snippet).await
     }
 
     async fn add_file(

@@ -233,7 +233,16 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/api/w/{workspace_id}/knowledge/files",
         kind: Kind::TestedElsewhere("multipart upload: knowledge::uploads_respect_roles_and_tenants"),
     },
+    Endpoint { path: "/api/widget/v1/{key}/config", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/session", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/messages", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/feedback", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/handoff", kind: Kind::TestedElsewhere(WIDGET_API) },
 ];
+
+/// Widget routes take a publishable key and a visitor token, not a session.
+const WIDGET_API: &str =
+    "publishable key, origin and visitor token: chat::other_sites_unknown_keys_and_other_visitors_are_refused";
 
 const fn knowledge(needs: Needs, fields: fn(&Target) -> Vec<(&'static str, String)>) -> Kind {
     Kind::Workspace { action: Action::ManageKnowledge, needs, fresh_caller: false, fields }
@@ -252,6 +261,7 @@ fn every_route_is_in_the_matrix() {
         leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
     registered.extend(lodestar_server::accounts::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::knowledge::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::chat::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();

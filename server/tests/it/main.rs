@@ -6,6 +6,7 @@ mod fake_embeddings;
 
 mod accounts;
 mod assets;
+mod chat;
 mod contact_sales;
 mod csrf;
 mod health;

@@ -134,6 +134,7 @@ pub struct TestApp {
     _postgres: Option<PgDatabase>,
 }
 
+#[derive(Debug)]
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,

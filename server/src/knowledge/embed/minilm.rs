@@ -1,12 +1,12 @@
-//! all-MiniLM-L6-v2 on candle (CPU): a 6-layer BERT whose token vectors
-//! are mean-pooled over the attention mask (padding never counted) and
-//! L2-normalised, as sentence-transformers does.
+//! all-MiniLM-L6-v2 in plain Rust: a 6-layer BERT whose token vectors are
+//! mean-pooled and L2-normalised, as sentence-transformers does. Each text
+//! runs on its own, so there is no padding to mask or waste time on.
 
 use std::path::Path;
 
-use candle_core::{DType, Device, Module, Tensor, D};
-use candle_nn::{embedding, layer_norm, linear, Embedding, LayerNorm, Linear, VarBuilder};
+use safetensors::{Dtype, SafeTensors};
 
+use super::kernel::{self, Dense};
 use super::wordpiece::WordPiece;
 
 /// sentence-transformers' `max_seq_length` for this model.
@@ -14,33 +14,32 @@ pub const MAX_TOKENS: usize = 256;
 pub const DIMENSION: usize = 384;
 const LAYERS: usize = 6;
 const HEADS: usize = 12;
-const INTERMEDIATE: usize = 1536;
-const VOCAB: usize = 30522;
 const POSITIONS: usize = 512;
-const EPS: f64 = 1e-12;
-/// Texts per forward pass: big enough to keep the matrix kernels busy,
-/// small enough that padding waste stays low once sorted by length.
-const BATCH: usize = 16;
+const EPS: f32 = 1e-12;
 
 pub struct MiniLm {
     tokenizer: WordPiece,
-    words: Embedding,
-    positions: Embedding,
-    token_types: Embedding,
-    norm: LayerNorm,
+    /// Word embeddings, one row of `DIMENSION` per vocabulary entry.
+    words: Vec<f32>,
+    /// Position embeddings plus the (only) token-type embedding.
+    positions: Vec<f32>,
+    norm: Norm,
     layers: Vec<Layer>,
-    device: Device,
+}
+
+struct Norm {
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
 }
 
 struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attention_out: Linear,
-    attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    output_norm: LayerNorm,
+    /// Queries, keys and values in one pass.
+    qkv: Dense,
+    attention_out: Dense,
+    attention_norm: Norm,
+    intermediate: Dense,
+    output: Dense,
+    output_norm: Norm,
 }
 
 impl MiniLm {
@@ -48,109 +47,118 @@ impl MiniLm {
     pub fn load(dir: &Path) -> Result<Self, String> {
         let read = |name: &str| std::fs::read(dir.join(name)).map_err(|e| format!("{}: {e}", dir.join(name).display()));
         let tokenizer = WordPiece::from_tokenizer_json(&read("tokenizer.json")?)?;
-        let device = Device::Cpu;
-        let vb = VarBuilder::from_buffered_safetensors(read("model.safetensors")?, DType::F32, &device)
-            .map_err(|e| format!("model.safetensors: {e}"))?;
-        Self::from_weights(tokenizer, vb, device)
+        let bytes = read("model.safetensors")?;
+        let tensors = SafeTensors::deserialize(&bytes).map_err(|e| format!("model.safetensors: {e}"))?;
+        Self::from_weights(tokenizer, &Weights(&tensors))
             .map_err(|e| format!("model.safetensors does not hold all-MiniLM-L6-v2: {e}"))
     }
 
-    fn from_weights(tokenizer: WordPiece, vb: VarBuilder, device: Device) -> candle_core::Result<Self> {
-        let e = vb.pp("embeddings");
+    fn from_weights(tokenizer: WordPiece, w: &Weights) -> Result<Self, String> {
+        let dense = |name: &str, inputs: usize, outputs: usize| {
+            Dense::from_torch(
+                &w.get(&format!("{name}.weight"), outputs * inputs)?,
+                w.get(&format!("{name}.bias"), outputs)?,
+            )
+        };
+        let norm = |name: &str| {
+            Ok::<_, String>(Norm {
+                gamma: w.get(&format!("{name}.weight"), DIMENSION)?,
+                beta: w.get(&format!("{name}.bias"), DIMENSION)?,
+            })
+        };
         let layers = (0..LAYERS)
             .map(|i| {
-                let l = vb.pp(format!("encoder.layer.{i}"));
+                let l = format!("encoder.layer.{i}");
+                let attention = |part: &str| dense(&format!("{l}.attention.self.{part}"), DIMENSION, DIMENSION);
                 Ok(Layer {
-                    query: linear(DIMENSION, DIMENSION, l.pp("attention.self.query"))?,
-                    key: linear(DIMENSION, DIMENSION, l.pp("attention.self.key"))?,
-                    value: linear(DIMENSION, DIMENSION, l.pp("attention.self.value"))?,
-                    attention_out: linear(DIMENSION, DIMENSION, l.pp("attention.output.dense"))?,
-                    attention_norm: layer_norm(DIMENSION, EPS, l.pp("attention.output.LayerNorm"))?,
-                    intermediate: linear(DIMENSION, INTERMEDIATE, l.pp("intermediate.dense"))?,
-                    output: linear(INTERMEDIATE, DIMENSION, l.pp("output.dense"))?,
-                    output_norm: layer_norm(DIMENSION, EPS, l.pp("output.LayerNorm"))?,
+                    qkv: Dense::concat(&[attention("query")?, attention("key")?, attention("value")?]),
+                    attention_out: dense(&format!("{l}.attention.output.dense"), DIMENSION, DIMENSION)?,
+                    attention_norm: norm(&format!("{l}.attention.output.LayerNorm"))?,
+                    intermediate: dense(&format!("{l}.intermediate.dense"), DIMENSION, 4 * DIMENSION)?,
+                    output: dense(&format!("{l}.output.dense"), 4 * DIMENSION, DIMENSION)?,
+                    output_norm: norm(&format!("{l}.output.LayerNorm"))?,
                 })
             })
-            .collect::<candle_core::Result<Vec<_>>>()?;
-        Ok(MiniLm {
-            tokenizer,
-            words: embedding(VOCAB, DIMENSION, e.pp("word_embeddings"))?,
-            positions: embedding(POSITIONS, DIMENSION, e.pp("position_embeddings"))?,
-            token_types: embedding(2, DIMENSION, e.pp("token_type_embeddings"))?,
-            norm: layer_norm(DIMENSION, EPS, e.pp("LayerNorm"))?,
-            layers,
-            device,
-        })
+            .collect::<Result<Vec<_>, String>>()?;
+        let token_type = w.get("embeddings.token_type_embeddings.weight", 2 * DIMENSION)?;
+        let mut positions = w.get("embeddings.position_embeddings.weight", POSITIONS * DIMENSION)?;
+        for row in positions.chunks_exact_mut(DIMENSION) {
+            kernel::add_in_place(row, &token_type[..DIMENSION]);
+        }
+        let words = w.get_rows("embeddings.word_embeddings.weight", DIMENSION)?;
+        Ok(MiniLm { tokenizer, words, positions, norm: norm("embeddings.LayerNorm")?, layers })
     }
 
     pub fn token_ids(&self, text: &str) -> Vec<u32> {
         self.tokenizer.encode(text, MAX_TOKENS)
     }
 
-    /// Unit vectors for `texts`, in order. Texts are batched by length so
-    /// that little time goes on padding.
-    pub fn embed(&self, texts: &[String]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let encoded: Vec<Vec<u32>> = texts.iter().map(|t| self.token_ids(t)).collect();
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| encoded[i].len());
-        let mut out = vec![Vec::new(); texts.len()];
-        for batch in order.chunks(BATCH) {
-            let ids: Vec<&[u32]> = batch.iter().map(|&i| encoded[i].as_slice()).collect();
-            for (vector, &i) in self.forward(&ids)?.into_iter().zip(batch) {
-                out[i] = vector;
-            }
-        }
-        Ok(out)
+    /// Unit vectors for `texts`, in order.
+    pub fn embed(&self, texts: &[String]) -> Vec<Vec<f32>> {
+        texts.iter().map(|t| self.embed_ids(&self.token_ids(t))).collect()
     }
 
-    fn forward(&self, batch: &[&[u32]]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let (b, s) = (batch.len(), batch.iter().map(|ids| ids.len()).max().unwrap_or(0));
-        let mut ids = Vec::with_capacity(b * s);
-        let mut mask = Vec::with_capacity(b * s);
-        for row in batch {
-            ids.extend_from_slice(row);
-            ids.extend(std::iter::repeat_n(self.tokenizer.pad, s - row.len()));
-            mask.extend(std::iter::repeat_n(1f32, row.len()));
-            mask.extend(std::iter::repeat_n(0f32, s - row.len()));
+    fn embed_ids(&self, ids: &[u32]) -> Vec<f32> {
+        let tokens = ids.len();
+        let mut hidden = Vec::with_capacity(tokens * DIMENSION);
+        for (position, &id) in ids.iter().enumerate() {
+            let word = &self.words[id as usize * DIMENSION..][..DIMENSION];
+            let position = &self.positions[position * DIMENSION..][..DIMENSION];
+            hidden.extend(word.iter().zip(position).map(|(w, p)| w + p));
         }
-        let ids = Tensor::from_vec(ids, (b, s), &self.device)?;
-        let mask = Tensor::from_vec(mask, (b, s), &self.device)?;
-        let positions = Tensor::arange(0u32, s as u32, &self.device)?.unsqueeze(0)?;
-        let types = Tensor::zeros((b, s), DType::U32, &self.device)?;
-        let embedded = self
-            .words
-            .forward(&ids)?
-            .broadcast_add(&self.positions.forward(&positions)?)?
-            .add(&self.token_types.forward(&types)?)?;
-        let mut hidden = self.norm.forward(&embedded)?;
-        // Padding keys get a large negative score, so softmax gives them ~0.
-        let attention_bias = ((mask.clone() - 1.0)? * 10_000.0)?.reshape((b, 1, 1, s))?;
+        kernel::layer_norm(&mut hidden, &self.norm.gamma, &self.norm.beta, EPS);
         for layer in &self.layers {
-            hidden = layer.forward(&hidden, &attention_bias)?;
+            hidden = layer.forward(hidden, tokens);
         }
-        // Mean over real tokens only.
-        let mask3 = mask.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&mask3)?.sum(1)?;
-        let counts = mask3.sum(1)?.clamp(1e-9, f32::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean.sqr()?.sum_keepdim(D::Minus1)?.sqrt()?.clamp(1e-12, f32::MAX)?;
-        mean.broadcast_div(&norms)?.to_vec2::<f32>()
+        let mut mean = vec![0f32; DIMENSION];
+        for row in hidden.chunks_exact(DIMENSION) {
+            kernel::add_in_place(&mut mean, row);
+        }
+        let norm = kernel::dot(&mean, &mean).sqrt().max(1e-12);
+        mean.iter_mut().for_each(|v| *v /= norm);
+        mean
     }
 }
 
 impl Layer {
-    fn forward(&self, x: &Tensor, bias: &Tensor) -> candle_core::Result<Tensor> {
-        let (b, s, _) = x.dims3()?;
-        let head = DIMENSION / HEADS;
-        let split = |t: Tensor| t.reshape((b, s, HEADS, head))?.transpose(1, 2)?.contiguous();
-        let q = split(self.query.forward(x)?)?;
-        let k = split(self.key.forward(x)?)?;
-        let v = split(self.value.forward(x)?)?;
-        let scores = (q.matmul(&k.t()?)? / (head as f64).sqrt())?.broadcast_add(bias)?;
-        let probabilities = candle_nn::ops::softmax_last_dim(&scores)?;
-        let context = probabilities.matmul(&v)?.transpose(1, 2)?.reshape((b, s, DIMENSION))?;
-        let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?)?;
-        let inner = self.intermediate.forward(&x)?.gelu_erf()?;
-        self.output_norm.forward(&(self.output.forward(&inner)? + x)?)
+    fn forward(&self, x: Vec<f32>, tokens: usize) -> Vec<f32> {
+        let qkv = self.qkv.forward(&x);
+        let context = kernel::attention(&qkv, tokens, HEADS, DIMENSION / HEADS);
+        let mut attended = self.attention_out.forward(&context);
+        kernel::add_in_place(&mut attended, &x);
+        kernel::layer_norm(&mut attended, &self.attention_norm.gamma, &self.attention_norm.beta, EPS);
+        let mut inner = self.intermediate.forward(&attended);
+        kernel::gelu(&mut inner);
+        let mut out = self.output.forward(&inner);
+        kernel::add_in_place(&mut out, &attended);
+        kernel::layer_norm(&mut out, &self.output_norm.gamma, &self.output_norm.beta, EPS);
+        out
+    }
+}
+
+struct Weights<'a>(&'a SafeTensors<'a>);
+
+impl Weights<'_> {
+    /// The named `f32` tensor, which must hold exactly `len` values.
+    fn get(&self, name: &str, len: usize) -> Result<Vec<f32>, String> {
+        let values = self.get_rows(name, len)?;
+        if values.len() != len {
+            return Err(format!("{name} has {} values, expected {len}", values.len()));
+        }
+        Ok(values)
+    }
+
+    /// The named `f32` tensor, whose size must be a multiple of `row`.
+    fn get_rows(&self, name: &str, row: usize) -> Result<Vec<f32>, String> {
+        let view = self.0.tensor(name).map_err(|e| format!("{name}: {e}"))?;
+        if view.dtype() != Dtype::F32 {
+            return Err(format!("{name} is {:?}, expected F32", view.dtype()));
+        }
+        let values: Vec<f32> =
+            view.data().chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        if values.is_empty() || !values.len().is_multiple_of(row) {
+            return Err(format!("{name} has {} values, not rows of {row}", values.len()));
+        }
+        Ok(values)
     }
 }

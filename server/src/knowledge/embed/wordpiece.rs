@@ -12,7 +12,6 @@ pub struct WordPiece {
     vocab: HashMap<String, u32>,
     pub cls: u32,
     pub sep: u32,
-    pub pad: u32,
     unk: u32,
 }
 
@@ -33,13 +32,7 @@ impl WordPiece {
         let id = |token: &str| {
             file.model.vocab.get(token).copied().ok_or_else(|| format!("tokenizer.json has no {token} token"))
         };
-        Ok(WordPiece {
-            cls: id("[CLS]")?,
-            sep: id("[SEP]")?,
-            pad: id("[PAD]")?,
-            unk: id("[UNK]")?,
-            vocab: file.model.vocab,
-        })
+        Ok(WordPiece { cls: id("[CLS]")?, sep: id("[SEP]")?, unk: id("[UNK]")?, vocab: file.model.vocab })
     }
 
     /// Token ids with `[CLS]` and `[SEP]`, at most `max_len` in all.

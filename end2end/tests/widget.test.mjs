@@ -1,0 +1,156 @@
+// The chat widget on a customer's site, in a real browser: the host page is
+// served from another origin than the API and styles everything it can;
+// the widget still looks like itself, answers a question from the demo help
+// centre with a cited, streamed answer, keeps the conversation across a
+// reload, hands off to a person, and works from the keyboard.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { execFileSync } from "node:child_process";
+import { BASE_URL, WORKSPACE_HOME, launch, logInAsDemo, openPage, screenshot } from "./browser.mjs";
+
+// The help centre is embedded on a debug build at first start: a ceiling, not a wait.
+const ANSWER_TIMEOUT = 120_000;
+
+// A hostile host page: it restyles every element it can reach.
+const HOST_PAGE = (key) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Customer site</title>
+<style>
+  * { font-family: "Comic Sans MS", cursive !important; color: red !important; line-height: 3 !important;
+      letter-spacing: 4px !important; box-sizing: content-box !important; }
+  button { background: yellow !important; width: 10px !important; border: 6px solid lime !important; }
+  div, section { background: pink !important; padding: 30px !important; }
+</style></head>
+<body><h1>Welcome to our shop</h1><p>Everything is styled aggressively here.</p>
+<script src="${BASE_URL}/widget.js" data-key="${key}" async></script>
+</body></html>`;
+
+let browser;
+let host;
+let hostUrl;
+let hostKey = "";
+
+/** A customer site on its own port: a different origin from the API. */
+function startHost() {
+  return new Promise((resolve) => {
+    const server = createServer((request, response) => {
+      response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      response.end(HOST_PAGE(hostKey));
+    });
+    server.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+/** Flag state of the newest conversation, straight from the server's SQLite file. */
+function newestConversationFlag() {
+  const script = `
+import json, sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+row = db.execute("SELECT flag_reason FROM conversations ORDER BY updated_at DESC LIMIT 1").fetchone()
+print(json.dumps(row[0] if row else None))
+`;
+  return JSON.parse(execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db"], { encoding: "utf8" }));
+}
+
+before(async () => {
+  browser = await launch();
+  host = await startHost();
+  hostUrl = `http://127.0.0.1:${host.address().port}`;
+  // The demo owner creates a publishable key for the customer site through the app.
+  const { page, context } = await openPage(browser);
+  const workspace = (await logInAsDemo(page)).match(WORKSPACE_HOME)[1];
+  const created = await page.evaluate(
+    async ({ workspace, origin }) => {
+      const body = new URLSearchParams({ workspace_id: workspace, name: "Browser test site", kind: "publishable", allowed_origins: origin });
+      const response = await fetch("/api/keys/create", { method: "POST", body, headers: { accept: "application/json" } });
+      return { status: response.status, json: await response.json() };
+    },
+    { workspace, origin: hostUrl },
+  );
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  hostKey = created.json.key.display;
+  await context.close();
+});
+
+after(async () => {
+  await browser?.close();
+  host?.close();
+});
+
+test("the widget keeps its looks on a hostile page, answers with sources, survives a reload and hands off", async () => {
+  const { page, errors, context } = await openPage(browser);
+  await page.goto(hostUrl);
+  const launcher = page.locator("lodestar-widget .launcher");
+  await launcher.waitFor({ state: "visible", timeout: 30_000 });
+
+  // The host page's CSS does not reach inside.
+  const looks = await launcher.evaluate((el) => {
+    const style = getComputedStyle(el);
+    return { width: style.width, background: style.backgroundColor, border: style.borderTopWidth };
+  });
+  assert.equal(looks.width, "56px");
+  assert.equal(looks.border, "0px");
+  assert.notEqual(looks.background, "rgb(255, 255, 0)");
+
+  await launcher.click();
+  const panel = page.locator("lodestar-widget .panel");
+  await panel.waitFor({ state: "visible" });
+  const font = await panel.evaluate((el) => getComputedStyle(el).fontFamily);
+  assert.doesNotMatch(font, /Comic/);
+  // The greeting and starters arrive with the session.
+  await page.locator("lodestar-widget .chip").first().waitFor({ timeout: 30_000 });
+
+  const question = "How long does standard delivery take?";
+  await page.locator("lodestar-widget textarea").fill(question);
+  await page.keyboard.press("Enter");
+  const answer = page.locator("lodestar-widget .msg.bot:has(.sources)").last();
+  await answer.waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.match(await answer.innerText(), /3 to 5 business days/);
+  assert.match(await answer.locator(".sources").innerText(), /\[1\] Shipping and delivery/);
+  assert.ok((await page.locator("lodestar-widget .feedback button").count()) >= 2, "thumbs up and down");
+  await screenshot(page, "widget-answer");
+
+  // A reload keeps the conversation (the visitor token is in localStorage).
+  await page.reload();
+  await page.locator("lodestar-widget .launcher").click();
+  await page.locator("lodestar-widget .msg.visitor", { hasText: question }).waitFor({ timeout: 30_000 });
+  await page.locator("lodestar-widget .msg.bot:has(.sources)").waitFor();
+
+  // "Talk to a human" flags the conversation for the team.
+  await page.locator("lodestar-widget .human").click();
+  await page.locator("lodestar-widget .status", { hasText: "A person from the team" }).waitFor();
+  assert.equal(newestConversationFlag(), "asked_for_human");
+
+  const unexpected = errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e));
+  assert.deepEqual(unexpected, []);
+  await context.close();
+});
+
+test("the widget works from the keyboard and returns focus to the launcher", async () => {
+  const { page, context } = await openPage(browser);
+  await page.goto(hostUrl);
+  await page.locator("lodestar-widget .launcher").waitFor({ state: "visible", timeout: 30_000 });
+  await page.locator("lodestar-widget .launcher").focus();
+  await page.keyboard.press("Enter");
+  await page.locator("lodestar-widget .panel").waitFor({ state: "visible" });
+  const focused = () => page.evaluate(() => document.querySelector("lodestar-widget").shadowRoot.activeElement?.className ?? "");
+  assert.equal(await page.evaluate(() => document.querySelector("lodestar-widget").shadowRoot.activeElement?.tagName), "TEXTAREA");
+  await page.keyboard.press("Escape");
+  await page.locator("lodestar-widget .panel").waitFor({ state: "hidden" });
+  assert.equal(await focused(), "launcher");
+  assert.equal(await page.locator("lodestar-widget .launcher").getAttribute("aria-expanded"), "false");
+  await context.close();
+});
+
+test("on a phone the panel fills the screen", async () => {
+  const { page, context } = await openPage(browser, { viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+  await page.goto(hostUrl);
+  await page.locator("lodestar-widget .launcher").click({ timeout: 30_000 });
+  const box = await page.locator("lodestar-widget .panel").boundingBox();
+  // Edge to edge and top to bottom (a scrollbar may take a few pixels).
+  assert.equal(Math.round(box.x), 0);
+  assert.equal(Math.round(box.y), 0);
+  assert.ok(box.width >= 367 && box.width <= 383, `width ${box.width}`);
+  assert.ok(box.height >= 692 && box.height <= 708, `height ${box.height}`);
+  await context.close();
+});

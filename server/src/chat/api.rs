@@ -1,0 +1,260 @@
+//! The widget API, called from tenants' own sites. Every request names the
+//! publishable key in its path and carries the page's `Origin`, which must
+//! be one of the key's allowed sites; CORS headers go only to those. No
+//! cookies: the visitor proves who they are with a signed token in the body.
+//!
+//! Answers stream as Server-Sent Events over the POST that asks the question,
+//! read with `fetch`: one request per question, plain HTTP through any proxy,
+//! and when the visitor goes away the connection closes, the stream is
+//! dropped, and generation stops. (A WebSocket would add an upgrade, a
+//! second protocol and its own origin checks for no gain: the visitor only
+//! ever receives after sending.)
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use app::chat::WidgetSettings;
+use app::error::ServiceError;
+use app::services::Caller;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+
+use super::{Chat, ChatEvent, Widget, WidgetRefusal};
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const PREFIX: &str = "/api/widget/v1/";
+
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/widget/v1/{key}/config"),
+    ("POST", "/api/widget/v1/{key}/session"),
+    ("POST", "/api/widget/v1/{key}/messages"),
+    ("POST", "/api/widget/v1/{key}/feedback"),
+    ("POST", "/api/widget/v1/{key}/handoff"),
+];
+
+/// Request bodies are small JSON; anything bigger is refused unread.
+const MAX_BODY_BYTES: usize = 32 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/widget/v1/{key}/config", get(config).options(preflight))
+        .route("/api/widget/v1/{key}/session", post(session).options(preflight))
+        .route("/api/widget/v1/{key}/messages", post(messages).options(preflight))
+        .route("/api/widget/v1/{key}/feedback", post(feedback).options(preflight))
+        .route("/api/widget/v1/{key}/handoff", post(handoff).options(preflight))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+fn origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+}
+
+/// Resolves the widget or answers the refusal (without CORS headers, so a
+/// page that is not allowed cannot read even the error).
+async fn widget(chat: &Chat, key: &str, headers: &HeaderMap) -> Result<Widget, Response> {
+    chat.widget(key, origin(headers)).await.map_err(|refusal| {
+        let status = match &refusal {
+            WidgetRefusal::UnknownKey => StatusCode::NOT_FOUND,
+            WidgetRefusal::OriginNotAllowed => StatusCode::FORBIDDEN,
+            WidgetRefusal::Service(e) => {
+                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        };
+        let message = match refusal {
+            WidgetRefusal::Service(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        (status, Json(serde_json::json!({ "error": message }))).into_response()
+    })
+}
+
+/// Adds the CORS headers for the widget's (already checked) origin.
+fn allow(widget: &Widget, mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    if let Ok(origin) = HeaderValue::from_str(&widget.origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("Retry-After"));
+    response
+}
+
+fn answer<T: serde::Serialize>(widget: &Widget, result: Result<T, ServiceError>) -> Response {
+    let response = match result {
+        Ok(value) => Json(value).into_response(),
+        Err(error) => error_response(error),
+    };
+    allow(widget, response)
+}
+
+/// A refusal the widget shows as it is; quota and rate limits carry `kind`
+/// so it can say something friendlier than a status code.
+fn error_response(error: ServiceError) -> Response {
+    let kind = match &error {
+        ServiceError::RateLimited { .. } => "rate_limited",
+        ServiceError::Invalid(_) => "invalid",
+        ServiceError::Unauthenticated => "session",
+        _ => "error",
+    };
+    let message = match &error {
+        ServiceError::Invalid(fields) => fields.values().next().cloned().unwrap_or_else(|| error.to_string()),
+        ServiceError::RateLimited { retry_after_secs } => {
+            format!("You're sending messages quickly. Please wait {retry_after_secs} seconds and try again.")
+        }
+        ServiceError::Unauthenticated => "Your chat session has expired. Please reload the page.".into(),
+        other => other.to_string(),
+    };
+    let mut response = AppError::Service(error.clone()).into_response();
+    *response.body_mut() = Body::from(serde_json::json!({ "error": message, "kind": kind }).to_string());
+    response
+}
+
+async fn preflight(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    let widget = match widget(&state.chat, &key, &headers).await {
+        Ok(widget) => widget,
+        Err(refused) => return refused,
+    };
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+    h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    allow(&widget, response)
+}
+
+/// What the widget shows before the visitor types anything.
+#[derive(serde::Serialize)]
+struct WidgetConfig {
+    settings: WidgetSettings,
+    /// "offline" until a provider is configured; the widget says which.
+    mode: &'static str,
+}
+
+async fn config(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
+    match widget(&state.chat, &key, &headers).await {
+        Ok(widget) => answer(&widget, Ok(WidgetConfig { settings: widget.settings.clone(), mode: "offline" })),
+        Err(refused) => refused,
+    }
+}
+
+/// Reads a JSON body whatever its declared type: browsers may send
+/// `text/plain` to skip a preflight, and a malformed body is a clear 422.
+async fn body<T: serde::de::DeserializeOwned>(request: Request) -> Result<T, ServiceError> {
+    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
+        .await
+        .map_err(|_| ServiceError::Rejected("The request was too large or interrupted.".into()))?;
+    serde_json::from_slice(&bytes).map_err(|_| ServiceError::invalid("body", "The request was not understood."))
+}
+
+#[derive(Deserialize)]
+struct SessionRequest {
+    token: Option<String>,
+}
+
+async fn session(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(key): Path<String>,
+    request: Request,
+) -> Response {
+    let widget = match widget(&state.chat, &key, request.headers()).await {
+        Ok(widget) => widget,
+        Err(refused) => return refused,
+    };
+    let result = async {
+        let asked: SessionRequest = body(request).await?;
+        state.chat.session(&widget, asked.token.as_deref(), &caller.client_addr).await
+    }
+    .await;
+    answer(&widget, result)
+}
+
+#[derive(Deserialize)]
+struct MessageRequest {
+    token: String,
+    text: String,
+    email: Option<String>,
+}
+
+async fn messages(State(state): State<AppState>, Path(key): Path<String>, request: Request) -> Response {
+    let widget = match widget(&state.chat, &key, request.headers()).await {
+        Ok(widget) => widget,
+        Err(refused) => return refused,
+    };
+    let chat: Arc<Chat> = state.chat.clone();
+    let result = async {
+        let asked: MessageRequest = body(request).await?;
+        let visitor = chat.visitor(&widget, &asked.token)?;
+        chat.send(&widget, &visitor, &asked.text, asked.email.as_deref()).await
+    }
+    .await;
+    let events = match result {
+        Ok(events) => events,
+        Err(error) => return allow(&widget, error_response(error)),
+    };
+    let stream = futures_util::stream::unfold(events, |mut events| async move {
+        let event = events.recv().await?;
+        let data = serde_json::to_string(&event).unwrap_or_default();
+        let name = match &event {
+            ChatEvent::Received { .. } => "received",
+            ChatEvent::Delta { .. } => "delta",
+            ChatEvent::Done { .. } => "done",
+            ChatEvent::Failed { .. } => "failed",
+        };
+        Some((Ok::<_, Infallible>(Event::default().event(name).data(data)), events))
+    });
+    allow(&widget, Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+#[derive(Deserialize)]
+struct FeedbackRequest {
+    token: String,
+    message_id: String,
+    value: i8,
+}
+
+async fn feedback(State(state): State<AppState>, Path(key): Path<String>, request: Request) -> Response {
+    let widget = match widget(&state.chat, &key, request.headers()).await {
+        Ok(widget) => widget,
+        Err(refused) => return refused,
+    };
+    let result = async {
+        let asked: FeedbackRequest = body(request).await?;
+        let visitor = state.chat.visitor(&widget, &asked.token)?;
+        state.chat.feedback(&widget, &visitor, &asked.message_id, asked.value).await
+    }
+    .await;
+    answer(&widget, result.map(|()| serde_json::json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+struct HandoffRequest {
+    token: String,
+}
+
+async fn handoff(State(state): State<AppState>, Path(key): Path<String>, request: Request) -> Response {
+    let widget = match widget(&state.chat, &key, request.headers()).await {
+        Ok(widget) => widget,
+        Err(refused) => return refused,
+    };
+    let result = async {
+        let asked: HandoffRequest = body(request).await?;
+        let visitor = state.chat.visitor(&widget, &asked.token)?;
+        state.chat.hand_off(&widget, &visitor).await
+    }
+    .await;
+    answer(&widget, result.map(|()| serde_json::json!({ "ok": true })))
+}
+
+/// Widget routes are called cross-site by design and carry no cookies, so
+/// the cross-site guard leaves them to the origin check above.
+pub fn is_widget_request(method: &Method, path: &str) -> bool {
+    path.starts_with(PREFIX) && matches!(*method, Method::GET | Method::POST | Method::OPTIONS)
+}

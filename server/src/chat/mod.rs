@@ -1,0 +1,744 @@
+//! The support bot's chat pipeline, as PRODUCT.md draws it: validate →
+//! rate limit and quota → sentiment → embed → hybrid retrieval → history →
+//! answer → citations, confidence, follow-ups → store → escalate. The widget
+//! API (`api.rs`) and, later, the dashboard preview and REST API call it.
+
+pub mod answer;
+pub mod api;
+pub mod limits;
+pub mod safety;
+pub mod sentiment;
+pub mod visitor;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use app::chat::{
+    asks_for_human, validate_visitor_message, Author, ChatMessage, Citation, FlagReason, Priority, Sentiment,
+    SentimentLabel, WidgetSettings,
+};
+use app::error::ServiceError;
+use app::plans::Product;
+use tokio::sync::mpsc;
+
+use crate::accounts::Accounts;
+use crate::error::AppError;
+use crate::knowledge::index::Mode;
+use crate::knowledge::Knowledge;
+use crate::sql::{now_millis, SqlStore};
+use limits::Gcra;
+use sentiment::Classifier;
+
+/// Passages retrieved for each question.
+const PASSAGES: usize = 6;
+/// Visitors may send this many messages at once, then one per interval.
+const VISITOR_BURST: u32 = 6;
+const VISITOR_INTERVAL: Duration = Duration::from_secs(5);
+/// Sessions started per client address: a burst, then one per interval.
+const SESSION_BURST: u32 = 20;
+const SESSION_INTERVAL: Duration = Duration::from_secs(3);
+/// A strongly negative message (this score or below) goes to a person.
+const ESCALATE_AT_SCORE: f32 = -0.6;
+const UNANSWERED_BEFORE_ESCALATION: i64 = 2;
+
+pub const HANDOFF_REPLY: &str =
+    "I've asked a person from the team to join. They'll reply right here, so keep this window open or come back later.";
+pub const QUOTA_MESSAGE: &str = "Our assistant has answered all the questions it can this month. \
+Please leave your question with “Talk to a human” and the team will reply.";
+
+pub struct Chat {
+    sql: SqlStore,
+    knowledge: Arc<Knowledge>,
+    accounts: Arc<Accounts>,
+    visitor_limit: Gcra,
+    session_limit: Gcra,
+}
+
+/// A workspace's widget, after its publishable key and the page's origin
+/// were checked.
+#[derive(Debug, Clone)]
+pub struct Widget {
+    pub workspace_id: String,
+    pub plan: String,
+    pub origin: String,
+    pub settings: WidgetSettings,
+}
+
+/// Why a widget request was refused before anything else ran.
+#[derive(Debug, thiserror::Error)]
+pub enum WidgetRefusal {
+    #[error("This widget key is not valid. Check the data-key in the embed code.")]
+    UnknownKey,
+    #[error("This site is not allowed to use this widget. Add it to the key's allowed sites in the dashboard.")]
+    OriginNotAllowed,
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+/// What the visitor's browser hears while an answer is made.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChatEvent {
+    /// The visitor's message as stored, with its sentiment.
+    Received {
+        message: ChatMessage,
+    },
+    /// More of the answer's text.
+    Delta {
+        text: String,
+    },
+    /// The answer as stored.
+    Done {
+        message: ChatMessage,
+        flagged: bool,
+    },
+    Failed {
+        error: String,
+    },
+}
+
+/// A visitor's session: their token and conversation so far.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VisitorSession {
+    pub token: String,
+    pub messages: Vec<ChatMessage>,
+    pub flagged: bool,
+}
+
+impl Chat {
+    pub fn new(sql: SqlStore, knowledge: Arc<Knowledge>, accounts: Arc<Accounts>) -> Self {
+        Chat {
+            sql,
+            knowledge,
+            accounts,
+            visitor_limit: Gcra::new(VISITOR_BURST, VISITOR_INTERVAL),
+            session_limit: Gcra::new(SESSION_BURST, SESSION_INTERVAL),
+        }
+    }
+
+    fn pool(&self) -> &sqlx::AnyPool {
+        self.sql.pool()
+    }
+
+    /// Checks a publishable key and the page's `Origin` against the key's
+    /// allowed sites. Every widget request starts here.
+    pub async fn widget(&self, key: &str, origin: Option<&str>) -> Result<Widget, WidgetRefusal> {
+        let row: Option<(String, String, String)> = sqlx::query_as(
+            "SELECT k.workspace_id, k.allowed_origins, w.plan FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+             WHERE k.token_hash = $1 AND k.kind = 'publishable' AND k.revoked_at IS NULL",
+        )
+        .bind(crate::accounts::secrets::digest(key))
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| ServiceError::from(AppError::from(e)))?;
+        let (workspace_id, allowed, plan) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
+        if !allowed.lines().any(|allowed| allowed.trim().eq_ignore_ascii_case(origin)) {
+            return Err(WidgetRefusal::OriginNotAllowed);
+        }
+        let settings = self.settings(&workspace_id).await?;
+        Ok(Widget { workspace_id, plan, origin: origin.to_owned(), settings })
+    }
+
+    pub async fn settings(&self, workspace_id: &str) -> Result<WidgetSettings, ServiceError> {
+        let stored: Option<(String,)> = sqlx::query_as("SELECT settings FROM widget_settings WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(AppError::from)?;
+        Ok(stored.and_then(|(json,)| serde_json::from_str(&json).ok()).unwrap_or_default())
+    }
+
+    pub async fn save_settings(&self, workspace_id: &str, settings: &WidgetSettings) -> Result<(), ServiceError> {
+        let json = serde_json::to_string(settings).map_err(|e| AppError::Task(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO widget_settings (workspace_id, settings, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (workspace_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
+        )
+        .bind(workspace_id)
+        .bind(json)
+        .bind(now_millis())
+        .execute(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        Ok(())
+    }
+
+    /// Resumes the visitor behind `token`, or starts a new one.
+    pub async fn session(
+        &self,
+        widget: &Widget,
+        token: Option<&str>,
+        client_addr: &str,
+    ) -> Result<VisitorSession, ServiceError> {
+        let now = now_millis();
+        let known = token.and_then(|t| visitor::verify(self.accounts.server_key(), t, &widget.workspace_id, now));
+        let visitor_id = match known {
+            Some(id) => id,
+            None => {
+                self.session_limit
+                    .check(client_addr)
+                    .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+                uuid::Uuid::new_v4().to_string()
+            }
+        };
+        let conversation = self.latest_conversation(&widget.workspace_id, &visitor_id).await?;
+        let (messages, flagged) = match &conversation {
+            Some(c) => (self.messages(&c.id).await?, c.flagged_at.is_some()),
+            None => (Vec::new(), false),
+        };
+        let token = visitor::issue(self.accounts.server_key(), &widget.workspace_id, &visitor_id, now);
+        Ok(VisitorSession { token, messages, flagged })
+    }
+
+    /// The visitor behind `token`, or `Unauthenticated`.
+    pub fn visitor(&self, widget: &Widget, token: &str) -> Result<String, ServiceError> {
+        visitor::verify(self.accounts.server_key(), token, &widget.workspace_id, now_millis())
+            .ok_or(ServiceError::Unauthenticated)
+    }
+
+    /// Runs the pipeline for one visitor message. Checks that can refuse
+    /// the message (validation, rate limit, quota) run before this returns;
+    /// the answer then arrives as events. Dropping the receiver (the
+    /// visitor went away) stops any generation still running.
+    pub async fn send(
+        self: &Arc<Self>,
+        widget: &Widget,
+        visitor_id: &str,
+        text: &str,
+        email: Option<&str>,
+    ) -> Result<mpsc::Receiver<ChatEvent>, ServiceError> {
+        let started = Instant::now();
+        let text = validate_visitor_message(text).map_err(|m| ServiceError::invalid("text", m))?;
+        self.visitor_limit
+            .check(&format!("{}:{visitor_id}", widget.workspace_id))
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let (sender, receiver) = mpsc::channel(64);
+        let conversation = self.conversation_for(widget, visitor_id, email).await?;
+        let quota_left = self.reserve_bot_message(&widget.workspace_id, &widget.plan).await?;
+        let chat = self.clone();
+        let widget = widget.clone();
+        tokio::spawn(async move {
+            let outcome = chat.answer(&widget, &conversation, text.as_str(), quota_left, started, &sender).await;
+            if let Err(error) = outcome {
+                let error = error.into_service_error();
+                let _ = sender.send(ChatEvent::Failed { error: error.to_string() }).await;
+            }
+        });
+        Ok(receiver)
+    }
+
+    async fn answer(
+        &self,
+        widget: &Widget,
+        conversation: &str,
+        text: &str,
+        quota_left: bool,
+        started: Instant,
+        events: &mpsc::Sender<ChatEvent>,
+    ) -> Result<(), AppError> {
+        let vector = self.knowledge.embed_query(text).await?;
+        let classifier = Classifier::for_embedder(self.knowledge.embedder().as_ref())
+            .await
+            .map_err(|e| AppError::Task(e.to_string()))?;
+        let sentiment = classifier.classify(vector.clone(), text);
+        let received = self.store_visitor_message(widget, conversation, text, sentiment).await?;
+        let _ = events.send(ChatEvent::Received { message: received }).await;
+
+        let wants_human = asks_for_human(text);
+        let reply = if wants_human {
+            Reply::fixed(HANDOFF_REPLY, true)
+        } else if !quota_left {
+            Reply::fixed(QUOTA_MESSAGE, false)
+        } else {
+            let passages = self
+                .knowledge
+                .search_with_vector(&widget.workspace_id, text, &vector, PASSAGES, None, Mode::Hybrid)
+                .await?;
+            let draft = answer::compose(text, &passages);
+            Reply {
+                body: safety::make_safe(&draft.body),
+                citations: draft.citations,
+                suggestions: draft.suggestions,
+                confidence: Some(draft.confidence),
+                answered: draft.answered,
+            }
+        };
+        for piece in pieces(&reply.body) {
+            if events.send(ChatEvent::Delta { text: piece.to_owned() }).await.is_err() {
+                break;
+            }
+        }
+        let flag = if wants_human {
+            Some(FlagReason::AskedForHuman)
+        } else if sentiment.score <= ESCALATE_AT_SCORE && sentiment.label == SentimentLabel::Negative {
+            Some(FlagReason::NegativeSentiment)
+        } else {
+            None
+        };
+        let latency_ms = started.elapsed().as_millis() as i64;
+        let (message, flagged) = self.store_bot_reply(widget, conversation, &reply, flag, latency_ms).await?;
+        let _ = events.send(ChatEvent::Done { message, flagged }).await;
+        Ok(())
+    }
+
+    /// The open conversation of this visitor, created on their first message.
+    async fn conversation_for(
+        &self,
+        widget: &Widget,
+        visitor_id: &str,
+        email: Option<&str>,
+    ) -> Result<String, ServiceError> {
+        if let Some(existing) = self.latest_conversation(&widget.workspace_id, visitor_id).await? {
+            if let Some(email) = email.filter(|e| !e.trim().is_empty()) {
+                sqlx::query("UPDATE conversations SET visitor_email = $1 WHERE id = $2 AND workspace_id = $3")
+                    .bind(email.trim())
+                    .bind(&existing.id)
+                    .bind(&widget.workspace_id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(AppError::from)?;
+            }
+            return Ok(existing.id);
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_millis();
+        sqlx::query(
+            "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(&id)
+        .bind(&widget.workspace_id)
+        .bind(visitor_id)
+        .bind(email.map(str::trim).filter(|e| !e.is_empty()))
+        .bind(&widget.origin)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        self.event(
+            &widget.workspace_id,
+            Some(&id),
+            "conversation_started",
+            serde_json::json!({ "origin": widget.origin }),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    async fn latest_conversation(
+        &self,
+        workspace_id: &str,
+        visitor_id: &str,
+    ) -> Result<Option<ConversationRow>, ServiceError> {
+        Ok(sqlx::query_as(
+            "SELECT id, flagged_at FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
+             ORDER BY updated_at DESC LIMIT 1",
+        )
+        .bind(workspace_id)
+        .bind(visitor_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(AppError::from)?)
+    }
+
+    /// Counts one bot message against the plan. `false` once the month's
+    /// quota is used up (the message is then not counted).
+    async fn reserve_bot_message(&self, workspace_id: &str, plan: &str) -> Result<bool, ServiceError> {
+        let quota = Product::SupportBot.monthly_quota(plan);
+        let month = month_of(now_millis());
+        let (used,): (i64,) = sqlx::query_as(
+            "INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 1)
+             ON CONFLICT (workspace_id, month) DO UPDATE SET bot_messages = usage_monthly.bot_messages + 1
+             RETURNING bot_messages",
+        )
+        .bind(workspace_id)
+        .bind(&month)
+        .fetch_one(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        match quota {
+            Some(quota) if used > i64::from(quota) => {
+                sqlx::query(
+                    "UPDATE usage_monthly SET bot_messages = bot_messages - 1 WHERE workspace_id = $1 AND month = $2",
+                )
+                .bind(workspace_id)
+                .bind(&month)
+                .execute(self.pool())
+                .await
+                .map_err(AppError::from)?;
+                if used == i64::from(quota) + 1 {
+                    self.event(
+                        workspace_id,
+                        None,
+                        "quota_reached",
+                        serde_json::json!({ "month": month, "quota": quota }),
+                    )
+                    .await?;
+                }
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    async fn store_visitor_message(
+        &self,
+        widget: &Widget,
+        conversation: &str,
+        text: &str,
+        sentiment: Sentiment,
+    ) -> Result<ChatMessage, AppError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_millis();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
+             VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(conversation)
+        .bind(&widget.workspace_id)
+        .bind(text)
+        .bind(f64::from(sentiment.score))
+        .bind(sentiment.label.as_str())
+        .bind(sentiment.priority.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2,
+               priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
+                               THEN $4 ELSE priority END
+             WHERE id = $5 AND workspace_id = $6",
+        )
+        .bind(sentiment.label.as_str())
+        .bind(now)
+        .bind(priority_rank(sentiment.priority))
+        .bind(sentiment.priority.as_str())
+        .bind(conversation)
+        .bind(&widget.workspace_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ChatMessage {
+            id,
+            author: Author::Visitor,
+            body: text.to_owned(),
+            citations: Vec::new(),
+            suggestions: Vec::new(),
+            confidence: None,
+            sentiment: Some(sentiment),
+            feedback: None,
+            note: None,
+            created_at: now,
+        })
+    }
+
+    async fn store_bot_reply(
+        &self,
+        widget: &Widget,
+        conversation: &str,
+        reply: &Reply,
+        flag: Option<FlagReason>,
+        latency_ms: i64,
+    ) -> Result<(ChatMessage, bool), AppError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = now_millis();
+        let citations = serde_json::to_string(&reply.citations).map_err(|e| AppError::Task(e.to_string()))?;
+        let suggestions = serde_json::to_string(&reply.suggestions).map_err(|e| AppError::Task(e.to_string()))?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
+                                   answered, mode, latency_ms, created_at)
+             VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, 'offline', $9, $10)",
+        )
+        // sqlx 0.8.6's Any driver sends a NULL f64 to PostgreSQL typed as float4, and a
+        // cached statement would keep that type for the next, non-NULL, confidence.
+        .persistent(false)
+        .bind(&id)
+        .bind(conversation)
+        .bind(&widget.workspace_id)
+        .bind(&reply.body)
+        .bind(citations)
+        .bind(suggestions)
+        .bind(reply.confidence.map(f64::from))
+        .bind(i32::from(reply.answered))
+        .bind(latency_ms)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let (unanswered, flagged_at): (i64, Option<i64>) = sqlx::query_as(
+            "UPDATE conversations SET message_count = message_count + 1, updated_at = $1,
+               unanswered_in_a_row = CASE WHEN $2 = 1 THEN 0 ELSE unanswered_in_a_row + 1 END
+             WHERE id = $3 AND workspace_id = $4 RETURNING unanswered_in_a_row, flagged_at",
+        )
+        .bind(now)
+        .bind(i32::from(reply.answered))
+        .bind(conversation)
+        .bind(&widget.workspace_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let flag = flag.or((unanswered >= UNANSWERED_BEFORE_ESCALATION).then_some(FlagReason::NotAnswered));
+        let newly_flagged = flag.filter(|_| flagged_at.is_none());
+        if let Some(reason) = newly_flagged {
+            sqlx::query(
+                "UPDATE conversations SET flagged_at = $1, flag_reason = $2 WHERE id = $3 AND workspace_id = $4",
+            )
+            .bind(now)
+            .bind(reason.as_str())
+            .bind(conversation)
+            .bind(&widget.workspace_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.event(
+            &widget.workspace_id,
+            Some(conversation),
+            "bot_answered",
+            serde_json::json!({ "answered": reply.answered, "confidence": reply.confidence, "latency_ms": latency_ms }),
+        )
+        .await?;
+        if let Some(reason) = newly_flagged {
+            self.event(
+                &widget.workspace_id,
+                Some(conversation),
+                "escalated",
+                serde_json::json!({ "reason": reason.as_str() }),
+            )
+            .await?;
+        }
+        let message = ChatMessage {
+            id,
+            author: Author::Bot,
+            body: reply.body.clone(),
+            citations: reply.citations.clone(),
+            suggestions: reply.suggestions.clone(),
+            confidence: reply.confidence,
+            sentiment: None,
+            feedback: None,
+            note: None,
+            created_at: now,
+        };
+        Ok((message, flagged_at.is_some() || flag.is_some()))
+    }
+
+    /// Flags the visitor's conversation for a person ("Talk to a human").
+    pub async fn hand_off(&self, widget: &Widget, visitor_id: &str) -> Result<(), ServiceError> {
+        let conversation = self.conversation_for(widget, visitor_id, None).await?;
+        let updated = sqlx::query(
+            "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1
+             WHERE id = $3 AND workspace_id = $4 AND flagged_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(FlagReason::AskedForHuman.as_str())
+        .bind(&conversation)
+        .bind(&widget.workspace_id)
+        .execute(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        if updated.rows_affected() > 0 {
+            self.event(
+                &widget.workspace_id,
+                Some(&conversation),
+                "escalated",
+                serde_json::json!({ "reason": "asked_for_human" }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Thumbs up (1) or down (-1) on one of the bot's answers to this visitor.
+    pub async fn feedback(
+        &self,
+        widget: &Widget,
+        visitor_id: &str,
+        message_id: &str,
+        value: i8,
+    ) -> Result<(), ServiceError> {
+        if value != 1 && value != -1 {
+            return Err(ServiceError::invalid("value", "Feedback is 1 or -1."));
+        }
+        let updated = sqlx::query(
+            "UPDATE messages SET feedback = $1 WHERE id = $2 AND workspace_id = $3 AND author = 'bot'
+               AND conversation_id IN (SELECT id FROM conversations WHERE workspace_id = $3 AND visitor_id = $4)",
+        )
+        .bind(i32::from(value))
+        .bind(message_id)
+        .bind(&widget.workspace_id)
+        .bind(visitor_id)
+        .execute(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        if updated.rows_affected() == 0 {
+            return Err(ServiceError::NotFound);
+        }
+        self.event(
+            &widget.workspace_id,
+            None,
+            "feedback",
+            serde_json::json!({ "message_id": message_id, "value": value }),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn messages(&self, conversation: &str) -> Result<Vec<ChatMessage>, ServiceError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(
+            "SELECT id, author, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
+                    feedback, note, created_at
+             FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
+        )
+        .bind(conversation)
+        .fetch_all(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(ChatMessage::from).collect())
+    }
+
+    async fn event(
+        &self,
+        workspace_id: &str,
+        conversation: Option<&str>,
+        kind: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        sqlx::query(
+            "INSERT INTO chat_events (id, workspace_id, conversation_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(workspace_id)
+        .bind(conversation)
+        .bind(kind)
+        .bind(detail.to_string())
+        .bind(now_millis())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+struct Reply {
+    body: String,
+    citations: Vec<Citation>,
+    suggestions: Vec<String>,
+    confidence: Option<f32>,
+    answered: bool,
+}
+
+impl Reply {
+    fn fixed(body: &str, answered: bool) -> Reply {
+        Reply { body: body.into(), citations: Vec::new(), suggestions: Vec::new(), confidence: None, answered }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: String,
+    flagged_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    author: String,
+    body: String,
+    citations: String,
+    suggestions: String,
+    confidence: Option<f64>,
+    sentiment_score: Option<f64>,
+    sentiment_label: Option<String>,
+    priority: Option<String>,
+    feedback: Option<i32>,
+    note: Option<String>,
+    created_at: i64,
+}
+
+impl From<MessageRow> for ChatMessage {
+    fn from(row: MessageRow) -> Self {
+        let sentiment = match (row.sentiment_score, row.sentiment_label.as_deref().and_then(SentimentLabel::parse)) {
+            (Some(score), Some(label)) => Some(Sentiment {
+                score: score as f32,
+                label,
+                priority: row.priority.as_deref().and_then(Priority::parse).unwrap_or(Priority::Normal),
+            }),
+            _ => None,
+        };
+        ChatMessage {
+            id: row.id,
+            author: Author::parse(&row.author).unwrap_or(Author::Bot),
+            body: row.body,
+            citations: serde_json::from_str(&row.citations).unwrap_or_default(),
+            suggestions: serde_json::from_str(&row.suggestions).unwrap_or_default(),
+            confidence: row.confidence.map(|c| c as f32),
+            sentiment,
+            feedback: row.feedback.and_then(|f| i8::try_from(f).ok()),
+            note: row.note,
+            created_at: row.created_at,
+        }
+    }
+}
+
+fn priority_rank(priority: Priority) -> i32 {
+    match priority {
+        Priority::Low => 0,
+        Priority::Normal => 1,
+        Priority::High => 2,
+        Priority::Urgent => 3,
+    }
+}
+
+/// The answer in a few pieces (a sentence or so each) so the widget can
+/// show it as it arrives; an LLM's stream is coalesced the same way.
+fn pieces(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '!' | '?') && text[i + 1..].starts_with(' ') {
+            out.push(&text[start..i + 2]);
+            start = i + 2;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// `YYYY-MM` (UTC) of a Unix-millisecond instant.
+pub fn month_of(millis: i64) -> String {
+    // Howard Hinnant's civil-from-days.
+    let days = millis.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_are_utc_calendar_months() {
+        assert_eq!(month_of(0), "1970-01");
+        assert_eq!(month_of(1_795_305_600_000), "2026-11"); // 2026-11-22
+        assert_eq!(month_of(1_796_083_199_999), "2026-11"); // 2026-11-30T23:59:59.999
+        assert_eq!(month_of(1_796_083_200_000), "2026-12");
+        assert_eq!(month_of(951_782_400_000), "2000-02"); // 2000-02-29
+    }
+
+    #[test]
+    fn answers_stream_in_sentence_pieces_that_rejoin_exactly() {
+        let text = "First one. Second? Third [1]";
+        assert_eq!(pieces(text), ["First one. ", "Second? ", "Third [1]"]);
+        assert_eq!(pieces(text).concat(), text);
+    }
+}

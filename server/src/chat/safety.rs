@@ -1,0 +1,133 @@
+//! Answers are plain text, and the widget only ever sets `textContent`; this
+//! is the second wall. Whatever a model (or a poisoned document) writes,
+//! what is stored and sent has no HTML, no images from other hosts, and no
+//! links but `http(s)`.
+
+/// Elements whose content is code or styling, dropped with their content.
+const DROPPED_ELEMENTS: [&str; 4] = ["script", "style", "iframe", "object"];
+
+pub fn make_safe(text: &str) -> String {
+    let text = drop_elements(text);
+    let text = strip_tags(&text);
+    rewrite_markdown(&text)
+}
+
+fn drop_elements(text: &str) -> String {
+    let mut out = text.to_string();
+    for name in DROPPED_ELEMENTS {
+        loop {
+            let lower = out.to_lowercase();
+            let Some(start) = lower.find(&format!("<{name}")) else { break };
+            let close = format!("</{name}");
+            let end = match lower[start..].find(&close) {
+                Some(at) => lower[start + at..].find('>').map_or(out.len(), |gt| start + at + gt + 1),
+                None => out.len(),
+            };
+            out.replace_range(start..end, "");
+        }
+    }
+    out
+}
+
+/// Removes anything that looks like a tag (`<a …>`, `</b>`, `<img …/>`),
+/// keeping comparisons such as "a < b" readable.
+fn strip_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let looks_like_tag = after.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        match after.find('>') {
+            Some(end) if looks_like_tag => rest = &after[end + 1..],
+            _ => {
+                out.push('<');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `![alt](url)` becomes its alt text; `[text](url)` becomes "text (url)"
+/// for `http(s)` links and just "text" for any other scheme.
+fn rewrite_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let image = open > 0 && rest[..open].ends_with('!');
+        out.push_str(&rest[..if image { open - 1 } else { open }]);
+        let after = &rest[open + 1..];
+        let parsed = after.find("](").and_then(|close| {
+            let label = &after[..close];
+            let target = &after[close + 2..];
+            let end = closing_paren(target)?;
+            (!label.contains('[')).then(|| (label, target[..end].trim(), close + 2 + end + 1))
+        });
+        match parsed {
+            Some((label, url, consumed)) => {
+                if image {
+                    out.push_str(label);
+                } else if is_web_link(url) {
+                    out.push_str(&format!("{label} ({url})"));
+                } else {
+                    out.push_str(label);
+                }
+                rest = &after[consumed..];
+            }
+            None => {
+                if image {
+                    out.push('!');
+                }
+                out.push('[');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where a link target ends: the `)` that balances the opening one, so
+/// `javascript:alert(1)` is read whole.
+fn closing_paren(target: &str) -> Option<usize> {
+    let mut depth = 0;
+    for (i, c) in target.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+pub fn is_web_link(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.contains(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_removed_and_text_kept() {
+        assert_eq!(make_safe("Hi <script>alert(1)</script>there"), "Hi there");
+        assert_eq!(make_safe("<img src=x onerror=alert(1)>Click"), "Click");
+        assert_eq!(make_safe("<b>bold</b> and <a href=\"javascript:x\">link</a>"), "bold and link");
+        assert_eq!(make_safe("<SCRIPT>x</SCRIPT>ok <script>unterminated"), "ok ");
+        assert_eq!(make_safe("if a < b and c > d"), "if a < b and c > d");
+    }
+
+    #[test]
+    fn markdown_images_and_unsafe_links_are_neutralised() {
+        assert_eq!(make_safe("See ![tracker](https://evil.example/p.gif) now"), "See tracker now");
+        assert_eq!(make_safe("[docs](https://help.example.com/a)"), "docs (https://help.example.com/a)");
+        assert_eq!(make_safe("[click](javascript:alert(1))"), "click");
+        assert_eq!(make_safe("[x](data:text/html;base64,AAA)"), "x");
+        assert_eq!(make_safe("Answer [1] and [2]."), "Answer [1] and [2].");
+    }
+}

@@ -1,0 +1,122 @@
+//! The widget's own words in English, Spanish, French and German, chosen
+//! from the workspace's setting, else the page's `lang`, else the browser.
+
+pub struct Texts {
+    pub open: &'static str,
+    pub close: &'static str,
+    pub placeholder: &'static str,
+    pub send: &'static str,
+    pub human: &'static str,
+    pub human_requested: &'static str,
+    pub typing: &'static str,
+    pub helpful: &'static str,
+    pub not_helpful: &'static str,
+    pub thanks_feedback: &'static str,
+    pub sources: &'static str,
+    pub reconnecting: &'static str,
+    pub failed: &'static str,
+    pub email: &'static str,
+    pub email_invalid: &'static str,
+    pub offline_mode: &'static str,
+    pub assistant: &'static str,
+    pub agent: &'static str,
+}
+
+const EN: Texts = Texts {
+    open: "Open chat",
+    close: "Close chat",
+    placeholder: "Type your question…",
+    send: "Send",
+    human: "Talk to a human",
+    human_requested: "A person from the team has been asked to join. They will reply here.",
+    typing: "Typing…",
+    helpful: "Helpful",
+    not_helpful: "Not helpful",
+    thanks_feedback: "Thanks for the feedback!",
+    sources: "Sources",
+    reconnecting: "Connection lost. Reconnecting…",
+    failed: "Something went wrong. Please try again.",
+    email: "Your email, so we can reply",
+    email_invalid: "Please enter a valid email address.",
+    offline_mode: "Answers come from our help content.",
+    assistant: "Assistant",
+    agent: "Team",
+};
+
+const ES: Texts = Texts {
+    open: "Abrir chat",
+    close: "Cerrar chat",
+    placeholder: "Escribe tu pregunta…",
+    send: "Enviar",
+    human: "Hablar con una persona",
+    human_requested: "Hemos pedido a una persona del equipo que se una. Te responderá aquí.",
+    typing: "Escribiendo…",
+    helpful: "Útil",
+    not_helpful: "No es útil",
+    thanks_feedback: "¡Gracias por tu opinión!",
+    sources: "Fuentes",
+    reconnecting: "Conexión perdida. Reconectando…",
+    failed: "Algo salió mal. Inténtalo de nuevo.",
+    email: "Tu correo, para poder responderte",
+    email_invalid: "Introduce un correo electrónico válido.",
+    offline_mode: "Las respuestas provienen de nuestro centro de ayuda.",
+    assistant: "Asistente",
+    agent: "Equipo",
+};
+
+const FR: Texts = Texts {
+    open: "Ouvrir le chat",
+    close: "Fermer le chat",
+    placeholder: "Posez votre question…",
+    send: "Envoyer",
+    human: "Parler à un humain",
+    human_requested: "Une personne de l'équipe a été prévenue. Elle vous répondra ici.",
+    typing: "En train d'écrire…",
+    helpful: "Utile",
+    not_helpful: "Pas utile",
+    thanks_feedback: "Merci pour votre avis !",
+    sources: "Sources",
+    reconnecting: "Connexion perdue. Reconnexion…",
+    failed: "Une erreur s'est produite. Veuillez réessayer.",
+    email: "Votre e-mail, pour vous répondre",
+    email_invalid: "Veuillez saisir une adresse e-mail valide.",
+    offline_mode: "Les réponses viennent de notre centre d'aide.",
+    assistant: "Assistant",
+    agent: "Équipe",
+};
+
+const DE: Texts = Texts {
+    open: "Chat öffnen",
+    close: "Chat schließen",
+    placeholder: "Ihre Frage…",
+    send: "Senden",
+    human: "Mit einem Menschen sprechen",
+    human_requested: "Eine Person aus dem Team wurde benachrichtigt und antwortet hier.",
+    typing: "Schreibt…",
+    helpful: "Hilfreich",
+    not_helpful: "Nicht hilfreich",
+    thanks_feedback: "Danke für Ihr Feedback!",
+    sources: "Quellen",
+    reconnecting: "Verbindung unterbrochen. Verbinde neu…",
+    failed: "Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.",
+    email: "Ihre E-Mail, damit wir antworten können",
+    email_invalid: "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+    offline_mode: "Die Antworten stammen aus unserem Hilfe-Center.",
+    assistant: "Assistent",
+    agent: "Team",
+};
+
+/// The first of `candidates` (e.g. "fr-CA", "de") that we speak.
+pub fn pick(candidates: &[String]) -> &'static Texts {
+    for candidate in candidates {
+        let primary = candidate.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+        match primary.as_str() {
+            "en" => return &EN,
+            "es" => return &ES,
+            "fr" => return &FR,
+            "de" => return &DE,
+            _ => {}
+        }
+    }
+    &EN
+}
