@@ -23,6 +23,8 @@ impl Server {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("DATA_DIR", data_dir)
+            // Only the document under test is ingested: no demo help centre.
+            .env("SEED_DEMO", "false")
             .env("MODEL_DIR", crate::support::model_dir())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
