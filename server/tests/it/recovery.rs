@@ -23,8 +23,9 @@ impl Server {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("DATA_DIR", data_dir)
-            // Only the document under test is ingested: no demo help centre.
-            .env("SEED_DEMO", "false")
+            // The demo account is the quickest way in; its help centre is
+            // ingested alongside, so the test picks its own source by name.
+            .env("SEED_DEMO", "true")
             .env("MODEL_DIR", crate::support::model_dir())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", data_dir.join("site"))
@@ -77,7 +78,9 @@ impl Server {
         let status = response.status();
         let overview: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
         assert_eq!(status, 200, "{overview}");
-        overview["sources"][0].clone()
+        let sources = overview["sources"].as_array().expect("a source list");
+        let manual = sources.iter().find(|s| s["location"] == "manual.pdf");
+        manual.unwrap_or_else(|| panic!("the uploaded manual is listed: {overview}")).clone()
     }
 
     fn kill(self) {
