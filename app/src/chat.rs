@@ -1,7 +1,11 @@
 //! The support bot's conversations: the DTOs the widget API, the dashboard
 //! and the server share, and the rules for what a visitor may send.
 
+use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::error::{FieldErrors, ServiceError};
+use crate::validate;
 
 /// Longest visitor message, in characters.
 pub const MESSAGE_MAX_CHARS: usize = 2_000;
@@ -29,6 +33,14 @@ impl SentimentLabel {
         [SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive]
             .into_iter()
             .find(|label| label.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SentimentLabel::Negative => "Negative",
+            SentimentLabel::Neutral => "Neutral",
+            SentimentLabel::Positive => "Positive",
+        }
     }
 }
 
@@ -165,6 +177,58 @@ pub struct WidgetSettings {
     pub ask_email: bool,
     /// Overrides the built-in language chosen from the page, e.g. `"es"`.
     pub language: Option<String>,
+    /// An emoji or initials shown beside the title.
+    pub avatar: String,
+    pub launcher_icon: LauncherIcon,
+    /// The workspace's own words for the widget's buttons (empty: built in).
+    pub texts: WidgetTexts,
+}
+
+/// Per-workspace overrides of the widget's built-in words.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WidgetTexts {
+    pub placeholder: String,
+    pub send: String,
+    pub human: String,
+}
+
+/// What the launcher button shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LauncherIcon {
+    #[default]
+    Chat,
+    Question,
+    Help,
+    Sparkle,
+}
+
+impl LauncherIcon {
+    pub const ALL: [LauncherIcon; 4] =
+        [LauncherIcon::Chat, LauncherIcon::Question, LauncherIcon::Help, LauncherIcon::Sparkle];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LauncherIcon::Chat => "chat",
+            LauncherIcon::Question => "question",
+            LauncherIcon::Help => "help",
+            LauncherIcon::Sparkle => "sparkle",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|i| i.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LauncherIcon::Chat => "Speech bubble 💬",
+            LauncherIcon::Question => "Question mark ❓",
+            LauncherIcon::Help => "Lifebuoy 🛟",
+            LauncherIcon::Sparkle => "Sparkles ✨",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,8 +248,24 @@ impl Default for WidgetSettings {
             starters: Vec::new(),
             ask_email: false,
             language: None,
+            avatar: String::new(),
+            launcher_icon: LauncherIcon::Chat,
+            texts: WidgetTexts::default(),
         }
     }
+}
+
+/// How the bot speaks and which model it uses. Never sent to the widget:
+/// the instructions are the workspace's system prompt.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BotSettings {
+    /// Who the bot is ("You are Sam, Acme's support assistant.").
+    pub persona: String,
+    /// Extra instructions, placed before the guardrails.
+    pub instructions: String,
+    /// A model of the deployment's provider, instead of its default (paid plans).
+    pub model: Option<String>,
 }
 
 /// A visitor's message, cleaned: control characters removed (newlines and
@@ -251,6 +331,285 @@ pub fn asks_for_human(text: &str) -> bool {
     PHRASES.iter().any(|p| lower.contains(p))
 }
 
+/// The dashboard's Widget page: everything it edits and shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WidgetSetup {
+    pub settings: WidgetSettings,
+    pub bot: BotSettings,
+    /// "ai" when the deployment has an LLM provider, else "offline".
+    pub mode: String,
+    /// The deployment's default model, when it has a provider.
+    pub default_model: Option<String>,
+    /// Whether the plan may choose its own model.
+    pub can_choose_model: bool,
+    /// A short-lived key for the live preview (`/widget-preview/{key}`).
+    pub preview_key: String,
+    /// The workspace's active publishable keys, for the embed code.
+    pub keys: Vec<EmbedKey>,
+}
+
+/// A publishable key as the Widget page shows it (public by nature).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbedKey {
+    pub id: String,
+    pub name: String,
+    pub display: String,
+    pub allowed_origins: Vec<String>,
+}
+
+pub const TITLE_MAX: usize = 60;
+pub const GREETING_MAX: usize = 300;
+pub const STARTERS_MAX: usize = 4;
+pub const STARTER_MAX: usize = 80;
+pub const AVATAR_MAX: usize = 4;
+pub const BUTTON_TEXT_MAX: usize = 40;
+pub const PERSONA_MAX: usize = 500;
+pub const INSTRUCTIONS_MAX: usize = 4000;
+pub const MODEL_MAX: usize = 100;
+pub const LANGUAGES: [(&str, &str); 4] = [("en", "English"), ("es", "Español"), ("fr", "Français"), ("de", "Deutsch")];
+
+/// The Widget page's form, as typed (fields left out are empty; the
+/// checkbox sends `true` only when ticked).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WidgetForm {
+    pub title: String,
+    pub colour: String,
+    pub position: String,
+    pub greeting: String,
+    /// One per line.
+    pub starters: String,
+    pub ask_email: bool,
+    /// Empty: from the page.
+    pub language: String,
+    pub avatar: String,
+    pub launcher_icon: String,
+    pub placeholder_text: String,
+    pub send_text: String,
+    pub human_text: String,
+    pub persona: String,
+    pub instructions: String,
+    pub model: String,
+}
+
+fn optional_line(field: &str, input: &str, max: usize, errors: &mut FieldErrors) -> String {
+    let value = validate::clean_line(input);
+    if value.chars().count() > max {
+        errors.insert(field.into(), format!("Please keep this under {max} characters."));
+    }
+    value
+}
+
+fn optional_text(field: &str, input: &str, max: usize, errors: &mut FieldErrors) -> String {
+    let value = validate::clean_text(input);
+    if value.chars().count() > max {
+        errors.insert(field.into(), format!("Please keep this under {max} characters."));
+    }
+    value
+}
+
+pub fn is_hex_colour(value: &str) -> bool {
+    value.len() == 7 && value.starts_with('#') && value[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Checks the Widget page's form; every problem is named by its field.
+pub fn validate_widget_form(form: &WidgetForm) -> Result<(WidgetSettings, BotSettings), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let title =
+        validate::required_line("title", &form.title, TITLE_MAX, "Please give the chat window a title.", &mut errors);
+    let colour = form.colour.trim().to_ascii_lowercase();
+    if !is_hex_colour(&colour) {
+        errors.insert("colour".into(), "Please choose a colour like #4f46e5.".into());
+    }
+    let position = match form.position.as_str() {
+        "left" => WidgetPosition::Left,
+        "right" | "" => WidgetPosition::Right,
+        _ => {
+            errors.insert("position".into(), "Please choose left or right.".into());
+            WidgetPosition::Right
+        }
+    };
+    let greeting = optional_text("greeting", &form.greeting, GREETING_MAX, &mut errors);
+    let starters: Vec<String> = form.starters.lines().map(validate::clean_line).filter(|s| !s.is_empty()).collect();
+    if starters.len() > STARTERS_MAX {
+        errors.insert("starters".into(), format!("Please list at most {STARTERS_MAX} suggestions."));
+    } else if starters.iter().any(|s| s.chars().count() > STARTER_MAX) {
+        errors.insert("starters".into(), format!("Please keep each suggestion under {STARTER_MAX} characters."));
+    }
+    let language = match form.language.trim() {
+        "" => None,
+        code if LANGUAGES.iter().any(|(c, _)| *c == code) => Some(code.to_owned()),
+        _ => {
+            errors.insert("language".into(), "Please choose one of the listed languages.".into());
+            None
+        }
+    };
+    let avatar = optional_line("avatar", &form.avatar, AVATAR_MAX, &mut errors);
+    let launcher_icon = LauncherIcon::parse(form.launcher_icon.trim()).unwrap_or_else(|| {
+        if !form.launcher_icon.trim().is_empty() {
+            errors.insert("launcher_icon".into(), "Please choose one of the listed icons.".into());
+        }
+        LauncherIcon::Chat
+    });
+    let texts = WidgetTexts {
+        placeholder: optional_line("placeholder_text", &form.placeholder_text, STARTER_MAX, &mut errors),
+        send: optional_line("send_text", &form.send_text, BUTTON_TEXT_MAX, &mut errors),
+        human: optional_line("human_text", &form.human_text, BUTTON_TEXT_MAX, &mut errors),
+    };
+    let persona = optional_text("persona", &form.persona, PERSONA_MAX, &mut errors);
+    let instructions = optional_text("instructions", &form.instructions, INSTRUCTIONS_MAX, &mut errors);
+    let model = form.model.trim();
+    if model.len() > MODEL_MAX || !model.chars().all(|c| c.is_ascii_alphanumeric() || "._:/-@".contains(c)) {
+        errors.insert("model".into(), "A model name has letters, digits and . _ : / - @ only.".into());
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let settings = WidgetSettings {
+        title,
+        colour,
+        position,
+        greeting,
+        starters,
+        ask_email: form.ask_email,
+        language,
+        avatar,
+        launcher_icon,
+        texts,
+    };
+    let bot = BotSettings { persona, instructions, model: (!model.is_empty()).then(|| model.to_owned()) };
+    Ok((settings, bot))
+}
+
+/// One conversation in the dashboard's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    pub id: String,
+    pub visitor_email: Option<String>,
+    pub origin: String,
+    /// The visitor's latest message, shortened.
+    pub preview: String,
+    pub message_count: u32,
+    pub sentiment: Option<SentimentLabel>,
+    pub priority: Priority,
+    pub flag: Option<FlagReason>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The Conversations page's search and filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConversationFilter {
+    /// Words in any message.
+    pub query: String,
+    pub sentiment: Option<SentimentLabel>,
+    pub flagged_only: bool,
+    /// Unix milliseconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix milliseconds, exclusive.
+    pub until: Option<i64>,
+}
+
+/// A conversation with every message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    pub conversation: ConversationSummary,
+    pub messages: Vec<ChatMessage>,
+}
+
+/// Most conversations one list shows.
+pub const CONVERSATIONS_PAGE: usize = 100;
+
+/// `YYYY-MM-DD` (a date input's value) to Unix milliseconds at UTC midnight.
+pub fn parse_date(value: &str) -> Option<i64> {
+    let mut parts = value.trim().splitn(3, '-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some((era * 146_097 + day_of_era - 719_468) * 86_400_000)
+}
+
+pub fn conversation_filter(
+    query: &str,
+    sentiment: &str,
+    flagged_only: bool,
+    from: &str,
+    until: &str,
+) -> Result<ConversationFilter, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let query = optional_line("query", query, 200, &mut errors);
+    let sentiment = match sentiment.trim() {
+        "" | "any" => None,
+        other => SentimentLabel::parse(other).or_else(|| {
+            errors.insert("sentiment".into(), "Please choose a listed sentiment.".into());
+            None
+        }),
+    };
+    let mut date = |field: &str, value: &str| match value.trim() {
+        "" => None,
+        value => parse_date(value).or_else(|| {
+            errors.insert(field.into(), "Please enter a date like 2026-11-22.".into());
+            None
+        }),
+    };
+    let from = date("from", from);
+    // The whole "until" day is included.
+    let until = date("until", until).map(|day| day + 86_400_000);
+    if let (Some(from), Some(until)) = (from, until) {
+        if from >= until {
+            errors.insert("until".into(), "The end date is before the start date.".into());
+        }
+    }
+    if errors.is_empty() {
+        Ok(ConversationFilter { query, sentiment, flagged_only, from, until })
+    } else {
+        Err(errors)
+    }
+}
+
+#[server(endpoint = "chat/widget")]
+pub async fn load_widget_setup(workspace_id: String) -> Result<WidgetSetup, ServiceError> {
+    crate::services::call(|s, caller| async move { s.chat.widget_setup(&caller, &workspace_id).await }).await
+}
+
+#[server(endpoint = "chat/save_widget")]
+pub async fn save_widget_setup(workspace_id: String, form: WidgetForm) -> Result<WidgetSetup, ServiceError> {
+    let (settings, bot) = crate::services::with_status(validate_widget_form(&form).map_err(ServiceError::Invalid))?;
+    crate::services::call(|s, caller| async move { s.chat.save_widget(&caller, &workspace_id, settings, bot).await })
+        .await
+}
+
+#[server(endpoint = "chat/conversations")]
+pub async fn list_conversations(
+    workspace_id: String,
+    #[server(default)] query: String,
+    #[server(default)] sentiment: String,
+    #[server(default)] flagged_only: bool,
+    #[server(default)] from: String,
+    #[server(default)] until: String,
+) -> Result<Vec<ConversationSummary>, ServiceError> {
+    let filter = crate::services::with_status(
+        conversation_filter(&query, &sentiment, flagged_only, &from, &until).map_err(ServiceError::Invalid),
+    )?;
+    crate::services::call(|s, caller| async move { s.chat.conversations(&caller, &workspace_id, filter).await }).await
+}
+
+#[server(endpoint = "chat/transcript")]
+pub async fn load_transcript(workspace_id: String, conversation_id: String) -> Result<Transcript, ServiceError> {
+    crate::services::call(|s, caller| async move { s.chat.transcript(&caller, &workspace_id, &conversation_id).await })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +635,48 @@ mod tests {
             assert!(asks_for_human(text), "{text}");
         }
         assert!(!asks_for_human("How do humans use this?"));
+    }
+
+    #[test]
+    fn the_widget_form_is_checked_field_by_field() {
+        let good = WidgetForm {
+            title: " Help ".into(),
+            colour: "#0A7C66".into(),
+            position: "left".into(),
+            starters: "How do refunds work?\n\n  Where is my order? ".into(),
+            language: "fr".into(),
+            launcher_icon: "help".into(),
+            model: "gpt-4o".into(),
+            ..WidgetForm::default()
+        };
+        let (settings, bot) = validate_widget_form(&good).unwrap();
+        assert_eq!((settings.title.as_str(), settings.colour.as_str()), ("Help", "#0a7c66"));
+        assert_eq!(settings.starters, ["How do refunds work?", "Where is my order?"]);
+        assert_eq!((settings.position, settings.launcher_icon), (WidgetPosition::Left, LauncherIcon::Help));
+        assert_eq!(bot.model.as_deref(), Some("gpt-4o"));
+        let bad = WidgetForm {
+            title: String::new(),
+            colour: "red".into(),
+            starters: "a\nb\nc\nd\ne".into(),
+            language: "xx".into(),
+            model: "gpt 4; drop".into(),
+            instructions: "x".repeat(INSTRUCTIONS_MAX + 1),
+            ..WidgetForm::default()
+        };
+        let errors = validate_widget_form(&bad).unwrap_err();
+        let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["colour", "instructions", "language", "model", "starters", "title"]);
+    }
+
+    #[test]
+    fn conversation_filters_read_dates_as_whole_utc_days() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2026-11-22"), Some(1_795_305_600_000));
+        assert_eq!(parse_date("2026-13-01"), None);
+        let filter = conversation_filter(" refund ", "negative", true, "2026-11-22", "2026-11-22").unwrap();
+        assert_eq!(filter.until.unwrap() - filter.from.unwrap(), 86_400_000);
+        assert_eq!(filter.sentiment, Some(SentimentLabel::Negative));
+        let errors = conversation_filter("", "furious", false, "yesterday", "").unwrap_err();
+        assert_eq!(errors.len(), 2);
     }
 }

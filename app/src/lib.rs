@@ -32,13 +32,15 @@ use leptos_router::{
 use crate::layout::{Layout, PublicLayout};
 use crate::pages::auth::{ForgotPage, LogInPage, ResetPage, SignUpPage, VerifyPage};
 use crate::pages::dashboard::account::AccountPage;
+use crate::pages::dashboard::conversations::{ConversationsPage, TranscriptPage};
 use crate::pages::dashboard::keys::KeysPage;
 use crate::pages::dashboard::knowledge::{KnowledgePage, KnowledgeSourcePage};
 use crate::pages::dashboard::mentor::MentorPage;
 use crate::pages::dashboard::new_workspace::NewWorkspacePage;
-use crate::pages::dashboard::placeholders::{AnalyticsPage, BillingPage, InboxPage, TicketsPage, WidgetPage};
+use crate::pages::dashboard::placeholders::{AnalyticsPage, BillingPage, InboxPage, TicketsPage};
 use crate::pages::dashboard::settings::SettingsPage;
 use crate::pages::dashboard::team::TeamPage;
+use crate::pages::dashboard::widget::WidgetPage;
 use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
 use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
 
@@ -94,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("w/:workspace_id") view=WorkspaceLayout>
                         <Route path=path!("") view=InboxPage />
                         <Route path=path!("tickets") view=TicketsPage />
+                        <Route path=path!("conversations") view=ConversationsPage />
+                        <Route path=path!("conversations/:conversation_id") view=TranscriptPage />
                         <Route path=path!("knowledge") view=KnowledgePage />
                         <Route path=path!("knowledge/:source_id") view=KnowledgeSourcePage />
                         <Route path=path!("widget") view=WidgetPage />

@@ -9,6 +9,7 @@ use leptos::prelude::use_context;
 
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
+use crate::chat::{BotSettings, ConversationFilter, ConversationSummary, Transcript, WidgetSettings, WidgetSetup};
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, Passage, SourceDetail, SourceSummary};
@@ -177,6 +178,32 @@ pub trait KnowledgeService: Send + Sync + 'static {
     ) -> Result<Vec<Passage>, ServiceError>;
 }
 
+/// The support bot as the dashboard sees it: the widget's settings and the
+/// conversations visitors had.
+#[async_trait]
+pub trait ChatService: Send + Sync + 'static {
+    async fn widget_setup(&self, caller: &Caller, workspace_id: &str) -> Result<WidgetSetup, ServiceError>;
+    async fn save_widget(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        settings: WidgetSettings,
+        bot: BotSettings,
+    ) -> Result<WidgetSetup, ServiceError>;
+    async fn conversations(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        filter: ConversationFilter,
+    ) -> Result<Vec<ConversationSummary>, ServiceError>;
+    async fn transcript(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Transcript, ServiceError>;
+}
+
 /// Every service, handed to Leptos as context for each request.
 #[derive(Clone)]
 pub struct Services {
@@ -184,6 +211,7 @@ pub struct Services {
     pub accounts: Arc<dyn AccountsService>,
     pub team: Arc<dyn TeamService>,
     pub knowledge: Arc<dyn KnowledgeService>,
+    pub chat: Arc<dyn ChatService>,
 }
 
 /// The body of every server function: finds the services and the caller,

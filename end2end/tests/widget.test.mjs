@@ -154,3 +154,60 @@ test("on a phone the panel fills the screen", async () => {
   assert.ok(box.height >= 692 && box.height <= 708, `height ${box.height}`);
   await context.close();
 });
+
+test("the Widget page saves the widget's looks, previews the real widget, and the conversation shows in Conversations", async () => {
+  const { page, errors, context } = await openPage(browser);
+  const workspace = await logInAsDemo(page);
+  await page.goto(`${workspace}/widget`);
+  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  await page.getByLabel("Title", { exact: true }).fill("Trail help");
+  await page.getByLabel("Colour as a hex code").fill("#0a7c66");
+  await page.getByLabel("Avatar").fill("⛺");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved. Your widget shows the changes on its next load.").waitFor();
+  assert.ok((await page.getByRole("button", { name: /^Copy/ }).count()) >= 1, "embed code with a copy button");
+
+  // The preview is the real widget, reloaded with the saved settings.
+  const preview = page.frameLocator("iframe.widget-preview");
+  await preview.locator("lodestar-widget .launcher").click({ timeout: 30_000 });
+  await preview.locator("lodestar-widget .title", { hasText: "Trail help" }).waitFor();
+  assert.equal(await preview.locator("lodestar-widget .avatar").innerText(), "⛺");
+  await preview.locator("lodestar-widget textarea").fill("Which payment methods do you accept?");
+  await preview.locator("lodestar-widget textarea").press("Enter");
+  await preview.locator("lodestar-widget .msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  await screenshot(page, "widget-page");
+
+  // The earlier visitor who asked for a person is waiting in Conversations.
+  await page.goto(`${workspace}/conversations`);
+  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  await page.getByRole("link", { name: /Which payment methods/ }).waitFor();
+  await page.getByLabel("Waiting for a person").check();
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/flagged=true/);
+  const flagged = page.locator(".conversation-link", { hasText: "Asked for a person" }).first();
+  await flagged.waitFor();
+  assert.equal(await page.locator(".conversation-link", { hasText: "Which payment methods" }).count(), 0, "filtered out");
+
+  // Search from the keyboard, then open the transcript.
+  await page.getByLabel("Search").fill("standard delivery");
+  await page.getByLabel("Search").press("Enter");
+  await page.waitForURL(/q=standard/);
+  await page.locator(".conversation-link").first().click();
+  await page.getByRole("list", { name: "Messages" }).waitFor();
+  await page.getByText("How long does standard delivery take?").first().waitFor();
+  assert.match(await page.locator(".transcript .sources").first().innerText(), /Shipping and delivery/);
+  assert.ok((await page.locator(".transcript .pill").count()) >= 1, "the visitor's sentiment is shown");
+  await screenshot(page, "conversation-transcript");
+  assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+  await context.close();
+});
+
+test("Conversations fits a phone", async () => {
+  const { page, context } = await openPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+  const workspace = await logInAsDemo(page);
+  await page.goto(`${workspace}/conversations`);
+  await page.locator(".conversation-link").first().waitFor({ timeout: 30_000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `overflows by ${overflow}px`);
+  await context.close();
+});

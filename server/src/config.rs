@@ -189,6 +189,59 @@ pub struct KnowledgeConfig {
     pub fetch_delay: Duration,
 }
 
+/// Which wire protocol the LLM speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LlmProvider {
+    /// OpenAI's Chat Completions API.
+    OpenAi,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// Ollama's native `/api/chat`.
+    Ollama,
+    /// Any server speaking OpenAI's Chat Completions at `LLM_BASE_URL`.
+    OpenAiCompatible,
+}
+
+impl LlmProvider {
+    pub fn name(self) -> &'static str {
+        match self {
+            LlmProvider::OpenAi => "openai",
+            LlmProvider::Anthropic => "anthropic",
+            LlmProvider::Ollama => "ollama",
+            LlmProvider::OpenAiCompatible => "openai-compatible",
+        }
+    }
+}
+
+/// Generation by an LLM provider (`LLM_PROVIDER`); without one the bot
+/// answers with the offline engine.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    pub provider: LlmProvider,
+    pub model: String,
+    pub api_key: Option<Secret>,
+    pub base_url: String,
+    pub connect_timeout: Duration,
+    /// From sending the request to the first token of the answer.
+    pub first_token_timeout: Duration,
+    /// Longest silence between two chunks once the answer has started.
+    pub gap_timeout: Duration,
+    /// The whole answer, retries included.
+    pub total_timeout: Duration,
+    /// Further attempts before the first token (never after).
+    pub retries: u32,
+    /// The first retry waits about this long (jittered, doubling), unless
+    /// the provider's `Retry-After` says otherwise.
+    pub retry_base: Duration,
+    /// Failed answers in a row that open the circuit breaker.
+    pub breaker_failures: u32,
+    /// How long an open breaker sends everything to the offline engine
+    /// before one trial request may close it.
+    pub breaker_cooldown: Duration,
+    pub max_tokens: u64,
+    pub temperature: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -204,6 +257,7 @@ pub struct Config {
     pub request_timeout: Duration,
     pub auth: AuthConfig,
     pub knowledge: KnowledgeConfig,
+    pub llm: Option<LlmConfig>,
 }
 
 impl Config {
@@ -425,7 +479,76 @@ impl Config {
             }
         }
 
+        let millis = |name: &'static str, default: &str| -> Result<Duration, ConfigError> {
+            Ok(Duration::from_millis(parsed(name, &parse(name, default)?)?))
+        };
+        let llm_provider = match parse("LLM_PROVIDER", "none")?.as_str() {
+            "none" | "offline" => None,
+            "openai" => Some(LlmProvider::OpenAi),
+            "anthropic" => Some(LlmProvider::Anthropic),
+            "ollama" => Some(LlmProvider::Ollama),
+            "openai-compatible" => Some(LlmProvider::OpenAiCompatible),
+            other => {
+                return Err(ConfigError::Malformed {
+                    name: "LLM_PROVIDER",
+                    reason: format!("expected none, openai, anthropic, ollama or openai-compatible, got {other:?}"),
+                })
+            }
+        };
+        let llm = match llm_provider {
+            None => None,
+            Some(provider) => {
+                let (default_model, default_base) = match provider {
+                    LlmProvider::OpenAi => ("gpt-4o-mini", Some("https://api.openai.com/v1")),
+                    LlmProvider::Anthropic => ("claude-3-5-haiku-latest", Some("https://api.anthropic.com")),
+                    LlmProvider::Ollama => ("llama3.2", Some("http://127.0.0.1:11434")),
+                    LlmProvider::OpenAiCompatible => ("", None),
+                };
+                let api_key = get("LLM_API_KEY").map(Secret::new);
+                if api_key.is_none() && matches!(provider, LlmProvider::OpenAi | LlmProvider::Anthropic) {
+                    return Err(ConfigError::Missing {
+                        name: "LLM_API_KEY",
+                        why: " when LLM_PROVIDER is openai or anthropic",
+                    });
+                }
+                let why = " when LLM_PROVIDER=openai-compatible";
+                let base_url = match (get("LLM_BASE_URL"), default_base) {
+                    (Some(url), _) => url,
+                    (None, Some(url)) => url.to_owned(),
+                    (None, None) => return Err(ConfigError::Missing { name: "LLM_BASE_URL", why }),
+                };
+                if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                    return Err(ConfigError::Malformed {
+                        name: "LLM_BASE_URL",
+                        reason: "expected an http:// or https:// URL".into(),
+                    });
+                }
+                let model = match get("LLM_MODEL") {
+                    Some(model) => model,
+                    None if !default_model.is_empty() => default_model.to_owned(),
+                    None => return Err(ConfigError::Missing { name: "LLM_MODEL", why }),
+                };
+                Some(LlmConfig {
+                    provider,
+                    model,
+                    api_key,
+                    base_url: base_url.trim_end_matches('/').to_owned(),
+                    connect_timeout: millis("LLM_CONNECT_TIMEOUT_MS", "5000")?,
+                    first_token_timeout: millis("LLM_FIRST_TOKEN_TIMEOUT_MS", "15000")?,
+                    gap_timeout: millis("LLM_GAP_TIMEOUT_MS", "10000")?,
+                    total_timeout: millis("LLM_TOTAL_TIMEOUT_MS", "60000")?,
+                    retries: parsed("LLM_RETRIES", &parse("LLM_RETRIES", "2")?)?,
+                    retry_base: millis("LLM_RETRY_BASE_MS", "400")?,
+                    breaker_failures: parsed("LLM_BREAKER_FAILURES", &parse("LLM_BREAKER_FAILURES", "5")?)?,
+                    breaker_cooldown: seconds("LLM_BREAKER_COOLDOWN_SECS", "30")?,
+                    max_tokens: parsed("LLM_MAX_TOKENS", &parse("LLM_MAX_TOKENS", "700")?)?,
+                    temperature: parsed("LLM_TEMPERATURE", &parse("LLM_TEMPERATURE", "0.2")?)?,
+                })
+            }
+        };
+
         Ok(Config {
+            llm,
             knowledge,
             auth,
             environment,
@@ -529,6 +652,23 @@ mod tests {
         let ok =
             config(&[("SURREAL_URL", "ws://db:8000"), ("SURREAL_USER", "root"), ("SURREAL_PASS", "secret")]).unwrap();
         assert!(!format!("{:?}", ok.surreal.target).contains("secret"));
+    }
+
+    #[test]
+    fn an_llm_provider_needs_what_its_wire_needs() {
+        assert!(config(&[]).unwrap().llm.is_none(), "offline by default");
+        let err = config(&[("LLM_PROVIDER", "openai")]).unwrap_err();
+        assert_eq!(err, ConfigError::Missing { name: "LLM_API_KEY", why: " when LLM_PROVIDER is openai or anthropic" });
+        let err = config(&[("LLM_PROVIDER", "openai-compatible")]).unwrap_err();
+        assert_eq!(err, ConfigError::Missing { name: "LLM_BASE_URL", why: " when LLM_PROVIDER=openai-compatible" });
+        let err = config(&[("LLM_PROVIDER", "gpt")]).unwrap_err();
+        assert!(err.to_string().starts_with("LLM_PROVIDER is malformed"), "{err}");
+        let anthropic = config(&[("LLM_PROVIDER", "anthropic"), ("LLM_API_KEY", "sk-ant-hunter2")]).unwrap();
+        let llm = anthropic.llm.as_ref().unwrap();
+        assert_eq!((llm.provider, llm.base_url.as_str()), (LlmProvider::Anthropic, "https://api.anthropic.com"));
+        assert!(!format!("{anthropic:?}").contains("hunter2"), "the key never reaches debug output");
+        let ollama = config(&[("LLM_PROVIDER", "ollama"), ("LLM_BASE_URL", "http://gpu:11434/")]).unwrap();
+        assert_eq!(ollama.llm.unwrap().base_url, "http://gpu:11434");
     }
 
     #[test]

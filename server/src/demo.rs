@@ -32,7 +32,7 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
     if demo_key(state).await?.is_some() {
         return Ok(());
     }
-    let origins = own_origins(&state.config.public_url).join("\n");
+    let origins = crate::chat::own_origins(&state.config.public_url).join("\n");
     let key = validate_new_key(KEY_NAME, "publishable", &origins)
         .map_err(|e| AppError::Task(format!("the demo key is invalid: {e:?}")))?;
     let token = crate::accounts::secrets::random_token("pk_");
@@ -43,6 +43,7 @@ pub async fn seed(state: &AppState) -> Result<(), AppError> {
     }
     let settings = WidgetSettings {
         title: "Demo Store help".into(),
+        avatar: "🛍️".into(),
         greeting: "Hi! I answer from the Demo Store help centre. What can I help you with?".into(),
         starters: vec![
             "How long does delivery take?".into(),
@@ -80,19 +81,6 @@ async fn demo_key(state: &AppState) -> Result<Option<String>, AppError> {
     .await?)
 }
 
-/// This server's origin, and its `localhost` / `127.0.0.1` twin, since a
-/// newcomer may open either.
-fn own_origins(public_url: &str) -> Vec<String> {
-    let Ok(url) = url::Url::parse(public_url) else { return Vec::new() };
-    let origin = url.origin().ascii_serialization();
-    let twin = match url.host_str() {
-        Some("127.0.0.1") => Some(origin.replacen("127.0.0.1", "localhost", 1)),
-        Some("localhost") => Some(origin.replacen("localhost", "127.0.0.1", 1)),
-        _ => None,
-    };
-    std::iter::once(origin).chain(twin).collect()
-}
-
 pub fn router() -> Router<AppState> {
     Router::new().route("/demo", get(demo_page))
 }
@@ -103,16 +91,15 @@ async fn demo_page(State(state): State<AppState>) -> Result<Response, AppError> 
     };
     let page = DEMO_PAGE.replace("{KEY}", &key);
     let mut response = Html(page).into_response();
-    // The page's own inline styles, and the widget's script, WASM and API.
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-             img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-        ),
-    );
+    response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(WIDGET_PAGE_CSP));
     Ok(response)
 }
+
+/// For our own pages that embed the widget: their inline styles, and the
+/// widget's script, WASM and API; framed only by our own dashboard.
+pub const WIDGET_PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+    style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; \
+    base-uri 'none'; form-action 'none'";
 
 const NO_DEMO: &str = "<!doctype html><meta charset=utf-8><title>Demo off</title>\
 <p>The demo shop is only seeded in development (SEED_DEMO=true).</p>";

@@ -36,6 +36,8 @@ pub enum StartError {
     SecretKey { path: String, source: std::io::Error },
     #[error(transparent)]
     Embeddings(#[from] knowledge::embed::EmbedError),
+    #[error("{0}")]
+    Llm(String),
     #[error("could not seed the demo workspace: {0}")]
     Seed(#[source] error::AppError),
     #[error("could not listen on {addr}: {source}")]
@@ -89,7 +91,9 @@ pub async fn open_state_with(
     };
     let knowledge_service =
         Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);
-    let chat = Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone()));
+    let llm = config.llm.clone().map(chat::llm::Llm::new).transpose().map_err(StartError::Llm)?;
+    let chat =
+        Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config.public_url));
     let seed = config.auth.seed_demo;
     let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat);
     // Seeded sources are written before the workers start, so no job can

@@ -45,6 +45,7 @@ impl AppState {
             accounts: accounts.clone(),
             team: accounts.clone(),
             knowledge: knowledge.clone(),
+            chat: chat.clone(),
         };
         AppState {
             accounts,

@@ -46,6 +46,8 @@ const STYLE: &str = r#"
 .panel[hidden] { display: none; }
 .header { background: var(--accent); color: #fff; padding: 12px 12px 12px 16px; display: flex; align-items: center; gap: 8px; }
 .title { font-weight: 600; flex: 1; }
+.avatar { width: 28px; height: 28px; border-radius: 50%; background: rgba(255,255,255,.2); display: grid; place-items: center; font-size: 15px; }
+.avatar[hidden] { display: none; }
 .close { background: transparent; border: 0; color: #fff; font-size: 22px; line-height: 1; cursor: pointer; padding: 4px 8px; border-radius: 8px; }
 .list { flex: 1; overflow-y: auto; padding: 16px; display: flex; flex-direction: column; gap: 10px; }
 .msg { max-width: 85%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -103,6 +105,7 @@ struct Widget {
     panel: HtmlElement,
     close: HtmlElement,
     title: Element,
+    avatar: Element,
     list: Element,
     status: Element,
     email: HtmlInputElement,
@@ -113,6 +116,8 @@ struct Widget {
     token: RefCell<Option<String>>,
     greeting: RefCell<String>,
     starters: RefCell<Vec<String>>,
+    /// The workspace's own words for the placeholder, Send and "Talk to a human".
+    custom_texts: RefCell<[String; 3]>,
     ask_email: Cell<bool>,
     session_started: Cell<bool>,
     busy: Cell<bool>,
@@ -133,12 +138,15 @@ impl Widget {
         let panel = make("section", "panel")?;
         attributes(&panel, &[("role", "dialog"), ("aria-modal", "false"), ("tabindex", "-1"), ("hidden", "")])?;
         let header = make("div", "header")?;
+        let avatar = make("span", "avatar")?;
+        attributes(&avatar, &[("aria-hidden", "true"), ("hidden", "")])?;
         let title = make("div", "title")?;
         title.set_id("lodestar-title");
         panel.set_attribute("aria-labelledby", "lodestar-title")?;
         let close = make("button", "close")?;
         attributes(&close, &[("type", "button"), ("aria-label", texts.close)])?;
         close.set_text_content(Some("×"));
+        header.append_child(&avatar)?;
         header.append_child(&title)?;
         header.append_child(&close)?;
         let list = make("div", "list")?;
@@ -201,6 +209,7 @@ impl Widget {
             panel,
             close,
             title: title.into(),
+            avatar: avatar.into(),
             list: list.into(),
             status: status.into(),
             email,
@@ -211,6 +220,7 @@ impl Widget {
             token: RefCell::new(stored(&format!("lodestar:{key}"))),
             greeting: RefCell::new(String::new()),
             starters: RefCell::new(Vec::new()),
+            custom_texts: RefCell::new(Default::default()),
             ask_email: Cell::new(false),
             session_started: Cell::new(false),
             busy: Cell::new(false),
@@ -280,8 +290,22 @@ impl Widget {
         let settings = field(&config, "settings");
         if let Some(language) = text(&settings, "language").filter(|l| !l.is_empty()) {
             self.texts.set(i18n::pick(&[language]));
-            self.relabel();
         }
+        let custom = field(&settings, "texts");
+        *self.custom_texts.borrow_mut() =
+            ["placeholder", "send", "human"].map(|name| text(&custom, name).unwrap_or_default());
+        self.relabel();
+        if let Some(avatar) = text(&settings, "avatar").filter(|a| !a.is_empty()) {
+            self.avatar.set_text_content(Some(&avatar));
+            let _ = self.avatar.remove_attribute("hidden");
+        }
+        let icon = match text(&settings, "launcher_icon").as_deref() {
+            Some("question") => "❓",
+            Some("help") => "🛟",
+            Some("sparkle") => "✨",
+            _ => "💬",
+        };
+        self.launcher.set_text_content(Some(icon));
         let colour = text(&settings, "colour").filter(|c| is_colour(c)).unwrap_or_else(|| DEFAULT_COLOUR.into());
         let _ = self.root.set_attribute("style", &format!("--accent: {colour}"));
         if text(&settings, "position").as_deref() == Some("left") {
@@ -304,14 +328,16 @@ impl Widget {
     /// Applies the chosen language to the fixed labels.
     fn relabel(&self) {
         let t = self.texts();
+        let custom = self.custom_texts.borrow();
+        let own = |i: usize, built_in: &'static str| if custom[i].is_empty() { built_in } else { custom[i].as_str() };
         let _ = self.launcher.set_attribute("aria-label", t.open);
         let _ = self.close.set_attribute("aria-label", t.close);
-        for (element, label) in [(&self.input as &Element, t.placeholder), (&self.email as &Element, t.email)] {
+        for (element, label) in [(&self.input as &Element, own(0, t.placeholder)), (&self.email as &Element, t.email)] {
             let _ = element.set_attribute("placeholder", label);
             let _ = element.set_attribute("aria-label", label);
         }
-        self.send.set_text_content(Some(t.send));
-        self.human.set_text_content(Some(t.human));
+        self.send.set_text_content(Some(own(1, t.send)));
+        self.human.set_text_content(Some(own(2, t.human)));
     }
 
     fn email_key(&self) -> String {
@@ -481,6 +507,13 @@ impl Widget {
                         let _ = p.class_list().remove_1("typing");
                         p.set_text_content(Some(&streamed));
                         self.scroll_down();
+                    }
+                }
+                "retract" => {
+                    streamed.clear();
+                    if let Some(p) = pending {
+                        let _ = p.class_list().add_1("typing");
+                        p.set_text_content(Some(""));
                     }
                 }
                 "done" => {

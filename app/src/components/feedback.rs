@@ -147,6 +147,7 @@ fn focus<T>(_: &T) {}
 pub enum Icon {
     #[default]
     Inbox,
+    Conversations,
     Tickets,
     Knowledge,
     Widget,
@@ -164,6 +165,7 @@ impl Icon {
     fn path(self) -> &'static str {
         match self {
             Icon::Inbox => "M3 13h5l2 3h4l2-3h5M5 5h14l2 8v6H3v-6z",
+            Icon::Conversations => "M3 4h12v9H8l-4 3v-3H3zM15 8h6v9h-1v3l-3-3h-6v-3",
             Icon::Tickets => "M4 7h16v3a2 2 0 0 0 0 4v3H4v-3a2 2 0 0 0 0-4zM14 7v10",
             Icon::Knowledge => "M4 5a2 2 0 0 1 2-2h12v16H6a2 2 0 0 0-2 2zM4 19V5M8 7h6",
             Icon::Widget => "M4 5h16v11H9l-5 4zM8 10h8",

@@ -37,6 +37,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/widget/v1/{key}/messages"),
     ("POST", "/api/widget/v1/{key}/feedback"),
     ("POST", "/api/widget/v1/{key}/handoff"),
+    ("GET", "/widget-preview/{key}"),
 ];
 
 /// Request bodies are small JSON; anything bigger is refused unread.
@@ -50,7 +51,34 @@ pub fn router() -> Router<AppState> {
         .route("/api/widget/v1/{key}/feedback", post(feedback).options(preflight))
         .route("/api/widget/v1/{key}/handoff", post(handoff).options(preflight))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route("/widget-preview/{key}", get(preview_page))
 }
+
+/// The dashboard's live preview: a blank page on our own origin with the
+/// real widget, framed by the Widget page.
+async fn preview_page(State(state): State<AppState>, Path(key): Path<String>) -> Response {
+    let genuine = super::visitor::verify_preview(state.accounts.server_key(), &key, crate::sql::now_millis()).is_some();
+    if !genuine || !key.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
+        return (StatusCode::NOT_FOUND, "This preview has expired. Reload the Widget page.").into_response();
+    }
+    let mut response = axum::response::Html(PREVIEW_PAGE.replace("{KEY}", &key)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(crate::demo::WIDGET_PAGE_CSP));
+    response
+}
+
+const PREVIEW_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Widget preview</title>
+<style>
+  body { margin: 0; min-height: 100vh; font: 14px/1.5 system-ui, sans-serif; color: #6b7280;
+         background: repeating-linear-gradient(45deg, #f9fafb, #f9fafb 12px, #f3f4f6 12px, #f3f4f6 24px); }
+  p { margin: 0; padding: 16px; }
+</style></head>
+<body><p>Your site</p>
+<script src="/widget.js" data-key="{KEY}" async></script>
+</body></html>"#;
 
 fn origin(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
@@ -133,13 +161,19 @@ async fn preflight(State(state): State<AppState>, Path(key): Path<String>, heade
 #[derive(serde::Serialize)]
 struct WidgetConfig {
     settings: WidgetSettings,
-    /// "offline" until a provider is configured; the widget says which.
+    /// "offline" (the extractive engine) or "ai" (an LLM provider); the widget says which.
     mode: &'static str,
 }
 
 async fn config(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
     match widget(&state.chat, &key, &headers).await {
-        Ok(widget) => answer(&widget, Ok(WidgetConfig { settings: widget.settings.clone(), mode: "offline" })),
+        Ok(widget) => answer(
+            &widget,
+            Ok(WidgetConfig {
+                settings: widget.settings.clone(),
+                mode: if state.chat.llm().is_some() { "ai" } else { "offline" },
+            }),
+        ),
         Err(refused) => refused,
     }
 }
@@ -205,6 +239,7 @@ async fn messages(State(state): State<AppState>, Path(key): Path<String>, reques
         let name = match &event {
             ChatEvent::Received { .. } => "received",
             ChatEvent::Delta { .. } => "delta",
+            ChatEvent::Retract => "retract",
             ChatEvent::Done { .. } => "done",
             ChatEvent::Failed { .. } => "failed",
         };

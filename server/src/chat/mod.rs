@@ -5,7 +5,11 @@
 
 pub mod answer;
 pub mod api;
+pub mod breaker;
+pub mod dashboard;
 pub mod limits;
+pub mod llm;
+pub mod prompt;
 pub mod safety;
 pub mod sentiment;
 pub mod visitor;
@@ -14,19 +18,22 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::chat::{
-    asks_for_human, validate_visitor_message, Author, ChatMessage, Citation, FlagReason, Priority, Sentiment,
-    SentimentLabel, WidgetSettings,
+    asks_for_human, validate_visitor_message, Author, BotSettings, ChatMessage, Citation, FlagReason, Priority,
+    Sentiment, SentimentLabel, WidgetSettings, HISTORY_MESSAGES,
 };
 use app::error::ServiceError;
-use app::plans::Product;
+use app::knowledge::Passage;
+use app::plans::{Product, Tier};
 use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
 use crate::error::AppError;
-use crate::knowledge::index::Mode;
+use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
 use crate::sql::{now_millis, SqlStore};
 use limits::Gcra;
+use llm::{Llm, LlmFailure};
+use prompt::Prompt;
 use sentiment::Classifier;
 
 /// Passages retrieved for each question.
@@ -43,6 +50,9 @@ const UNANSWERED_BEFORE_ESCALATION: i64 = 2;
 
 pub const HANDOFF_REPLY: &str =
     "I've asked a person from the team to join. They'll reply right here, so keep this window open or come back later.";
+/// Shown under an offline answer that stands in for the LLM's.
+pub const FALLBACK_NOTE: &str =
+    "Our AI assistant is unavailable right now, so this answer comes straight from our help content.";
 pub const QUOTA_MESSAGE: &str = "Our assistant has answered all the questions it can this month. \
 Please leave your question with “Talk to a human” and the team will reply.";
 
@@ -50,6 +60,10 @@ pub struct Chat {
     sql: SqlStore,
     knowledge: Arc<Knowledge>,
     accounts: Arc<Accounts>,
+    /// The deployment's LLM; `None` answers with the offline engine.
+    llm: Option<Llm>,
+    /// This server's own origins: the dashboard's preview runs there.
+    own_origins: Vec<String>,
     visitor_limit: Gcra,
     session_limit: Gcra,
 }
@@ -59,6 +73,7 @@ pub struct Chat {
 #[derive(Debug, Clone)]
 pub struct Widget {
     pub workspace_id: String,
+    pub workspace_name: String,
     pub plan: String,
     pub origin: String,
     pub settings: WidgetSettings,
@@ -87,6 +102,9 @@ pub enum ChatEvent {
     Delta {
         text: String,
     },
+    /// The text streamed so far is withdrawn (the provider failed part-way,
+    /// or its reply broke a guardrail); the answer that replaces it follows.
+    Retract,
     /// The answer as stored.
     Done {
         message: ChatMessage,
@@ -106,11 +124,19 @@ pub struct VisitorSession {
 }
 
 impl Chat {
-    pub fn new(sql: SqlStore, knowledge: Arc<Knowledge>, accounts: Arc<Accounts>) -> Self {
+    pub fn new(
+        sql: SqlStore,
+        knowledge: Arc<Knowledge>,
+        accounts: Arc<Accounts>,
+        llm: Option<Llm>,
+        public_url: &str,
+    ) -> Self {
         Chat {
             sql,
             knowledge,
             accounts,
+            llm,
+            own_origins: own_origins(public_url),
             visitor_limit: Gcra::new(VISITOR_BURST, VISITOR_INTERVAL),
             session_limit: Gcra::new(SESSION_BURST, SESSION_INTERVAL),
         }
@@ -120,47 +146,102 @@ impl Chat {
         self.sql.pool()
     }
 
+    pub fn llm(&self) -> Option<&Llm> {
+        self.llm.as_ref()
+    }
+
     /// Checks a publishable key and the page's `Origin` against the key's
     /// allowed sites. Every widget request starts here.
     pub async fn widget(&self, key: &str, origin: Option<&str>) -> Result<Widget, WidgetRefusal> {
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT k.workspace_id, k.allowed_origins, w.plan FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+        if key.starts_with(visitor::PREVIEW_PREFIX) {
+            return self.preview_widget(key, origin).await;
+        }
+        let row: Option<(String, String, String, String)> = sqlx::query_as(
+            "SELECT k.workspace_id, k.allowed_origins, w.plan, w.name FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
              WHERE k.token_hash = $1 AND k.kind = 'publishable' AND k.revoked_at IS NULL",
         )
         .bind(crate::accounts::secrets::digest(key))
         .fetch_optional(self.pool())
         .await
         .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let (workspace_id, allowed, plan) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let (workspace_id, allowed, plan, workspace_name) = row.ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
         if !allowed.lines().any(|allowed| allowed.trim().eq_ignore_ascii_case(origin)) {
             return Err(WidgetRefusal::OriginNotAllowed);
         }
         let settings = self.settings(&workspace_id).await?;
-        Ok(Widget { workspace_id, plan, origin: origin.to_owned(), settings })
+        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
+    }
+
+    /// The dashboard's live preview: a signed, short-lived preview key, on
+    /// this server's own origin only.
+    async fn preview_widget(&self, key: &str, origin: Option<&str>) -> Result<Widget, WidgetRefusal> {
+        let workspace_id =
+            visitor::verify_preview(self.accounts.server_key(), key, now_millis()).ok_or(WidgetRefusal::UnknownKey)?;
+        let origin = origin.filter(|o| self.own_origins.iter().any(|own| own.eq_ignore_ascii_case(o)));
+        let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
+        let row: Option<(String, String)> = sqlx::query_as("SELECT plan, name FROM workspaces WHERE id = $1")
+            .bind(&workspace_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(|e| ServiceError::from(AppError::from(e)))?;
+        let (plan, workspace_name) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let settings = self.settings(&workspace_id).await?;
+        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
+    }
+
+    /// A preview key for the dashboard's live preview of `workspace_id`.
+    pub fn preview_key(&self, workspace_id: &str) -> String {
+        visitor::issue_preview(self.accounts.server_key(), workspace_id, now_millis())
     }
 
     pub async fn settings(&self, workspace_id: &str) -> Result<WidgetSettings, ServiceError> {
-        let stored: Option<(String,)> = sqlx::query_as("SELECT settings FROM widget_settings WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(AppError::from)?;
-        Ok(stored.and_then(|(json,)| serde_json::from_str(&json).ok()).unwrap_or_default())
+        self.load_settings(SettingsTable::Widget, workspace_id).await
     }
 
     pub async fn save_settings(&self, workspace_id: &str, settings: &WidgetSettings) -> Result<(), ServiceError> {
+        self.store_settings(SettingsTable::Widget, workspace_id, settings).await
+    }
+
+    pub async fn bot_settings(&self, workspace_id: &str) -> Result<BotSettings, ServiceError> {
+        self.load_settings(SettingsTable::Bot, workspace_id).await
+    }
+
+    pub async fn save_bot_settings(&self, workspace_id: &str, settings: &BotSettings) -> Result<(), ServiceError> {
+        self.store_settings(SettingsTable::Bot, workspace_id, settings).await
+    }
+
+    /// A workspace's settings row as JSON; defaults when none is stored.
+    async fn load_settings<T: serde::de::DeserializeOwned + Default>(
+        &self,
+        table: SettingsTable,
+        workspace_id: &str,
+    ) -> Result<T, ServiceError> {
+        let sql = format!("SELECT settings FROM {} WHERE workspace_id = $1", table.name());
+        let stored: Option<(String,)> =
+            sqlx::query_as(&sql).bind(workspace_id).fetch_optional(self.pool()).await.map_err(AppError::from)?;
+        Ok(stored.and_then(|(json,)| serde_json::from_str(&json).ok()).unwrap_or_default())
+    }
+
+    async fn store_settings<T: serde::Serialize>(
+        &self,
+        table: SettingsTable,
+        workspace_id: &str,
+        settings: &T,
+    ) -> Result<(), ServiceError> {
         let json = serde_json::to_string(settings).map_err(|e| AppError::Task(e.to_string()))?;
-        sqlx::query(
-            "INSERT INTO widget_settings (workspace_id, settings, updated_at) VALUES ($1, $2, $3)
+        let sql = format!(
+            "INSERT INTO {} (workspace_id, settings, updated_at) VALUES ($1, $2, $3)
              ON CONFLICT (workspace_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
-        )
-        .bind(workspace_id)
-        .bind(json)
-        .bind(now_millis())
-        .execute(self.pool())
-        .await
-        .map_err(AppError::from)?;
+            table.name()
+        );
+        sqlx::query(&sql)
+            .bind(workspace_id)
+            .bind(json)
+            .bind(now_millis())
+            .execute(self.pool())
+            .await
+            .map_err(AppError::from)?;
         Ok(())
     }
 
@@ -242,6 +323,7 @@ impl Chat {
             .await
             .map_err(|e| AppError::Task(e.to_string()))?;
         let sentiment = classifier.classify(vector.clone(), text);
+        let history = self.recent_messages(conversation, HISTORY_MESSAGES).await?;
         let received = self.store_visitor_message(widget, conversation, text, sentiment).await?;
         let _ = events.send(ChatEvent::Received { message: received }).await;
 
@@ -253,20 +335,20 @@ impl Chat {
         } else {
             let passages = self
                 .knowledge
-                .search_with_vector(&widget.workspace_id, text, &vector, PASSAGES, None, Mode::Hybrid)
+                .search_with_vector(&widget.workspace_id, text, &vector, PASSAGES, None, Retrieval::Hybrid)
                 .await?;
             let draft = answer::compose(text, &passages);
-            Reply {
-                body: safety::make_safe(&draft.body),
-                citations: draft.citations,
-                suggestions: draft.suggestions,
-                confidence: Some(draft.confidence),
-                answered: draft.answered,
+            match &self.llm {
+                Some(llm) => self.generate(llm, widget, &passages, &history, text, draft, events).await?,
+                None => Reply::offline(draft, None),
             }
         };
-        for piece in pieces(&reply.body) {
-            if events.send(ChatEvent::Delta { text: piece.to_owned() }).await.is_err() {
-                break;
+        // A generated answer streamed while it was written.
+        if matches!(reply.mode, Mode::Offline) {
+            for piece in pieces(&reply.body) {
+                if events.send(ChatEvent::Delta { text: piece.to_owned() }).await.is_err() {
+                    break;
+                }
             }
         }
         let flag = if wants_human {
@@ -280,6 +362,77 @@ impl Chat {
         let (message, flagged) = self.store_bot_reply(widget, conversation, &reply, flag, latency_ms).await?;
         let _ = events.send(ChatEvent::Done { message, flagged }).await;
         Ok(())
+    }
+
+    /// The LLM's answer, streamed as it comes; the offline `draft`, with a
+    /// note, when the provider fails or the reply breaks a guardrail.
+    #[allow(clippy::too_many_arguments)]
+    async fn generate(
+        &self,
+        llm: &Llm,
+        widget: &Widget,
+        passages: &[Passage],
+        history: &[ChatMessage],
+        text: &str,
+        draft: answer::Draft,
+        events: &mpsc::Sender<ChatEvent>,
+    ) -> Result<Reply, AppError> {
+        let bot = self.bot_settings(&widget.workspace_id).await?;
+        let model = bot.model.as_deref().filter(|m| !m.trim().is_empty() && Tier::of_plan(&widget.plan) != Tier::Free);
+        let prompt = Prompt::new(&widget.workspace_name, &bot, passages, history, text);
+        let mut stream = SafeStream { raw: String::new(), sent: String::new(), events };
+        // A visitor who leaves mid-answer drops the generation, and with it
+        // the upstream request, even while the provider is silent.
+        let outcome = tokio::select! {
+            outcome = llm.generate(&prompt, model, &mut stream) => outcome,
+            _ = events.closed() => Err(LlmFailure::Cancelled),
+        };
+        let sent = stream.sent;
+        let failure = match outcome {
+            Ok(generated) => {
+                let body = safety::make_safe(&generated.text);
+                match body.strip_prefix(sent.as_str()) {
+                    Some("") => {}
+                    Some(rest) => {
+                        let _ = events.send(ChatEvent::Delta { text: rest.to_owned() }).await;
+                    }
+                    None => {
+                        let _ = events.send(ChatEvent::Retract).await;
+                        let _ = events.send(ChatEvent::Delta { text: body.clone() }).await;
+                    }
+                }
+                let citations = prompt.cited_in(&body);
+                return Ok(Reply {
+                    answered: !citations.is_empty(),
+                    body,
+                    citations,
+                    suggestions: draft.suggestions,
+                    confidence: Some(draft.confidence),
+                    note: None,
+                    mode: Mode::Generated(generated),
+                });
+            }
+            Err(failure) => failure,
+        };
+        self.event(
+            &widget.workspace_id,
+            None,
+            "llm_failed",
+            serde_json::json!({ "provider": llm.provider().name(), "reason": failure.label() }),
+        )
+        .await?;
+        if !sent.is_empty() && failure != LlmFailure::Cancelled {
+            let _ = events.send(ChatEvent::Retract).await;
+        }
+        Ok(Reply::offline(draft, Some(FALLBACK_NOTE)))
+    }
+
+    /// The last `limit` messages of a conversation, oldest first.
+    async fn recent_messages(&self, conversation: &str, limit: usize) -> Result<Vec<ChatMessage>, ServiceError> {
+        let mut messages = self.messages(conversation).await?;
+        let excess = messages.len().saturating_sub(limit);
+        messages.drain(..excess);
+        Ok(messages)
     }
 
     /// The open conversation of this visitor, created on their first message.
@@ -450,8 +603,8 @@ impl Chat {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
             "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
-                                   answered, mode, latency_ms, created_at)
-             VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, 'offline', $9, $10)",
+                                   answered, mode, model, prompt_tokens, completion_tokens, note, latency_ms, created_at)
+             VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         // sqlx 0.8.6's Any driver sends a NULL f64 to PostgreSQL typed as float4, and a
         // cached statement would keep that type for the next, non-NULL, confidence.
@@ -464,6 +617,11 @@ impl Chat {
         .bind(suggestions)
         .bind(reply.confidence.map(f64::from))
         .bind(i32::from(reply.answered))
+        .bind(reply.mode.name(self.llm.as_ref()))
+        .bind(reply.mode.model())
+        .bind(reply.mode.tokens(|g| g.input_tokens))
+        .bind(reply.mode.tokens(|g| g.output_tokens))
+        .bind(reply.note)
         .bind(latency_ms)
         .bind(now)
         .execute(&mut *tx)
@@ -497,7 +655,12 @@ impl Chat {
             &widget.workspace_id,
             Some(conversation),
             "bot_answered",
-            serde_json::json!({ "answered": reply.answered, "confidence": reply.confidence, "latency_ms": latency_ms }),
+            serde_json::json!({
+                "answered": reply.answered,
+                "confidence": reply.confidence,
+                "latency_ms": latency_ms,
+                "mode": reply.mode.name(self.llm.as_ref()),
+            }),
         )
         .await?;
         if let Some(reason) = newly_flagged {
@@ -518,7 +681,7 @@ impl Chat {
             confidence: reply.confidence,
             sentiment: None,
             feedback: None,
-            note: None,
+            note: reply.note.map(str::to_owned),
             created_at: now,
         };
         Ok((message, flagged_at.is_some() || flag.is_some()))
@@ -620,17 +783,110 @@ impl Chat {
     }
 }
 
+/// Streams a reply as it is written, but only text that is already safe:
+/// `sent` is always a prefix of the safe form of what the provider wrote so
+/// far (markup still open is held back until it is closed and removed).
+struct SafeStream<'a> {
+    raw: String,
+    sent: String,
+    events: &'a mpsc::Sender<ChatEvent>,
+}
+
+#[async_trait::async_trait]
+impl llm::Sink for SafeStream<'_> {
+    async fn piece(&mut self, text: String) -> bool {
+        self.raw.push_str(&text);
+        let safe = safety::make_safe(&self.raw);
+        match safe.strip_prefix(self.sent.as_str()) {
+            Some(new) if !new.is_empty() => {
+                let text = new.to_owned();
+                self.sent = safe;
+                self.events.send(ChatEvent::Delta { text }).await.is_ok()
+            }
+            _ => !self.events.is_closed(),
+        }
+    }
+}
+
 struct Reply {
     body: String,
     citations: Vec<Citation>,
     suggestions: Vec<String>,
     confidence: Option<f32>,
     answered: bool,
+    note: Option<&'static str>,
+    mode: Mode,
+}
+
+/// Who wrote an answer.
+enum Mode {
+    Offline,
+    Generated(llm::Generated),
+}
+
+impl Mode {
+    /// `offline`, or the provider's name.
+    fn name(&self, llm: Option<&Llm>) -> &'static str {
+        match (self, llm) {
+            (Mode::Generated(_), Some(llm)) => llm.provider().name(),
+            _ => "offline",
+        }
+    }
+
+    fn model(&self) -> Option<&str> {
+        match self {
+            Mode::Generated(g) => Some(&g.model),
+            Mode::Offline => None,
+        }
+    }
+
+    fn tokens(&self, count: impl Fn(&llm::Generated) -> Option<u64>) -> Option<i64> {
+        match self {
+            Mode::Generated(g) => count(g).and_then(|n| i64::try_from(n).ok()),
+            Mode::Offline => None,
+        }
+    }
 }
 
 impl Reply {
     fn fixed(body: &str, answered: bool) -> Reply {
-        Reply { body: body.into(), citations: Vec::new(), suggestions: Vec::new(), confidence: None, answered }
+        Reply {
+            body: body.into(),
+            citations: Vec::new(),
+            suggestions: Vec::new(),
+            confidence: None,
+            answered,
+            note: None,
+            mode: Mode::Offline,
+        }
+    }
+
+    fn offline(draft: answer::Draft, note: Option<&'static str>) -> Reply {
+        Reply {
+            body: safety::make_safe(&draft.body),
+            citations: draft.citations,
+            suggestions: draft.suggestions,
+            confidence: Some(draft.confidence),
+            answered: draft.answered,
+            note,
+            mode: Mode::Offline,
+        }
+    }
+}
+
+/// The tables holding one JSON settings document per workspace.
+#[derive(Clone, Copy)]
+enum SettingsTable {
+    Widget,
+    Bot,
+}
+
+impl SettingsTable {
+    fn name(self) -> &'static str {
+        match self {
+            SettingsTable::Widget => "widget_settings",
+            SettingsTable::Bot => "bot_settings",
+        }
     }
 }
 
@@ -705,6 +961,19 @@ fn pieces(text: &str) -> Vec<&str> {
         out.push(&text[start..]);
     }
     out
+}
+
+/// This server's origin, and its `localhost` / `127.0.0.1` twin, since a
+/// newcomer may open either.
+pub fn own_origins(public_url: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(public_url) else { return Vec::new() };
+    let origin = url.origin().ascii_serialization();
+    let twin = match url.host_str() {
+        Some("127.0.0.1") => Some(origin.replacen("127.0.0.1", "localhost", 1)),
+        Some("localhost") => Some(origin.replacen("localhost", "127.0.0.1", 1)),
+        _ => None,
+    };
+    std::iter::once(origin).chain(twin).collect()
 }
 
 /// `YYYY-MM` (UTC) of a Unix-millisecond instant.

@@ -91,7 +91,25 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+    let mut text = state.metrics.render();
+    if let Some(llm) = state.chat.llm() {
+        render_llm(&mut text, llm);
+    }
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
+}
+
+/// LLM failures by reason, and whether the provider's breaker is open.
+fn render_llm(out: &mut String, llm: &crate::chat::llm::Llm) {
+    let provider = llm.provider().name();
+    out.push_str("# HELP lodestar_llm_failures_total LLM answers replaced by the offline engine, by reason.\n");
+    out.push_str("# TYPE lodestar_llm_failures_total counter\n");
+    for (reason, count) in llm.failure_counts() {
+        let _ = writeln!(out, "lodestar_llm_failures_total{{provider=\"{provider}\",reason=\"{reason}\"}} {count}");
+    }
+    out.push_str("# HELP lodestar_llm_breaker_open 1 while the provider's circuit breaker is open.\n");
+    out.push_str("# TYPE lodestar_llm_breaker_open gauge\n");
+    let open = u8::from(llm.breaker_state() != crate::chat::breaker::BreakerState::Closed);
+    let _ = writeln!(out, "lodestar_llm_breaker_open{{provider=\"{provider}\"}} {open}");
 }
 
 /// The route template a request matched, carried out on the response so the

@@ -11,16 +11,16 @@ use crate::backend_tests;
 use crate::knowledge::settled;
 use crate::support::{Session, TestApp, TestResponse};
 
-const SHOP: &str = "https://shop.example";
+pub(crate) const SHOP: &str = "https://shop.example";
 
 /// A workspace with a publishable key for [`SHOP`] and some help content.
-struct Tenant {
-    session: Session,
-    workspace: String,
-    key: String,
+pub(crate) struct Tenant {
+    pub session: Session,
+    pub workspace: String,
+    pub key: String,
 }
 
-async fn tenant(app: &TestApp, email: &str, documents: &[(&str, &str)]) -> Tenant {
+pub(crate) async fn tenant(app: &TestApp, email: &str, documents: &[(&str, &str)]) -> Tenant {
     let session = app.verified_user(email, "business").await;
     let workspace = app.workspace_of(&session).await;
     for (title, text) in documents {
@@ -38,14 +38,21 @@ async fn tenant(app: &TestApp, email: &str, documents: &[(&str, &str)]) -> Tenan
     Tenant { session, workspace, key }
 }
 
-const REFUNDS: &str = "# Refunds\n\nAnnual plans can be refunded in full within 30 days of purchase. \
+pub(crate) const REFUNDS: &str = "# Refunds\n\nAnnual plans can be refunded in full within 30 days of purchase. \
 Refunds go back to the original card within 5 business days. Monthly plans are not refunded, \
 but you can cancel at any time and keep access until the end of the month.";
-const SHIPPING: &str = "# Shipping\n\nStandard delivery takes 3 to 5 business days. Express delivery arrives \
+pub(crate) const SHIPPING: &str =
+    "# Shipping\n\nStandard delivery takes 3 to 5 business days. Express delivery arrives \
 the next business day when ordered before 2 pm. Shipping is free on orders over $75.";
 
 /// A widget request from a page at `origin` (as a browser sends it: cross-site).
-async fn widget(app: &TestApp, method: &str, path: &str, origin: Option<&str>, body: Option<Value>) -> TestResponse {
+pub(crate) async fn widget(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    origin: Option<&str>,
+    body: Option<Value>,
+) -> TestResponse {
     let mut request = Request::builder().method(method).uri(path).header("sec-fetch-site", "cross-site");
     if let Some(origin) = origin {
         request = request.header("origin", origin);
@@ -61,7 +68,7 @@ async fn widget(app: &TestApp, method: &str, path: &str, origin: Option<&str>, b
     app.request(request.body(body).unwrap()).await
 }
 
-async fn start(app: &TestApp, key: &str, token: Option<&str>) -> Value {
+pub(crate) async fn start(app: &TestApp, key: &str, token: Option<&str>) -> Value {
     let response =
         widget(app, "POST", &format!("/api/widget/v1/{key}/session"), Some(SHOP), Some(json!({ "token": token })))
             .await;
@@ -71,7 +78,12 @@ async fn start(app: &TestApp, key: &str, token: Option<&str>) -> Value {
 }
 
 /// Sends a message and returns the server-sent events, in order.
-async fn say(app: &TestApp, key: &str, token: &str, text: &str) -> Result<Vec<(String, Value)>, TestResponse> {
+pub(crate) async fn say(
+    app: &TestApp,
+    key: &str,
+    token: &str,
+    text: &str,
+) -> Result<Vec<(String, Value)>, TestResponse> {
     let response = widget(
         app,
         "POST",
@@ -87,7 +99,7 @@ async fn say(app: &TestApp, key: &str, token: &str, text: &str) -> Result<Vec<(S
     Ok(events(&response.body))
 }
 
-fn events(body: &str) -> Vec<(String, Value)> {
+pub(crate) fn events(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
         .filter_map(|frame| {
             let name = frame.lines().find_map(|l| l.strip_prefix("event: "))?;
@@ -98,12 +110,14 @@ fn events(body: &str) -> Vec<(String, Value)> {
 }
 
 /// The stored answer from a message's events, after checking their order.
-fn answer(events: &[(String, Value)]) -> Value {
+pub(crate) fn answer(events: &[(String, Value)]) -> Value {
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names.first(), Some(&"received"), "{names:?}");
     assert_eq!(names.last(), Some(&"done"), "{names:?}");
+    // A retract withdraws what was streamed before it.
+    let since = events.iter().rposition(|(n, _)| n == "retract").map_or(0, |i| i + 1);
     let streamed: String =
-        events.iter().filter(|(n, _)| n == "delta").map(|(_, d)| d["text"].as_str().unwrap()).collect();
+        events[since..].iter().filter(|(n, _)| n == "delta").map(|(_, d)| d["text"].as_str().unwrap()).collect();
     let done = &events.last().unwrap().1;
     assert_eq!(streamed, done["message"]["body"].as_str().unwrap(), "the streamed text is the stored answer");
     done.clone()
@@ -300,6 +314,127 @@ backend_tests! {
         let handoff = widget(&app, "POST", &format!("/api/widget/v1/{}/handoff", shop.key), Some(SHOP), Some(json!({ "token": button }))).await;
         assert_eq!(handoff.status, StatusCode::OK, "{}", handoff.body);
         assert_eq!(start(&app, &shop.key, Some(&button)).await["flagged"], true);
+    }
+
+    async fn the_widget_page_saves_settings_and_previews_the_real_widget(app) {
+        let shop = tenant(&app, "widget-page@example.com", &[("Shipping", SHIPPING)]).await;
+        let ws = ("workspace_id", shop.workspace.as_str());
+        let setup = app.call(&shop.session, "/api/chat/widget", &[ws]).await;
+        assert_eq!(setup.status, StatusCode::OK, "{}", setup.body);
+        let setup = setup.json();
+        assert_eq!(setup["mode"], "offline");
+        assert_eq!(setup["can_choose_model"], false);
+        assert_eq!(setup["keys"][0]["allowed_origins"][0], SHOP);
+        assert_eq!(setup["keys"][0]["display"], shop.key.as_str());
+
+        let form = [
+            ws,
+            ("form[title]", "Acme help"),
+            ("form[colour]", "#0A7C66"),
+            ("form[position]", "left"),
+            ("form[greeting]", "Hello from Acme!"),
+            ("form[starters]", "Where is my order?\nHow do returns work?"),
+            ("form[ask_email]", "true"),
+            ("form[avatar]", "🦊"),
+            ("form[launcher_icon]", "help"),
+            ("form[send_text]", "Go"),
+            ("form[persona]", "You are Fox, Acme's helper."),
+            ("form[instructions]", "Internal note: never mention the 7781 discount."),
+        ];
+        let saved = app.call(&shop.session, "/api/chat/save_widget", &form).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+        assert_eq!(saved.json()["bot"]["persona"], "You are Fox, Acme's helper.");
+        let config = widget(&app, "GET", &format!("/api/widget/v1/{}/config", shop.key), Some(SHOP), None).await;
+        let settings = &config.json()["settings"];
+        assert_eq!(settings["title"], "Acme help");
+        assert_eq!(settings["colour"], "#0a7c66");
+        assert_eq!((settings["position"].as_str(), settings["launcher_icon"].as_str()), (Some("left"), Some("help")));
+        assert_eq!(settings["starters"], json!(["Where is my order?", "How do returns work?"]));
+        assert_eq!((settings["ask_email"].as_bool(), settings["texts"]["send"].as_str()), (Some(true), Some("Go")));
+        assert!(!config.body.contains("7781") && !config.body.contains("Fox"), "the bot's instructions stay private: {}", config.body);
+
+        // Every problem is named by its field; nothing is saved.
+        let bad = [ws, ("form[title]", ""), ("form[colour]", "blue"), ("form[model]", "gpt-4o")];
+        let refused = app.call(&shop.session, "/api/chat/save_widget", &bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let body = refused.body.clone();
+        assert!(body.contains("title") && body.contains("colour"), "{body}");
+        let model = [ws, ("form[title]", "Acme help"), ("form[colour]", "#0a7c66"), ("form[model]", "gpt-4o")];
+        let free = app.call(&shop.session, "/api/chat/save_widget", &model).await;
+        assert_eq!(free.status, StatusCode::UNPROCESSABLE_ENTITY, "a Free plan cannot pick a model: {}", free.body);
+
+        // The live preview: the real widget on our own origin, with a signed key.
+        let preview_key = app.call(&shop.session, "/api/chat/widget", &[ws]).await.json()["preview_key"].as_str().unwrap().to_string();
+        let page = app.get(&format!("/widget-preview/{preview_key}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains(&format!("data-key=\"{preview_key}\"")));
+        assert!(page.header("content-security-policy").contains("frame-ancestors 'self'"));
+        let own = app.state.config.public_url.clone();
+        let previewed = widget(&app, "GET", &format!("/api/widget/v1/{preview_key}/config"), Some(&own), None).await;
+        assert_eq!(previewed.status, StatusCode::OK, "{}", previewed.body);
+        assert_eq!(previewed.json()["settings"]["title"], "Acme help");
+        let elsewhere = widget(&app, "GET", &format!("/api/widget/v1/{preview_key}/config"), Some(SHOP), None).await;
+        assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "a preview key works only on our own origin");
+        let forged = preview_key.replace(&shop.workspace, "someone-else");
+        assert_eq!(app.get(&format!("/widget-preview/{forged}")).await.status, StatusCode::NOT_FOUND);
+        let forged_api = widget(&app, "GET", &format!("/api/widget/v1/{forged}/config"), Some(&own), None).await;
+        assert_eq!(forged_api.status, StatusCode::NOT_FOUND);
+    }
+
+    async fn the_dashboard_finds_conversations_by_words_sentiment_flag_and_date(app) {
+        let shop = tenant(&app, "conversations@example.com", &[("Refunds", REFUNDS), ("Shipping", SHIPPING)]).await;
+        let happy = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        answer(&say(&app, &shop.key, &happy, "Thanks so much, shipping was super fast! How long does express take?").await.unwrap());
+        let angry = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        answer(&say(&app, &shop.key, &angry, "This is the worst service ever, I'm furious and want my refund NOW!!!").await.unwrap());
+
+        let (app_ref, session, workspace) = (&app, shop.session.clone(), shop.workspace.clone());
+        let list = move |fields: Vec<(&'static str, String)>| {
+            let mut all = vec![("workspace_id", workspace.clone())];
+            all.extend(fields);
+            let session = session.clone();
+            async move {
+                let borrowed: Vec<(&str, &str)> = all.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let response = app_ref.call(&session, "/api/chat/conversations", &borrowed).await;
+                assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+                response.json().as_array().unwrap().clone()
+            }
+        };
+        assert_eq!(list(vec![]).await.len(), 2);
+        let found = list(vec![("query", "EXPRESS".into())]).await;
+        assert_eq!(found.len(), 1);
+        assert!(found[0]["preview"].as_str().unwrap().contains("express"));
+        assert!(list(vec![("query", "100%_".into())]).await.is_empty(), "LIKE wildcards are taken literally");
+        let negative = list(vec![("sentiment", "negative".into())]).await;
+        assert_eq!(negative.len(), 1);
+        assert_eq!(negative[0]["flag"], "negative_sentiment");
+        let flagged = list(vec![("flagged_only", "true".into())]).await;
+        assert_eq!(flagged.len(), 1);
+        assert_eq!(flagged[0]["id"], negative[0]["id"]);
+        assert!(list(vec![("until", "2020-01-01".into())]).await.is_empty());
+        let today = lodestar_server::chat::month_of(lodestar_server::sql::now_millis());
+        assert_eq!(list(vec![("from", format!("{today}-01"))]).await.len(), 2);
+        let bad = app.call(&shop.session, "/api/chat/conversations", &[("workspace_id", shop.workspace.as_str()), ("from", "last week")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let transcript = |id: String| {
+            let session = shop.session.clone();
+            let workspace = shop.workspace.clone();
+            async move {
+                let fields = [("workspace_id", workspace.as_str()), ("conversation_id", id.as_str())];
+                let response = app_ref.call(&session, "/api/chat/transcript", &fields).await;
+                assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+                response.json()["messages"].as_array().unwrap().clone()
+            }
+        };
+        let angry = transcript(negative[0]["id"].as_str().unwrap().to_string()).await;
+        assert_eq!(angry.len(), 2);
+        assert_eq!(angry[0]["sentiment"]["label"], "negative");
+        assert_eq!(angry[1]["author"], "bot");
+        let express = transcript(found[0]["id"].as_str().unwrap().to_string()).await;
+        assert!(express[0]["sentiment"]["score"].is_number(), "{:?}", express[0]);
+        assert_eq!(express[1]["citations"][0]["title"], "Shipping", "{:?}", express[1]);
+        assert!(express[1]["confidence"].as_f64().unwrap() > 0.3);
     }
 
     async fn hostile_document_text_never_reaches_the_visitor_as_markup(app) {

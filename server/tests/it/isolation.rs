@@ -25,6 +25,8 @@ enum Needs {
     Snippet,
     /// A web-page source (re-syncable).
     WebSource,
+    /// A visitor's conversation with the bot.
+    Conversation,
 }
 
 enum Kind {
@@ -233,6 +235,48 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/api/w/{workspace_id}/knowledge/files",
         kind: Kind::TestedElsewhere("multipart upload: knowledge::uploads_respect_roles_and_tenants"),
     },
+    Endpoint {
+        path: "/api/chat/widget",
+        kind: Kind::Workspace {
+            action: Action::ConfigureWidget,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: ws,
+        },
+    },
+    Endpoint {
+        path: "/api/chat/save_widget",
+        kind: Kind::Workspace {
+            action: Action::ConfigureWidget,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("form[title]", "Matrix help"), ("form[colour]", "#123456")]),
+        },
+    },
+    Endpoint {
+        path: "/api/chat/conversations",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: ws,
+        },
+    },
+    Endpoint {
+        path: "/api/chat/transcript",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/widget-preview/{key}",
+        kind: Kind::TestedElsewhere(
+            "a signed, expiring preview key: chat::the_widget_page_saves_settings_and_previews_the_real_widget",
+        ),
+    },
     Endpoint { path: "/api/widget/v1/{key}/config", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/session", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/messages", kind: Kind::TestedElsewhere(WIDGET_API) },
@@ -343,6 +387,25 @@ impl World {
                 let source = ok(app.call(&tenant.owner, "/api/knowledge/add_url", &fields).await);
                 source.json()["id"].as_str().unwrap().to_string()
             }
+            Needs::Conversation => {
+                let id = uuid::Uuid::new_v4().to_string();
+                sqlx::query(
+                    "INSERT INTO conversations (id, workspace_id, visitor_id, origin, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, 1, 1)",
+                )
+                .bind(&id)
+                .bind(&tenant.workspace)
+                .bind(format!("visitor-{id}"))
+                .bind(if tenant.workspace == self.b.workspace {
+                    "https://bravo.example"
+                } else {
+                    "https://alpha.example"
+                })
+                .execute(app.state.sql.pool())
+                .await
+                .unwrap();
+                id
+            }
             Needs::PublishableKey => {
                 let fields =
                     [ws, ("name", "site"), ("kind", "publishable"), ("allowed_origins", "https://bravo.example")];
@@ -395,7 +458,22 @@ impl World {
             .map(|s| format!("{} {} {}", s["id"], s["title"], s["sync_every_hours"]))
             .collect();
         sources.sort();
-        format!("{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}")
+        let settings: Vec<(String,)> = sqlx::query_as(
+            "SELECT settings FROM widget_settings WHERE workspace_id = $1
+             UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1",
+        )
+        .bind(workspace)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+        let conversations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE workspace_id = $1")
+            .bind(workspace)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        format!(
+            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations}"
+        )
     }
 }
 

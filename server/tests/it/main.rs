@@ -3,6 +3,7 @@
 mod support;
 
 mod fake_embeddings;
+mod fake_llm;
 
 mod accounts;
 mod assets;
@@ -12,6 +13,7 @@ mod csrf;
 mod health;
 mod isolation;
 mod knowledge;
+mod llm;
 mod mail;
 mod pages;
 mod recovery;

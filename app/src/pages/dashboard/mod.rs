@@ -5,6 +5,7 @@
 //! Pages only hide what a role cannot do; the server checks every call.
 
 pub mod account;
+pub mod conversations;
 pub mod keys;
 pub mod knowledge;
 pub mod mentor;
@@ -12,6 +13,7 @@ pub mod new_workspace;
 pub mod placeholders;
 pub mod settings;
 pub mod team;
+pub mod widget;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -324,6 +326,12 @@ const NAV: [(&str, &[NavItem]); 3] = [
         "Support",
         &[
             NavItem { label: "Inbox", path: "", icon: Icon::Inbox, needs: None },
+            NavItem {
+                label: "Conversations",
+                path: "/conversations",
+                icon: Icon::Conversations,
+                needs: Some(Action::AnswerConversations),
+            },
             NavItem { label: "Tickets", path: "/tickets", icon: Icon::Tickets, needs: None },
         ],
     ),
@@ -336,7 +344,7 @@ const NAV: [(&str, &[NavItem]); 3] = [
                 icon: Icon::Knowledge,
                 needs: Some(Action::ManageKnowledge),
             },
-            NavItem { label: "Widget", path: "/widget", icon: Icon::Widget, needs: None },
+            NavItem { label: "Widget", path: "/widget", icon: Icon::Widget, needs: Some(Action::ConfigureWidget) },
             NavItem { label: "Analytics", path: "/analytics", icon: Icon::Analytics, needs: None },
         ],
     ),

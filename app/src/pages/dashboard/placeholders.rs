@@ -44,18 +44,6 @@ const TICKETS: Placeholder = Placeholder {
     show_plan: false,
 };
 
-const WIDGET: Placeholder = Placeholder {
-    title: "Widget",
-    lead: "The chat window your visitors see on your site.",
-    icon: Icon::Widget,
-    empty_title: "The widget isn't configured yet",
-    body: "You'll choose its colours, greeting and language here. To put it on a site today, create a \
-           publishable key on the API keys page: it comes with the one line to paste into your pages.",
-    coming: "Coming soon: appearance, greeting, suggested questions and a live preview.",
-    next: Some(("Get the embed code", "/keys", Action::ManageApiKeys)),
-    show_plan: false,
-};
-
 const ANALYTICS: Placeholder = Placeholder {
     title: "Analytics",
     lead: "What visitors ask, and how well they are answered.",
@@ -122,11 +110,6 @@ pub fn InboxPage() -> impl IntoView {
 #[component]
 pub fn TicketsPage() -> impl IntoView {
     view! { <PlaceholderPage page=&TICKETS /> }
-}
-
-#[component]
-pub fn WidgetPage() -> impl IntoView {
-    view! { <PlaceholderPage page=&WIDGET /> }
 }
 
 #[component]

@@ -1,0 +1,179 @@
+//! `ChatService`: the dashboard's Widget and Conversations pages. Every
+//! query is scoped by the workspace the caller was authorised for.
+
+use app::chat::{
+    BotSettings, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FlagReason, Priority, SentimentLabel,
+    Transcript, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
+};
+use app::error::ServiceError;
+use app::permissions::Action;
+use app::plans::Tier;
+use app::services::{Caller, ChatService};
+
+use super::Chat;
+use crate::error::AppError;
+
+/// Characters of the latest visitor message shown in the list.
+const PREVIEW_CHARS: usize = 140;
+
+#[derive(sqlx::FromRow)]
+struct ConversationRow {
+    id: String,
+    visitor_email: Option<String>,
+    origin: String,
+    preview: Option<String>,
+    message_count: i32,
+    sentiment: Option<String>,
+    priority: String,
+    flag_reason: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<ConversationRow> for ConversationSummary {
+    fn from(row: ConversationRow) -> Self {
+        let preview = row.preview.unwrap_or_default();
+        let mut short: String = preview.chars().take(PREVIEW_CHARS).collect();
+        if short.len() < preview.len() {
+            short.push('…');
+        }
+        ConversationSummary {
+            id: row.id,
+            visitor_email: row.visitor_email,
+            origin: row.origin,
+            preview: short,
+            message_count: row.message_count.max(0) as u32,
+            sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
+            priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
+            flag: row.flag_reason.as_deref().and_then(FlagReason::parse),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+const SUMMARY_COLUMNS: &str =
+    "c.id, c.visitor_email, c.origin, c.message_count, c.sentiment, c.priority, c.flag_reason,
+    c.created_at, c.updated_at,
+    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor'
+     ORDER BY m.created_at DESC LIMIT 1) AS preview";
+
+impl Chat {
+    async fn setup(&self, workspace_id: &str, plan: &str) -> Result<WidgetSetup, ServiceError> {
+        Ok(WidgetSetup {
+            settings: self.settings(workspace_id).await?,
+            bot: self.bot_settings(workspace_id).await?,
+            mode: if self.llm.is_some() { "ai" } else { "offline" }.into(),
+            default_model: self.llm.as_ref().map(|llm| llm.default_model().to_owned()),
+            can_choose_model: self.llm.is_some() && Tier::of_plan(plan) != Tier::Free,
+            preview_key: self.preview_key(workspace_id),
+            keys: self.embed_keys(workspace_id).await?,
+        })
+    }
+
+    async fn embed_keys(&self, workspace_id: &str) -> Result<Vec<EmbedKey>, ServiceError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, name, display, allowed_origins FROM api_keys
+             WHERE workspace_id = $1 AND kind = 'publishable' AND revoked_at IS NULL ORDER BY created_at",
+        )
+        .bind(workspace_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, display, origins)| EmbedKey {
+                id,
+                name,
+                display,
+                allowed_origins: origins.lines().map(str::to_owned).filter(|o| !o.is_empty()).collect(),
+            })
+            .collect())
+    }
+}
+
+/// `%word%` for a LIKE search, with LIKE's own wildcards taken literally.
+fn like_pattern(query: &str) -> String {
+    let escaped = query.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+#[async_trait::async_trait]
+impl ChatService for Chat {
+    async fn widget_setup(&self, caller: &Caller, workspace_id: &str) -> Result<WidgetSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ConfigureWidget).await?;
+        self.setup(workspace_id, &actor.workspace.plan).await
+    }
+
+    async fn save_widget(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        settings: WidgetSettings,
+        mut bot: BotSettings,
+    ) -> Result<WidgetSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ConfigureWidget).await?;
+        if bot.model.is_some() && Tier::of_plan(&actor.workspace.plan) == Tier::Free {
+            // Keep what a paid plan chose before a downgrade, but never start one on Free.
+            let stored = self.bot_settings(workspace_id).await?;
+            if stored.model != bot.model {
+                return Err(ServiceError::invalid("model", "Choosing a model needs the Pro or Enterprise plan."));
+            }
+        }
+        bot.model = bot.model.filter(|m| !m.is_empty());
+        self.save_settings(workspace_id, &settings).await?;
+        self.save_bot_settings(workspace_id, &bot).await?;
+        self.setup(workspace_id, &actor.workspace.plan).await
+    }
+
+    async fn conversations(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        filter: ConversationFilter,
+    ) -> Result<Vec<ConversationSummary>, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
+        // Filters are bound parameters; a filter that is off matches everything.
+        let sql = format!(
+            "SELECT {SUMMARY_COLUMNS} FROM conversations c
+             WHERE c.workspace_id = $1
+               AND ($2 = '' OR c.sentiment = $2)
+               AND ($3 = 0 OR c.flagged_at IS NOT NULL)
+               AND c.updated_at >= $4 AND c.updated_at < $5
+               AND ($6 = '%%' OR LOWER(COALESCE(c.visitor_email, '')) LIKE $6 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.workspace_id = $1
+                               AND LOWER(m.body) LIKE $6 ESCAPE '\\'))
+             ORDER BY c.updated_at DESC, c.id LIMIT {CONVERSATIONS_PAGE}"
+        );
+        let rows: Vec<ConversationRow> = sqlx::query_as(&sql)
+            .bind(workspace_id)
+            .bind(filter.sentiment.map_or("", |s| s.as_str()))
+            .bind(i32::from(filter.flagged_only))
+            .bind(filter.from.unwrap_or(0))
+            .bind(filter.until.unwrap_or(i64::MAX))
+            .bind(like_pattern(&filter.query))
+            .fetch_all(self.pool())
+            .await
+            .map_err(AppError::from)?;
+        Ok(rows.into_iter().map(ConversationSummary::from).collect())
+    }
+
+    async fn transcript(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Transcript, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = $1 AND c.workspace_id = $2");
+        let row: Option<ConversationRow> = sqlx::query_as(&sql)
+            .bind(conversation_id)
+            .bind(workspace_id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(AppError::from)?;
+        let conversation = ConversationSummary::from(row.ok_or(ServiceError::NotFound)?);
+        let messages: Vec<ChatMessage> = self.messages(&conversation.id).await?;
+        Ok(Transcript { conversation, messages })
+    }
+}

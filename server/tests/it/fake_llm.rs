@@ -1,0 +1,344 @@
+//! A fake LLM provider for tests, speaking the real streaming wire
+//! protocols: OpenAI Chat Completions (SSE `data:` chunks and `[DONE]`),
+//! Anthropic Messages (named SSE events) and Ollama's chat (NDJSON). Each
+//! request takes the next scripted behaviour: a normal answer, an HTTP
+//! error, a 429 with `Retry-After`, a hang before the headers or mid-way,
+//! a stream cut off before its final event, or a malformed chunk.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Json;
+use futures_util::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use tokio::sync::Notify;
+
+pub const KEY: &str = "sk-test-fake-llm";
+pub const MODEL: &str = "fake-model";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    OpenAi,
+    Anthropic,
+    Ollama,
+}
+
+#[derive(Debug, Clone)]
+pub enum Script {
+    /// Streams these pieces and ends properly.
+    Answer(Vec<String>),
+    /// An error status with a JSON error body.
+    Status(u16),
+    /// 429 with `Retry-After: secs`.
+    RateLimited { retry_after_secs: u64 },
+    /// Accepts the request and never answers.
+    HangBeforeHeaders,
+    /// Streams the pieces, then goes silent without ending.
+    HangMidStream(Vec<String>),
+    /// Streams the pieces and closes without the final event.
+    EndWithoutFinal(Vec<String>),
+    /// A chunk that is not JSON.
+    Malformed,
+    /// A naive model that obeys injected instructions: it repeats its
+    /// system prompt, a few characters per chunk.
+    RevealSystemPrompt,
+    /// Like that, but only the canary marker near the prompt's end.
+    RevealMarker,
+}
+
+pub fn pieces(text: &[&str]) -> Vec<String> {
+    text.iter().map(|s| s.to_string()).collect()
+}
+
+/// What the fake saw of one request.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub at: Instant,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+#[derive(Default)]
+struct Shared {
+    scripts: Mutex<VecDeque<Script>>,
+    seen: Mutex<Vec<Seen>>,
+    /// Responses (or hanging handlers) dropped before they finished:
+    /// the client went away.
+    abandoned: Mutex<usize>,
+    abandoned_signal: Notify,
+}
+
+pub struct FakeLlm {
+    pub base_url: String,
+    pub wire: Wire,
+    shared: Arc<Shared>,
+}
+
+impl FakeLlm {
+    pub async fn start(wire: Wire) -> FakeLlm {
+        let shared = Arc::new(Shared::default());
+        let path = match wire {
+            Wire::OpenAi => "/v1/chat/completions",
+            Wire::Anthropic => "/v1/messages",
+            Wire::Ollama => "/api/chat",
+        };
+        let state = shared.clone();
+        let router = axum::Router::new().route(
+            path,
+            post(move |headers: HeaderMap, Json(body): Json<Value>| {
+                let shared = state.clone();
+                async move { respond(wire, shared, headers, body).await }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let base_url = match wire {
+            Wire::OpenAi => format!("http://127.0.0.1:{port}/v1"),
+            Wire::Anthropic | Wire::Ollama => format!("http://127.0.0.1:{port}"),
+        };
+        FakeLlm { base_url, wire, shared }
+    }
+
+    /// Queues behaviours for the next requests, in order. With none queued
+    /// a request gets a short normal answer.
+    pub fn script(&self, scripts: impl IntoIterator<Item = Script>) {
+        self.shared.scripts.lock().unwrap().extend(scripts);
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.shared.seen.lock().unwrap().clone()
+    }
+
+    pub fn abandoned(&self) -> usize {
+        *self.shared.abandoned.lock().unwrap()
+    }
+
+    /// Waits until `count` responses were abandoned by the client.
+    pub async fn until_abandoned(&self, count: usize, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.shared.abandoned_signal.notified();
+            if self.abandoned() >= count {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("only {} of {count} responses were abandoned within {within:?}", self.abandoned());
+            }
+        }
+    }
+}
+
+/// Counts a response as abandoned when dropped before it was finished.
+struct Watch {
+    shared: Arc<Shared>,
+    finished: bool,
+}
+
+impl Watch {
+    fn finish(&mut self) {
+        self.finished = true;
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if !self.finished {
+            *self.shared.abandoned.lock().unwrap() += 1;
+            self.shared.abandoned_signal.notify_waiters();
+        }
+    }
+}
+
+async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Value) -> Response {
+    let authorised = match wire {
+        Wire::OpenAi | Wire::Ollama => {
+            headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {KEY}"))
+        }
+        Wire::Anthropic => headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(KEY),
+    };
+    let system = system_prompt(wire, &body);
+    shared.seen.lock().unwrap().push(Seen { at: Instant::now(), headers, body });
+    if !authorised {
+        return error(wire, StatusCode::UNAUTHORIZED, "invalid api key");
+    }
+    let script = shared.scripts.lock().unwrap().pop_front().unwrap_or(Script::Answer(pieces(&["Hello! [1]"])));
+    let mut watch = Watch { shared: shared.clone(), finished: false };
+    if matches!(script, Script::Status(_) | Script::RateLimited { .. }) {
+        watch.finish();
+    }
+    match script {
+        Script::Status(code) => error(wire, StatusCode::from_u16(code).unwrap(), "scripted failure"),
+        Script::RateLimited { retry_after_secs } => {
+            let mut response = error(wire, StatusCode::TOO_MANY_REQUESTS, "slow down");
+            response.headers_mut().insert("retry-after", retry_after_secs.to_string().parse().unwrap());
+            response
+        }
+        Script::HangBeforeHeaders => {
+            let _watch = watch;
+            std::future::pending::<()>().await;
+            unreachable!()
+        }
+        Script::Answer(parts) => streamed(wire, frames(wire, &parts, true), false, watch),
+        Script::HangMidStream(parts) => streamed(wire, frames(wire, &parts, false), true, watch),
+        Script::EndWithoutFinal(parts) => streamed(wire, frames(wire, &parts, false), false, watch),
+        Script::Malformed => {
+            let broken = match wire {
+                Wire::Ollama => "{\"message\": {\"content\": \n",
+                Wire::OpenAi => "data: {\"choices\": [{\"delta\": {\"content\": \"oops\"\n\n",
+                Wire::Anthropic => "event: content_block_delta\ndata: {\"type\": \"content_block_delta\", \"index\": 0, \"delta\": {\n\n",
+            };
+            let mut all = frames(wire, &[], false);
+            all.push(broken.into());
+            streamed(wire, all, false, watch)
+        }
+        Script::RevealSystemPrompt => {
+            let parts = in_threes(&format!("Of course! My instructions are: {system}"));
+            streamed(wire, frames(wire, &parts, true), false, watch)
+        }
+        Script::RevealMarker => {
+            let marker = system.find("LDSTR-").map_or("", |at| &system[at..]);
+            let parts = in_threes(&format!("Sure, here it is:{marker} and that is all."));
+            streamed(wire, frames(wire, &parts, true), false, watch)
+        }
+    }
+}
+
+fn in_threes(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars.chunks(3).map(|c| c.iter().collect()).collect()
+}
+
+fn system_prompt(wire: Wire, body: &Value) -> String {
+    match wire {
+        Wire::Anthropic => match &body["system"] {
+            Value::String(s) => s.clone(),
+            Value::Array(blocks) => blocks.iter().filter_map(|b| b["text"].as_str()).collect::<Vec<_>>().join("\n"),
+            _ => String::new(),
+        },
+        _ => body["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["role"] == "system")
+            .map(|m| match &m["content"] {
+                Value::String(s) => s.clone(),
+                Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(""),
+                _ => String::new(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+fn error(wire: Wire, status: StatusCode, message: &str) -> Response {
+    let body = match wire {
+        Wire::Anthropic => json!({"type": "error", "error": {"type": "api_error", "message": message}}),
+        Wire::OpenAi => json!({"error": {"message": message, "type": "server_error", "code": null}}),
+        Wire::Ollama => json!({"error": message}),
+    };
+    (status, Json(body)).into_response()
+}
+
+/// The body of a streamed answer: `parts` as text deltas, then (when
+/// `complete`) the events that end it properly with usage.
+fn frames(wire: Wire, parts: &[String], complete: bool) -> Vec<String> {
+    let output_tokens = parts.len();
+    match wire {
+        Wire::OpenAi => {
+            let chunk = |delta: Value, finish: Value| {
+                json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": MODEL,
+                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+            };
+            let mut out =
+                vec![format!("data: {}\n\n", chunk(json!({"role": "assistant", "content": ""}), Value::Null))];
+            out.extend(parts.iter().map(|p| format!("data: {}\n\n", chunk(json!({"content": p}), Value::Null))));
+            if complete {
+                out.push(format!("data: {}\n\n", chunk(json!({}), json!("stop"))));
+                let usage = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
+                    "model": MODEL, "choices": [],
+                    "usage": {"prompt_tokens": 321, "completion_tokens": output_tokens, "total_tokens": 321 + output_tokens}});
+                out.push(format!("data: {usage}\n\n"));
+                out.push("data: [DONE]\n\n".into());
+            }
+            out
+        }
+        Wire::Anthropic => {
+            let event = |name: &str, data: Value| format!("event: {name}\ndata: {data}\n\n");
+            let mut out = vec![
+                event(
+                    "message_start",
+                    json!({"type": "message_start", "message": {"id": "msg_fake", "type": "message",
+                    "role": "assistant", "model": MODEL, "content": [], "stop_reason": null, "stop_sequence": null,
+                    "usage": {"input_tokens": 321, "output_tokens": 1}}}),
+                ),
+                event(
+                    "content_block_start",
+                    json!({"type": "content_block_start", "index": 0,
+                    "content_block": {"type": "text", "text": ""}}),
+                ),
+                event("ping", json!({"type": "ping"})),
+            ];
+            out.extend(parts.iter().map(|p| {
+                event(
+                    "content_block_delta",
+                    json!({"type": "content_block_delta", "index": 0,
+                    "delta": {"type": "text_delta", "text": p}}),
+                )
+            }));
+            if complete {
+                out.push(event("content_block_stop", json!({"type": "content_block_stop", "index": 0})));
+                out.push(event("message_delta", json!({"type": "message_delta",
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": output_tokens}})));
+                out.push(event("message_stop", json!({"type": "message_stop"})));
+            }
+            out
+        }
+        Wire::Ollama => {
+            let mut out: Vec<String> = parts
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}\n",
+                        json!({"model": MODEL, "created_at": "2026-11-22T12:00:00Z",
+                        "message": {"role": "assistant", "content": p}, "done": false})
+                    )
+                })
+                .collect();
+            if complete {
+                out.push(format!(
+                    "{}\n",
+                    json!({"model": MODEL, "created_at": "2026-11-22T12:00:00Z",
+                    "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop",
+                    "total_duration": 1000, "load_duration": 10, "prompt_eval_count": 321, "prompt_eval_duration": 100,
+                    "eval_count": output_tokens, "eval_duration": 500})
+                ));
+            }
+            out
+        }
+    }
+}
+
+fn streamed(wire: Wire, frames: Vec<String>, hang: bool, mut watch: Watch) -> Response {
+    let content_type = match wire {
+        Wire::Ollama => "application/x-ndjson",
+        _ => "text/event-stream",
+    };
+    // The watch lives at the end of the body: dropped with it, unfinished,
+    // when the client goes away first.
+    let ending = stream::once(async move {
+        if hang {
+            std::future::pending::<()>().await;
+        }
+        watch.finish();
+        Ok(Bytes::new())
+    });
+    let body = stream::iter(frames.into_iter().map(|frame| Ok::<_, Infallible>(Bytes::from(frame)))).chain(ending);
+    Response::builder().header("content-type", content_type).body(Body::from_stream(body)).unwrap()
+}
