@@ -29,6 +29,44 @@ let browser;
 let host;
 let hostUrl;
 let hostKey = "";
+let workspaceId = "";
+let uploadedSource = "";
+
+// A document uploaded for these tests; its name is unique to this run.
+const RUN = Date.now().toString(36);
+const UPLOAD = {
+  name: `gift-wrapping-${RUN}.md`,
+  text: "# Gift wrapping\n\nEvery order can be gift wrapped for 4 euros per parcel. Choose gift wrapping at " +
+    "checkout and add a card with a message of up to 200 characters. Gift-wrapped parcels never show prices.\n",
+  question: "Can you gift wrap my order, and how much does it cost?",
+};
+
+/** Uploads the test document as the signed-in owner and waits until it is ready; returns its source id. */
+async function uploadAndWait(page, workspace) {
+  const uploaded = await page.evaluate(
+    async ({ workspace, name, text }) => {
+      const form = new FormData();
+      form.append("file", new Blob([text], { type: "text/markdown" }), name);
+      const response = await fetch(`/api/w/${workspace}/knowledge/files`, { method: "POST", body: form });
+      return { status: response.status, json: await response.json() };
+    },
+    { workspace, name: UPLOAD.name, text: UPLOAD.text },
+  );
+  assert.equal(uploaded.status, 200, JSON.stringify(uploaded.json));
+  const id = uploaded.json[0].source.id;
+  await page.waitForFunction(
+    async ({ workspace, id }) => {
+      const body = new URLSearchParams({ workspace_id: workspace });
+      const response = await fetch("/api/knowledge/overview", { method: "POST", body, headers: { accept: "application/json" } });
+      const source = (await response.json()).sources.find((s) => s.id === id);
+      if (source?.status === "failed") throw new Error(source.error);
+      return source?.status === "ready";
+    },
+    { workspace, id },
+    { timeout: ANSWER_TIMEOUT, polling: 500 },
+  );
+  return id;
+}
 
 /** A customer site on its own port: a different origin from the API. */
 function startHost() {
@@ -59,6 +97,8 @@ before(async () => {
   // The demo owner creates a publishable key for the customer site through the app.
   const { page, context } = await openPage(browser);
   const workspace = (await logInAsDemo(page)).match(WORKSPACE_HOME)[1];
+  workspaceId = workspace;
+  uploadedSource = await uploadAndWait(page, workspace);
   const created = await page.evaluate(
     async ({ workspace, origin }) => {
       const body = new URLSearchParams({ workspace_id: workspace, name: "Browser test site", kind: "publishable", allowed_origins: origin });
@@ -73,6 +113,18 @@ before(async () => {
 });
 
 after(async () => {
+  if (uploadedSource) {
+    const { page, context } = await openPage(browser);
+    await logInAsDemo(page);
+    await page.evaluate(
+      async ({ workspace, id }) => {
+        const body = new URLSearchParams({ workspace_id: workspace, source_id: id });
+        await fetch("/api/knowledge/delete", { method: "POST", body, headers: { accept: "application/json" } });
+      },
+      { workspace: workspaceId, id: uploadedSource },
+    );
+    await context.close();
+  }
   await browser?.close();
   host?.close();
 });
@@ -109,6 +161,13 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   assert.match(await answer.locator(".sources").innerText(), /\[1\] Shipping and delivery/);
   assert.ok((await page.locator("lodestar-widget .feedback button").count()) >= 2, "thumbs up and down");
   await screenshot(page, "widget-answer");
+
+  // A question the uploaded document answers, cited by that document.
+  await page.locator("lodestar-widget textarea").fill(UPLOAD.question);
+  await page.keyboard.press("Enter");
+  const cited = page.locator("lodestar-widget .msg.bot:has(.sources)", { hasText: "4 euros" }).last();
+  await cited.waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.match(await cited.locator(".sources").innerText(), /\[\d\] [^\n]*(Gift wrapping|gift-wrapping)/i);
 
   // A reload keeps the conversation (the visitor token is in localStorage).
   await page.reload();

@@ -6,13 +6,16 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lodestar_server::knowledge::chunk;
 use lodestar_server::knowledge::embed::{dot, LocalMiniLm, MINILM_DIMENSION};
 use lodestar_server::knowledge::embedding_text;
 use lodestar_server::knowledge::extract;
 use lodestar_server::knowledge::index::{IndexedChunk, Mode, WorkspaceIndex};
+
+mod support;
+use support::{next, report, rss_mb};
 
 fn main() {
     let dir = std::env::var_os("MODEL_DIR")
@@ -116,28 +119,6 @@ fn main() {
         println!("  vector recall@10 vs brute force: {:.3}", recall / questions.len() as f64);
         println!("  index memory: {:.1} MB; process RSS: {:.1} MB", index.memory_bytes() as f64 / 1e6, rss_mb());
     }
-}
-
-fn report(label: &str, times: &mut [Duration]) {
-    times.sort();
-    let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0;
-    println!("  {label}: p50 {:.2} ms, p99 {:.2} ms (n={})", at(0.50), at(0.99), times.len());
-}
-
-fn next(state: &mut u64) -> f32 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    (*state >> 40) as f32 / (1u64 << 24) as f32
-}
-
-fn rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// 100 pages of varied help-centre prose, built with lopdf.

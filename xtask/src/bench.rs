@@ -93,6 +93,11 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "knowledge"])
         .env("MODEL_DIR", crate::model::dir(ctx))
         .status_ok("cargo bench --bench knowledge")?;
+
+    heading("Chat: the pipeline without an LLM at 10k chunks, one at a time and 8 at once (release, in-process)");
+    ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "chat"])
+        .env("MODEL_DIR", crate::model::dir(ctx))
+        .status_ok("cargo bench --bench chat")?;
     Ok(())
 }
 

@@ -15,18 +15,25 @@ pub fn make_safe(text: &str) -> String {
 fn drop_elements(text: &str) -> String {
     let mut out = text.to_string();
     for name in DROPPED_ELEMENTS {
-        loop {
-            let lower = out.to_lowercase();
-            let Some(start) = lower.find(&format!("<{name}")) else { break };
-            let close = format!("</{name}");
-            let end = match lower[start..].find(&close) {
-                Some(at) => lower[start + at..].find('>').map_or(out.len(), |gt| start + at + gt + 1),
+        let (open, close) = (format!("<{name}"), format!("</{name}"));
+        while let Some(start) = find_ignoring_ascii_case(&out, &open, 0) {
+            let end = match find_ignoring_ascii_case(&out, &close, start) {
+                Some(at) => out[at..].find('>').map_or(out.len(), |gt| at + gt + 1),
                 None => out.len(),
             };
             out.replace_range(start..end, "");
         }
     }
     out
+}
+
+/// Where the ASCII `needle` first occurs in `haystack` at or after `from`,
+/// ignoring ASCII case. Offsets stay those of `haystack` itself (lower-casing
+/// first would shift them for text like "İ"), and always fall on character
+/// boundaries because the needle starts and ends with ASCII.
+pub fn find_ignoring_ascii_case(haystack: &str, needle: &str, from: usize) -> Option<usize> {
+    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
+    (from..=hay.len().checked_sub(needle.len())?).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
 }
 
 /// Removes anything that looks like a tag (`<a …>`, `</b>`, `<img …/>`),
@@ -129,5 +136,13 @@ mod tests {
         assert_eq!(make_safe("[click](javascript:alert(1))"), "click");
         assert_eq!(make_safe("[x](data:text/html;base64,AAA)"), "x");
         assert_eq!(make_safe("Answer [1] and [2]."), "Answer [1] and [2].");
+    }
+
+    #[test]
+    fn case_folding_never_shifts_what_is_cut() {
+        // "İ" lower-cases to three bytes from two: offsets must come from the text itself.
+        assert_eq!(make_safe("İİ<SCRIPT>x</Script>done"), "İİdone");
+        assert_eq!(find_ignoring_ascii_case("aİ<Passages>", "<passages>", 0), Some(3));
+        assert_eq!(find_ignoring_ascii_case("ab", "abc", 0), None);
     }
 }

@@ -186,12 +186,18 @@ impl Knowledge {
     }
 
     pub async fn purge_workspace(&self, workspace_id: &str) {
-        self.indexes.lock().expect("indexes lock").remove(workspace_id);
+        self.forget_index(workspace_id);
         if let Err(e) = self.records.drop_workspace(workspace_id).await {
             tracing::error!(error = %e, workspace = workspace_id, "could not remove a deleted workspace's knowledge");
         }
         let _ = tokio::fs::remove_dir_all(self.upload_dir.join(safe_name(workspace_id))).await;
         tracing::info!(workspace = workspace_id, "knowledge of a deleted workspace removed");
+    }
+
+    /// Drops a workspace's loaded index; the next search reloads it from
+    /// SurrealDB, as at start-up (the chat benchmark writes chunks directly).
+    pub fn forget_index(&self, workspace_id: &str) {
+        self.indexes.lock().expect("indexes lock").remove(workspace_id);
     }
 
     /// Loads every workspace's index so that the first question is fast.
