@@ -173,7 +173,7 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   await page.reload();
   await page.locator("lodestar-widget .launcher").click();
   await page.locator("lodestar-widget .msg.visitor", { hasText: question }).waitFor({ timeout: 30_000 });
-  await page.locator("lodestar-widget .msg.bot:has(.sources)").waitFor();
+  await page.locator("lodestar-widget .msg.bot:has(.sources)").first().waitFor();
 
   // "Talk to a human" flags the conversation for the team.
   await page.locator("lodestar-widget .human").click();
@@ -227,6 +227,7 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
   assert.ok((await page.getByRole("button", { name: /^Copy/ }).count()) >= 1, "embed code with a copy button");
 
   // The preview is the real widget, reloaded with the saved settings.
+  await page.locator("iframe.widget-preview").scrollIntoViewIfNeeded();
   const preview = page.frameLocator("iframe.widget-preview");
   await preview.locator("lodestar-widget .launcher").click({ timeout: 30_000 });
   await preview.locator("lodestar-widget .title", { hasText: "Trail help" }).waitFor();
