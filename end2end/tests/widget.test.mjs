@@ -227,8 +227,11 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
   assert.ok((await page.getByRole("button", { name: /^Copy/ }).count()) >= 1, "embed code with a copy button");
 
   // The preview is the real widget, reloaded with the saved settings.
-  await page.locator("iframe.widget-preview").scrollIntoViewIfNeeded();
-  const preview = page.frameLocator("iframe.widget-preview");
+  // The saved settings reload the preview (a new src); use that one.
+  const reloaded = page.locator('iframe.widget-preview[src$="?v=1"]');
+  await reloaded.waitFor();
+  await reloaded.scrollIntoViewIfNeeded();
+  const preview = page.frameLocator('iframe.widget-preview[src$="?v=1"]');
   await preview.locator("lodestar-widget .launcher").click({ timeout: 30_000 });
   await preview.locator("lodestar-widget .title", { hasText: "Trail help" }).waitFor();
   assert.equal(await preview.locator("lodestar-widget .avatar").innerText(), "⛺");

@@ -75,6 +75,15 @@ impl Breaker {
         };
     }
 
+    /// An allowed request that ended without saying anything about the
+    /// provider (the visitor left): a trial in flight may be made again.
+    pub fn abandon(&self, now: Instant) {
+        let mut state = self.lock();
+        if matches!(*state, State::HalfOpen) {
+            *state = State::Open { until: now };
+        }
+    }
+
     pub fn state(&self) -> BreakerState {
         match *self.lock() {
             State::Closed { .. } => BreakerState::Closed,
@@ -126,5 +135,19 @@ mod tests {
         breaker.record(false, t0 + Duration::from_secs(11));
         assert_eq!(breaker.reopens_at(), Some(t0 + Duration::from_secs(21)));
         assert!(!breaker.allow(t0 + Duration::from_secs(20)));
+    }
+
+    #[test]
+    fn an_abandoned_trial_lets_the_next_request_try_again() {
+        let breaker = Breaker::new(1, Duration::from_secs(10));
+        let t0 = Instant::now();
+        breaker.record(false, t0);
+        assert!(breaker.allow(t0 + Duration::from_secs(10)));
+        breaker.abandon(t0 + Duration::from_secs(11));
+        assert_eq!(breaker.state(), BreakerState::Open);
+        assert!(breaker.allow(t0 + Duration::from_secs(11)), "not stuck half-open");
+        let closed = Breaker::new(1, Duration::from_secs(10));
+        closed.abandon(t0);
+        assert_eq!(closed.state(), BreakerState::Closed);
     }
 }

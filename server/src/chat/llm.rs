@@ -213,12 +213,15 @@ impl Llm {
             self.count(&LlmFailure::BreakerOpen);
             return Err(LlmFailure::BreakerOpen);
         }
+        // Dropped unsettled when the caller drops this future (the visitor left).
+        let mut trial = Trial { breaker: &self.breaker, settled: false };
         let model = model.unwrap_or(&self.config.model).to_owned();
         let deadline = tokio::time::Instant::now() + self.config.total_timeout;
         let outcome = match timeout_at(deadline, self.attempts(prompt, &model, sink, deadline)).await {
             Ok(outcome) => outcome,
             Err(_) => Err(LlmFailure::TotalTimeout(self.config.total_timeout)),
         };
+        trial.settled = true;
         match &outcome {
             Ok(_) => self.breaker.record(true, Instant::now()),
             Err(failure) => {
@@ -339,6 +342,21 @@ impl Llm {
         }
         let response = stream.finish().await.ok();
         Ok((text, response))
+    }
+}
+
+/// A request the breaker let through. If its future is dropped before the
+/// outcome is known, the breaker must not wait for it for ever.
+struct Trial<'a> {
+    breaker: &'a Breaker,
+    settled: bool,
+}
+
+impl Drop for Trial<'_> {
+    fn drop(&mut self) {
+        if !self.settled {
+            self.breaker.abandon(Instant::now());
+        }
     }
 }
 

@@ -325,6 +325,7 @@ impl Chat {
         let sentiment = classifier.classify(vector.clone(), text);
         let history = self.recent_messages(conversation, HISTORY_MESSAGES).await?;
         let received = self.store_visitor_message(widget, conversation, text, sentiment).await?;
+        let received_at = received.created_at;
         let _ = events.send(ChatEvent::Received { message: received }).await;
 
         let wants_human = asks_for_human(text);
@@ -359,7 +360,9 @@ impl Chat {
             None
         };
         let latency_ms = started.elapsed().as_millis() as i64;
-        let (message, flagged) = self.store_bot_reply(widget, conversation, &reply, flag, latency_ms).await?;
+        // Strictly after the question, so a transcript never shows the answer first.
+        let at = now_millis().max(received_at + 1);
+        let (message, flagged) = self.store_bot_reply(widget, conversation, &reply, flag, latency_ms, at).await?;
         let _ = events.send(ChatEvent::Done { message, flagged }).await;
         Ok(())
     }
@@ -595,9 +598,9 @@ impl Chat {
         reply: &Reply,
         flag: Option<FlagReason>,
         latency_ms: i64,
+        now: i64,
     ) -> Result<(ChatMessage, bool), AppError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let now = now_millis();
         let citations = serde_json::to_string(&reply.citations).map_err(|e| AppError::Task(e.to_string()))?;
         let suggestions = serde_json::to_string(&reply.suggestions).map_err(|e| AppError::Task(e.to_string()))?;
         let mut tx = self.pool().begin().await?;
