@@ -252,8 +252,8 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
   assert.equal(await page.locator(".conversation-link", { hasText: "Which payment methods" }).count(), 0, "filtered out");
 
   // Search from the keyboard, then open the transcript.
-  await page.getByLabel("Search").fill("standard delivery");
-  await page.getByLabel("Search").press("Enter");
+  await page.getByLabel("Search", { exact: true }).fill("standard delivery");
+  await page.getByLabel("Search", { exact: true }).press("Enter");
   await page.waitForURL(/q=standard/);
   await page.locator(".conversation-link").first().click();
   await page.getByRole("list", { name: "Messages" }).waitFor();

@@ -80,14 +80,21 @@ const PREVIEW_PAGE: &str = r#"<!doctype html>
 <script src="/widget.js" data-key="{KEY}" async></script>
 </body></html>"#;
 
-fn origin(headers: &HeaderMap) -> Option<&str> {
-    headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+/// The page's origin. Browsers leave `Origin` off same-origin GETs, so a
+/// request marked `Sec-Fetch-Site: same-origin` (a header pages cannot set)
+/// comes from our own pages: the demo shop and the dashboard's preview.
+fn origin<'a>(chat: &'a Chat, headers: &'a HeaderMap) -> Option<&'a str> {
+    match headers.get(header::ORIGIN) {
+        Some(origin) => origin.to_str().ok(),
+        None if headers.get("sec-fetch-site").is_some_and(|v| v == "same-origin") => chat.own_origin(),
+        None => None,
+    }
 }
 
 /// Resolves the widget or answers the refusal (without CORS headers, so a
 /// page that is not allowed cannot read even the error).
 async fn widget(chat: &Chat, key: &str, headers: &HeaderMap) -> Result<Widget, Response> {
-    chat.widget(key, origin(headers)).await.map_err(|refusal| {
+    chat.widget(key, origin(chat, headers)).await.map_err(|refusal| {
         let status = match &refusal {
             WidgetRefusal::UnknownKey => StatusCode::NOT_FOUND,
             WidgetRefusal::OriginNotAllowed => StatusCode::FORBIDDEN,

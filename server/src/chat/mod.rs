@@ -190,6 +190,11 @@ impl Chat {
         Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
     }
 
+    /// This server's public origin.
+    pub fn own_origin(&self) -> Option<&str> {
+        self.own_origins.first().map(String::as_str)
+    }
+
     /// A preview key for the dashboard's live preview of `workspace_id`.
     pub fn preview_key(&self, workspace_id: &str) -> String {
         visitor::issue_preview(self.accounts.server_key(), workspace_id, now_millis())

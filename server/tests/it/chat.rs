@@ -373,6 +373,12 @@ backend_tests! {
         let previewed = widget(&app, "GET", &format!("/api/widget/v1/{preview_key}/config"), Some(&own), None).await;
         assert_eq!(previewed.status, StatusCode::OK, "{}", previewed.body);
         assert_eq!(previewed.json()["settings"]["title"], "Acme help");
+        // The preview page is on our own origin: its GETs carry no Origin, only Sec-Fetch-Site.
+        let same_origin = Request::get(format!("/api/widget/v1/{preview_key}/config"))
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.request(same_origin).await.status, StatusCode::OK);
         let elsewhere = widget(&app, "GET", &format!("/api/widget/v1/{preview_key}/config"), Some(SHOP), None).await;
         assert_eq!(elsewhere.status, StatusCode::FORBIDDEN, "a preview key works only on our own origin");
         let forged = preview_key.replace(&shop.workspace, "someone-else");
