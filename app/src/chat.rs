@@ -221,13 +221,24 @@ impl LauncherIcon {
         Self::ALL.into_iter().find(|i| i.as_str() == value)
     }
 
-    pub fn label(self) -> &'static str {
+    /// What the widget's launcher button shows.
+    pub fn glyph(self) -> &'static str {
         match self {
-            LauncherIcon::Chat => "Speech bubble 💬",
-            LauncherIcon::Question => "Question mark ❓",
-            LauncherIcon::Help => "Lifebuoy 🛟",
-            LauncherIcon::Sparkle => "Sparkles ✨",
+            LauncherIcon::Chat => "💬",
+            LauncherIcon::Question => "❓",
+            LauncherIcon::Help => "🛟",
+            LauncherIcon::Sparkle => "✨",
         }
+    }
+
+    pub fn label(self) -> String {
+        let name = match self {
+            LauncherIcon::Chat => "Speech bubble",
+            LauncherIcon::Question => "Question mark",
+            LauncherIcon::Help => "Lifebuoy",
+            LauncherIcon::Sparkle => "Sparkles",
+        };
+        format!("{name} {}", self.glyph())
     }
 }
 
@@ -346,6 +357,58 @@ pub struct WidgetSetup {
     pub preview_key: String,
     /// The workspace's active publishable keys, for the embed code.
     pub keys: Vec<EmbedKey>,
+}
+
+/// The support bot's answers this calendar month (UTC) against the plan's quota.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BotUsage {
+    /// `2026-11`
+    pub month: String,
+    pub answers: u32,
+    /// `None` on plans without a monthly limit.
+    pub quota: Option<u32>,
+}
+
+impl BotUsage {
+    /// Visitors now get the quota message instead of answers.
+    pub fn used_up(&self) -> bool {
+        self.quota.is_some_and(|quota| self.answers >= quota)
+    }
+
+    /// At 80 % or more of the quota, not yet used up.
+    pub fn nearly_used_up(&self) -> bool {
+        !self.used_up() && self.quota.is_some_and(|quota| u64::from(self.answers) * 5 >= u64::from(quota) * 4)
+    }
+
+    /// "November" for `2026-11`.
+    pub fn month_name(&self) -> &'static str {
+        month_name(&self.month, 0)
+    }
+
+    /// The month the quota starts afresh: "December" for `2026-11`.
+    pub fn next_month_name(&self) -> &'static str {
+        month_name(&self.month, 1)
+    }
+}
+
+/// The English name of the month `after` months past `month` (`YYYY-MM`).
+fn month_name(month: &str, after: usize) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let number = month.split('-').nth(1).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m));
+    number.map_or("this month", |m| NAMES[(m - 1 + after) % 12])
 }
 
 /// A publishable key as the Widget page shows it (public by nature).
@@ -589,6 +652,11 @@ pub async fn save_widget_setup(workspace_id: String, form: WidgetForm) -> Result
         .await
 }
 
+#[server(endpoint = "chat/usage")]
+pub async fn load_bot_usage(workspace_id: String) -> Result<BotUsage, ServiceError> {
+    crate::services::call(|s, caller| async move { s.chat.usage(&caller, &workspace_id).await }).await
+}
+
 #[server(endpoint = "chat/conversations")]
 pub async fn list_conversations(
     workspace_id: String,
@@ -613,6 +681,17 @@ pub async fn load_transcript(workspace_id: String, conversation_id: String) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usage_says_when_the_quota_is_nearly_or_wholly_used() {
+        let usage = |answers, quota| BotUsage { month: "2026-12".into(), answers, quota };
+        assert!(!usage(79, Some(100)).nearly_used_up() && !usage(79, Some(100)).used_up());
+        assert!(usage(80, Some(100)).nearly_used_up() && !usage(80, Some(100)).used_up());
+        assert!(usage(100, Some(100)).used_up() && !usage(100, Some(100)).nearly_used_up());
+        assert!(!usage(1_000_000, None).used_up() && !usage(1_000_000, None).nearly_used_up());
+        assert_eq!((usage(0, None).month_name(), usage(0, None).next_month_name()), ("December", "January"));
+        assert_eq!(BotUsage { month: "garbage".into(), answers: 0, quota: None }.month_name(), "this month");
+    }
 
     #[test]
     fn visitor_messages_are_cleaned_and_capped() {

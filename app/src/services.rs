@@ -9,7 +9,9 @@ use leptos::prelude::use_context;
 
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
-use crate::chat::{BotSettings, ConversationFilter, ConversationSummary, Transcript, WidgetSettings, WidgetSetup};
+use crate::chat::{
+    BotSettings, BotUsage, ConversationFilter, ConversationSummary, Transcript, WidgetSettings, WidgetSetup,
+};
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, Passage, SourceDetail, SourceSummary};
@@ -190,6 +192,8 @@ pub trait ChatService: Send + Sync + 'static {
         settings: WidgetSettings,
         bot: BotSettings,
     ) -> Result<WidgetSetup, ServiceError>;
+    /// This month's answers against the plan's quota; any member may see it.
+    async fn usage(&self, caller: &Caller, workspace_id: &str) -> Result<BotUsage, ServiceError>;
     async fn conversations(
         &self,
         caller: &Caller,

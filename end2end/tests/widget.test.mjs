@@ -274,3 +274,56 @@ test("Conversations fits a phone", async () => {
   assert.ok(overflow <= 0, `overflows by ${overflow}px`);
   await context.close();
 });
+
+/** Sets a workspace's answers this month straight in the server's SQLite file (as if its visitors had asked). */
+function setAnswersThisMonth(workspace, answers) {
+  const script = `
+import sqlite3, sys, datetime
+db = sqlite3.connect(sys.argv[1], timeout=10)
+month = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m")
+db.execute("INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES (?, ?, ?) "
+           "ON CONFLICT (workspace_id, month) DO UPDATE SET bot_messages = excluded.bot_messages",
+           (sys.argv[2], month, int(sys.argv[3])))
+db.commit()
+`;
+  execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db", workspace, String(answers)]);
+}
+
+test("the team sees when the month's answers are nearly and wholly used, and visitors get a friendly message", async () => {
+  const { page, errors, context } = await openPage(browser);
+  await logInAsDemo(page);
+  // A workspace of its own on the Free plan (100 answers a month), so no other test runs out.
+  const created = await page.evaluate(async () => {
+    const body = new URLSearchParams({ name: `Quota test ${Date.now().toString(36)}` });
+    const response = await fetch("/api/team/create-workspace", { method: "POST", body, headers: { accept: "application/json" } });
+    return { status: response.status, json: await response.json() };
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  const workspace = `${BASE_URL}/app/w/${created.json.id}`;
+
+  setAnswersThisMonth(created.json.id, 85);
+  await page.goto(`${workspace}/knowledge`);
+  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  const notice = page.locator(".quota-notice");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /given 85 of the 100 answers/);
+
+  setAnswersThisMonth(created.json.id, 100);
+  // Moving to another page asks again.
+  await page.getByRole("link", { name: "Widget" }).click();
+  await page.waitForURL(/\/widget$/);
+  await notice.filter({ hasText: "Your assistant has used this month's answers" }).waitFor();
+  assert.equal(await notice.getAttribute("role"), "status");
+  assert.match(await notice.innerText(), /All 100 answers in your plan/);
+  await screenshot(page, "quota-used-up");
+
+  // The visitor in the preview gets the friendly message, not an error.
+  await page.locator("iframe.widget-preview").scrollIntoViewIfNeeded();
+  const preview = page.frameLocator("iframe.widget-preview");
+  await preview.locator("lodestar-widget .launcher").click({ timeout: 30_000 });
+  await preview.locator("lodestar-widget textarea").fill("How long does delivery take?");
+  await preview.locator("lodestar-widget textarea").press("Enter");
+  await preview.locator("lodestar-widget .msg.bot", { hasText: "answered all the questions it can this month" }).waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+  await context.close();
+});

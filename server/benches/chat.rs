@@ -4,17 +4,16 @@
 //! SurrealDB with the local model. `cargo bench -p server --bench chat`;
 //! `cargo xtask bench` runs it too. Prints numbers, asserts nothing.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lodestar_server::chat::{Chat, ChatEvent, Widget};
 use lodestar_server::config::{Config, DatabaseUrl, SurrealTarget};
-use lodestar_server::knowledge::records::{ChunkRecord, DocumentRecord, Records, SourceRecord};
+use lodestar_server::knowledge::records::{ChunkRecord, DocumentRecord, SourceRecord};
 use lodestar_server::state::AppState;
 
 mod support;
-use support::{next, report, rss_mb};
+use support::{demo_workspace, next, records, report, rss_mb, wait_for_demo_help_centre};
 
 const CHUNKS: usize = 10_000;
 const CHUNKS_PER_DOCUMENT: usize = 8;
@@ -45,20 +44,15 @@ async fn run() {
     let mut config = Config::for_tests(dir.path().to_path_buf(), DatabaseUrl::Sqlite(dir.path().join("bench.db")));
     config.surreal.target = SurrealTarget::Memory;
     config.auth.seed_demo = true;
-    config.knowledge.model_dir = std::env::var_os("MODEL_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models/all-MiniLM-L6-v2"));
+    config.knowledge.model_dir = support::model_dir();
     let state = lodestar_server::open_state_with(config, None, None).await.expect("the app starts");
     let workspace = demo_workspace(&state).await;
     wait_for_demo_help_centre(&state, &workspace).await;
-    // Enterprise: no monthly quota, so every request runs the whole pipeline.
-    sqlx::query("UPDATE workspaces SET plan = 'enterprise' WHERE id = $1")
-        .bind(&workspace)
-        .execute(state.sql.pool())
-        .await
-        .expect("the plan changes");
+    support::lift_quota(&state, &workspace).await;
     add_synthetic_chunks(&state, &workspace).await;
-    let widget = demo_widget(&state, &workspace).await;
+    let key = support::demo_key(&state, &workspace).await;
+    let origin = lodestar_server::chat::own_origins(&state.config.public_url).remove(0);
+    let widget = state.chat.widget(&key, Some(&origin)).await.expect("the demo widget answers on our own origin");
     let chat = state.chat.clone();
 
     println!("== Chat pipeline without an LLM, {CHUNKS} chunks in the workspace (plus the demo help centre)");
@@ -119,45 +113,6 @@ async fn ask(chat: &Arc<Chat>, widget: &Widget, question: &str) -> Duration {
         }
     }
     panic!("the answer never finished")
-}
-
-async fn demo_workspace(state: &AppState) -> String {
-    sqlx::query_scalar(
-        "SELECT m.workspace_id FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = $1 AND m.role = 'owner'",
-    )
-    .bind(lodestar_server::accounts::DEMO_EMAIL)
-    .fetch_one(state.sql.pool())
-    .await
-    .expect("the demo workspace is seeded")
-}
-
-async fn demo_widget(state: &AppState, workspace: &str) -> Widget {
-    let key: String = sqlx::query_scalar(
-        "SELECT display FROM api_keys WHERE workspace_id = $1 AND kind = 'publishable' AND revoked_at IS NULL",
-    )
-    .bind(workspace)
-    .fetch_one(state.sql.pool())
-    .await
-    .expect("the demo key is seeded");
-    let origin = lodestar_server::chat::own_origins(&state.config.public_url).remove(0);
-    state.chat.widget(&key, Some(&origin)).await.expect("the demo widget answers on our own origin")
-}
-
-async fn wait_for_demo_help_centre(state: &AppState, workspace: &str) {
-    let records = records(state);
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let sources = records.sources(workspace).await.expect("sources read");
-        if !sources.is_empty() && sources.iter().all(|s| s.status == "ready") {
-            return;
-        }
-        assert!(Instant::now() < deadline, "the demo help centre was never ingested");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn records(state: &AppState) -> Records {
-    Records::new(state.knowledge_store.clone(), state.config.surreal.namespace.clone())
 }
 
 /// Chunks of filler text with random unit vectors, written to SurrealDB and

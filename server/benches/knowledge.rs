@@ -5,7 +5,6 @@
 //! numbers; asserts nothing.
 
 use std::collections::HashSet;
-use std::path::Path;
 use std::time::Instant;
 
 use lodestar_server::knowledge::chunk;
@@ -18,10 +17,8 @@ mod support;
 use support::{next, report, rss_mb};
 
 fn main() {
-    let dir = std::env::var_os("MODEL_DIR")
-        .map(Into::into)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models/all-MiniLM-L6-v2"));
-    let model = LocalMiniLm::load_blocking(&dir).expect("the model is in data/models (run cargo xtask setup)");
+    let model =
+        LocalMiniLm::load_blocking(&support::model_dir()).expect("the model is in data/models (run cargo xtask setup)");
     let model = model.model();
 
     println!("== Ingestion: a 100-page PDF, in-process (extract, chunk, embed)");

@@ -94,6 +94,7 @@ pub async fn open_state_with(
     let llm = config.llm.clone().map(chat::llm::Llm::new).transpose().map_err(StartError::Llm)?;
     let chat =
         Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config.public_url));
+    chat.warm_up();
     let seed = config.auth.seed_demo;
     let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat);
     // Seeded sources are written before the workers start, so no job can

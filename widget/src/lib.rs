@@ -19,26 +19,16 @@ use js_sys::{Array, Object, Reflect};
 use net::{field, text, Events, Failure};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent, ShadowRootInit,
-    ShadowRootMode,
-};
+use web_sys::{Document, Element, HtmlElement, HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
 
 const HOST_TAG: &str = "lodestar-widget";
 const DEFAULT_COLOUR: &str = "#4f46e5";
 /// Reconnection waits double from one second up to this.
 const MAX_BACKOFF_MS: i32 = 30_000;
 
+/// The panel's look; the reset and the launcher's are in the loader, which
+/// draws the launcher before this module has loaded.
 const STYLE: &str = r#"
-:host { all: initial; }
-* { box-sizing: border-box; margin: 0; font: inherit; color: inherit; letter-spacing: normal; text-transform: none; }
-.root { --accent: #4f46e5; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #111827; }
-.launcher { position: fixed; right: 20px; bottom: 20px; width: 56px; height: 56px; border-radius: 50%;
-  border: 0; background: var(--accent); color: #fff; cursor: pointer; box-shadow: 0 6px 20px rgba(0,0,0,.25);
-  font-size: 24px; line-height: 1; z-index: 2147483000; display: grid; place-items: center; padding: 0; }
-.left .launcher { right: auto; left: 20px; }
-.launcher:focus-visible, button:focus-visible, textarea:focus-visible, input:focus-visible, a:focus-visible {
-  outline: 3px solid #a5b4fc; outline-offset: 2px; }
 .panel { position: fixed; right: 20px; bottom: 88px; width: min(380px, calc(100vw - 40px)); height: min(600px, calc(100vh - 120px));
   background: #fff; border-radius: 16px; box-shadow: 0 12px 40px rgba(0,0,0,.25);
   display: flex; flex-direction: column; overflow: hidden; z-index: 2147483000; }
@@ -78,20 +68,30 @@ textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radiu
 @media (max-width: 480px) { .panel, .left .panel { inset: 0; width: 100vw; height: 100vh; border-radius: 0; } }
 "#;
 
-/// Mounts the widget for the workspace whose publishable key is `key`;
-/// `base` is where the loader came from (the Lodestar server). Calling it
-/// twice on one page does nothing the second time.
+/// Builds the chat panel beside the launcher the loader drew for the
+/// workspace whose publishable key is `key`; `base` is where the loader
+/// came from (the Lodestar server), `config` what it read of the widget's
+/// settings (`null` when that failed: the panel then asks again, with
+/// backoff). Calling it twice on one page does nothing the second time.
 #[wasm_bindgen]
-pub fn mount(key: &str, base: &str) -> Result<(), JsValue> {
+pub fn mount(key: &str, base: &str, config: JsValue) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
-    if document.query_selector(HOST_TAG)?.is_some() {
+    let host = document.query_selector(HOST_TAG)?.ok_or("the loader adds the widget's element first")?;
+    if host.has_attribute("data-ready") {
         return Ok(());
     }
-    let widget = Rc::new(Widget::build(&document, key, base)?);
+    let widget = Rc::new(Widget::build(&document, &host, key, base)?);
     widget.wire()?;
+    host.set_attribute("data-ready", "")?;
     let loading = widget.clone();
-    wasm_bindgen_futures::spawn_local(async move { loading.load_config().await });
+    let config = (!config.is_null() && !config.is_undefined()).then_some(config);
+    wasm_bindgen_futures::spawn_local(async move { loading.load_config(config).await });
+    // The visitor clicked the launcher while this module was loading.
+    if widget.launcher.has_attribute("data-open") {
+        widget.launcher.remove_attribute("data-open")?;
+        widget.set_open(true);
+    }
     Ok(())
 }
 
@@ -124,9 +124,8 @@ struct Widget {
 }
 
 impl Widget {
-    fn build(document: &Document, key: &str, base: &str) -> Result<Widget, JsValue> {
-        let host = document.create_element(HOST_TAG)?;
-        let shadow = host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))?;
+    fn build(document: &Document, host: &Element, key: &str, base: &str) -> Result<Widget, JsValue> {
+        let shadow = host.shadow_root().ok_or("the widget's element has no shadow root")?;
         add_style(document, &shadow)?;
         let texts = i18n::pick(&page_languages(document));
         let make = |tag: &str, class: &str| -> Result<HtmlElement, JsValue> {
@@ -134,7 +133,9 @@ impl Widget {
             element.set_class_name(class);
             Ok(element)
         };
-        let root = make("div", "root")?;
+        let root = shadow.query_selector(".root")?.ok_or("the loader's root is missing")?;
+        let launcher: HtmlElement =
+            shadow.query_selector(".launcher")?.ok_or("the loader's launcher is missing")?.dyn_into()?;
         let panel = make("section", "panel")?;
         attributes(&panel, &[("role", "dialog"), ("aria-modal", "false"), ("tabindex", "-1"), ("hidden", "")])?;
         let header = make("div", "header")?;
@@ -192,19 +193,14 @@ impl Widget {
         for part in [&header, &list, &status, &composer] {
             panel.append_child(part)?;
         }
-        let launcher = make("button", "launcher")?;
-        attributes(&launcher, &[("type", "button"), ("aria-label", texts.open), ("aria-expanded", "false")])?;
-        launcher.set_text_content(Some("💬"));
-        root.append_child(&panel)?;
-        root.append_child(&launcher)?;
-        shadow.append_child(&root)?;
-        document.body().ok_or("no body")?.append_child(&host)?;
+        launcher.set_attribute("aria-label", texts.open)?;
+        root.insert_before(&panel, Some(&launcher))?;
         Ok(Widget {
             document: document.clone(),
             api: format!("{base}api/widget/v1/{key}/"),
             storage_key: format!("lodestar:{key}"),
             texts: Cell::new(texts),
-            root: root.into(),
+            root,
             launcher,
             panel,
             close,
@@ -267,10 +263,14 @@ impl Widget {
         self.texts.get()
     }
 
-    /// Loads appearance and texts, retrying with backoff while offline.
-    async fn load_config(self: Rc<Self>) {
+    /// Applies appearance and texts: those the loader read, or loaded here,
+    /// retrying with backoff while offline.
+    async fn load_config(self: Rc<Self>, loaded: Option<JsValue>) {
         let mut wait = 1_000;
         let config = loop {
+            if let Some(config) = &loaded {
+                break config.clone();
+            }
             match net::send(&format!("{}config", self.api), None).await {
                 Ok(response) => {
                     if let Ok(config) = net::json(&response).await {
@@ -299,13 +299,9 @@ impl Widget {
             self.avatar.set_text_content(Some(&avatar));
             let _ = self.avatar.remove_attribute("hidden");
         }
-        let icon = match text(&settings, "launcher_icon").as_deref() {
-            Some("question") => "❓",
-            Some("help") => "🛟",
-            Some("sparkle") => "✨",
-            _ => "💬",
-        };
-        self.launcher.set_text_content(Some(icon));
+        if let Some(icon) = text(&config, "launcher") {
+            self.launcher.set_text_content(Some(&icon));
+        }
         let colour = text(&settings, "colour").filter(|c| is_colour(c)).unwrap_or_else(|| DEFAULT_COLOUR.into());
         let _ = self.root.set_attribute("style", &format!("--accent: {colour}"));
         if text(&settings, "position").as_deref() == Some("left") {

@@ -52,6 +52,17 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         .collect();
     let landing_sizes = sizes(&landing)?;
     let widget_sizes = sizes(&widget)?;
+    let launcher_sizes = sizes(&widget[..1])?;
+
+    heading("Widget: from script request to launcher painted, in Chromium");
+    let end2end = ctx.root.join("end2end");
+    let chromium = crate::suite::ensure_chromium()?;
+    crate::suite::ensure_node_modules(&end2end)?;
+    Cmd::new("node", &["bench/widget-launch.mjs"])
+        .dir(&end2end)
+        .env("BASE_URL", &server.base_url)
+        .env("CHROMIUM_PATH", &chromium)
+        .status_ok("the widget launch timing")?;
     drop(server);
 
     heading("Results");
@@ -81,7 +92,13 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     }
     println!(
         "    {:<48} gzip {:>7.1} KB   br {:>7.1} KB",
-        "launcher = everything (the panel has no lazy part yet)",
+        "launcher (widget.js draws it)",
+        kb(launcher_sizes.gzip),
+        kb(launcher_sizes.brotli)
+    );
+    println!(
+        "    {:<48} gzip {:>7.1} KB   br {:>7.1} KB",
+        "everything (launcher + chat panel)",
         kb(widget_sizes.gzip),
         kb(widget_sizes.brotli)
     );
@@ -98,6 +115,11 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "chat"])
         .env("MODEL_DIR", crate::model::dir(ctx))
         .status_ok("cargo bench --bench chat")?;
+
+    heading("Chat: concurrent streaming answers from a fake LLM at 30 tokens/s (release, in-process)");
+    ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "streaming"])
+        .env("MODEL_DIR", crate::model::dir(ctx))
+        .status_ok("cargo bench --bench streaming")?;
     Ok(())
 }
 

@@ -140,7 +140,7 @@ fn run_node_tests(ctx: &Context, base_url: &str, data_dir: &Path) -> Result<(), 
         .status_ok("the browser tests")
 }
 
-fn ensure_chromium() -> Result<PathBuf, String> {
+pub fn ensure_chromium() -> Result<PathBuf, String> {
     let path =
         std::env::var_os("CHROMIUM_PATH").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     if path.is_file() {
@@ -156,7 +156,7 @@ fn ensure_chromium() -> Result<PathBuf, String> {
     ))
 }
 
-fn ensure_node_modules(dir: &Path) -> Result<(), String> {
+pub fn ensure_node_modules(dir: &Path) -> Result<(), String> {
     if !is_on_path("node") || !is_on_path("npm") {
         return Err("Node.js 20+ and npm are needed for the browser tests: apt-get install nodejs npm".into());
     }

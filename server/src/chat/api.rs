@@ -170,6 +170,8 @@ struct WidgetConfig {
     settings: WidgetSettings,
     /// "offline" (the extractive engine) or "ai" (an LLM provider); the widget says which.
     mode: &'static str,
+    /// What the launcher button shows (`settings.launcher_icon` drawn).
+    launcher: &'static str,
 }
 
 async fn config(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
@@ -179,6 +181,7 @@ async fn config(State(state): State<AppState>, Path(key): Path<String>, headers:
             Ok(WidgetConfig {
                 settings: widget.settings.clone(),
                 mode: if state.chat.llm().is_some() { "ai" } else { "offline" },
+                launcher: widget.settings.launcher_icon.glyph(),
             }),
         ),
         Err(refused) => refused,

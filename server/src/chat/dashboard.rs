@@ -2,12 +2,12 @@
 //! query is scoped by the workspace the caller was authorised for.
 
 use app::chat::{
-    BotSettings, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FlagReason, Priority, SentimentLabel,
-    Transcript, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
+    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FlagReason, Priority,
+    SentimentLabel, Transcript, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
 };
 use app::error::ServiceError;
 use app::permissions::Action;
-use app::plans::Tier;
+use app::plans::{Product, Tier};
 use app::services::{Caller, ChatService};
 
 use super::Chat;
@@ -124,6 +124,23 @@ impl ChatService for Chat {
         self.save_settings(workspace_id, &settings).await?;
         self.save_bot_settings(workspace_id, &bot).await?;
         self.setup(workspace_id, &actor.workspace.plan).await
+    }
+
+    async fn usage(&self, caller: &Caller, workspace_id: &str) -> Result<BotUsage, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        let month = super::month_of(crate::sql::now_millis());
+        let answers: Option<i64> =
+            sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1 AND month = $2")
+                .bind(workspace_id)
+                .bind(&month)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(AppError::from)?;
+        Ok(BotUsage {
+            month,
+            answers: answers.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
+            quota: Product::SupportBot.monthly_quota(&actor.workspace.plan),
+        })
     }
 
     async fn conversations(

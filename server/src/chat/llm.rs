@@ -290,6 +290,8 @@ impl Llm {
             |e: ProviderError| AttemptFailure { retry_after: retry_after(&e), failure: classify(&e), started: false };
         let mut stream = model.stream(self.request(prompt)).map_err(before_start)?;
         let mut text = String::new();
+        // Bytes of `text` already found not to leak the prompt.
+        let mut checked = 0;
         let mut pending = String::new();
         let mut started = false;
         let mut next_deadline = tokio::time::Instant::now() + self.config.first_token_timeout;
@@ -317,9 +319,10 @@ impl Llm {
                     Ok(Some(Ok(_))) => {}
                 },
                 _ = sleep_until(flush_due.unwrap_or(last_flush)), if flush_due.is_some() => {
-                    if prompt.leaks(&text) {
+                    if prompt.leaks_after(&text, checked) {
                         return Err(fail(LlmFailure::Leaked, None, true));
                     }
+                    checked = text.len();
                     let ready = releasable(&pending);
                     if ready > 0 {
                         let piece: String = pending.drain(..ready).collect();
@@ -331,7 +334,7 @@ impl Llm {
                 }
             }
         }
-        if prompt.leaks(&text) {
+        if prompt.leaks_after(&text, checked) {
             return Err(fail(LlmFailure::Leaked, None, true));
         }
         if text.trim().is_empty() {

@@ -150,6 +150,17 @@ impl Chat {
         self.llm.as_ref()
     }
 
+    /// Trains the sentiment classifier in the background at start-up, so
+    /// the first visitor does not wait for it.
+    pub fn warm_up(&self) {
+        let embedder = self.knowledge.embedder().clone();
+        tokio::spawn(async move {
+            if let Err(error) = Classifier::for_embedder(embedder.as_ref()).await {
+                tracing::warn!(%error, "the sentiment classifier could not be trained yet; the first message will try again");
+            }
+        });
+    }
+
     /// Checks a publishable key and the page's `Origin` against the key's
     /// allowed sites. Every widget request starts here.
     pub async fn widget(&self, key: &str, origin: Option<&str>) -> Result<Widget, WidgetRefusal> {

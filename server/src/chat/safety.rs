@@ -31,9 +31,27 @@ fn drop_elements(text: &str) -> String {
 /// ignoring ASCII case. Offsets stay those of `haystack` itself (lower-casing
 /// first would shift them for text like "İ"), and always fall on character
 /// boundaries because the needle starts and ends with ASCII.
+/// Streamed replies are searched many times a second, so candidates are
+/// found by their first character (memchr for `<`) before comparing.
 pub fn find_ignoring_ascii_case(haystack: &str, needle: &str, from: usize) -> Option<usize> {
-    let (hay, needle) = (haystack.as_bytes(), needle.as_bytes());
-    (from..=hay.len().checked_sub(needle.len())?).find(|&i| hay[i..i + needle.len()].eq_ignore_ascii_case(needle))
+    let first = char::from(*needle.as_bytes().first()?);
+    debug_assert!(first.is_ascii(), "the needle starts with ASCII");
+    let mut at = from;
+    loop {
+        let rest = haystack.get(at..)?;
+        let offset = if first.is_ascii_alphabetic() {
+            rest.find(|c: char| c.eq_ignore_ascii_case(&first))
+        } else {
+            rest.find(first)
+        };
+        let candidate = at + offset?;
+        let found = haystack.as_bytes().get(candidate..candidate + needle.len())?;
+        if found.eq_ignore_ascii_case(needle.as_bytes()) {
+            return Some(candidate);
+        }
+        // The first character is ASCII, so one byte on is a character boundary.
+        at = candidate + 1;
+    }
 }
 
 /// Removes anything that looks like a tag (`<a …>`, `</b>`, `<img …/>`),
@@ -144,5 +162,8 @@ mod tests {
         assert_eq!(make_safe("İİ<SCRIPT>x</Script>done"), "İİdone");
         assert_eq!(find_ignoring_ascii_case("aİ<Passages>", "<passages>", 0), Some(3));
         assert_eq!(find_ignoring_ascii_case("ab", "abc", 0), None);
+        assert_eq!(find_ignoring_ascii_case("<scrip <SCRIPT", "<script", 0), Some(7));
+        assert_eq!(find_ignoring_ascii_case("xLdStR-1 ldstr-2", "LDSTR-2", 0), Some(9));
+        assert_eq!(find_ignoring_ascii_case("<a <b", "<b", 4), None);
     }
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use app::chat::{Priority, Sentiment, SentimentLabel};
+use tokio::sync::OnceCell;
 
 use crate::knowledge::embed::{EmbedError, Embedder};
 
@@ -31,29 +32,32 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// The classifier for `embedder`, trained once per process.
+    /// The classifier for `embedder`, trained once per process. Callers
+    /// that arrive while it trains wait for that training, not their own.
     pub async fn for_embedder(embedder: &dyn Embedder) -> Result<Arc<Classifier>, EmbedError> {
-        static TRAINED: Mutex<Option<HashMap<String, Arc<Classifier>>>> = Mutex::new(None);
-        if let Some(found) = TRAINED.lock().expect("classifier cache").get_or_insert_default().get(embedder.id()) {
-            return Ok(found.clone());
-        }
+        type Cells = HashMap<String, Arc<OnceCell<Arc<Classifier>>>>;
+        static TRAINED: Mutex<Option<Cells>> = Mutex::new(None);
+        let cell = TRAINED
+            .lock()
+            .expect("classifier cache")
+            .get_or_insert_default()
+            .entry(embedder.id().to_owned())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| Self::train_for(embedder)).await.cloned()
+    }
+
+    async fn train_for(embedder: &dyn Embedder) -> Result<Arc<Classifier>, EmbedError> {
         let examples = training_examples();
         let texts = examples.iter().map(|(_, text)| text.to_string()).collect();
         let vectors = embedder.embed(texts).await?;
         let features: Vec<Vec<f32>> =
             vectors.into_iter().zip(&examples).map(|(vector, (_, text))| features(vector, text)).collect();
         let labels: Vec<usize> = examples.iter().map(|(label, _)| *label).collect();
-        let classifier = Arc::new(
-            tokio::task::spawn_blocking(move || train(&features, &labels))
-                .await
-                .map_err(|e| EmbedError::Failed(e.to_string()))?,
-        );
-        TRAINED
-            .lock()
-            .expect("classifier cache")
-            .get_or_insert_default()
-            .insert(embedder.id().to_owned(), classifier.clone());
-        Ok(classifier)
+        let classifier = tokio::task::spawn_blocking(move || train(&features, &labels))
+            .await
+            .map_err(|e| EmbedError::Failed(e.to_string()))?;
+        Ok(Arc::new(classifier))
     }
 
     /// Classifies `text`, whose embedding is `vector`.

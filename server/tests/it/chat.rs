@@ -269,20 +269,35 @@ backend_tests! {
         assert_eq!(response.json()["kind"], "rate_limited");
     }
 
-    async fn a_used_up_quota_gets_a_friendly_answer_and_is_recorded(app) {
+    async fn a_used_up_quota_gets_a_friendly_answer_and_the_owner_sees_it(app) {
         let shop = tenant(&app, "quota@example.com", &[("Shipping", SHIPPING)]).await;
+        async fn usage(app: &TestApp, shop: &Tenant) -> Value {
+            let response = app.call(&shop.session, "/api/chat/usage", &[("workspace_id", shop.workspace.as_str())]).await;
+            assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+            response.json()
+        }
         let month = lodestar_server::chat::month_of(lodestar_server::sql::now_millis());
-        sqlx::query("INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 100)")
+        sqlx::query("INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 99)")
             .bind(&shop.workspace).bind(&month).execute(app.state.sql.pool()).await.unwrap();
+        assert_eq!(usage(&app, &shop).await, json!({ "month": month, "answers": 99, "quota": 100 }));
+
+        // The hundredth answer is still given; the next question gets the quota message.
         let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
         let done = answer(&say(&app, &shop.key, &token, "How long does delivery take?").await.unwrap());
+        assert_ne!(done["message"]["body"], lodestar_server::chat::QUOTA_MESSAGE);
+        assert_eq!(usage(&app, &shop).await["answers"], 100, "the owner sees the quota used up");
+        let done = answer(&say(&app, &shop.key, &token, "And express delivery?").await.unwrap());
         assert_eq!(done["message"]["body"], lodestar_server::chat::QUOTA_MESSAGE);
         let used: i64 = sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1")
             .bind(&shop.workspace).fetch_one(app.state.sql.pool()).await.unwrap();
         assert_eq!(used, 100, "a refused message is not counted");
+        assert_eq!(usage(&app, &shop).await["answers"], 100);
         let reached: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chat_events WHERE workspace_id = $1 AND kind = 'quota_reached'")
             .bind(&shop.workspace).fetch_one(app.state.sql.pool()).await.unwrap();
         assert_eq!(reached, 1);
+        sqlx::query("UPDATE workspaces SET plan = 'enterprise' WHERE id = $1")
+            .bind(&shop.workspace).execute(app.state.sql.pool()).await.unwrap();
+        assert_eq!(usage(&app, &shop).await["quota"], Value::Null, "Enterprise has no monthly limit");
     }
 
     async fn people_are_called_in_when_asked_when_angry_and_when_the_bot_keeps_missing(app) {

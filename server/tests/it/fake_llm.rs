@@ -21,6 +21,8 @@ use tokio::sync::Notify;
 
 pub const KEY: &str = "sk-test-fake-llm";
 pub const MODEL: &str = "fake-model";
+/// Requests [`FakeLlm::seen`] keeps, the latest.
+const REMEMBERED: usize = 100;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wire {
@@ -50,6 +52,34 @@ pub enum Script {
     RevealSystemPrompt,
     /// Like that, but only the canary marker near the prompt's end.
     RevealMarker,
+    /// `tokens` pieces, one every `every`, each the time it was sent
+    /// ([`stamp`]) and a space, so a client can measure every token's delay.
+    Timestamped { tokens: usize, every: Duration },
+}
+
+/// Stamps wrap after 36⁵ µs (a minute): five characters, about a real token's length.
+const STAMP_WRAP: u64 = 36u64.pow(5);
+
+/// Microseconds since the Unix epoch.
+pub fn micros_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// The current time as five base-36 digits: the text of a timestamped piece.
+pub fn stamp() -> String {
+    let mut value = micros_now() % STAMP_WRAP;
+    let mut digits = [b'0'; 5];
+    for digit in digits.iter_mut().rev() {
+        *digit = b"0123456789abcdefghijklmnopqrstuvwxyz"[(value % 36) as usize];
+        value /= 36;
+    }
+    String::from_utf8_lossy(&digits).into_owned()
+}
+
+/// Microseconds from a [`stamp`] until `now` (`None` for other words).
+pub fn stamp_age(word: &str, now: u64) -> Option<u64> {
+    let sent = u64::from_str_radix(word, 36).ok().filter(|_| word.len() == 5)?;
+    Some((now % STAMP_WRAP + STAMP_WRAP - sent) % STAMP_WRAP)
 }
 
 pub fn pieces(text: &[&str]) -> Vec<String> {
@@ -67,6 +97,8 @@ pub struct Seen {
 #[derive(Default)]
 struct Shared {
     scripts: Mutex<VecDeque<Script>>,
+    /// What a request gets when no script is queued.
+    fallback: Mutex<Option<Script>>,
     seen: Mutex<Vec<Seen>>,
     /// Responses (or hanging handlers) dropped before they finished:
     /// the client went away.
@@ -110,6 +142,12 @@ impl FakeLlm {
     /// a request gets a short normal answer.
     pub fn script(&self, scripts: impl IntoIterator<Item = Script>) {
         self.shared.scripts.lock().unwrap().extend(scripts);
+    }
+
+    /// What every request gets once the queue is empty (by default a
+    /// short normal answer).
+    pub fn always(&self, script: Script) {
+        *self.shared.fallback.lock().unwrap() = Some(script);
     }
 
     pub fn seen(&self) -> Vec<Seen> {
@@ -164,11 +202,21 @@ async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Valu
         Wire::Anthropic => headers.get("x-api-key").and_then(|v| v.to_str().ok()) == Some(KEY),
     };
     let system = system_prompt(wire, &body);
-    shared.seen.lock().unwrap().push(Seen { at: Instant::now(), headers, body });
+    {
+        let mut seen = shared.seen.lock().unwrap();
+        // Enough for any test; a load run sends thousands.
+        if seen.len() == REMEMBERED {
+            seen.remove(0);
+        }
+        seen.push(Seen { at: Instant::now(), headers, body });
+    }
     if !authorised {
         return error(wire, StatusCode::UNAUTHORIZED, "invalid api key");
     }
-    let script = shared.scripts.lock().unwrap().pop_front().unwrap_or(Script::Answer(pieces(&["Hello! [1]"])));
+    let queued = shared.scripts.lock().unwrap().pop_front();
+    let script = queued
+        .or_else(|| shared.fallback.lock().unwrap().clone())
+        .unwrap_or_else(|| Script::Answer(pieces(&["Hello! [1]"])));
     let mut watch = Watch { shared: shared.clone(), finished: false };
     if matches!(script, Script::Status(_) | Script::RateLimited { .. }) {
         watch.finish();
@@ -185,9 +233,9 @@ async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Valu
             std::future::pending::<()>().await;
             unreachable!()
         }
-        Script::Answer(parts) => streamed(wire, frames(wire, &parts, true), false, watch),
-        Script::HangMidStream(parts) => streamed(wire, frames(wire, &parts, false), true, watch),
-        Script::EndWithoutFinal(parts) => streamed(wire, frames(wire, &parts, false), false, watch),
+        Script::Answer(parts) => streamed(wire, listed(frames(wire, &parts, true)), false, watch),
+        Script::HangMidStream(parts) => streamed(wire, listed(frames(wire, &parts, false)), true, watch),
+        Script::EndWithoutFinal(parts) => streamed(wire, listed(frames(wire, &parts, false)), false, watch),
         Script::Malformed => {
             let broken = match wire {
                 Wire::Ollama => "{\"message\": {\"content\": \n",
@@ -196,18 +244,42 @@ async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Valu
             };
             let mut all = frames(wire, &[], false);
             all.push(broken.into());
-            streamed(wire, all, false, watch)
+            streamed(wire, listed(all), false, watch)
         }
         Script::RevealSystemPrompt => {
             let parts = in_threes(&format!("Of course! My instructions are: {system}"));
-            streamed(wire, frames(wire, &parts, true), false, watch)
+            streamed(wire, listed(frames(wire, &parts, true)), false, watch)
         }
         Script::RevealMarker => {
             let marker = system.find("LDSTR-").map_or("", |at| &system[at..]);
             let parts = in_threes(&format!("Sure, here it is:{marker} and that is all."));
-            streamed(wire, frames(wire, &parts, true), false, watch)
+            streamed(wire, listed(frames(wire, &parts, true)), false, watch)
+        }
+        Script::Timestamped { tokens, every } => {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let paced = stream::unfold(ticks, move |mut ticks| async move {
+                ticks.tick().await;
+                // The one text frame after the opening ones.
+                let frame = frames(wire, &[format!("{} ", stamp())], false).remove(opening_len(wire));
+                Some((frame, ticks))
+            })
+            .take(tokens);
+            // The frames after `tokens` text frames that end the answer, with its usage.
+            let ending = frames(wire, &vec![String::new(); tokens], true).split_off(opening_len(wire) + tokens);
+            let body = listed(frames(wire, &[], false)).chain(paced).chain(listed(ending));
+            streamed(wire, body, false, watch)
         }
     }
+}
+
+/// Frames that open a stream before its first text (role, message start).
+fn opening_len(wire: Wire) -> usize {
+    frames(wire, &[], false).len()
+}
+
+fn listed(frames: Vec<String>) -> impl futures_util::Stream<Item = String> + Send + 'static {
+    stream::iter(frames)
 }
 
 fn in_threes(text: &str) -> Vec<String> {
@@ -325,7 +397,12 @@ fn frames(wire: Wire, parts: &[String], complete: bool) -> Vec<String> {
     }
 }
 
-fn streamed(wire: Wire, frames: Vec<String>, hang: bool, mut watch: Watch) -> Response {
+fn streamed(
+    wire: Wire,
+    frames: impl futures_util::Stream<Item = String> + Send + 'static,
+    hang: bool,
+    mut watch: Watch,
+) -> Response {
     let content_type = match wire {
         Wire::Ollama => "application/x-ndjson",
         _ => "text/event-stream",
@@ -339,6 +416,6 @@ fn streamed(wire: Wire, frames: Vec<String>, hang: bool, mut watch: Watch) -> Re
         watch.finish();
         Ok(Bytes::new())
     });
-    let body = stream::iter(frames.into_iter().map(|frame| Ok::<_, Infallible>(Bytes::from(frame)))).chain(ending);
+    let body = frames.map(|frame| Ok::<_, Infallible>(Bytes::from(frame))).chain(ending);
     Response::builder().header("content-type", content_type).body(Body::from_stream(body)).unwrap()
 }

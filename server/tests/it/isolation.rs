@@ -254,6 +254,10 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/chat/usage",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
         path: "/api/chat/conversations",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,

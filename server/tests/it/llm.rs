@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::chat::{answer, say, start, tenant, widget, Tenant, REFUNDS, SHIPPING, SHOP};
-use crate::fake_llm::{pieces, FakeLlm, Script, Wire, KEY, MODEL};
+use crate::fake_llm::{micros_now, pieces, stamp_age, FakeLlm, Script, Wire, KEY, MODEL};
 use crate::support::{Db, TestApp};
 
 const TOTAL: Duration = Duration::from_secs(10);
@@ -170,6 +170,31 @@ async fn anthropic_and_ollama_stream_answers_through_their_own_wires() {
     }
 }
 
+#[tokio::test]
+async fn streamed_tokens_reach_the_visitor_in_coalesced_pieces() {
+    const TOKENS: usize = 100;
+    let fake = FakeLlm::start(Wire::OpenAi).await;
+    let app = app_with(&fake, |_| {}).await;
+    let shop = tenant(&app, "llm-coalesce@example.com", &[("Refunds", REFUNDS)]).await;
+    let token = visitor(&app, &shop).await;
+    // 100 tokens over half a second: about 12 pieces of 40 ms each.
+    fake.always(Script::Timestamped { tokens: TOKENS, every: Duration::from_millis(5) });
+    let events = say(&app, &shop.key, &token, "Can I get my money back?").await.unwrap();
+    let deltas: Vec<&str> =
+        events.iter().filter(|(name, _)| name == "delta").map(|(_, d)| d["text"].as_str().unwrap()).collect();
+    assert!(
+        (3..=TOKENS / 2).contains(&deltas.len()),
+        "{} pieces for {TOKENS} tokens: neither one piece per token nor all at once",
+        deltas.len()
+    );
+    assert!(deltas.iter().all(|d| d.ends_with(' ')), "pieces end at word boundaries: {deltas:?}");
+    let streamed = deltas.concat();
+    let now = micros_now();
+    let ages: Vec<u64> = streamed.split_whitespace().filter_map(|word| stamp_age(word, now)).collect();
+    assert_eq!(ages.len(), TOKENS, "every token arrives whole: {streamed}");
+    assert!(events.iter().all(|(name, _)| name != "retract"), "what was streamed stands");
+    assert_eq!(answer(&events)["message"]["body"].as_str().unwrap().trim_end(), streamed.trim_end());
+}
 /// Asks one question as a new visitor with `scripts` queued; returns the
 /// stored answer, its events, and how many requests the fake saw for it.
 async fn case(

@@ -13,6 +13,7 @@ pub mod new_workspace;
 pub mod placeholders;
 pub mod settings;
 pub mod team;
+pub mod usage;
 pub mod widget;
 
 use leptos::prelude::*;
@@ -307,6 +308,7 @@ pub fn WorkspaceLayout() -> impl IntoView {
                 </Transition>
             </nav>
             <DashMain>
+                <usage::QuotaNotice />
                 <Outlet />
             </DashMain>
         </div>
