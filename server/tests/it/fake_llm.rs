@@ -14,6 +14,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use axum::Json;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
@@ -130,6 +131,8 @@ impl FakeLlm {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
+        // Like a real provider: each streamed chunk leaves at once.
+        let listener = listener.tap_io(|tcp| tcp.set_nodelay(true).unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
         let base_url = match wire {
             Wire::OpenAi => format!("http://127.0.0.1:{port}/v1"),
@@ -260,22 +263,13 @@ async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Valu
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let paced = stream::unfold(ticks, move |mut ticks| async move {
                 ticks.tick().await;
-                // The one text frame after the opening ones.
-                let frame = frames(wire, &[format!("{} ", stamp())], false).remove(opening_len(wire));
-                Some((frame, ticks))
+                Some((text_frame(wire, &format!("{} ", stamp())), ticks))
             })
             .take(tokens);
-            // The frames after `tokens` text frames that end the answer, with its usage.
-            let ending = frames(wire, &vec![String::new(); tokens], true).split_off(opening_len(wire) + tokens);
-            let body = listed(frames(wire, &[], false)).chain(paced).chain(listed(ending));
+            let body = listed(opening_frames(wire)).chain(paced).chain(listed(closing_frames(wire, tokens)));
             streamed(wire, body, false, watch)
         }
     }
-}
-
-/// Frames that open a stream before its first text (role, message start).
-fn opening_len(wire: Wire) -> usize {
-    frames(wire, &[], false).len()
 }
 
 fn listed(frames: Vec<String>) -> impl futures_util::Stream<Item = String> + Send + 'static {
@@ -321,79 +315,88 @@ fn error(wire: Wire, status: StatusCode, message: &str) -> Response {
 /// The body of a streamed answer: `parts` as text deltas, then (when
 /// `complete`) the events that end it properly with usage.
 fn frames(wire: Wire, parts: &[String], complete: bool) -> Vec<String> {
-    let output_tokens = parts.len();
+    let mut out = opening_frames(wire);
+    out.extend(parts.iter().map(|part| text_frame(wire, part)));
+    if complete {
+        out.extend(closing_frames(wire, parts.len()));
+    }
+    out
+}
+
+fn openai_chunk(delta: Value, finish: Value) -> String {
+    let chunk = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
+        "model": MODEL, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
+    format!("data: {chunk}\n\n")
+}
+
+fn anthropic_event(name: &str, data: Value) -> String {
+    format!("event: {name}\ndata: {data}\n\n")
+}
+
+fn ollama_line(content: &str, done: Value) -> String {
+    let mut line = json!({"model": MODEL, "created_at": "2026-11-22T12:00:00Z",
+        "message": {"role": "assistant", "content": content}, "done": false});
+    if let (Value::Object(line), Value::Object(done)) = (&mut line, done) {
+        line.extend(done);
+    }
+    format!("{line}\n")
+}
+
+/// What a stream sends before its first text.
+fn opening_frames(wire: Wire) -> Vec<String> {
+    match wire {
+        Wire::OpenAi => vec![openai_chunk(json!({"role": "assistant", "content": ""}), Value::Null)],
+        Wire::Anthropic => vec![
+            anthropic_event(
+                "message_start",
+                json!({"type": "message_start", "message": {"id": "msg_fake", "type": "message",
+                "role": "assistant", "model": MODEL, "content": [], "stop_reason": null, "stop_sequence": null,
+                "usage": {"input_tokens": 321, "output_tokens": 1}}}),
+            ),
+            anthropic_event(
+                "content_block_start",
+                json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            ),
+            anthropic_event("ping", json!({"type": "ping"})),
+        ],
+        Wire::Ollama => Vec::new(),
+    }
+}
+
+fn text_frame(wire: Wire, part: &str) -> String {
+    match wire {
+        Wire::OpenAi => openai_chunk(json!({"content": part}), Value::Null),
+        Wire::Anthropic => anthropic_event(
+            "content_block_delta",
+            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": part}}),
+        ),
+        Wire::Ollama => ollama_line(part, json!({})),
+    }
+}
+
+/// What ends a stream of `output_tokens` text frames properly, with usage.
+fn closing_frames(wire: Wire, output_tokens: usize) -> Vec<String> {
     match wire {
         Wire::OpenAi => {
-            let chunk = |delta: Value, finish: Value| {
-                json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000, "model": MODEL,
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-            };
-            let mut out =
-                vec![format!("data: {}\n\n", chunk(json!({"role": "assistant", "content": ""}), Value::Null))];
-            out.extend(parts.iter().map(|p| format!("data: {}\n\n", chunk(json!({"content": p}), Value::Null))));
-            if complete {
-                out.push(format!("data: {}\n\n", chunk(json!({}), json!("stop"))));
-                let usage = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
-                    "model": MODEL, "choices": [],
-                    "usage": {"prompt_tokens": 321, "completion_tokens": output_tokens, "total_tokens": 321 + output_tokens}});
-                out.push(format!("data: {usage}\n\n"));
-                out.push("data: [DONE]\n\n".into());
-            }
-            out
+            let usage = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
+                "model": MODEL, "choices": [],
+                "usage": {"prompt_tokens": 321, "completion_tokens": output_tokens, "total_tokens": 321 + output_tokens}});
+            vec![openai_chunk(json!({}), json!("stop")), format!("data: {usage}\n\n"), "data: [DONE]\n\n".into()]
         }
-        Wire::Anthropic => {
-            let event = |name: &str, data: Value| format!("event: {name}\ndata: {data}\n\n");
-            let mut out = vec![
-                event(
-                    "message_start",
-                    json!({"type": "message_start", "message": {"id": "msg_fake", "type": "message",
-                    "role": "assistant", "model": MODEL, "content": [], "stop_reason": null, "stop_sequence": null,
-                    "usage": {"input_tokens": 321, "output_tokens": 1}}}),
-                ),
-                event(
-                    "content_block_start",
-                    json!({"type": "content_block_start", "index": 0,
-                    "content_block": {"type": "text", "text": ""}}),
-                ),
-                event("ping", json!({"type": "ping"})),
-            ];
-            out.extend(parts.iter().map(|p| {
-                event(
-                    "content_block_delta",
-                    json!({"type": "content_block_delta", "index": 0,
-                    "delta": {"type": "text_delta", "text": p}}),
-                )
-            }));
-            if complete {
-                out.push(event("content_block_stop", json!({"type": "content_block_stop", "index": 0})));
-                out.push(event("message_delta", json!({"type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": output_tokens}})));
-                out.push(event("message_stop", json!({"type": "message_stop"})));
-            }
-            out
-        }
-        Wire::Ollama => {
-            let mut out: Vec<String> = parts
-                .iter()
-                .map(|p| {
-                    format!(
-                        "{}\n",
-                        json!({"model": MODEL, "created_at": "2026-11-22T12:00:00Z",
-                        "message": {"role": "assistant", "content": p}, "done": false})
-                    )
-                })
-                .collect();
-            if complete {
-                out.push(format!(
-                    "{}\n",
-                    json!({"model": MODEL, "created_at": "2026-11-22T12:00:00Z",
-                    "message": {"role": "assistant", "content": ""}, "done": true, "done_reason": "stop",
-                    "total_duration": 1000, "load_duration": 10, "prompt_eval_count": 321, "prompt_eval_duration": 100,
-                    "eval_count": output_tokens, "eval_duration": 500})
-                ));
-            }
-            out
-        }
+        Wire::Anthropic => vec![
+            anthropic_event("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
+            anthropic_event(
+                "message_delta",
+                json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+                "usage": {"output_tokens": output_tokens}}),
+            ),
+            anthropic_event("message_stop", json!({"type": "message_stop"})),
+        ],
+        Wire::Ollama => vec![ollama_line(
+            "",
+            json!({"done": true, "done_reason": "stop", "total_duration": 1000, "load_duration": 10,
+            "prompt_eval_count": 321, "prompt_eval_duration": 100, "eval_count": output_tokens, "eval_duration": 500}),
+        )],
     }
 }
 
