@@ -4,11 +4,12 @@
 //! provider in this process, which streams every answer at 30 tokens/s; the
 //! visitors, also here, call the real widget API over HTTP. Each token's
 //! text is the time it was sent, so the visitors measure every token's
-//! delay from provider to browser (the server's 40 ms coalescing included).
+//! delay from provider to browser (the server's 50 ms coalescing included).
 //! Levels rise until one misses a target; the largest that meets both is
-//! the result. Memory is the server process's own. `cargo bench -p server
-//! --bench streaming`; `cargo xtask bench` runs it too. Prints numbers,
-//! asserts nothing.
+//! the result. Memory and CPU are the server process's own (CPU also for
+//! this process, which plays the provider and the visitors). `cargo bench
+//! -p server --bench streaming` (`STREAMING_LEVELS=500,1500` tries other
+//! levels); `cargo xtask bench` runs it too. Prints numbers, asserts nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -26,9 +27,9 @@ use support::rss_mb_of;
 
 const TOKENS_PER_SECOND: u64 = 30;
 /// Concurrent chats tried, in order, until one misses a target.
-const LEVELS: [usize; 4] = [1000, 2000, 3000, 4000];
+const LEVELS: &str = "500,1000,1250,1500,1750,2000,2500,3000";
 /// New chats per second while a level ramps up.
-const STARTS_PER_SECOND: u64 = 200;
+const STARTS_PER_SECOND: u64 = 100;
 /// How long every chat of a level streams together after the last one started.
 const ALL_AT_ONCE: Duration = Duration::from_secs(10);
 const TARGET_P99_MS: f64 = 200.0;
@@ -78,8 +79,11 @@ async fn run() {
          {STARTS_PER_SECOND} new chats/s, then {}s all at once",
         ALL_AT_ONCE.as_secs()
     );
+    println!("  server memory before the first chat: {:.0} MB", rss_mb_of(server.pid));
+    let levels = std::env::var("STREAMING_LEVELS").unwrap_or_else(|_| LEVELS.to_owned());
+    let levels = levels.split(',').map(|level| level.trim().parse::<usize>().expect("STREAMING_LEVELS: numbers"));
     let mut best = None;
-    for level in LEVELS {
+    for level in levels {
         let result = run_level(&fake, &server, &visitors, level).await;
         let met = result.failed == 0
             && result.peak == level
@@ -87,14 +91,19 @@ async fn run() {
             && result.peak_memory_mb <= TARGET_MEMORY_MB;
         println!(
             "  {level:>5} chats: peak {:>5} streaming at once, token delay p50 {:>6.1} ms p99 {:>6.1} ms max {:>7.1} ms, \
-             peak memory {:>4.0} MB, {} failed  {}",
+             peak memory {:>4.0} MB, {} failed  {}\n         slowest chat streamed {:.1} tokens/s; CPU (cores) while ramping: server {:.2}, bench {:.2}; all at once: server {:.2}, bench {:.2}",
             result.peak,
             result.p50_ms,
             result.p99_ms,
             result.max_ms,
             result.peak_memory_mb,
             result.failed,
-            if met { "meets the targets" } else { "misses a target" }
+            if met { "meets the targets" } else { "misses a target" },
+            result.slowest_tokens_per_second,
+            result.ramp_cpu.server,
+            result.ramp_cpu.bench,
+            result.steady_cpu.server,
+            result.steady_cpu.bench,
         );
         if !met {
             break;
@@ -122,6 +131,50 @@ struct LevelResult {
     max_ms: f64,
     peak_memory_mb: f64,
     failed: usize,
+    ramp_cpu: CpuUse,
+    steady_cpu: CpuUse,
+    /// The provider's pace as the slowest chat saw it: below the nominal
+    /// rate, this machine could not keep up the load it was asked for.
+    slowest_tokens_per_second: f64,
+}
+
+/// Cores busy on average over a span, from the kernel's per-process counters.
+struct CpuUse {
+    server: f64,
+    bench: f64,
+}
+
+struct CpuMark {
+    at: Instant,
+    server: f64,
+    bench: f64,
+}
+
+impl CpuMark {
+    fn now(server_pid: u32) -> CpuMark {
+        CpuMark { at: Instant::now(), server: cpu_seconds(&server_pid.to_string()), bench: cpu_seconds("self") }
+    }
+
+    fn since(&self, earlier: &CpuMark) -> CpuUse {
+        let wall = self.at.duration_since(earlier.at).as_secs_f64().max(1e-9);
+        CpuUse { server: (self.server - earlier.server) / wall, bench: (self.bench - earlier.bench) / wall }
+    }
+}
+
+/// User plus system CPU time of a process (`self` or a pid), in seconds.
+fn cpu_seconds(process: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the whole line.
+    (ticks(11) + ticks(12)) / clock_ticks_per_second()
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
 }
 
 async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, level: usize) -> LevelResult {
@@ -146,6 +199,7 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
             }
         })
     };
+    let started = CpuMark::now(server.pid);
     let mut chats = Vec::with_capacity(level);
     let mut starts = tokio::time::interval(Duration::from_micros(1_000_000 / STARTS_PER_SECOND));
     for _ in 0..level {
@@ -153,10 +207,12 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
         let (visitors, streaming, delays) = (visitors.clone(), streaming.clone(), delays.clone());
         chats.push(tokio::spawn(async move { visitors.chat(&streaming, &delays).await }));
     }
+    let ramped = CpuMark::now(server.pid);
     let mut failed = 0;
+    let mut longest = Duration::ZERO;
     for chat in chats {
         match chat.await.expect("a chat task finishes") {
-            Ok(()) => {}
+            Ok(streamed_for) => longest = longest.max(streamed_for),
             Err(error) => {
                 if failed == 0 {
                     eprintln!("  a chat failed: {error}");
@@ -165,6 +221,7 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
             }
         }
     }
+    let finished = CpuMark::now(server.pid);
     drop(streaming);
     let peak_memory_mb = sampler.await.expect("the sampler finishes");
     LevelResult {
@@ -174,13 +231,17 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
         max_ms: delays.percentile_ms(1.0),
         peak_memory_mb,
         failed,
+        ramp_cpu: ramped.since(&started),
+        steady_cpu: finished.since(&ramped),
+        slowest_tokens_per_second: tokens as f64 / longest.as_secs_f64().max(1e-9),
     }
 }
 
 impl Visitors {
     /// One visitor: a session, one question, and the streamed answer read
-    /// to its end, with every token's delay recorded in `delays`.
-    async fn chat(&self, streaming: &AtomicUsize, delays: &Histogram) -> Result<(), String> {
+    /// to its end, with every token's delay recorded in `delays`. Returns
+    /// how long the answer streamed.
+    async fn chat(&self, streaming: &AtomicUsize, delays: &Histogram) -> Result<Duration, String> {
         let n = self.next_address.fetch_add(1, Ordering::Relaxed);
         let address = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
         let url = |path: &str| format!("{}/api/widget/v1/{}/{path}", self.base_url, self.key);
@@ -210,6 +271,7 @@ impl Visitors {
         let mut body = response.bytes_stream();
         let mut buffer = String::new();
         let mut started = false;
+        let mut first_delta = Instant::now();
         let outcome = loop {
             let Some(chunk) = body.next().await else { break Err("the stream ended before the answer".to_string()) };
             let chunk = match chunk {
@@ -227,6 +289,7 @@ impl Visitors {
                     "delta" => {
                         if !started {
                             started = true;
+                            first_delta = Instant::now();
                             streaming.fetch_add(1, Ordering::Relaxed);
                         }
                         let delta: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
@@ -235,7 +298,7 @@ impl Visitors {
                     }
                     // The offline answer standing in for a failed provider is a failure here.
                     "done" if data.contains(FALLBACK_NOTE) => finished = Some(Err("the provider failed".into())),
-                    "done" => finished = Some(Ok(())),
+                    "done" => finished = Some(Ok(first_delta.elapsed())),
                     "failed" | "retract" => finished = Some(Err(format!("the answer failed: {data}"))),
                     _ => {}
                 }

@@ -4,6 +4,12 @@ use lodestar_server::config::Config;
 use lodestar_server::knowledge::worker;
 use lodestar_server::{http, open_state, telemetry, StartError};
 
+// Every streamed chunk allocates and frees a few small buffers, thousands
+// of streams at once across threads: mimalloc's thread-local free lists do
+// that with less CPU and less fragmentation than glibc's arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // The extraction worker is this binary too; it must not start a runtime.
     if std::env::args().nth(1).as_deref() == Some(worker::WORKER_ARG) {

@@ -4,7 +4,7 @@
 //! on the HTTP client; first-token, gap and total deadlines here; retries
 //! with jittered backoff (or the provider's `Retry-After`) only while
 //! nothing has reached the visitor; a circuit breaker; tokens coalesced
-//! into pieces of about 40 ms. Dropping the future (the visitor left)
+//! into pieces of about 50 ms. Dropping the future (the visitor left)
 //! drops the stream and with it the upstream request.
 
 use std::collections::BTreeMap;
@@ -25,7 +25,7 @@ use super::prompt::Prompt;
 use crate::config::{LlmConfig, LlmProvider};
 
 /// Streamed text is handed on at most this often.
-pub const COALESCE: Duration = Duration::from_millis(40);
+pub const COALESCE: Duration = Duration::from_millis(50);
 /// Without a space to break at, text is held back at most this much (so a
 /// leaked canary is seen whole before any of it is sent).
 const HOLD_BACK: usize = 64;
@@ -294,31 +294,54 @@ impl Llm {
         let mut checked = 0;
         let mut pending = String::new();
         let mut started = false;
-        let mut next_deadline = tokio::time::Instant::now() + self.config.first_token_timeout;
-        let mut last_flush = tokio::time::Instant::now();
+        // Thousands of streams run at once: each keeps two timers and moves
+        // them rarely. The silence timer is not pushed back on every chunk;
+        // when it fires it checks when the last chunk came and re-arms. The
+        // flush timer is due one period after the last piece went out (at
+        // once for the first) and is only awaited while text is pending.
+        let mut last_chunk = tokio::time::Instant::now();
+        let silence = sleep_until(last_chunk + self.config.first_token_timeout);
+        let flush = sleep_until(last_chunk);
+        tokio::pin!(silence, flush);
         let fail = |failure: LlmFailure, retry_after: Option<Duration>, started: bool| AttemptFailure {
             failure,
             retry_after,
             started,
         };
         loop {
-            let flush_due = (!pending.is_empty()).then_some(last_flush + COALESCE);
             tokio::select! {
-                item = timeout_at(next_deadline, stream.next()) => match item {
-                    Err(_) if started => return Err(fail(LlmFailure::Stalled(self.config.gap_timeout), None, true)),
-                    Err(_) => return Err(fail(LlmFailure::FirstTokenTimeout(self.config.first_token_timeout), None, false)),
-                    Ok(None) => break,
-                    Ok(Some(Err(e))) => return Err(fail(classify(&e), retry_after(&e), started)),
-                    Ok(Some(Ok(Item::Event(StreamEvent::Text { text: piece, .. })))) if !piece.is_empty() => {
-                        text.push_str(&piece);
-                        pending.push_str(&piece);
-                        started = true;
-                        next_deadline = tokio::time::Instant::now() + self.config.gap_timeout;
+                item = stream.next() => match item {
+                    None => break,
+                    Some(Err(e)) => return Err(fail(classify(&e), retry_after(&e), started)),
+                    Some(Ok(item)) => {
+                        let now = tokio::time::Instant::now();
+                        if let Item::Event(StreamEvent::Text { text: piece, .. }) = &item {
+                            if !piece.is_empty() {
+                                text.push_str(piece);
+                                pending.push_str(piece);
+                                if !started {
+                                    started = true;
+                                    silence.as_mut().reset(now + self.config.gap_timeout);
+                                }
+                            }
+                        }
+                        // Before the first token only text counts as an answer beginning.
+                        if started {
+                            last_chunk = now;
+                        }
                     }
-                    Ok(Some(Ok(_))) if started => next_deadline = tokio::time::Instant::now() + self.config.gap_timeout,
-                    Ok(Some(Ok(_))) => {}
                 },
-                _ = sleep_until(flush_due.unwrap_or(last_flush)), if flush_due.is_some() => {
+                () = &mut silence => {
+                    let due = last_chunk + self.config.gap_timeout;
+                    if started && due > tokio::time::Instant::now() {
+                        silence.as_mut().reset(due);
+                    } else if started {
+                        return Err(fail(LlmFailure::Stalled(self.config.gap_timeout), None, true));
+                    } else {
+                        return Err(fail(LlmFailure::FirstTokenTimeout(self.config.first_token_timeout), None, false));
+                    }
+                }
+                () = &mut flush, if !pending.is_empty() => {
                     if prompt.leaks_after(&text, checked) {
                         return Err(fail(LlmFailure::Leaked, None, true));
                     }
@@ -330,7 +353,8 @@ impl Llm {
                             return Err(fail(LlmFailure::Cancelled, None, true));
                         }
                     }
-                    last_flush = tokio::time::Instant::now();
+                    // The next piece goes out no sooner than this.
+                    flush.as_mut().reset(tokio::time::Instant::now() + COALESCE);
                 }
             }
         }

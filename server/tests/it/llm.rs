@@ -177,7 +177,7 @@ async fn streamed_tokens_reach_the_visitor_in_coalesced_pieces() {
     let app = app_with(&fake, |_| {}).await;
     let shop = tenant(&app, "llm-coalesce@example.com", &[("Refunds", REFUNDS)]).await;
     let token = visitor(&app, &shop).await;
-    // 100 tokens over half a second: about 12 pieces of 40 ms each.
+    // 100 tokens over half a second: about 10 pieces of 50 ms each.
     fake.always(Script::Timestamped { tokens: TOKENS, every: Duration::from_millis(5) });
     let events = say(&app, &shop.key, &token, "Can I get my money back?").await.unwrap();
     let deltas: Vec<&str> =

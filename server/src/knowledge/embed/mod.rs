@@ -37,9 +37,13 @@ pub const MINILM_ID: &str = "local:all-MiniLM-L6-v2";
 const MODEL_FILES: [&str; 2] = ["model.safetensors", "tokenizer.json"];
 const HUB_BASE: &str = "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main";
 
-/// all-MiniLM-L6-v2 in this process. Inference runs on the blocking pool.
+/// all-MiniLM-L6-v2 in this process. Inference runs on the blocking pool,
+/// a few calls at a time: each already uses every core, and a burst of
+/// questions queued here costs a few bytes each instead of a blocking
+/// thread and its buffers.
 pub struct LocalMiniLm {
     model: Arc<MiniLm>,
+    running: tokio::sync::Semaphore,
 }
 
 impl LocalMiniLm {
@@ -62,12 +66,17 @@ impl LocalMiniLm {
             .await
             .map_err(|e| EmbedError::Unavailable(e.to_string()))?
             .map_err(EmbedError::Unavailable)?;
-        Ok(LocalMiniLm { model: Arc::new(model) })
+        Ok(LocalMiniLm::new(model))
+    }
+
+    fn new(model: MiniLm) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        LocalMiniLm { model: Arc::new(model), running: tokio::sync::Semaphore::new(cores) }
     }
 
     /// Loads from `dir` on this thread (tests and benches share one model).
     pub fn load_blocking(dir: &Path) -> Result<Self, EmbedError> {
-        Ok(LocalMiniLm { model: Arc::new(MiniLm::load(dir).map_err(EmbedError::Unavailable)?) })
+        Ok(LocalMiniLm::new(MiniLm::load(dir).map_err(EmbedError::Unavailable)?))
     }
 
     /// The underlying model, for code that is already on a blocking thread.
@@ -87,6 +96,7 @@ impl Embedder for LocalMiniLm {
     }
 
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let _turn = self.running.acquire().await.map_err(|e| EmbedError::Failed(e.to_string()))?;
         let model = self.model.clone();
         tokio::task::spawn_blocking(move || model.embed(&texts)).await.map_err(|e| EmbedError::Failed(e.to_string()))
     }
