@@ -6,7 +6,9 @@ use lodestar_server::{http, open_state, telemetry, StartError};
 
 // Every streamed chunk allocates and frees a few small buffers, thousands
 // of streams at once across threads: mimalloc's thread-local free lists do
-// that with less CPU and less fragmentation than glibc's arenas.
+// that with less CPU and less fragmentation than glibc's arenas. Without
+// transparent huge pages (`no_thp`): a 2 MiB page for a few live objects
+// cost about 30 MB at idle and more under load.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

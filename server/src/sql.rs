@@ -35,6 +35,12 @@ pub enum SqlStoreError {
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pool: AnyPool,
+    /// Where the hot write paths queue: SQLite takes one writer at a time,
+    /// and many connections racing for its lock wait in its busy handler,
+    /// which sleeps (up to 100 ms a try) while the lock sits free, so under
+    /// a burst some writes took seconds. One connection queues them fairly
+    /// here instead. On PostgreSQL it is the pool itself.
+    writer: AnyPool,
     backend: Backend,
 }
 
@@ -55,24 +61,15 @@ impl SqlStore {
         // One direct connection first: it fails with the real cause (refused,
         // bad password, unknown database) where the pool would only time out.
         options.connect().await.map_err(SqlStoreError::Connect)?.close().await.map_err(SqlStoreError::Connect)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; the busy
-                        // timeout queues writers instead of failing them.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let pool = pool_options(backend, max_connections)
+            .connect_with(options.clone())
             .await
             .map_err(SqlStoreError::Connect)?;
-        Ok(SqlStore { pool, backend })
+        let writer = match backend {
+            Backend::Sqlite => pool_options(backend, 1).connect_with(options).await.map_err(SqlStoreError::Connect)?,
+            Backend::Postgres => pool.clone(),
+        };
+        Ok(SqlStore { pool, writer, backend })
     }
 
     /// Applies pending migrations; refuses to start on any failure.
@@ -93,13 +90,37 @@ impl SqlStore {
         &self.pool
     }
 
+    /// The pool for writes on paths that run many times a second (see
+    /// [`SqlStore::writer`]'s field). Never wait on it while holding one of
+    /// its connections: on SQLite it has only one.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new().max_connections(max_connections).acquire_timeout(Duration::from_secs(10)).after_connect(
+        move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; the busy
+                    // timeout queues writers instead of failing them.
+                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                }
+                Ok(())
+            })
+        },
+    )
 }
 
 /// Milliseconds since the Unix epoch: the portable timestamp both backends store.

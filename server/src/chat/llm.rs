@@ -390,8 +390,8 @@ impl Drop for Trial<'_> {
 /// How much of `pending` may be sent now: up to its last space, or all but
 /// [`HOLD_BACK`] bytes of a long run without one.
 fn releasable(pending: &str) -> usize {
-    if let Some(at) = pending.rfind(char::is_whitespace) {
-        return at + pending[at..].chars().next().map_or(1, char::len_utf8);
+    if let Some(end) = super::safety::after_last_whitespace(pending) {
+        return end;
     }
     if pending.len() <= HOLD_BACK * 2 {
         return 0;

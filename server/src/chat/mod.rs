@@ -90,13 +90,15 @@ pub enum WidgetRefusal {
     Service(#[from] ServiceError),
 }
 
-/// What the visitor's browser hears while an answer is made.
+/// What the visitor's browser hears while an answer is made. Messages are
+/// boxed: each answer's channel holds blocks of these, thousands at once,
+/// and most events are small deltas.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
     /// The visitor's message as stored, with its sentiment.
     Received {
-        message: ChatMessage,
+        message: Box<ChatMessage>,
     },
     /// More of the answer's text.
     Delta {
@@ -107,7 +109,7 @@ pub enum ChatEvent {
     Retract,
     /// The answer as stored.
     Done {
-        message: ChatMessage,
+        message: Box<ChatMessage>,
         flagged: bool,
     },
     Failed {
@@ -144,6 +146,11 @@ impl Chat {
 
     fn pool(&self) -> &sqlx::AnyPool {
         self.sql.pool()
+    }
+
+    /// Every visitor message writes several times: those writes queue here.
+    fn writer(&self) -> &sqlx::AnyPool {
+        self.sql.writer()
     }
 
     pub fn llm(&self) -> Option<&Llm> {
@@ -255,7 +262,7 @@ impl Chat {
             .bind(workspace_id)
             .bind(json)
             .bind(now_millis())
-            .execute(self.pool())
+            .execute(self.writer())
             .await
             .map_err(AppError::from)?;
         Ok(())
@@ -342,7 +349,7 @@ impl Chat {
         let history = self.recent_messages(conversation, HISTORY_MESSAGES).await?;
         let received = self.store_visitor_message(widget, conversation, text, sentiment).await?;
         let received_at = received.created_at;
-        let _ = events.send(ChatEvent::Received { message: received }).await;
+        let _ = events.send(ChatEvent::Received { message: Box::new(received) }).await;
 
         let wants_human = asks_for_human(text);
         let reply = if wants_human {
@@ -354,9 +361,10 @@ impl Chat {
                 .knowledge
                 .search_with_vector(&widget.workspace_id, text, &vector, PASSAGES, None, Retrieval::Hybrid)
                 .await?;
+            drop(vector);
             let draft = answer::compose(text, &passages);
             match &self.llm {
-                Some(llm) => self.generate(llm, widget, &passages, &history, text, draft, events).await?,
+                Some(llm) => self.generate(llm, widget, passages, history, text, draft, events).await?,
                 None => Reply::offline(draft, None),
             }
         };
@@ -379,7 +387,7 @@ impl Chat {
         // Strictly after the question, so a transcript never shows the answer first.
         let at = now_millis().max(received_at + 1);
         let (message, flagged) = self.store_bot_reply(widget, conversation, &reply, flag, latency_ms, at).await?;
-        let _ = events.send(ChatEvent::Done { message, flagged }).await;
+        let _ = events.send(ChatEvent::Done { message: Box::new(message), flagged }).await;
         Ok(())
     }
 
@@ -390,27 +398,28 @@ impl Chat {
         &self,
         llm: &Llm,
         widget: &Widget,
-        passages: &[Passage],
-        history: &[ChatMessage],
+        passages: Vec<Passage>,
+        history: Vec<ChatMessage>,
         text: &str,
         draft: answer::Draft,
         events: &mpsc::Sender<ChatEvent>,
     ) -> Result<Reply, AppError> {
         let bot = self.bot_settings(&widget.workspace_id).await?;
         let model = bot.model.as_deref().filter(|m| !m.trim().is_empty() && Tier::of_plan(&widget.plan) != Tier::Free);
-        let prompt = Prompt::new(&widget.workspace_name, &bot, passages, history, text);
-        let mut stream = SafeStream { raw: String::new(), sent: String::new(), events };
+        let prompt = Prompt::new(&widget.workspace_name, &bot, &passages, &history, text);
+        // Thousands of answers stream at once: from here on the prompt is all they need.
+        drop((passages, history));
+        let mut stream = SafeStream::new(events);
         // A visitor who leaves mid-answer drops the generation, and with it
         // the upstream request, even while the provider is silent.
         let outcome = tokio::select! {
             outcome = llm.generate(&prompt, model, &mut stream) => outcome,
             _ = events.closed() => Err(LlmFailure::Cancelled),
         };
-        let sent = stream.sent;
         let failure = match outcome {
             Ok(generated) => {
                 let body = safety::make_safe(&generated.text);
-                match body.strip_prefix(sent.as_str()) {
+                match stream.rest_of(&body) {
                     Some("") => {}
                     Some(rest) => {
                         let _ = events.send(ChatEvent::Delta { text: rest.to_owned() }).await;
@@ -440,7 +449,7 @@ impl Chat {
             serde_json::json!({ "provider": llm.provider().name(), "reason": failure.label() }),
         )
         .await?;
-        if !sent.is_empty() && failure != LlmFailure::Cancelled {
+        if stream.sent_anything() && failure != LlmFailure::Cancelled {
             let _ = events.send(ChatEvent::Retract).await;
         }
         Ok(Reply::offline(draft, Some(FALLBACK_NOTE)))
@@ -467,7 +476,7 @@ impl Chat {
                     .bind(email.trim())
                     .bind(&existing.id)
                     .bind(&widget.workspace_id)
-                    .execute(self.pool())
+                    .execute(self.writer())
                     .await
                     .map_err(AppError::from)?;
             }
@@ -475,6 +484,7 @@ impl Chat {
         }
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_millis();
+        let mut tx = self.writer().begin().await.map_err(AppError::from)?;
         sqlx::query(
             "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -485,16 +495,12 @@ impl Chat {
         .bind(email.map(str::trim).filter(|e| !e.is_empty()))
         .bind(&widget.origin)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await
         .map_err(AppError::from)?;
-        self.event(
-            &widget.workspace_id,
-            Some(&id),
-            "conversation_started",
-            serde_json::json!({ "origin": widget.origin }),
-        )
-        .await?;
+        let started = serde_json::json!({ "origin": widget.origin });
+        record_event(&mut *tx, &widget.workspace_id, Some(&id), "conversation_started", started).await?;
+        tx.commit().await.map_err(AppError::from)?;
         Ok(id)
     }
 
@@ -526,7 +532,7 @@ impl Chat {
         )
         .bind(workspace_id)
         .bind(&month)
-        .fetch_one(self.pool())
+        .fetch_one(self.writer())
         .await
         .map_err(AppError::from)?;
         match quota {
@@ -536,7 +542,7 @@ impl Chat {
                 )
                 .bind(workspace_id)
                 .bind(&month)
-                .execute(self.pool())
+                .execute(self.writer())
                 .await
                 .map_err(AppError::from)?;
                 if used == i64::from(quota) + 1 {
@@ -563,7 +569,7 @@ impl Chat {
     ) -> Result<ChatMessage, AppError> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_millis();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         sqlx::query(
             "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
              VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
@@ -619,7 +625,7 @@ impl Chat {
         let id = uuid::Uuid::new_v4().to_string();
         let citations = serde_json::to_string(&reply.citations).map_err(|e| AppError::Task(e.to_string()))?;
         let suggestions = serde_json::to_string(&reply.suggestions).map_err(|e| AppError::Task(e.to_string()))?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.writer().begin().await?;
         sqlx::query(
             "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
                                    answered, mode, model, prompt_tokens, completion_tokens, note, latency_ms, created_at)
@@ -669,28 +675,18 @@ impl Chat {
             .execute(&mut *tx)
             .await?;
         }
-        tx.commit().await?;
-        self.event(
-            &widget.workspace_id,
-            Some(conversation),
-            "bot_answered",
-            serde_json::json!({
-                "answered": reply.answered,
-                "confidence": reply.confidence,
-                "latency_ms": latency_ms,
-                "mode": reply.mode.name(self.llm.as_ref()),
-            }),
-        )
-        .await?;
+        let answered = serde_json::json!({
+            "answered": reply.answered,
+            "confidence": reply.confidence,
+            "latency_ms": latency_ms,
+            "mode": reply.mode.name(self.llm.as_ref()),
+        });
+        record_event(&mut *tx, &widget.workspace_id, Some(conversation), "bot_answered", answered).await?;
         if let Some(reason) = newly_flagged {
-            self.event(
-                &widget.workspace_id,
-                Some(conversation),
-                "escalated",
-                serde_json::json!({ "reason": reason.as_str() }),
-            )
-            .await?;
+            let escalated = serde_json::json!({ "reason": reason.as_str() });
+            record_event(&mut *tx, &widget.workspace_id, Some(conversation), "escalated", escalated).await?;
         }
+        tx.commit().await?;
         let message = ChatMessage {
             id,
             author: Author::Bot,
@@ -717,7 +713,7 @@ impl Chat {
         .bind(FlagReason::AskedForHuman.as_str())
         .bind(&conversation)
         .bind(&widget.workspace_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await
         .map_err(AppError::from)?;
         if updated.rows_affected() > 0 {
@@ -751,7 +747,7 @@ impl Chat {
         .bind(message_id)
         .bind(&widget.workspace_id)
         .bind(visitor_id)
-        .execute(self.pool())
+        .execute(self.writer())
         .await
         .map_err(AppError::from)?;
         if updated.rows_affected() == 0 {
@@ -787,43 +783,87 @@ impl Chat {
         kind: &str,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        sqlx::query(
-            "INSERT INTO chat_events (id, workspace_id, conversation_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(workspace_id)
-        .bind(conversation)
-        .bind(kind)
-        .bind(detail.to_string())
-        .bind(now_millis())
-        .execute(self.pool())
-        .await?;
-        Ok(())
+        record_event(self.writer(), workspace_id, conversation, kind, detail).await
     }
 }
 
+/// Records an analytics event; inside the transaction of the change it
+/// describes where there is one, so a busy SQLite takes its write lock once.
+async fn record_event<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    workspace_id: &str,
+    conversation: Option<&str>,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO chat_events (id, workspace_id, conversation_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(workspace_id)
+    .bind(conversation)
+    .bind(kind)
+    .bind(detail.to_string())
+    .bind(now_millis())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 /// Streams a reply as it is written, but only text that is already safe:
-/// `sent` is always a prefix of the safe form of what the provider wrote so
-/// far (markup still open is held back until it is closed and removed).
+/// what was sent is always a prefix of the safe form of what the provider
+/// wrote so far. Only the reply's unsettled tail is kept and made safe again
+/// on each piece (see [`safety::settled_len`]), so the work per piece does
+/// not grow with the length of the answer.
 struct SafeStream<'a> {
-    raw: String,
-    sent: String,
+    /// What the provider wrote after the settled part.
+    tail: String,
+    /// The safe form of `tail` already sent.
+    sent_tail: String,
+    /// Bytes sent for the settled part.
+    settled_sent: usize,
     events: &'a mpsc::Sender<ChatEvent>,
+}
+
+impl<'a> SafeStream<'a> {
+    fn new(events: &'a mpsc::Sender<ChatEvent>) -> Self {
+        SafeStream { tail: String::new(), sent_tail: String::new(), settled_sent: 0, events }
+    }
+
+    fn sent_anything(&self) -> bool {
+        self.settled_sent > 0 || !self.sent_tail.is_empty()
+    }
+
+    /// What of `body`, the safe form of the whole reply, is still to be
+    /// sent; `None` when it does not continue what was sent.
+    fn rest_of<'b>(&self, body: &'b str) -> Option<&'b str> {
+        body.get(self.settled_sent..)?.strip_prefix(self.sent_tail.as_str())
+    }
 }
 
 #[async_trait::async_trait]
 impl llm::Sink for SafeStream<'_> {
     async fn piece(&mut self, text: String) -> bool {
-        self.raw.push_str(&text);
-        let safe = safety::make_safe(&self.raw);
-        match safe.strip_prefix(self.sent.as_str()) {
+        self.tail.push_str(&text);
+        let safe = safety::make_safe(&self.tail);
+        let listening = match safe.strip_prefix(self.sent_tail.as_str()) {
             Some(new) if !new.is_empty() => {
                 let text = new.to_owned();
-                self.sent = safe;
+                self.sent_tail = safe;
                 self.events.send(ChatEvent::Delta { text }).await.is_ok()
             }
             _ => !self.events.is_closed(),
+        };
+        let cut = safety::settled_len(&self.tail);
+        if cut > 0 {
+            let settled = safety::make_safe(&self.tail[..cut]);
+            if self.sent_tail.starts_with(&settled) {
+                self.tail.drain(..cut);
+                self.sent_tail.drain(..settled.len());
+                self.settled_sent += settled.len();
+            }
         }
+        listening
     }
 }
 
@@ -1021,6 +1061,58 @@ mod tests {
         assert_eq!(month_of(1_796_083_199_999), "2026-11"); // 2026-11-30T23:59:59.999
         assert_eq!(month_of(1_796_083_200_000), "2026-12");
         assert_eq!(month_of(951_782_400_000), "2000-02"); // 2000-02-29
+    }
+
+    /// What a stream sends for `pieces`, and what it says of the whole safe answer.
+    async fn streamed(pieces: &[&str]) -> (Vec<String>, Option<String>, usize) {
+        use llm::Sink;
+        let (sender, mut receiver) = mpsc::channel(1024);
+        let mut stream = SafeStream::new(&sender);
+        let mut longest_tail = 0;
+        for piece in pieces {
+            assert!(stream.piece((*piece).to_owned()).await);
+            longest_tail = longest_tail.max(stream.tail.len() + stream.sent_tail.len());
+        }
+        let mut sent = Vec::new();
+        while let Ok(event) = receiver.try_recv() {
+            match event {
+                ChatEvent::Delta { text } => sent.push(text),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        let body = safety::make_safe(&pieces.concat());
+        (sent, stream.rest_of(&body).map(str::to_owned), longest_tail)
+    }
+
+    #[tokio::test]
+    async fn a_stream_sends_what_remaking_the_whole_reply_safe_would_and_keeps_only_its_tail() {
+        let replies = [
+            "Refunds take 30 days [1]. See [the guide](https://help.example/refunds) or ask [2]. ",
+            "Hi <script>alert(1)</script> there [1] ![x](https://evil.example/p.gif) end",
+            "a < b [x](javascript:alert(1)) and [y](https://ok.example/(a)) done [3]",
+            "Plain <b>bold</b> text, then [1] and a tail ",
+        ];
+        for reply in replies {
+            let pieces: Vec<&str> = reply.split_inclusive(' ').collect();
+            // The reference: the safe form of the whole reply so far, sent while it extends what was sent.
+            let (mut raw, mut sent, mut expected) = (String::new(), String::new(), Vec::new());
+            for piece in &pieces {
+                raw.push_str(piece);
+                let safe = safety::make_safe(&raw);
+                if let Some(new) = safe.strip_prefix(sent.as_str()).filter(|new| !new.is_empty()) {
+                    expected.push(new.to_owned());
+                    sent = safe;
+                }
+            }
+            let (deltas, rest, _) = streamed(&pieces).await;
+            assert_eq!(deltas, expected, "{reply:?}");
+            let body = safety::make_safe(reply);
+            assert_eq!(rest, body.strip_prefix(sent.as_str()).map(str::to_owned), "{reply:?}");
+        }
+        let long = "plain words and [1] more ".repeat(100);
+        let (deltas, rest, longest_tail) = streamed(&long.split_inclusive(' ').collect::<Vec<_>>()).await;
+        assert_eq!(deltas.concat() + &rest.expect("plain text continues"), long);
+        assert!(longest_tail < 100, "the stream kept {longest_tail} bytes");
     }
 
     #[test]

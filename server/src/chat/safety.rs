@@ -129,6 +129,67 @@ fn closing_paren(target: &str) -> Option<usize> {
     None
 }
 
+/// How much of a reply still being written is safe for good: the longest
+/// prefix, ending after whitespace, that no text to come can read
+/// differently. It stops before the first tag-like `<` (what follows may
+/// close it) and before any `[` that is still undecided: a link must close
+/// inside the prefix, and a literal `[` needs another `[` before any `](`.
+/// Whatever follows, `make_safe` of the whole is `make_safe` of that prefix
+/// followed by `make_safe` of the rest, so a stream need only look again at
+/// what comes after it.
+pub fn settled_len(text: &str) -> usize {
+    // Tags are removed before links are read, so only text before the first
+    // one is known for sure.
+    let known = &text[..tag_like_start(text).unwrap_or(text.len())];
+    let mut end = known.len();
+    loop {
+        let cut = after_last_whitespace(&known[..end]).unwrap_or(0);
+        match first_unsettled_bracket(known, cut) {
+            Some(at) => end = at,
+            None => return cut,
+        }
+    }
+}
+
+/// Where the text after its last whitespace character begins.
+pub fn after_last_whitespace(text: &str) -> Option<usize> {
+    let at = text.rfind(char::is_whitespace)?;
+    Some(at + text[at..].chars().next().map_or(1, char::len_utf8))
+}
+
+/// The first `<` that [`strip_tags`] could read as a tag (or that ends the
+/// text, so nobody knows yet).
+fn tag_like_start(text: &str) -> Option<usize> {
+    text.match_indices('<')
+        .map(|(at, _)| at)
+        .find(|&at| text[at + 1..].chars().next().is_none_or(|c| c.is_ascii_alphabetic() || c == '/' || c == '!'))
+}
+
+/// The first `[` before `cut` whose reading by [`rewrite_markdown`] may
+/// change once text follows `known`, or whose link runs past `cut`; walked
+/// the way that function walks.
+fn first_unsettled_bracket(known: &str, cut: usize) -> Option<usize> {
+    let mut from = 0;
+    while let Some(open) = known[from..cut].find('[').map(|at| from + at) {
+        let after = &known[open + 1..];
+        from = match after.find("](") {
+            Some(close) if !after[..close].contains('[') => {
+                // Just past the link's closing `)`.
+                let past = closing_paren(&after[close + 2..]).map(|end| open + 1 + close + 2 + end + 1);
+                match past.filter(|&past| past <= cut) {
+                    Some(past) => past,
+                    None => return Some(open),
+                }
+            }
+            // A literal `[`: another one comes first, here or wherever the `](` is.
+            Some(_) => open + 1,
+            None if after.contains('[') => open + 1,
+            None => return Some(open),
+        };
+    }
+    None
+}
+
 pub fn is_web_link(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
     (lower.starts_with("https://") || lower.starts_with("http://")) && !url.contains(char::is_whitespace)
@@ -154,6 +215,65 @@ mod tests {
         assert_eq!(make_safe("[click](javascript:alert(1))"), "click");
         assert_eq!(make_safe("[x](data:text/html;base64,AAA)"), "x");
         assert_eq!(make_safe("Answer [1] and [2]."), "Answer [1] and [2].");
+    }
+
+    #[test]
+    fn a_settled_prefix_is_made_safe_alike_whatever_follows() {
+        let parts = [
+            "<",
+            "script",
+            ">",
+            "</script>",
+            "<b>",
+            "[",
+            "]",
+            "(",
+            ")",
+            "](",
+            "!",
+            "https://x.example/a",
+            "javascript:x",
+            " ",
+            " ",
+            "\n",
+            "word",
+            "é",
+            "1",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..4000 {
+            let text: String = (0..next() % 24).map(|_| parts[(next() % parts.len() as u64) as usize]).collect();
+            let whole = make_safe(&text);
+            for end in (0..=text.len()).filter(|&end| text.is_char_boundary(end)) {
+                let cut = settled_len(&text[..end]);
+                assert_eq!(
+                    whole,
+                    make_safe(&text[..cut]) + &make_safe(&text[cut..]),
+                    "{text:?} settled at {cut} of {end}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plain_text_settles_at_each_space_and_open_markup_holds_it_back() {
+        assert_eq!(settled_len("Refunds take thirty days"), "Refunds take thirty ".len());
+        assert_eq!(
+            settled_len("See [the guide](https://help.example/a) now"),
+            "See [the guide](https://help.example/a) ".len()
+        );
+        // A citation could still turn out to open a link label, until the next `[`.
+        assert_eq!(settled_len("Yes [1]. Also "), "Yes ".len());
+        assert_eq!(settled_len("Yes [1]. Also [2] "), "Yes [1]. Also ".len());
+        assert_eq!(settled_len("Read [the guide](https://help.example/a and "), "Read ".len());
+        assert_eq!(settled_len("Hi <b>there</b> again "), "Hi ".len());
+        assert_eq!(settled_len("if a < b then "), "if a < b then ".len());
     }
 
     #[test]

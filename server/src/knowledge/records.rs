@@ -4,7 +4,7 @@
 //! and deleting a workspace is `REMOVE DATABASE`.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use surrealdb::engine::any::Any;
 use surrealdb::engine::local::Db;
@@ -125,7 +125,9 @@ fn rid(table: &str, key: &str) -> surrealdb::types::Value {
 pub struct Records {
     store: KnowledgeStore,
     namespace: String,
-    sessions: Mutex<HashMap<String, Session>>,
+    /// One per workspace database, shared: cloning a SurrealDB handle opens
+    /// another session on the engine, which is costly once per query.
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
 }
 
 /// `ws_` and the workspace id with anything but letters and digits
@@ -152,7 +154,7 @@ impl Records {
         Records { store, namespace, sessions: Mutex::new(HashMap::new()) }
     }
 
-    async fn session(&self, workspace_id: &str) -> SurrealResult<Session> {
+    async fn session(&self, workspace_id: &str) -> SurrealResult<Arc<Session>> {
         let name = database_name(workspace_id);
         if let Some(session) = self.sessions.lock().expect("sessions lock").get(&name) {
             return Ok(session.clone());
@@ -161,17 +163,18 @@ impl Records {
         // leaves every other session where it was.
         let session = match &self.store {
             KnowledgeStore::Embedded { db, .. } => {
-                let db = db.clone();
+                let db = Surreal::clone(db);
                 db.use_ns(&self.namespace).use_db(&name).await?;
                 Session::Embedded(db)
             }
             KnowledgeStore::Remote(db) => {
-                let db = db.clone();
+                let db = Surreal::clone(db);
                 db.use_ns(&self.namespace).use_db(&name).await?;
                 Session::Remote(db)
             }
         };
         session.run(SCHEMA.to_owned(), vec![]).await?;
+        let session = Arc::new(session);
         self.sessions.lock().expect("sessions lock").insert(name, session.clone());
         Ok(session)
     }
@@ -193,8 +196,8 @@ impl Records {
             self.namespace.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', "")
         );
         let mut response = match &self.store {
-            KnowledgeStore::Embedded { db, .. } => db.clone().query(sql).await?,
-            KnowledgeStore::Remote(db) => db.clone().query(sql).await?,
+            KnowledgeStore::Embedded { db, .. } => Surreal::clone(db).query(sql).await?,
+            KnowledgeStore::Remote(db) => Surreal::clone(db).query(sql).await?,
         }
         .check()?;
         let info: Option<surrealdb::types::Value> = response.take(1)?;
@@ -218,8 +221,8 @@ impl Records {
         self.sessions.lock().expect("sessions lock").remove(&name);
         let sql = format!("REMOVE DATABASE IF EXISTS {name};");
         match &self.store {
-            KnowledgeStore::Embedded { db, .. } => db.clone().query(sql).await?.check()?,
-            KnowledgeStore::Remote(db) => db.clone().query(sql).await?.check()?,
+            KnowledgeStore::Embedded { db, .. } => Surreal::clone(db).query(sql).await?.check()?,
+            KnowledgeStore::Remote(db) => Surreal::clone(db).query(sql).await?.check()?,
         };
         Ok(())
     }

@@ -23,11 +23,14 @@ pub enum KnowledgeStoreError {
 
 /// A handle on whichever SurrealDB the configuration chose. The embedded
 /// engines and the remote client are different Rust types, so callers go
-/// through the methods here rather than the raw client.
+/// through the methods here rather than the raw client. Clones share one
+/// client: cloning a SurrealDB client opens another session on its engine,
+/// and this handle is cloned with the app's state for every request. Take
+/// `Surreal::clone` of the client only for a session of one's own.
 #[derive(Clone)]
 pub enum KnowledgeStore {
-    Embedded { db: Surreal<Db>, datastore: Arc<Datastore> },
-    Remote(Surreal<Any>),
+    Embedded { db: Arc<Surreal<Db>>, datastore: Arc<Datastore> },
+    Remote(Arc<Surreal<Any>>),
 }
 
 impl KnowledgeStore {
@@ -43,7 +46,7 @@ impl KnowledgeStore {
             SurrealTarget::Remote { url, user, password } => {
                 let db = surrealdb::engine::any::connect(url.as_str()).await?;
                 db.signin(Root { username: user.clone(), password: password.clone() }).await?;
-                KnowledgeStore::Remote(db)
+                KnowledgeStore::Remote(Arc::new(db))
             }
         };
         match &store {
@@ -92,5 +95,5 @@ async fn open_bounded(path: &str, config: &SurrealConfig) -> Result<KnowledgeSto
     datastore.bootstrap().await.map_err(open)?;
     datastore.start_maintenance_tasks();
     let db = Surreal::<Db>::unstable_from_datastore(Arc::clone(&datastore), None).await?;
-    Ok(KnowledgeStore::Embedded { db, datastore })
+    Ok(KnowledgeStore::Embedded { db: Arc::new(db), datastore })
 }
