@@ -96,7 +96,8 @@ async fn run() {
             && result.peak_memory_mb <= TARGET_MEMORY_MB;
         println!(
             "  {level:>5} chats: peak {:>5} streaming at once, token delay p50 {:>6.1} ms p99 {:>6.1} ms max {:>7.1} ms, \
-             peak memory {:>4.0} MB, {} failed  {}\n         slowest chat streamed {:.1} tokens/s; CPU (cores) while ramping: server {:.2}, bench {:.2}; all at once: server {:.2}, bench {:.2}",
+             peak memory {:>4.0} MB, {} failed  {}\n         slowest chat streamed {:.1} tokens/s; CPU (cores) while ramping: server {:.2}, bench {:.2}; all at once: server {:.2}, bench {:.2}\n         \
+             waits p50/p99/max (ms): session {}; question stored {}; first token {}",
             result.peak,
             result.p50_ms,
             result.p99_ms,
@@ -109,6 +110,9 @@ async fn run() {
             result.ramp_cpu.bench,
             result.steady_cpu.server,
             result.steady_cpu.bench,
+            result.waits.session.summary(),
+            result.waits.stored.summary(),
+            result.waits.first_token.summary(),
         );
         if !met {
             break;
@@ -141,6 +145,19 @@ struct LevelResult {
     /// The provider's pace as the slowest chat saw it: below the nominal
     /// rate, this machine could not keep up the load it was asked for.
     slowest_tokens_per_second: f64,
+    waits: Arc<Waits>,
+}
+
+/// How long visitors waited at each step before their answer streamed:
+/// when chats start late, these say where.
+#[derive(Default)]
+struct Waits {
+    /// The session request.
+    session: Histogram,
+    /// From sending the question to the event confirming it was stored.
+    stored: Histogram,
+    /// From sending the question to the answer's first text.
+    first_token: Histogram,
 }
 
 /// Cores busy on average over a span, from the kernel's per-process counters.
@@ -189,6 +206,7 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
     let streaming = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let delays = Arc::new(Histogram::default());
+    let waits = Arc::new(Waits::default());
     let sampler = {
         let (streaming, peak, pid) = (streaming.clone(), peak.clone(), server.pid);
         tokio::spawn(async move {
@@ -209,8 +227,8 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
     let mut starts = tokio::time::interval(Duration::from_micros(1_000_000 / STARTS_PER_SECOND));
     for _ in 0..level {
         starts.tick().await;
-        let (visitors, streaming, delays) = (visitors.clone(), streaming.clone(), delays.clone());
-        chats.push(tokio::spawn(async move { visitors.chat(&streaming, &delays).await }));
+        let (visitors, streaming, delays, waits) = (visitors.clone(), streaming.clone(), delays.clone(), waits.clone());
+        chats.push(tokio::spawn(async move { visitors.chat(&streaming, &delays, &waits).await }));
     }
     let ramped = CpuMark::now(server.pid);
     let mut failed = 0;
@@ -239,6 +257,7 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
         ramp_cpu: ramped.since(&started),
         steady_cpu: finished.since(&ramped),
         slowest_tokens_per_second: tokens as f64 / longest.as_secs_f64().max(1e-9),
+        waits,
     }
 }
 
@@ -246,7 +265,7 @@ impl Visitors {
     /// One visitor: a session, one question, and the streamed answer read
     /// to its end, with every token's delay recorded in `delays`. Returns
     /// how long the answer streamed.
-    async fn chat(&self, streaming: &AtomicUsize, delays: &Histogram) -> Result<Duration, String> {
+    async fn chat(&self, streaming: &AtomicUsize, delays: &Histogram, waits: &Waits) -> Result<Duration, String> {
         let n = self.next_address.fetch_add(1, Ordering::Relaxed);
         let address = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
         let url = |path: &str| format!("{}/api/widget/v1/{}/{path}", self.base_url, self.key);
@@ -258,6 +277,7 @@ impl Visitors {
                 .header("content-type", "application/json")
                 .body(body.to_string())
         };
+        let asked = Instant::now();
         let session = post("session", serde_json::json!({}))
             .send()
             .await
@@ -268,6 +288,8 @@ impl Visitors {
             .map_err(|e| format!("session body: {e}"))?;
         let session: serde_json::Value = serde_json::from_slice(&session).map_err(|e| format!("session body: {e}"))?;
         let token = session["token"].as_str().ok_or("the session has no token")?;
+        waits.session.record_since(asked);
+        let asked = Instant::now();
         let response = post("messages", serde_json::json!({ "token": token, "text": "How long does delivery take?" }))
             .send()
             .await
@@ -295,6 +317,7 @@ impl Visitors {
                         if !started {
                             started = true;
                             first_delta = Instant::now();
+                            waits.first_token.record_since(asked);
                             streaming.fetch_add(1, Ordering::Relaxed);
                         }
                         let delta: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
@@ -302,6 +325,7 @@ impl Visitors {
                         words.filter_map(|word| fake_llm::stamp_age(word, now)).for_each(|age| delays.record(age));
                     }
                     // The offline answer standing in for a failed provider is a failure here.
+                    "received" => waits.stored.record_since(asked),
                     "done" if data.contains(FALLBACK_NOTE) => finished = Some(Err("the provider failed".into())),
                     "done" => finished = Some(Ok(first_delta.elapsed())),
                     "failed" | "retract" => finished = Some(Err(format!("the answer failed: {data}"))),
@@ -319,7 +343,7 @@ impl Visitors {
     }
 }
 
-/// Token delays in 0.1 ms buckets up to a minute: constant memory however
+/// Delays in 0.1 ms buckets up to a minute: constant memory however
 /// many tokens are measured.
 struct Histogram {
     buckets: Vec<AtomicUsize>,
@@ -337,6 +361,15 @@ impl Histogram {
     fn record(&self, micros: u64) {
         let bucket = ((micros / BUCKET_US) as usize).min(self.buckets.len() - 1);
         self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn record_since(&self, start: Instant) {
+        self.record(start.elapsed().as_micros() as u64);
+    }
+
+    /// p50/p99/max in milliseconds.
+    fn summary(&self) -> String {
+        format!("{:.1}/{:.1}/{:.1}", self.percentile_ms(0.5), self.percentile_ms(0.99), self.percentile_ms(1.0))
     }
 
     /// The delay at quantile `q` (1.0: the largest), in milliseconds.

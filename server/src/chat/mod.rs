@@ -148,11 +148,6 @@ impl Chat {
         self.sql.pool()
     }
 
-    /// Every visitor message writes several times: those writes queue here.
-    fn writer(&self) -> &sqlx::AnyPool {
-        self.sql.writer()
-    }
-
     pub fn llm(&self) -> Option<&Llm> {
         self.llm.as_ref()
     }
@@ -174,20 +169,28 @@ impl Chat {
         if key.starts_with(visitor::PREVIEW_PREFIX) {
             return self.preview_widget(key, origin).await;
         }
-        let row: Option<(String, String, String, String)> = sqlx::query_as(
-            "SELECT k.workspace_id, k.allowed_origins, w.plan, w.name FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
-             WHERE k.token_hash = $1 AND k.kind = 'publishable' AND k.revoked_at IS NULL",
-        )
-        .bind(crate::accounts::secrets::digest(key))
-        .fetch_optional(self.pool())
-        .await
-        .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let (workspace_id, allowed, plan, workspace_name) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let digest = crate::accounts::secrets::digest(key);
+        let row: Option<(String, String, String, String, Option<String>)> = self
+            .sql
+            .read(|db| async move {
+                sqlx::query_as(
+                    "SELECT k.workspace_id, k.allowed_origins, w.plan, w.name, s.settings
+                     FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+                     LEFT JOIN widget_settings s ON s.workspace_id = k.workspace_id
+                     WHERE k.token_hash = $1 AND k.kind = 'publishable' AND k.revoked_at IS NULL",
+                )
+                .bind(digest)
+                .fetch_optional(&db)
+                .await
+            })
+            .await
+            .map_err(|e| ServiceError::from(AppError::from(e)))?;
+        let (workspace_id, allowed, plan, workspace_name, settings) = row.ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
         if !allowed.lines().any(|allowed| allowed.trim().eq_ignore_ascii_case(origin)) {
             return Err(WidgetRefusal::OriginNotAllowed);
         }
-        let settings = self.settings(&workspace_id).await?;
+        let settings = parsed_settings(settings);
         Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
     }
 
@@ -198,13 +201,16 @@ impl Chat {
             visitor::verify_preview(self.accounts.server_key(), key, now_millis()).ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.filter(|o| self.own_origins.iter().any(|own| own.eq_ignore_ascii_case(o)));
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
-        let row: Option<(String, String)> = sqlx::query_as("SELECT plan, name FROM workspaces WHERE id = $1")
-            .bind(&workspace_id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let (plan, workspace_name) = row.ok_or(WidgetRefusal::UnknownKey)?;
-        let settings = self.settings(&workspace_id).await?;
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT w.plan, w.name, s.settings FROM workspaces w LEFT JOIN widget_settings s ON s.workspace_id = w.id
+             WHERE w.id = $1",
+        )
+        .bind(&workspace_id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| ServiceError::from(AppError::from(e)))?;
+        let (plan, workspace_name, settings) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let settings = parsed_settings(settings);
         Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
     }
 
@@ -241,9 +247,13 @@ impl Chat {
         workspace_id: &str,
     ) -> Result<T, ServiceError> {
         let sql = format!("SELECT settings FROM {} WHERE workspace_id = $1", table.name());
-        let stored: Option<(String,)> =
-            sqlx::query_as(&sql).bind(workspace_id).fetch_optional(self.pool()).await.map_err(AppError::from)?;
-        Ok(stored.and_then(|(json,)| serde_json::from_str(&json).ok()).unwrap_or_default())
+        let workspace_id = workspace_id.to_owned();
+        let stored: Option<String> = self
+            .sql
+            .read(|db| async move { sqlx::query_scalar(&sql).bind(workspace_id).fetch_optional(&db).await })
+            .await
+            .map_err(AppError::from)?;
+        Ok(parsed_settings(stored))
     }
 
     async fn store_settings<T: serde::Serialize>(
@@ -258,11 +268,9 @@ impl Chat {
              ON CONFLICT (workspace_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
             table.name()
         );
-        sqlx::query(&sql)
-            .bind(workspace_id)
-            .bind(json)
-            .bind(now_millis())
-            .execute(self.writer())
+        let workspace_id = workspace_id.to_owned();
+        self.sql
+            .write(|db| async move { sqlx::query(&sql).bind(workspace_id).bind(json).bind(now_millis()).execute(&db).await })
             .await
             .map_err(AppError::from)?;
         Ok(())
@@ -442,13 +450,9 @@ impl Chat {
             }
             Err(failure) => failure,
         };
-        self.event(
-            &widget.workspace_id,
-            None,
-            "llm_failed",
-            serde_json::json!({ "provider": llm.provider().name(), "reason": failure.label() }),
-        )
-        .await?;
+        let failed = serde_json::json!({ "provider": llm.provider().name(), "reason": failure.label() });
+        let workspace = widget.workspace_id.clone();
+        self.sql.write(|db| async move { record_event(&db, &workspace, None, "llm_failed", failed).await }).await?;
         if stream.sent_anything() && failure != LlmFailure::Cancelled {
             let _ = events.send(ChatEvent::Retract).await;
         }
@@ -470,38 +474,45 @@ impl Chat {
         visitor_id: &str,
         email: Option<&str>,
     ) -> Result<String, ServiceError> {
-        if let Some(existing) = self.latest_conversation(&widget.workspace_id, visitor_id).await? {
-            if let Some(email) = email.filter(|e| !e.trim().is_empty()) {
-                sqlx::query("UPDATE conversations SET visitor_email = $1 WHERE id = $2 AND workspace_id = $3")
-                    .bind(email.trim())
-                    .bind(&existing.id)
-                    .bind(&widget.workspace_id)
-                    .execute(self.writer())
-                    .await
-                    .map_err(AppError::from)?;
-            }
-            return Ok(existing.id);
+        let existing = self.latest_conversation(&widget.workspace_id, visitor_id).await?;
+        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned);
+        if let (Some(existing), None) = (&existing, &email) {
+            return Ok(existing.id.clone());
         }
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = now_millis();
-        let mut tx = self.writer().begin().await.map_err(AppError::from)?;
-        sqlx::query(
-            "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)",
-        )
-        .bind(&id)
-        .bind(&widget.workspace_id)
-        .bind(visitor_id)
-        .bind(email.map(str::trim).filter(|e| !e.is_empty()))
-        .bind(&widget.origin)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(AppError::from)?;
-        let started = serde_json::json!({ "origin": widget.origin });
-        record_event(&mut *tx, &widget.workspace_id, Some(&id), "conversation_started", started).await?;
-        tx.commit().await.map_err(AppError::from)?;
-        Ok(id)
+        let (workspace, origin, visitor) = (widget.workspace_id.clone(), widget.origin.clone(), visitor_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            if let Some(existing) = existing {
+                if let Some(email) = email {
+                    sqlx::query("UPDATE conversations SET visitor_email = $1 WHERE id = $2 AND workspace_id = $3")
+                        .bind(email)
+                        .bind(&existing.id)
+                        .bind(&workspace)
+                        .execute(&db)
+                        .await?;
+                }
+                return Ok(existing.id);
+            }
+            let id = uuid::Uuid::new_v4().to_string();
+            let now = now_millis();
+            let mut tx = db.begin().await?;
+            sqlx::query(
+                "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            )
+            .bind(&id)
+            .bind(&workspace)
+            .bind(visitor)
+            .bind(email)
+            .bind(&origin)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let started = serde_json::json!({ "origin": origin });
+            record_event(&mut *tx, &workspace, Some(&id), "conversation_started", started).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(id)
+        };
+        Ok(self.sql.write(job).await?)
     }
 
     async fn latest_conversation(
@@ -509,15 +520,18 @@ impl Chat {
         workspace_id: &str,
         visitor_id: &str,
     ) -> Result<Option<ConversationRow>, ServiceError> {
-        Ok(sqlx::query_as(
-            "SELECT id, flagged_at FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
-             ORDER BY updated_at DESC LIMIT 1",
-        )
-        .bind(workspace_id)
-        .bind(visitor_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(AppError::from)?)
+        let (workspace_id, visitor_id) = (workspace_id.to_owned(), visitor_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            sqlx::query_as(
+                "SELECT id, flagged_at FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
+                 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .bind(workspace_id)
+            .bind(visitor_id)
+            .fetch_optional(&db)
+            .await
+        };
+        Ok(self.sql.read(job).await.map_err(AppError::from)?)
     }
 
     /// Counts one bot message against the plan. `false` once the month's
@@ -525,39 +539,34 @@ impl Chat {
     async fn reserve_bot_message(&self, workspace_id: &str, plan: &str) -> Result<bool, ServiceError> {
         let quota = Product::SupportBot.monthly_quota(plan);
         let month = month_of(now_millis());
-        let (used,): (i64,) = sqlx::query_as(
-            "INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 1)
-             ON CONFLICT (workspace_id, month) DO UPDATE SET bot_messages = usage_monthly.bot_messages + 1
-             RETURNING bot_messages",
-        )
-        .bind(workspace_id)
-        .bind(&month)
-        .fetch_one(self.writer())
-        .await
-        .map_err(AppError::from)?;
-        match quota {
-            Some(quota) if used > i64::from(quota) => {
-                sqlx::query(
-                    "UPDATE usage_monthly SET bot_messages = bot_messages - 1 WHERE workspace_id = $1 AND month = $2",
-                )
-                .bind(workspace_id)
-                .bind(&month)
-                .execute(self.writer())
-                .await
-                .map_err(AppError::from)?;
-                if used == i64::from(quota) + 1 {
-                    self.event(
-                        workspace_id,
-                        None,
-                        "quota_reached",
-                        serde_json::json!({ "month": month, "quota": quota }),
-                    )
-                    .await?;
-                }
-                Ok(false)
+        let workspace_id = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            let (used,): (i64,) = sqlx::query_as(
+                "INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 1)
+                 ON CONFLICT (workspace_id, month) DO UPDATE SET bot_messages = usage_monthly.bot_messages + 1
+                 RETURNING bot_messages",
+            )
+            .bind(&workspace_id)
+            .bind(&month)
+            .fetch_one(&db)
+            .await?;
+            let Some(quota) = quota.filter(|&quota| used > i64::from(quota)) else { return Ok(true) };
+            let mut tx = db.begin().await?;
+            sqlx::query(
+                "UPDATE usage_monthly SET bot_messages = bot_messages - 1 WHERE workspace_id = $1 AND month = $2",
+            )
+            .bind(&workspace_id)
+            .bind(&month)
+            .execute(&mut *tx)
+            .await?;
+            if used == i64::from(quota) + 1 {
+                let reached = serde_json::json!({ "month": month, "quota": quota });
+                record_event(&mut *tx, &workspace_id, None, "quota_reached", reached).await?;
             }
-            _ => Ok(true),
-        }
+            tx.commit().await?;
+            Ok::<_, AppError>(false)
+        };
+        Ok(self.sql.write(job).await?)
     }
 
     async fn store_visitor_message(
@@ -569,36 +578,41 @@ impl Chat {
     ) -> Result<ChatMessage, AppError> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = now_millis();
-        let mut tx = self.writer().begin().await?;
-        sqlx::query(
-            "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
-             VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(conversation)
-        .bind(&widget.workspace_id)
-        .bind(text)
-        .bind(f64::from(sentiment.score))
-        .bind(sentiment.label.as_str())
-        .bind(sentiment.priority.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2,
-               priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
-                               THEN $4 ELSE priority END
-             WHERE id = $5 AND workspace_id = $6",
-        )
-        .bind(sentiment.label.as_str())
-        .bind(now)
-        .bind(priority_rank(sentiment.priority))
-        .bind(sentiment.priority.as_str())
-        .bind(conversation)
-        .bind(&widget.workspace_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        let (message_id, conversation, workspace, body) =
+            (id.clone(), conversation.to_owned(), widget.workspace_id.clone(), text.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            sqlx::query(
+                "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
+                 VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
+            )
+            .bind(message_id)
+            .bind(&conversation)
+            .bind(&workspace)
+            .bind(body)
+            .bind(f64::from(sentiment.score))
+            .bind(sentiment.label.as_str())
+            .bind(sentiment.priority.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2,
+                   priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
+                                   THEN $4 ELSE priority END
+                 WHERE id = $5 AND workspace_id = $6",
+            )
+            .bind(sentiment.label.as_str())
+            .bind(now)
+            .bind(priority_rank(sentiment.priority))
+            .bind(sentiment.priority.as_str())
+            .bind(conversation)
+            .bind(workspace)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        };
+        self.sql.write(job).await?;
         Ok(ChatMessage {
             id,
             author: Author::Visitor,
@@ -625,68 +639,78 @@ impl Chat {
         let id = uuid::Uuid::new_v4().to_string();
         let citations = serde_json::to_string(&reply.citations).map_err(|e| AppError::Task(e.to_string()))?;
         let suggestions = serde_json::to_string(&reply.suggestions).map_err(|e| AppError::Task(e.to_string()))?;
-        let mut tx = self.writer().begin().await?;
-        sqlx::query(
-            "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
-                                   answered, mode, model, prompt_tokens, completion_tokens, note, latency_ms, created_at)
-             VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-        )
-        // sqlx 0.8.6's Any driver sends a NULL f64 to PostgreSQL typed as float4, and a
-        // cached statement would keep that type for the next, non-NULL, confidence.
-        .persistent(false)
-        .bind(&id)
-        .bind(conversation)
-        .bind(&widget.workspace_id)
-        .bind(&reply.body)
-        .bind(citations)
-        .bind(suggestions)
-        .bind(reply.confidence.map(f64::from))
-        .bind(i32::from(reply.answered))
-        .bind(reply.mode.name(self.llm.as_ref()))
-        .bind(reply.mode.model())
-        .bind(reply.mode.tokens(|g| g.input_tokens))
-        .bind(reply.mode.tokens(|g| g.output_tokens))
-        .bind(reply.note)
-        .bind(latency_ms)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let (unanswered, flagged_at): (i64, Option<i64>) = sqlx::query_as(
-            "UPDATE conversations SET message_count = message_count + 1, updated_at = $1,
-               unanswered_in_a_row = CASE WHEN $2 = 1 THEN 0 ELSE unanswered_in_a_row + 1 END
-             WHERE id = $3 AND workspace_id = $4 RETURNING unanswered_in_a_row, flagged_at",
-        )
-        .bind(now)
-        .bind(i32::from(reply.answered))
-        .bind(conversation)
-        .bind(&widget.workspace_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let flag = flag.or((unanswered >= UNANSWERED_BEFORE_ESCALATION).then_some(FlagReason::NotAnswered));
-        let newly_flagged = flag.filter(|_| flagged_at.is_none());
-        if let Some(reason) = newly_flagged {
+        let (message_id, conversation, workspace, body) =
+            (id.clone(), conversation.to_owned(), widget.workspace_id.clone(), reply.body.clone());
+        let (confidence, answered, note) = (reply.confidence, reply.answered, reply.note);
+        let mode = reply.mode.name(self.llm.as_ref());
+        let model = reply.mode.model().map(str::to_owned);
+        let tokens = (reply.mode.tokens(|g| g.input_tokens), reply.mode.tokens(|g| g.output_tokens));
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
             sqlx::query(
-                "UPDATE conversations SET flagged_at = $1, flag_reason = $2 WHERE id = $3 AND workspace_id = $4",
+                "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
+                                       answered, mode, model, prompt_tokens, completion_tokens, note, latency_ms, created_at)
+                 VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
             )
+            // sqlx 0.8.6's Any driver sends a NULL f64 to PostgreSQL typed as float4, and a
+            // cached statement would keep that type for the next, non-NULL, confidence.
+            .persistent(false)
+            .bind(message_id)
+            .bind(&conversation)
+            .bind(&workspace)
+            .bind(body)
+            .bind(citations)
+            .bind(suggestions)
+            .bind(confidence.map(f64::from))
+            .bind(i32::from(answered))
+            .bind(mode)
+            .bind(model)
+            .bind(tokens.0)
+            .bind(tokens.1)
+            .bind(note)
+            .bind(latency_ms)
             .bind(now)
-            .bind(reason.as_str())
-            .bind(conversation)
-            .bind(&widget.workspace_id)
             .execute(&mut *tx)
             .await?;
-        }
-        let answered = serde_json::json!({
-            "answered": reply.answered,
-            "confidence": reply.confidence,
-            "latency_ms": latency_ms,
-            "mode": reply.mode.name(self.llm.as_ref()),
-        });
-        record_event(&mut *tx, &widget.workspace_id, Some(conversation), "bot_answered", answered).await?;
-        if let Some(reason) = newly_flagged {
-            let escalated = serde_json::json!({ "reason": reason.as_str() });
-            record_event(&mut *tx, &widget.workspace_id, Some(conversation), "escalated", escalated).await?;
-        }
-        tx.commit().await?;
+            let (unanswered, flagged_at): (i64, Option<i64>) = sqlx::query_as(
+                "UPDATE conversations SET message_count = message_count + 1, updated_at = $1,
+                   unanswered_in_a_row = CASE WHEN $2 = 1 THEN 0 ELSE unanswered_in_a_row + 1 END
+                 WHERE id = $3 AND workspace_id = $4 RETURNING unanswered_in_a_row, flagged_at",
+            )
+            .bind(now)
+            .bind(i32::from(answered))
+            .bind(&conversation)
+            .bind(&workspace)
+            .fetch_one(&mut *tx)
+            .await?;
+            let flag = flag.or((unanswered >= UNANSWERED_BEFORE_ESCALATION).then_some(FlagReason::NotAnswered));
+            let newly_flagged = flag.filter(|_| flagged_at.is_none());
+            if let Some(reason) = newly_flagged {
+                sqlx::query(
+                    "UPDATE conversations SET flagged_at = $1, flag_reason = $2 WHERE id = $3 AND workspace_id = $4",
+                )
+                .bind(now)
+                .bind(reason.as_str())
+                .bind(&conversation)
+                .bind(&workspace)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let answered = serde_json::json!({
+                "answered": answered,
+                "confidence": confidence,
+                "latency_ms": latency_ms,
+                "mode": mode,
+            });
+            record_event(&mut *tx, &workspace, Some(&conversation), "bot_answered", answered).await?;
+            if let Some(reason) = newly_flagged {
+                let escalated = serde_json::json!({ "reason": reason.as_str() });
+                record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, AppError>(flagged_at.is_some() || flag.is_some())
+        };
+        let flagged = self.sql.write(job).await?;
         let message = ChatMessage {
             id,
             author: Author::Bot,
@@ -699,33 +723,33 @@ impl Chat {
             note: reply.note.map(str::to_owned),
             created_at: now,
         };
-        Ok((message, flagged_at.is_some() || flag.is_some()))
+        Ok((message, flagged))
     }
 
     /// Flags the visitor's conversation for a person ("Talk to a human").
     pub async fn hand_off(&self, widget: &Widget, visitor_id: &str) -> Result<(), ServiceError> {
         let conversation = self.conversation_for(widget, visitor_id, None).await?;
-        let updated = sqlx::query(
-            "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1
-             WHERE id = $3 AND workspace_id = $4 AND flagged_at IS NULL",
-        )
-        .bind(now_millis())
-        .bind(FlagReason::AskedForHuman.as_str())
-        .bind(&conversation)
-        .bind(&widget.workspace_id)
-        .execute(self.writer())
-        .await
-        .map_err(AppError::from)?;
-        if updated.rows_affected() > 0 {
-            self.event(
-                &widget.workspace_id,
-                Some(&conversation),
-                "escalated",
-                serde_json::json!({ "reason": "asked_for_human" }),
+        let workspace = widget.workspace_id.clone();
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1
+                 WHERE id = $3 AND workspace_id = $4 AND flagged_at IS NULL",
             )
+            .bind(now_millis())
+            .bind(FlagReason::AskedForHuman.as_str())
+            .bind(&conversation)
+            .bind(&workspace)
+            .execute(&mut *tx)
             .await?;
-        }
-        Ok(())
+            if updated.rows_affected() > 0 {
+                let escalated = serde_json::json!({ "reason": FlagReason::AskedForHuman.as_str() });
+                record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+            }
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        Ok(self.sql.write(job).await?)
     }
 
     /// Thumbs up (1) or down (-1) on one of the bot's answers to this visitor.
@@ -739,52 +763,50 @@ impl Chat {
         if value != 1 && value != -1 {
             return Err(ServiceError::invalid("value", "Feedback is 1 or -1."));
         }
-        let updated = sqlx::query(
-            "UPDATE messages SET feedback = $1 WHERE id = $2 AND workspace_id = $3 AND author = 'bot'
-               AND conversation_id IN (SELECT id FROM conversations WHERE workspace_id = $3 AND visitor_id = $4)",
-        )
-        .bind(i32::from(value))
-        .bind(message_id)
-        .bind(&widget.workspace_id)
-        .bind(visitor_id)
-        .execute(self.writer())
-        .await
-        .map_err(AppError::from)?;
-        if updated.rows_affected() == 0 {
-            return Err(ServiceError::NotFound);
-        }
-        self.event(
-            &widget.workspace_id,
-            None,
-            "feedback",
-            serde_json::json!({ "message_id": message_id, "value": value }),
-        )
-        .await?;
-        Ok(())
+        let (workspace, visitor, message) = (widget.workspace_id.clone(), visitor_id.to_owned(), message_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE messages SET feedback = $1 WHERE id = $2 AND workspace_id = $3 AND author = 'bot'
+                   AND conversation_id IN (SELECT id FROM conversations WHERE workspace_id = $3 AND visitor_id = $4)",
+            )
+            .bind(i32::from(value))
+            .bind(&message)
+            .bind(&workspace)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(ServiceError::NotFound.into());
+            }
+            let feedback = serde_json::json!({ "message_id": message, "value": value });
+            record_event(&mut *tx, &workspace, None, "feedback", feedback).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        Ok(self.sql.write(job).await?)
     }
 
     async fn messages(&self, conversation: &str) -> Result<Vec<ChatMessage>, ServiceError> {
-        let rows: Vec<MessageRow> = sqlx::query_as(
-            "SELECT id, author, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
-                    feedback, note, created_at
-             FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
-        )
-        .bind(conversation)
-        .fetch_all(self.pool())
-        .await
-        .map_err(AppError::from)?;
+        let conversation = conversation.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            sqlx::query_as(
+                "SELECT id, author, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
+                        feedback, note, created_at
+                 FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
+            )
+            .bind(conversation)
+            .fetch_all(&db)
+            .await
+        };
+        let rows: Vec<MessageRow> = self.sql.read(job).await.map_err(AppError::from)?;
         Ok(rows.into_iter().map(ChatMessage::from).collect())
     }
+}
 
-    async fn event(
-        &self,
-        workspace_id: &str,
-        conversation: Option<&str>,
-        kind: &str,
-        detail: serde_json::Value,
-    ) -> Result<(), AppError> {
-        record_event(self.writer(), workspace_id, conversation, kind, detail).await
-    }
+/// A workspace's stored settings document, or the defaults.
+fn parsed_settings<T: serde::de::DeserializeOwned + Default>(stored: Option<String>) -> T {
+    stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
 }
 
 /// Records an analytics event; inside the transaction of the change it

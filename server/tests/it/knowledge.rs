@@ -98,6 +98,43 @@ fn embeddings_match_the_reference_implementation() {
     assert_eq!(embedder().id(), MINILM_ID);
 }
 
+#[test]
+fn texts_packed_into_one_pass_embed_exactly_as_alone() {
+    let model = lodestar_server::knowledge::embed::LocalMiniLm::load_blocking(&crate::support::model_dir()).unwrap();
+    let long = "Orders ship from our warehouse within two working days. ".repeat(30);
+    let texts: Vec<String> =
+        ["Where is my order?", "¿Dónde está mi pedido?", long.as_str(), "", "refund", "How long does delivery take?"]
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+    let together = model.model().embed(&texts);
+    assert_eq!(together.len(), texts.len());
+    for (text, vector) in texts.iter().zip(&together) {
+        assert_eq!(&model.model().embed(std::slice::from_ref(text))[0], vector, "{text:?}");
+    }
+}
+
+/// Calls that arrive together share passes; each still gets its own vectors, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_get_their_own_vectors() {
+    let embedder = embedder();
+    let calls: Vec<Vec<String>> = (0..24)
+        .map(|i| (0..1 + i % 3).map(|j| format!("question {i} part {j} about delivery to zone {}", i * j)).collect())
+        .collect();
+    let running: Vec<_> = calls
+        .iter()
+        .map(|texts| {
+            let (embedder, texts) = (embedder.clone(), texts.clone());
+            tokio::spawn(async move { embedder.embed(texts).await })
+        })
+        .collect();
+    let model = lodestar_server::knowledge::embed::LocalMiniLm::load_blocking(&crate::support::model_dir()).unwrap();
+    for (texts, call) in calls.iter().zip(running) {
+        let vectors = call.await.unwrap().expect("embedded");
+        assert_eq!(vectors, model.model().embed(texts), "{texts:?}");
+    }
+}
+
 backend_tests! {
     async fn uploaded_files_become_searchable_passages(app) {
         let (session, workspace) = owner(&app, "kb-owner@example.com").await;

@@ -1,6 +1,7 @@
 //! all-MiniLM-L6-v2 in plain Rust: a 6-layer BERT whose token vectors are
-//! mean-pooled and L2-normalised, as sentence-transformers does. Each text
-//! runs on its own, so there is no padding to mask or waste time on.
+//! mean-pooled and L2-normalised, as sentence-transformers does. Texts are
+//! packed row after row into one pass, attention kept within each, so there
+//! is no padding to mask or waste time on.
 
 use std::path::Path;
 
@@ -16,6 +17,10 @@ const LAYERS: usize = 6;
 const HEADS: usize = 12;
 const POSITIONS: usize = 512;
 const EPS: f32 = 1e-12;
+/// Tokens packed into one pass. The weights (90 MB, more than any cache)
+/// stream from memory once per pass, so short texts (a visitor's question
+/// is about ten tokens) embedded together cost little more than one.
+const TOKENS_PER_PASS: usize = 512;
 
 pub struct MiniLm {
     tokenizer: WordPiece,
@@ -95,35 +100,65 @@ impl MiniLm {
 
     /// Unit vectors for `texts`, in order.
     pub fn embed(&self, texts: &[String]) -> Vec<Vec<f32>> {
-        texts.iter().map(|t| self.embed_ids(&self.token_ids(t))).collect()
+        let sequences: Vec<Vec<u32>> = texts.iter().map(|t| self.token_ids(t)).collect();
+        let mut vectors = Vec::with_capacity(texts.len());
+        let mut rest = sequences.as_slice();
+        while !rest.is_empty() {
+            let mut take = 1;
+            let mut tokens = rest[0].len();
+            while take < rest.len() && tokens + rest[take].len() <= TOKENS_PER_PASS {
+                tokens += rest[take].len();
+                take += 1;
+            }
+            vectors.extend(self.embed_packed(&rest[..take]));
+            rest = &rest[take..];
+        }
+        vectors
     }
 
-    fn embed_ids(&self, ids: &[u32]) -> Vec<f32> {
-        let tokens = ids.len();
-        let mut hidden = Vec::with_capacity(tokens * DIMENSION);
-        for (position, &id) in ids.iter().enumerate() {
-            let word = &self.words[id as usize * DIMENSION..][..DIMENSION];
-            let position = &self.positions[position * DIMENSION..][..DIMENSION];
-            hidden.extend(word.iter().zip(position).map(|(w, p)| w + p));
+    /// One pass over `sequences` packed into one matrix: the dense layers
+    /// work row by row, so they take every row at once.
+    fn embed_packed(&self, sequences: &[Vec<u32>]) -> Vec<Vec<f32>> {
+        let lengths: Vec<usize> = sequences.iter().map(Vec::len).collect();
+        let mut hidden = Vec::with_capacity(lengths.iter().sum::<usize>() * DIMENSION);
+        for ids in sequences {
+            for (position, &id) in ids.iter().enumerate() {
+                let word = &self.words[id as usize * DIMENSION..][..DIMENSION];
+                let position = &self.positions[position * DIMENSION..][..DIMENSION];
+                hidden.extend(word.iter().zip(position).map(|(w, p)| w + p));
+            }
         }
         kernel::layer_norm(&mut hidden, &self.norm.gamma, &self.norm.beta, EPS);
         for layer in &self.layers {
-            hidden = layer.forward(hidden, tokens);
+            hidden = layer.forward(hidden, &lengths);
         }
-        let mut mean = vec![0f32; DIMENSION];
-        for row in hidden.chunks_exact(DIMENSION) {
-            kernel::add_in_place(&mut mean, row);
-        }
-        let norm = kernel::dot(&mean, &mean).sqrt().max(1e-12);
-        mean.iter_mut().for_each(|v| *v /= norm);
-        mean
+        let mut rows = hidden.chunks_exact(DIMENSION);
+        lengths
+            .iter()
+            .map(|&tokens| {
+                let mut mean = vec![0f32; DIMENSION];
+                for row in rows.by_ref().take(tokens) {
+                    kernel::add_in_place(&mut mean, row);
+                }
+                let norm = kernel::dot(&mean, &mean).sqrt().max(1e-12);
+                mean.iter_mut().for_each(|v| *v /= norm);
+                mean
+            })
+            .collect()
     }
 }
 
 impl Layer {
-    fn forward(&self, x: Vec<f32>, tokens: usize) -> Vec<f32> {
+    /// `x` holds sequences of `lengths` tokens, one after another.
+    fn forward(&self, x: Vec<f32>, lengths: &[usize]) -> Vec<f32> {
         let qkv = self.qkv.forward(&x);
-        let context = kernel::attention(&qkv, tokens, HEADS, DIMENSION / HEADS);
+        let mut context = Vec::with_capacity(x.len());
+        let mut sequences = qkv.as_slice();
+        for &tokens in lengths {
+            let (sequence, rest) = sequences.split_at(tokens * 3 * DIMENSION);
+            context.extend(kernel::attention(sequence, tokens, HEADS, DIMENSION / HEADS));
+            sequences = rest;
+        }
         let mut attended = self.attention_out.forward(&context);
         kernel::add_in_place(&mut attended, &x);
         kernel::layer_norm(&mut attended, &self.attention_norm.gamma, &self.attention_norm.beta, EPS);

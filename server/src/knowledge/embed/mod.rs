@@ -8,8 +8,11 @@ mod minilm;
 mod provider;
 mod wordpiece;
 
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
 
 pub use kernel::dot;
 pub use minilm::{MiniLm, DIMENSION as MINILM_DIMENSION};
@@ -37,14 +40,25 @@ pub const MINILM_ID: &str = "local:all-MiniLM-L6-v2";
 const MODEL_FILES: [&str; 2] = ["model.safetensors", "tokenizer.json"];
 const HUB_BASE: &str = "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main";
 
-/// all-MiniLM-L6-v2 in this process. Inference runs on the blocking pool,
-/// a few calls at a time: each already uses every core, and a burst of
-/// questions queued here costs a few bytes each instead of a blocking
-/// thread and its buffers.
+/// all-MiniLM-L6-v2 in this process. Inference runs on rayon's pool, one
+/// pass per core at a time. Calls that arrive while the passes are busy
+/// queue here (a few bytes each) and the next pass takes them together:
+/// under a burst of questions each pass embeds many, for little more than
+/// the cost of one (see `minilm::TOKENS_PER_PASS`).
 pub struct LocalMiniLm {
     model: Arc<MiniLm>,
+    waiting: Mutex<VecDeque<Waiting>>,
     running: tokio::sync::Semaphore,
 }
+
+/// A call's texts, and where their vectors go.
+struct Waiting {
+    texts: Vec<String>,
+    done: oneshot::Sender<Result<Vec<Vec<f32>>, EmbedError>>,
+}
+
+/// Texts one pass takes from the queue (whole calls, at least one).
+const TEXTS_PER_PASS: usize = 64;
 
 impl LocalMiniLm {
     /// Loads the model from `dir`, first fetching it from the hub when
@@ -71,7 +85,60 @@ impl LocalMiniLm {
 
     fn new(model: MiniLm) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        LocalMiniLm { model: Arc::new(model), running: tokio::sync::Semaphore::new(cores) }
+        LocalMiniLm {
+            model: Arc::new(model),
+            waiting: Mutex::new(VecDeque::new()),
+            running: tokio::sync::Semaphore::new(cores),
+        }
+    }
+
+    /// The calls the next pass takes: the oldest, and more while they fit.
+    fn take_waiting(&self) -> Vec<Waiting> {
+        let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut texts = 0;
+        let mut taken = Vec::new();
+        while let Some(next) = waiting.front() {
+            if !taken.is_empty() && texts + next.texts.len() > TEXTS_PER_PASS {
+                break;
+            }
+            texts += next.texts.len();
+            taken.extend(waiting.pop_front());
+        }
+        taken
+    }
+
+    /// Embeds the texts of `calls` in one job on rayon's pool, where the
+    /// model's parallel loops split work only onto idle workers (called from
+    /// another thread, every layer went to the pool and back, and on a busy
+    /// machine each of those hand-offs waited for threads to be scheduled).
+    /// The job answers each call itself, so they get their vectors even if
+    /// the caller running the pass goes away.
+    async fn run(&self, calls: Vec<Waiting>) {
+        let model = self.model.clone();
+        let (finished, pass) = oneshot::channel::<()>();
+        rayon::spawn(move || {
+            let mut texts = Vec::new();
+            let mut answers = Vec::with_capacity(calls.len());
+            for call in calls {
+                answers.push((call.texts.len(), call.done));
+                texts.extend(call.texts);
+            }
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.embed(&texts))) {
+                Ok(vectors) => {
+                    let mut vectors = vectors.into_iter();
+                    for (size, done) in answers {
+                        let _ = done.send(Ok(vectors.by_ref().take(size).collect()));
+                    }
+                }
+                Err(_) => {
+                    for (_, done) in answers {
+                        let _ = done.send(Err(EmbedError::Failed("the model failed on this text".into())));
+                    }
+                }
+            }
+            let _ = finished.send(());
+        });
+        let _ = pass.await;
     }
 
     /// Loads from `dir` on this thread (tests and benches share one model).
@@ -96,9 +163,27 @@ impl Embedder for LocalMiniLm {
     }
 
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let _turn = self.running.acquire().await.map_err(|e| EmbedError::Failed(e.to_string()))?;
-        let model = self.model.clone();
-        tokio::task::spawn_blocking(move || model.embed(&texts)).await.map_err(|e| EmbedError::Failed(e.to_string()))
+        let (done, mut embedded) = oneshot::channel();
+        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push_back(Waiting { texts, done });
+        // Whoever gets a turn runs a pass for everyone waiting; a caller
+        // whose texts another pass took waits for that pass.
+        loop {
+            let turn = tokio::select! {
+                biased;
+                vectors = &mut embedded => {
+                    return vectors.map_err(|e| EmbedError::Failed(e.to_string()))?;
+                }
+                turn = self.running.acquire() => turn.map_err(|e| EmbedError::Failed(e.to_string()))?,
+            };
+            let calls = self.take_waiting();
+            if calls.is_empty() {
+                // Only passes take calls, so a pass has these texts: wait for it.
+                drop(turn);
+                return embedded.await.map_err(|e| EmbedError::Failed(e.to_string()))?;
+            }
+            self.run(calls).await;
+            drop(turn);
+        }
     }
 }
 
