@@ -360,12 +360,15 @@ async fn hybrid_retrieval_beats_either_ranker_on_the_help_centre() {
         }
     }
     assert!(files.len() >= 30, "{} documents", files.len());
+    let started = Instant::now();
     for batch in files.chunks(10) {
         let batch: Vec<(&str, Vec<u8>)> = batch.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
         upload(&app, &workspace, &session, &batch).await;
     }
     let sources = settled(&app, &session, &workspace).await;
     assert!(sources.iter().all(|s| s["status"] == "ready"), "{sources:#?}");
+    let chunks: i64 = sources.iter().map(|s| s["chunks"].as_i64().unwrap()).sum();
+    eprintln!("TIMING {} files, {chunks} chunks ingested in {:?}", files.len(), started.elapsed());
     let title_of: std::collections::HashMap<String, String> = sources
         .iter()
         .map(|s| (s["id"].as_str().unwrap().to_string(), s["title"].as_str().unwrap().to_string()))
