@@ -1,7 +1,9 @@
 //! Many visitors streaming answers at once. The release server binary runs
 //! on its embedded defaults (SQLite, embedded SurrealDB, the local model)
 //! and answers through rig's OpenAI client from a fake OpenAI-compatible
-//! provider in this process, which streams every answer at 30 tokens/s; the
+//! provider in this process, which streams every answer at 30 tokens/s. As
+//! OpenAI's API does, the fake speaks HTTP/2 over TLS (its test CA given to
+//! the server) and allows 100 concurrent streams per connection; the
 //! visitors, also here, call the real widget API over HTTP. Each token's
 //! text is the time it was sent, so the visitors measure every token's
 //! delay from provider to browser (the server's 50 ms coalescing included).
@@ -39,6 +41,9 @@ const STARTS_PER_SECOND: u64 = 100;
 const ALL_AT_ONCE: Duration = Duration::from_secs(10);
 const TARGET_P99_MS: f64 = 200.0;
 const TARGET_MEMORY_MB: f64 = 500.0;
+/// What the fake provider allows on one HTTP/2 connection (the minimum RFC
+/// 9113 recommends, and the server's default `LLM_STREAMS_PER_CONNECTION`).
+const PROVIDER_STREAMS_PER_CONNECTION: u32 = 100;
 
 fn main() {
     raise_open_file_limit();
@@ -47,7 +52,7 @@ fn main() {
 }
 
 async fn run() {
-    let fake = FakeLlm::start(Wire::OpenAi).await;
+    let fake = FakeLlm::start_tls(Wire::OpenAi, PROVIDER_STREAMS_PER_CONNECTION).await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(dir.path(), &fake.base_url).await;
     let sql = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("lodestar.db").display()))
@@ -410,6 +415,7 @@ impl Server {
             .env("TRUSTED_PROXY_HEADER", "x-forwarded-for")
             .env("LLM_PROVIDER", "openai-compatible")
             .env("LLM_BASE_URL", llm_base_url)
+            .env("LLM_CA_FILE", fake_llm::ca_file())
             .env("LLM_API_KEY", fake_llm::KEY)
             .env("LLM_MODEL", fake_llm::MODEL)
             .env("LLM_FIRST_TOKEN_TIMEOUT_MS", "30000")

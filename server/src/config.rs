@@ -221,6 +221,13 @@ pub struct LlmConfig {
     pub model: String,
     pub api_key: Option<Secret>,
     pub base_url: String,
+    /// Certificates (PEM) trusted for the provider besides the system's:
+    /// a self-hosted gateway behind a private CA.
+    pub ca_file: Option<PathBuf>,
+    /// Answers streamed at once over one HTTP client (one connection over
+    /// HTTP/2) before another is opened; at most the provider's limit on
+    /// concurrent streams (RFC 9113 recommends servers allow at least 100).
+    pub streams_per_connection: usize,
     pub connect_timeout: Duration,
     /// From sending the request to the first token of the answer.
     pub first_token_timeout: Duration,
@@ -528,11 +535,21 @@ impl Config {
                     None if !default_model.is_empty() => default_model.to_owned(),
                     None => return Err(ConfigError::Missing { name: "LLM_MODEL", why }),
                 };
+                let streams_per_connection: usize =
+                    parsed("LLM_STREAMS_PER_CONNECTION", &parse("LLM_STREAMS_PER_CONNECTION", "100")?)?;
+                if streams_per_connection == 0 {
+                    return Err(ConfigError::Malformed {
+                        name: "LLM_STREAMS_PER_CONNECTION",
+                        reason: "expected at least 1".into(),
+                    });
+                }
                 Some(LlmConfig {
                     provider,
                     model,
                     api_key,
                     base_url: base_url.trim_end_matches('/').to_owned(),
+                    ca_file: get("LLM_CA_FILE").map(PathBuf::from),
+                    streams_per_connection,
                     connect_timeout: millis("LLM_CONNECT_TIMEOUT_MS", "5000")?,
                     first_token_timeout: millis("LLM_FIRST_TOKEN_TIMEOUT_MS", "15000")?,
                     gap_timeout: millis("LLM_GAP_TIMEOUT_MS", "10000")?,
@@ -669,6 +686,18 @@ mod tests {
         assert!(!format!("{anthropic:?}").contains("hunter2"), "the key never reaches debug output");
         let ollama = config(&[("LLM_PROVIDER", "ollama"), ("LLM_BASE_URL", "http://gpu:11434/")]).unwrap();
         assert_eq!(ollama.llm.unwrap().base_url, "http://gpu:11434");
+        let anthropic = anthropic.llm.unwrap();
+        assert_eq!((anthropic.streams_per_connection, anthropic.ca_file), (100, None));
+        let gateway = config(&[
+            ("LLM_PROVIDER", "ollama"),
+            ("LLM_CA_FILE", "/etc/lodestar/ca.pem"),
+            ("LLM_STREAMS_PER_CONNECTION", "32"),
+        ]);
+        let gateway = gateway.unwrap().llm.unwrap();
+        assert_eq!(gateway.ca_file.as_deref(), Some(std::path::Path::new("/etc/lodestar/ca.pem")));
+        assert_eq!(gateway.streams_per_connection, 32);
+        let err = config(&[("LLM_PROVIDER", "ollama"), ("LLM_STREAMS_PER_CONNECTION", "0")]).unwrap_err();
+        assert!(err.to_string().starts_with("LLM_STREAMS_PER_CONNECTION is malformed"), "{err}");
     }
 
     #[test]

@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use rig_core::completion::{CompletionRequest, Message, OnUnsupported};
-use rig_core::http_client::DynHttpClient;
 use rig_core::operation::Completion;
 use rig_core::providers::{anthropic::AnthropicConfig, ollama::OllamaConfig, openai::OpenAIConfig};
 use rig_core::streaming::{Item, StreamEvent};
@@ -21,6 +20,7 @@ use rig_core::{DynModel, ProviderError};
 use tokio::time::{sleep_until, timeout_at};
 
 use super::breaker::{Breaker, BreakerState};
+use super::connections::ProviderClients;
 use super::prompt::Prompt;
 use crate::config::{LlmConfig, LlmProvider};
 
@@ -124,22 +124,16 @@ struct AttemptFailure {
 /// The deployment's LLM provider.
 pub struct Llm {
     config: LlmConfig,
-    http: DynHttpClient,
+    clients: ProviderClients,
     breaker: Breaker,
     failures: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Llm {
     pub fn new(config: LlmConfig) -> Result<Llm, String> {
-        let client = rig_reqwest::reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            // Retries are ours: only before the first token, and counted.
-            .retry(rig_reqwest::reqwest::retry::never())
-            .build()
-            .map_err(|e| format!("could not build the LLM HTTP client: {e}"))?;
-        let http = DynHttpClient::new(rig_reqwest::ReqwestClient::from(client));
+        let clients = ProviderClients::new(&config)?;
         let breaker = Breaker::new(config.breaker_failures, config.breaker_cooldown);
-        Ok(Llm { config, http, breaker, failures: Mutex::new(BTreeMap::new()) })
+        Ok(Llm { config, clients, breaker, failures: Mutex::new(BTreeMap::new()) })
     }
 
     pub fn provider(&self) -> LlmProvider {
@@ -163,10 +157,15 @@ impl Llm {
         self.failures.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    fn model(&self, name: &str) -> DynModel<Completion> {
+    /// HTTP clients in use: more than one once answers outnumber
+    /// `streams_per_connection`.
+    pub fn client_count(&self) -> usize {
+        self.clients.client_count()
+    }
+
+    fn model(&self, name: &str, http: rig_core::http_client::DynHttpClient) -> DynModel<Completion> {
         let key = self.config.api_key.as_ref().map(|k| k.expose().to_owned()).unwrap_or_default();
         let base = self.config.base_url.as_str();
-        let http = self.http.clone();
         match self.config.provider {
             LlmProvider::OpenAi | LlmProvider::OpenAiCompatible => {
                 OpenAIConfig::new(key).with_base_url(base).connect(http).chat(name).erase()
@@ -255,9 +254,10 @@ impl Llm {
         sink: &mut dyn Sink,
         deadline: tokio::time::Instant,
     ) -> Result<(String, Option<rig_core::completion::CompletionResponse>), LlmFailure> {
-        let model_handle = self.model(model);
         let mut attempt = 0;
         loop {
+            let lease = self.clients.lease();
+            let model_handle = self.model(model, lease.http());
             let failed = match self.attempt(&model_handle, prompt, sink).await {
                 Ok(done) => return Ok(done),
                 Err(failed) => failed,

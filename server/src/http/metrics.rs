@@ -98,7 +98,8 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
     ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }
 
-/// LLM failures by reason, and whether the provider's breaker is open.
+/// LLM failures by reason, whether the provider's breaker is open, and
+/// how many HTTP clients carry its answers.
 fn render_llm(out: &mut String, llm: &crate::chat::llm::Llm) {
     let provider = llm.provider().name();
     out.push_str("# HELP lodestar_llm_failures_total LLM answers replaced by the offline engine, by reason.\n");
@@ -110,6 +111,9 @@ fn render_llm(out: &mut String, llm: &crate::chat::llm::Llm) {
     out.push_str("# TYPE lodestar_llm_breaker_open gauge\n");
     let open = u8::from(llm.breaker_state() != crate::chat::breaker::BreakerState::Closed);
     let _ = writeln!(out, "lodestar_llm_breaker_open{{provider=\"{provider}\"}} {open}");
+    out.push_str("# HELP lodestar_llm_http_clients HTTP clients carrying the provider's answers (over HTTP/2, one connection each).\n");
+    out.push_str("# TYPE lodestar_llm_http_clients gauge\n");
+    let _ = writeln!(out, "lodestar_llm_http_clients{{provider=\"{provider}\"}} {}", llm.client_count());
 }
 
 /// The route template a request matched, carried out on the response so the

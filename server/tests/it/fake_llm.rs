@@ -3,7 +3,9 @@
 //! Anthropic Messages (named SSE events) and Ollama's chat (NDJSON). Each
 //! request takes the next scripted behaviour: a normal answer, an HTTP
 //! error, a 429 with `Retry-After`, a hang before the headers or mid-way,
-//! a stream cut off before its final event, or a malformed chunk.
+//! a stream cut off before its final event, or a malformed chunk. It
+//! serves plain HTTP/1.1, or TLS with HTTP/2 (as OpenAI and Anthropic do)
+//! under a test CA, with a limit on concurrent streams per connection.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -11,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::serve::ListenerExt;
@@ -56,6 +58,9 @@ pub enum Script {
     /// `tokens` pieces, one every `every`, each the time it was sent
     /// ([`stamp`]) and a space, so a client can measure every token's delay.
     Timestamped { tokens: usize, every: Duration },
+    /// Streams the first piece, waits until [`FakeLlm::open_gate`], then
+    /// streams the rest and ends properly.
+    Gated(Vec<String>),
 }
 
 /// Stamps wrap after 36⁵ µs (a minute): five characters, about a real token's length.
@@ -91,6 +96,7 @@ pub fn pieces(text: &[&str]) -> Vec<String> {
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub at: Instant,
+    pub version: Version,
     pub headers: HeaderMap,
     pub body: Value,
 }
@@ -101,6 +107,11 @@ struct Shared {
     /// What a request gets when no script is queued.
     fallback: Mutex<Option<Script>>,
     seen: Mutex<Vec<Seen>>,
+    /// Requests so far, all of them.
+    requests: Mutex<usize>,
+    seen_signal: Notify,
+    gate_open: std::sync::atomic::AtomicBool,
+    gate_signal: Notify,
     /// Responses (or hanging handlers) dropped before they finished:
     /// the client went away.
     abandoned: Mutex<usize>,
@@ -114,7 +125,19 @@ pub struct FakeLlm {
 }
 
 impl FakeLlm {
+    /// Plain HTTP/1.1 on 127.0.0.1.
     pub async fn start(wire: Wire) -> FakeLlm {
+        FakeLlm::serve(wire, None).await
+    }
+
+    /// HTTPS with a certificate from the test CA ([`ca_file`]), HTTP/2 by
+    /// ALPN (HTTP/1.1 otherwise), at most `max_streams` concurrent streams
+    /// on each HTTP/2 connection.
+    pub async fn start_tls(wire: Wire, max_streams: u32) -> FakeLlm {
+        FakeLlm::serve(wire, Some(max_streams)).await
+    }
+
+    async fn serve(wire: Wire, tls_max_streams: Option<u32>) -> FakeLlm {
         let shared = Arc::new(Shared::default());
         let path = match wire {
             Wire::OpenAi => "/v1/chat/completions",
@@ -124,19 +147,28 @@ impl FakeLlm {
         let state = shared.clone();
         let router = axum::Router::new().route(
             path,
-            post(move |headers: HeaderMap, Json(body): Json<Value>| {
+            post(move |version: Version, headers: HeaderMap, Json(body): Json<Value>| {
                 let shared = state.clone();
-                async move { respond(wire, shared, headers, body).await }
+                async move { respond(wire, shared, version, headers, body).await }
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        // Like a real provider: each streamed chunk leaves at once.
-        let listener = listener.tap_io(|tcp| tcp.set_nodelay(true).unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let scheme = match tls_max_streams {
+            None => {
+                // Like a real provider: each streamed chunk leaves at once.
+                let listener = listener.tap_io(|tcp| tcp.set_nodelay(true).unwrap());
+                tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+                "http"
+            }
+            Some(max_streams) => {
+                tokio::spawn(serve_tls(listener, router, max_streams));
+                "https"
+            }
+        };
         let base_url = match wire {
-            Wire::OpenAi => format!("http://127.0.0.1:{port}/v1"),
-            Wire::Anthropic | Wire::Ollama => format!("http://127.0.0.1:{port}"),
+            Wire::OpenAi => format!("{scheme}://127.0.0.1:{port}/v1"),
+            Wire::Anthropic | Wire::Ollama => format!("{scheme}://127.0.0.1:{port}"),
         };
         FakeLlm { base_url, wire, shared }
     }
@@ -155,6 +187,27 @@ impl FakeLlm {
 
     pub fn seen(&self) -> Vec<Seen> {
         self.shared.seen.lock().unwrap().clone()
+    }
+
+    /// Waits until `count` requests have arrived in all.
+    pub async fn until_seen(&self, count: usize, within: Duration) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let notified = self.shared.seen_signal.notified();
+            let requests = *self.shared.requests.lock().unwrap();
+            if requests >= count {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!("only {requests} of {count} requests arrived within {within:?}");
+            }
+        }
+    }
+
+    /// Lets every [`Script::Gated`] answer, waiting or still to come, finish.
+    pub fn open_gate(&self) {
+        self.shared.gate_open.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.shared.gate_signal.notify_waiters();
     }
 
     pub fn abandoned(&self) -> usize {
@@ -197,7 +250,7 @@ impl Drop for Watch {
     }
 }
 
-async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Value) -> Response {
+async fn respond(wire: Wire, shared: Arc<Shared>, version: Version, headers: HeaderMap, body: Value) -> Response {
     let authorised = match wire {
         Wire::OpenAi | Wire::Ollama => {
             headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {KEY}"))
@@ -211,7 +264,9 @@ async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Valu
         if seen.len() == REMEMBERED {
             seen.remove(0);
         }
-        seen.push(Seen { at: Instant::now(), headers, body });
+        seen.push(Seen { at: Instant::now(), version, headers, body });
+        *shared.requests.lock().unwrap() += 1;
+        shared.seen_signal.notify_waiters();
     }
     if !authorised {
         return error(wire, StatusCode::UNAUTHORIZED, "invalid api key");
@@ -269,6 +324,23 @@ async fn respond(wire: Wire, shared: Arc<Shared>, headers: HeaderMap, body: Valu
             let body = listed(opening_frames(wire)).chain(paced).chain(listed(closing_frames(wire, tokens)));
             streamed(wire, body, false, watch)
         }
+        Script::Gated(parts) => {
+            let mut rest = frames(wire, &parts, true);
+            let first: Vec<String> = rest.drain(..(opening_frames(wire).len() + 1).min(rest.len())).collect();
+            let shared = shared.clone();
+            let waiting = stream::once(async move { gate(&shared).await }).filter_map(|()| async { None::<String> });
+            streamed(wire, listed(first).chain(waiting).chain(listed(rest)), false, watch)
+        }
+    }
+}
+
+async fn gate(shared: &Shared) {
+    loop {
+        let notified = shared.gate_signal.notified();
+        if shared.gate_open.load(std::sync::atomic::Ordering::SeqCst) {
+            return;
+        }
+        notified.await;
     }
 }
 
@@ -421,4 +493,48 @@ fn streamed(
     });
     let body = frames.map(|frame| Ok::<_, Infallible>(Bytes::from(frame))).chain(ending);
     Response::builder().header("content-type", content_type).body(Body::from_stream(body)).unwrap()
+}
+
+/// The test CA that signed the TLS fake's certificate (for 127.0.0.1 and
+/// localhost, valid until 2126).
+pub fn ca_file() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/tls/ca.pem")
+}
+
+/// Accepts TLS connections and serves each by the protocol ALPN chose.
+async fn serve_tls(listener: tokio::net::TcpListener, router: axum::Router, max_streams: u32) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/tls");
+    let chain = CertificateDer::pem_file_iter(dir.join("cert.pem")).unwrap().collect::<Result<Vec<_>, _>>().unwrap();
+    let key = PrivateKeyDer::from_pem_file(dir.join("key.pem")).unwrap();
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else { continue };
+        tcp.set_nodelay(true).unwrap();
+        let (acceptor, router) = (acceptor.clone(), router.clone());
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(tcp).await else { return };
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            let (io, service) = (TokioIo::new(tls), hyper_util::service::TowerToHyperService::new(router));
+            // A client that goes away mid-stream ends its connection with an error; that is expected.
+            let _ = if h2 {
+                hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .max_concurrent_streams(max_streams)
+                    .serve_connection(io, service)
+                    .await
+            } else {
+                hyper::server::conn::http1::Builder::new().serve_connection(io, service).await
+            };
+        });
+    }
 }

@@ -34,6 +34,8 @@ fn config_for(fake: &FakeLlm) -> LlmConfig {
         model: MODEL.into(),
         api_key: Some(Secret::new(KEY)),
         base_url: fake.base_url.clone(),
+        ca_file: None,
+        streams_per_connection: 100,
         connect_timeout: Duration::from_secs(2),
         first_token_timeout: Duration::from_millis(1500),
         gap_timeout: Duration::from_secs(1),
@@ -338,6 +340,46 @@ async fn the_breaker_opens_after_repeated_failures_and_a_later_success_closes_it
     let (message, _, requests) = case(&app, &fake, &shop, vec![Script::Answer(pieces(&["Back again [1]."]))]).await;
     assert_eq!((message["body"].as_str().unwrap(), requests.len()), ("Back again [1].", 1));
     assert_eq!(llm.breaker_state(), BreakerState::Closed);
+}
+
+/// OpenAI and Anthropic speak HTTP/2 over TLS, and a connection carries only
+/// as many streams as the server allows: answers beyond that must not wait
+/// for a free stream (here, until their first-token deadline) but get a
+/// connection of their own.
+#[tokio::test]
+async fn answers_beyond_one_http2_connections_stream_limit_still_stream() {
+    let fake = FakeLlm::start_tls(Wire::OpenAi, 2).await;
+    let app = app_with(&fake, |c| {
+        c.ca_file = Some(crate::fake_llm::ca_file());
+        c.streams_per_connection = 2;
+        c.first_token_timeout = Duration::from_secs(20);
+        c.gap_timeout = Duration::from_secs(20);
+        c.total_timeout = Duration::from_secs(60);
+    })
+    .await;
+    let shop = tenant(&app, "llm-http2@example.com", &[("Refunds", REFUNDS)]).await;
+    let mut tokens = Vec::new();
+    for _ in 0..3 {
+        tokens.push(visitor(&app, &shop).await);
+    }
+    // Each answer holds its stream open until all three have reached the provider.
+    fake.always(Script::Gated(pieces(&["Annual plans ", "are refunded within 30 days [1]."])));
+    let asking = futures_util::future::join_all(
+        tokens.iter().map(|token| say(&app, &shop.key, token, "Can I get a refund on my annual plan?")),
+    );
+    let releasing = async {
+        fake.until_seen(3, Duration::from_secs(15)).await;
+        fake.open_gate();
+    };
+    let (replies, ()) = tokio::join!(asking, releasing);
+    for events in replies {
+        let message = &answer(&events.unwrap())["message"];
+        assert_eq!(message["body"], "Annual plans are refunded within 30 days [1].");
+        assert!(message["note"].is_null(), "{message}");
+    }
+    let versions: Vec<_> = fake.seen().iter().map(|seen| seen.version).collect();
+    assert_eq!(versions, vec![axum::http::Version::HTTP_2; 3], "the provider's CA is trusted and HTTP/2 chosen");
+    assert_eq!(app.state.chat.llm().unwrap().client_count(), 2, "three answers, two streams per connection");
 }
 
 #[tokio::test]
