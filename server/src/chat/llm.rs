@@ -423,11 +423,20 @@ fn classify(error: &ProviderError) -> LlmFailure {
     }
 }
 
-/// The error's first line, bounded: provider bodies can be long.
+/// The error's first line and its causes (a transport error names the
+/// real one only there), bounded: provider bodies can be long.
 fn short(error: &ProviderError) -> String {
-    let text = error.to_string();
-    let line = text.lines().next().unwrap_or_default();
-    line.chars().take(200).collect()
+    let mut text = error.to_string().lines().next().unwrap_or_default().to_owned();
+    let mut cause = std::error::Error::source(error);
+    while let Some(error) = cause {
+        let line = error.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = error.source();
+    }
+    text.chars().take(300).collect()
 }
 
 /// The provider's `Retry-After`, in seconds or as an HTTP date.
