@@ -483,15 +483,17 @@ fn streamed(
         _ => "text/event-stream",
     };
     // The watch lives at the end of the body: dropped with it, unfinished,
-    // when the client goes away first.
+    // when the client goes away first. The ending yields no chunk: an empty
+    // one is an empty HTTP/2 DATA frame, and h2 clients end a connection
+    // that has received 100 of those (no real provider sends them).
     let ending = stream::once(async move {
         if hang {
             std::future::pending::<()>().await;
         }
         watch.finish();
-        Ok(Bytes::new())
-    });
-    let body = frames.map(|frame| Ok::<_, Infallible>(Bytes::from(frame))).chain(ending);
+    })
+    .filter_map(|()| async { None::<String> });
+    let body = frames.chain(ending).map(|frame| Ok::<_, Infallible>(Bytes::from(frame)));
     Response::builder().header("content-type", content_type).body(Body::from_stream(body)).unwrap()
 }
 
