@@ -7,8 +7,9 @@
 //! visitors, also here, call the real widget API over HTTP. Each token's
 //! text is the time it was sent, so the visitors measure every token's
 //! delay from provider to browser (the server's 50 ms coalescing included).
-//! Levels rise until one misses a target; the largest that meets both is
-//! the result. Memory and CPU are the server process's own (CPU also for
+//! Levels rise until one misses a target; the largest that meets both, with
+//! the provider keeping at least 95% of its pace for every chat, is the
+//! result. Memory and CPU are the server process's own (CPU also for
 //! this process, which plays the provider and the visitors). `cargo bench
 //! -p server --bench streaming` (`STREAMING_LEVELS=500,1500` tries other
 //! levels); `cargo xtask bench` runs it too. Prints numbers, asserts nothing.
@@ -41,6 +42,10 @@ const STARTS_PER_SECOND: u64 = 100;
 const ALL_AT_ONCE: Duration = Duration::from_secs(10);
 const TARGET_P99_MS: f64 = 200.0;
 const TARGET_MEMORY_MB: f64 = 500.0;
+/// The share of the nominal pace the slowest chat must get: when this
+/// machine cannot even generate the load (the fake provider's ticks run
+/// late), the level was not really offered.
+const MIN_PACE: f64 = 0.95;
 /// What the fake provider allows on one HTTP/2 connection (the minimum RFC
 /// 9113 recommends, and the server's default `LLM_STREAMS_PER_CONNECTION`).
 const PROVIDER_STREAMS_PER_CONNECTION: u32 = 100;
@@ -103,7 +108,8 @@ async fn run() {
         let met = result.failed == 0
             && result.peak == level
             && result.p99_ms <= TARGET_P99_MS
-            && result.peak_memory_mb <= TARGET_MEMORY_MB;
+            && result.peak_memory_mb <= TARGET_MEMORY_MB
+            && result.slowest_tokens_per_second >= MIN_PACE * TOKENS_PER_SECOND as f64;
         println!(
             "  {level:>5} chats: peak {:>5} streaming at once, token delay p50 {:>6.1} ms p99 {:>6.1} ms max {:>7.1} ms, \
              peak memory {:>4.0} MB, {} failed  {}\n         slowest chat streamed {:.1} tokens/s; CPU (cores) while ramping: server {:.2}, bench {:.2}; all at once: server {:.2}, bench {:.2}\n         \
@@ -130,8 +136,8 @@ async fn run() {
         best = Some(level);
     }
     match best {
-        Some(level) => println!("  largest level meeting p99 <= {TARGET_P99_MS} ms and <= {TARGET_MEMORY_MB} MB: {level} concurrent chats (target: >= 2000)"),
-        None => println!("  no level met p99 <= {TARGET_P99_MS} ms and <= {TARGET_MEMORY_MB} MB (target: >= 2000 concurrent chats)"),
+        Some(level) => println!("  largest level meeting p99 <= {TARGET_P99_MS} ms and <= {TARGET_MEMORY_MB} MB at >= {:.1} tokens/s: {level} concurrent chats (target: >= 2000)", MIN_PACE * TOKENS_PER_SECOND as f64),
+        None => println!("  no level met p99 <= {TARGET_P99_MS} ms and <= {TARGET_MEMORY_MB} MB at >= {:.1} tokens/s (target: >= 2000 concurrent chats)", MIN_PACE * TOKENS_PER_SECOND as f64),
     }
 }
 
@@ -337,7 +343,8 @@ impl Visitors {
             buffer.push_str(&String::from_utf8_lossy(&chunk));
             let mut finished = None;
             while let Some(end) = buffer.find("\n\n") {
-                let frame: String = buffer.drain(..end + 2).collect();
+                let frame = buffer[..end].to_owned();
+                buffer.replace_range(..end + 2, "");
                 let name = frame.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or_default();
                 let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_default();
                 match name {
@@ -348,8 +355,8 @@ impl Visitors {
                             waits.first_token.record_since(asked);
                             streaming.fetch_add(1, Ordering::Relaxed);
                         }
-                        let delta: serde_json::Value = serde_json::from_str(data).unwrap_or_default();
-                        let words = delta["text"].as_str().unwrap_or_default().split_whitespace();
+                        let delta: Delta = serde_json::from_str(data).unwrap_or_default();
+                        let words = delta.text.split_whitespace();
                         words.filter_map(|word| fake_llm::stamp_age(word, now)).for_each(|age| delays.record(age));
                     }
                     // The offline answer standing in for a failed provider is a failure here.
@@ -369,6 +376,13 @@ impl Visitors {
         }
         outcome
     }
+}
+
+/// A `delta` event's data, read typed: cheaper for thousands of visitors
+/// than a `Value` per event.
+#[derive(serde::Deserialize, Default)]
+struct Delta {
+    text: String,
 }
 
 /// Delays in 0.1 ms buckets up to a minute: constant memory however

@@ -16,10 +16,11 @@ use rig_core::completion::{CompletionRequest, Message, OnUnsupported};
 use rig_core::operation::Completion;
 use rig_core::providers::{anthropic::AnthropicConfig, ollama::OllamaConfig, openai::OpenAIConfig};
 use rig_core::streaming::{Item, StreamEvent};
-use rig_core::{DynModel, ProviderError};
+use rig_core::{DynModel, Model, ProviderError};
 use tokio::time::{sleep_until, timeout_at};
 
 use super::breaker::{Breaker, BreakerState};
+use super::chat_wire::StreamedChat;
 use super::connections::ProviderClients;
 use super::prompt::Prompt;
 use crate::config::{LlmConfig, LlmProvider};
@@ -168,7 +169,7 @@ impl Llm {
         let base = self.config.base_url.as_str();
         match self.config.provider {
             LlmProvider::OpenAi | LlmProvider::OpenAiCompatible => {
-                OpenAIConfig::new(key).with_base_url(base).connect(http).chat(name).erase()
+                Model::new(StreamedChat(OpenAIConfig::new(key).with_base_url(base).chat(name)), http).erase()
             }
             LlmProvider::Anthropic => {
                 AnthropicConfig::new(key).with_base_url(base).connect(http).completion(name).erase()

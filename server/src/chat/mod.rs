@@ -6,6 +6,7 @@
 pub mod answer;
 pub mod api;
 pub mod breaker;
+pub mod chat_wire;
 pub mod connections;
 pub mod dashboard;
 pub mod limits;

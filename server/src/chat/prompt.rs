@@ -4,8 +4,9 @@
 //! canary; a reply that repeats it (or a long run of the instructions) has
 //! leaked the system prompt and never reaches the visitor.
 
-use std::collections::HashSet;
-use std::hash::{DefaultHasher, Hasher};
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashSet, FxHasher};
 
 use app::chat::{Author, BotSettings, ChatMessage, Citation};
 use app::knowledge::Passage;
@@ -32,8 +33,9 @@ pub struct Prompt {
     pub user: String,
     canary: String,
     /// Every run of [`LEAKED_RUN`] words of the persona, instructions and
-    /// rules, hashed: a streamed reply is checked many times a second.
-    secret_runs: HashSet<u64>,
+    /// rules, hashed: a streamed reply is checked many times a second, so
+    /// with Fx rather than SipHash (a collision only costs a fallback).
+    secret_runs: FxHashSet<u64>,
     /// The citation each `[n]` in a reply refers to.
     citations: Vec<Citation>,
 }
@@ -122,13 +124,13 @@ fn runs(text: &str) -> impl Iterator<Item = u64> + '_ {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(|word| {
-            let mut hasher = DefaultHasher::new();
+            let mut hasher = FxHasher::default();
             word.chars().flat_map(char::to_lowercase).for_each(|c| hasher.write_u32(c as u32));
             hasher.finish()
         })
         .collect();
     (0..words.len().saturating_sub(LEAKED_RUN - 1)).map(move |at| {
-        let mut hasher = DefaultHasher::new();
+        let mut hasher = FxHasher::default();
         words[at..at + LEAKED_RUN].iter().for_each(|w| hasher.write_u64(*w));
         hasher.finish()
     })

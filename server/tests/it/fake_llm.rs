@@ -314,8 +314,9 @@ async fn respond(wire: Wire, shared: Arc<Shared>, version: Version, headers: Hea
             streamed(wire, listed(frames(wire, &parts, true)), false, watch)
         }
         Script::Timestamped { tokens, every } => {
+            // A model generates on its own schedule: a tick this process
+            // runs late sends at once, rather than slowing every later one.
             let mut ticks = tokio::time::interval(every);
-            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let paced = stream::unfold(ticks, move |mut ticks| async move {
                 ticks.tick().await;
                 Some((text_frame(wire, &format!("{} ", stamp())), ticks))
