@@ -316,7 +316,7 @@ async fn respond(wire: Wire, shared: Arc<Shared>, version: Version, headers: Hea
         Script::Timestamped { tokens, every } => {
             // A model generates on its own schedule: a tick this process
             // runs late sends at once, rather than slowing every later one.
-            let mut ticks = tokio::time::interval(every);
+            let ticks = tokio::time::interval(every);
             let paced = stream::unfold(ticks, move |mut ticks| async move {
                 ticks.tick().await;
                 Some((text_frame(wire, &format!("{} ", stamp())), ticks))
