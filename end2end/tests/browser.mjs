@@ -35,9 +35,17 @@ export async function openPage(browser, options = {}) {
   return { page, errors, context };
 }
 
-/** Waits until the WASM has hydrated the page. */
-export async function hydrated(page) {
-  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+/**
+ * Waits until the WASM has hydrated the page; if it never does, the error
+ * names the page and what its console said, so a failure explains itself.
+ */
+export async function hydrated(page, errors = []) {
+  try {
+    await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  } catch (error) {
+    const loaded = await page.evaluate(() => ({ state: document.readyState, title: document.title })).catch(String);
+    throw new Error(`${page.url()} did not hydrate (${JSON.stringify(loaded)}); console: ${JSON.stringify(errors)}`, { cause: error });
+  }
 }
 
 export async function screenshot(page, name) {

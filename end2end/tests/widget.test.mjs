@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
-import { BASE_URL, WORKSPACE_HOME, launch, logInAsDemo, openPage, screenshot } from "./browser.mjs";
+import { BASE_URL, WORKSPACE_HOME, hydrated, launch, logInAsDemo, openPage, screenshot } from "./browser.mjs";
 
 // The help centre is embedded on a debug build at first start: a ceiling, not a wait.
 const ANSWER_TIMEOUT = 120_000;
@@ -218,7 +218,7 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
   const { page, errors, context } = await openPage(browser);
   const workspace = await logInAsDemo(page);
   await page.goto(`${workspace}/widget`);
-  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  await hydrated(page, errors);
   await page.getByLabel("Title", { exact: true }).fill("Trail help");
   await page.getByLabel("Colour as a hex code").fill("#0a7c66");
   await page.getByLabel("Avatar").fill("⛺");
@@ -242,14 +242,15 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
 
   // The earlier visitor who asked for a person is waiting in Conversations.
   await page.goto(`${workspace}/conversations`);
-  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  await hydrated(page, errors);
   await page.getByRole("link", { name: /Which payment methods/ }).waitFor();
   await page.getByLabel("Waiting for a person").check();
   await page.getByRole("button", { name: "Apply" }).click();
   await page.waitForURL(/flagged=true/);
   const flagged = page.locator(".conversation-link", { hasText: "Asked for a person" }).first();
   await flagged.waitFor();
-  assert.equal(await page.locator(".conversation-link", { hasText: "Which payment methods" }).count(), 0, "filtered out");
+  // The URL changes before the list does: wait for the filtered list.
+  await page.locator(".conversation-link", { hasText: "Which payment methods" }).waitFor({ state: "detached" });
 
   // Search from the keyboard, then open the transcript.
   await page.getByLabel("Search", { exact: true }).fill("standard delivery");
@@ -303,7 +304,7 @@ test("the team sees when the month's answers are nearly and wholly used, and vis
 
   setAnswersThisMonth(created.json.id, 85);
   await page.goto(`${workspace}/knowledge`);
-  await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
+  await hydrated(page, errors);
   const notice = page.locator(".quota-notice");
   await notice.waitFor();
   assert.match(await notice.innerText(), /given 85 of the 100 answers/);

@@ -3,6 +3,7 @@
 //! `main.rs` only wires these together.
 
 pub mod accounts;
+pub mod backoff;
 pub mod chat;
 pub mod config;
 pub mod demo;

@@ -115,9 +115,18 @@ pub fn run(ctx: &Context) -> ExitCode {
 
 /// Starts the freshly built server on the embedded stores in a scratch data
 /// directory and runs the browser tests against it.
+/// When they fail, the server's warnings and errors are shown too: CI keeps
+/// nothing else of the server's log.
 fn run_browser_tests_on_own_server(ctx: &Context) -> Result<(), String> {
     let server = Server::start_site(ctx, "debug", false, "info")?;
-    run_node_tests(ctx, &server.base_url, server.data_dir.as_deref().unwrap_or(Path::new("data")))
+    let result = run_node_tests(ctx, &server.base_url, server.data_dir.as_deref().unwrap_or(Path::new("data")));
+    result.map_err(|failure| {
+        let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+        let trouble: Vec<&str> = log.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
+        let last = &trouble[trouble.len().saturating_sub(40)..];
+        let shown = if last.is_empty() { "none".to_owned() } else { last.join("\n") };
+        format!("{failure}\nthe server's last warnings and errors ({}):\n{shown}", server.log.display())
+    })
 }
 
 /// `cargo xtask e2e URL`: the browser tests against a server someone else runs.

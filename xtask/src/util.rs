@@ -153,6 +153,7 @@ pub struct Server {
     pub base_url: String,
     /// A scratch data directory removed with the server.
     pub data_dir: Option<PathBuf>,
+    pub log: PathBuf,
 }
 
 impl Server {
@@ -192,7 +193,8 @@ impl Server {
             .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
             .stderr(log_file);
         let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
-        let mut server = Server { child, base_url: format!("http://127.0.0.1:{port}"), data_dir: None };
+        let mut server =
+            Server { child, base_url: format!("http://127.0.0.1:{port}"), data_dir: None, log: log.to_path_buf() };
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Ok(Some(status)) = server.child.try_wait() {

@@ -23,6 +23,7 @@ use super::breaker::{Breaker, BreakerState};
 use super::chat_wire::StreamedChat;
 use super::connections::ProviderClients;
 use super::prompt::Prompt;
+use crate::backoff::jittered;
 use crate::config::{LlmConfig, LlmProvider};
 
 /// Streamed text is handed on at most this often.
@@ -404,14 +405,6 @@ fn releasable(pending: &str) -> usize {
     cut
 }
 
-/// `base`·2ⁿ, scaled by a random 50–100 % so retries from many visitors
-/// do not arrive together.
-fn jittered(base: Duration, attempt: u32) -> Duration {
-    let exponential = base.saturating_mul(1 << attempt.min(6));
-    let fraction = 0.5 + f64::from(getrandom::u32().unwrap_or(u32::MAX / 2)) / f64::from(u32::MAX) / 2.0;
-    exponential.mul_f64(fraction)
-}
-
 fn classify(error: &ProviderError) -> LlmFailure {
     if let Some(status) = error.provider_response_status() {
         return LlmFailure::Status(status.as_u16());
@@ -463,16 +456,6 @@ mod tests {
         assert_eq!(releasable(&run), 200 - HOLD_BACK);
         let wide = "é".repeat(100);
         assert!(wide.is_char_boundary(releasable(&wide)));
-    }
-
-    #[test]
-    fn retries_back_off_with_jitter() {
-        let base = Duration::from_millis(400);
-        for attempt in 0..4 {
-            let wait = jittered(base, attempt);
-            let full = base * (1 << attempt);
-            assert!(wait >= full / 2 && wait <= full, "attempt {attempt}: {wait:?}");
-        }
     }
 
     #[test]

@@ -444,7 +444,7 @@ impl Knowledge {
         if !jobs::heartbeat(self.sql.pool(), &job.id, 100, self.lease_ms).await? {
             return Err(JobError::Stopped);
         }
-        self.records.put_source(ws, &source).await?;
+        self.records.finish_source(ws, &source).await?;
         if kind == SourceKind::File {
             let _ = tokio::fs::remove_file(self.upload_path(ws, &source.key)).await;
         }

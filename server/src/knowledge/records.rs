@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use surrealdb::engine::any::Any;
 use surrealdb::engine::local::Db;
@@ -12,6 +13,7 @@ use surrealdb::types::{RecordId, SurrealValue};
 use surrealdb::{IndexedResults, Surreal};
 
 use super::store::KnowledgeStore;
+use crate::backoff::jittered;
 
 pub type SurrealResult<T> = Result<T, surrealdb::Error>;
 
@@ -100,18 +102,41 @@ enum Session {
     Remote(Surreal<Any>),
 }
 
+/// Tries of a query that lost a write conflict: the ingest worker and a
+/// person's edit may touch the same source at once, and the engine's
+/// optimistic transactions then fail one of them whole, so it is safe to
+/// run it again (every query here is one statement or one transaction).
+const CONFLICT_TRIES: u32 = 6;
+
 impl Session {
     async fn run(&self, sql: String, vars: Vec<(String, surrealdb::types::Value)>) -> SurrealResult<IndexedResults> {
         let mut variables = surrealdb::types::Object::new();
         for (k, v) in vars {
             variables.insert(k, v);
         }
+        let mut attempt = 0;
+        loop {
+            match self.run_once(&sql, variables.clone()).await {
+                Err(e) if is_write_conflict(&e) && attempt + 1 < CONFLICT_TRIES => {
+                    tokio::time::sleep(jittered(Duration::from_millis(5), attempt)).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn run_once(&self, sql: &str, variables: surrealdb::types::Object) -> SurrealResult<IndexedResults> {
         let response = match self {
             Session::Embedded(db) => db.query(sql).bind(variables).await?,
             Session::Remote(db) => db.query(sql).bind(variables).await?,
         };
         response.check()
     }
+}
+
+fn is_write_conflict(error: &surrealdb::Error) -> bool {
+    error.query_details() == Some(&surrealdb::types::QueryError::TransactionConflict)
 }
 
 fn v(value: impl SurrealValue) -> surrealdb::types::Value {
@@ -232,6 +257,29 @@ impl Records {
             workspace_id,
             "UPSERT $id CONTENT $data",
             vec![("id", rid("source", &source.key)), ("data", v(source.clone()))],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Writes what an ingest learned about a source, leaving its schedule
+    /// (which a person may change meanwhile) alone, and never bringing
+    /// back a source deleted while it ran.
+    pub async fn finish_source(&self, workspace_id: &str, source: &SourceRecord) -> SurrealResult<()> {
+        let mut data = v(source.clone());
+        if let surrealdb::types::Value::Object(fields) = &mut data {
+            fields.remove("sync_every_hours");
+        }
+        self.run(workspace_id, "UPDATE $id MERGE $data", vec![("id", rid("source", &source.key)), ("data", data)])
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_sync_every(&self, workspace_id: &str, source_id: &str, hours: Option<i64>) -> SurrealResult<()> {
+        self.run(
+            workspace_id,
+            "UPDATE $id SET sync_every_hours = $hours",
+            vec![("id", rid("source", source_id)), ("hours", v(hours))],
         )
         .await?;
         Ok(())

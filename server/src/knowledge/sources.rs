@@ -480,7 +480,7 @@ impl KnowledgeService for Knowledge {
         }
         jobs::set_schedule(self.sql.pool(), workspace_id, source_id, every_hours).await.map_err(sql_error)?;
         record.sync_every_hours = every_hours.map(i64::from);
-        self.records.put_source(workspace_id, &record).await.map_err(store_error)?;
+        self.records.set_sync_every(workspace_id, source_id, record.sync_every_hours).await.map_err(store_error)?;
         Ok(summary(&record))
     }
 

@@ -614,3 +614,38 @@ async fn changing_the_embedder_re_embeds_every_chunk() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The ingest worker and a person's edits write the same source at once;
+/// the engine then fails one transaction whole, and every write must still
+/// land, and an ingest's result must not undo a schedule set meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_to_one_source_all_land() {
+    use lodestar_server::knowledge::records::Records;
+    let app = TestApp::builder(Db::Sqlite).build().await;
+    let (session, workspace) = owner(&app, "busy@example.com").await;
+    let fields = [("workspace_id", workspace.as_str()), ("title", "Hours"), ("text", "We open at nine.")];
+    let source_id =
+        app.call(&session, "/api/knowledge/add_text", &fields).await.json()["id"].as_str().unwrap().to_string();
+    settled(&app, &session, &workspace).await;
+    let records = || Records::new(app.state.knowledge_store.clone(), app.state.config.surreal.namespace.clone());
+    let (worker, person) = (records(), records());
+    let stale = worker.source(&workspace, &source_id).await.unwrap().expect("the source exists");
+
+    let statuses = (0..40).map(|i| worker.set_status(&workspace, &source_id, "processing", i, None));
+    let schedules = (0..40).map(|i| person.set_sync_every(&workspace, &source_id, Some(i)));
+    let (statuses, schedules) =
+        tokio::join!(futures_util::future::join_all(statuses), futures_util::future::join_all(schedules));
+    for result in statuses.into_iter().chain(schedules) {
+        result.expect("a write that lost a conflict is tried again");
+    }
+
+    person.set_sync_every(&workspace, &source_id, Some(24)).await.unwrap();
+    worker.finish_source(&workspace, &stale).await.unwrap();
+    let source = person.source(&workspace, &source_id).await.unwrap().unwrap();
+    assert_eq!(source.sync_every_hours, Some(24), "the ingest's result kept the schedule set meanwhile");
+    assert_eq!(source.status, stale.status);
+
+    person.delete_source(&workspace, &source_id).await.unwrap();
+    worker.finish_source(&workspace, &stale).await.unwrap();
+    assert!(person.source(&workspace, &source_id).await.unwrap().is_none(), "a deleted source stays deleted");
+}

@@ -77,6 +77,7 @@ impl TestAppBuilder {
     }
 
     pub async fn build(self) -> TestApp {
+        capture_logs();
         let dir = tempfile::tempdir().expect("temporary directory");
         let (url, postgres) = match self.db {
             Db::Sqlite => (DatabaseUrl::Sqlite(dir.path().join("lodestar.db")), None),
@@ -103,6 +104,13 @@ impl TestAppBuilder {
             _postgres: postgres,
         }
     }
+}
+
+/// Server warnings and errors go to the test's captured output, so a
+/// failing test shows why the server answered as it did.
+fn capture_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
 }
 
 /// The model directory `cargo xtask setup` fills.
