@@ -3,10 +3,13 @@
 //! and answers through rig's OpenAI client from a fake OpenAI-compatible
 //! provider in this process, which streams every answer at 30 tokens/s. As
 //! OpenAI's API does, the fake speaks HTTP/2 over TLS (its test CA given to
-//! the server) and allows 100 concurrent streams per connection; the
-//! visitors, also here, call the real widget API over HTTP. Each token's
-//! text is the time it was sent, so the visitors measure every token's
-//! delay from provider to browser (the server's 50 ms coalescing included).
+//! the server) and allows 100 concurrent streams per connection, writing
+//! each connection's frames in batches at most 2 ms apart. The visitors,
+//! also here, call the real widget API over HTTP/1.1, each on their own
+//! connection, spoken by hand so that the load generator's share of the
+//! machine stays small. Each token's text is the time it was sent, so the
+//! visitors measure every token's delay from provider to browser (the
+//! server's 50 ms coalescing included), and a chat missing any token fails.
 //! Levels rise until one misses a target; the largest that meets both, with
 //! the provider keeping at least 95% of its pace for every chat, is the
 //! result. Memory and CPU are the server process's own (CPU also for
@@ -18,7 +21,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
 use lodestar_server::chat::FALLBACK_NOTE;
 
 #[allow(dead_code)]
@@ -49,6 +51,11 @@ const MIN_PACE: f64 = 0.95;
 /// What the fake provider allows on one HTTP/2 connection (the minimum RFC
 /// 9113 recommends, and the server's default `LLM_STREAMS_PER_CONNECTION`).
 const PROVIDER_STREAMS_PER_CONNECTION: u32 = 100;
+/// The fake provider writes each connection's frames out at most this
+/// often, so that playing thousands of streams costs it one syscall per
+/// batch rather than per token (the server still gets every token as its
+/// own TLS record and HTTP/2 frame, up to this much later).
+const PROVIDER_WRITE_EVERY: Duration = Duration::from_millis(2);
 
 fn main() {
     raise_open_file_limit();
@@ -57,7 +64,7 @@ fn main() {
 }
 
 async fn run() {
-    let fake = FakeLlm::start_tls(Wire::OpenAi, PROVIDER_STREAMS_PER_CONNECTION).await;
+    let fake = FakeLlm::start_tls_batched(Wire::OpenAi, PROVIDER_STREAMS_PER_CONNECTION, PROVIDER_WRITE_EVERY).await;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let server = Server::start(dir.path(), &fake.base_url).await;
     let sql = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("lodestar.db").display()))
@@ -84,10 +91,12 @@ async fn run() {
     .fetch_one(&sql)
     .await
     .expect("the demo key is seeded");
-    let client = reqwest::Client::builder().pool_idle_timeout(Duration::from_secs(5)).build().expect("a client");
-    let base_url = server.base_url.clone();
-    let visitors =
-        Arc::new(Visitors { client, origin: base_url.clone(), base_url, key, next_address: AtomicUsize::new(0) });
+    let visitors = Arc::new(Visitors {
+        address: server.address,
+        origin: server.base_url.clone(),
+        key,
+        next_address: AtomicUsize::new(0),
+    });
 
     println!(
         "== Concurrent streaming chats: fake LLM at {TOKENS_PER_SECOND} tokens/s per chat, \
@@ -142,8 +151,7 @@ async fn run() {
 }
 
 struct Visitors {
-    client: reqwest::Client,
-    base_url: String,
+    address: std::net::SocketAddr,
     key: String,
     origin: String,
     next_address: AtomicUsize,
@@ -262,7 +270,7 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
     for _ in 0..level {
         starts.tick().await;
         let (visitors, streaming, delays, waits) = (visitors.clone(), streaming.clone(), delays.clone(), waits.clone());
-        chats.push(tokio::spawn(async move { visitors.chat(&streaming, &delays, &waits).await }));
+        chats.push(tokio::spawn(async move { visitors.chat(tokens, &streaming, &delays, &waits).await }));
     }
     let ramped = CpuMark::now(server.pid);
     let mut failed = 0;
@@ -298,53 +306,53 @@ async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, le
 impl Visitors {
     /// One visitor: a session, one question, and the streamed answer read
     /// to its end, with every token's delay recorded in `delays`. Returns
-    /// how long the answer streamed.
-    async fn chat(&self, streaming: &AtomicUsize, delays: &Histogram, waits: &Waits) -> Result<Duration, String> {
+    /// how long the answer streamed; an answer missing any of the
+    /// provider's `tokens` is a failure, so a fast but lossy path cannot pass.
+    async fn chat(
+        &self,
+        tokens: usize,
+        streaming: &AtomicUsize,
+        delays: &Histogram,
+        waits: &Waits,
+    ) -> Result<Duration, String> {
         let n = self.next_address.fetch_add(1, Ordering::Relaxed);
-        let address = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
-        let url = |path: &str| format!("{}/api/widget/v1/{}/{path}", self.base_url, self.key);
-        let post = |path: &str, body: serde_json::Value| {
-            self.client
-                .post(url(path))
-                .header("origin", &self.origin)
-                .header("x-forwarded-for", &address)
-                .header("content-type", "application/json")
-                .body(body.to_string())
-        };
+        let headers = format!(
+            "origin: {}\r\nx-forwarded-for: 10.{}.{}.{}\r\n",
+            self.origin,
+            (n >> 16) & 255,
+            (n >> 8) & 255,
+            n & 255
+        );
+        let path = |name: &str| format!("/api/widget/v1/{}/{name}", self.key);
+        let mut connection = Connection::open(self.address).await?;
         let asked = Instant::now();
-        let session = post("session", serde_json::json!({}))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| format!("session: {e}"))?
-            .bytes()
-            .await
-            .map_err(|e| format!("session body: {e}"))?;
+        let session = connection.post(&path("session"), &headers, "{}").await?;
+        let session = connection.body(session).await.map_err(|e| format!("session: {e}"))?;
         let session: serde_json::Value = serde_json::from_slice(&session).map_err(|e| format!("session body: {e}"))?;
         let token = session["token"].as_str().ok_or("the session has no token")?;
         waits.session.record_since(asked);
         let asked = Instant::now();
-        let response = post("messages", serde_json::json!({ "token": token, "text": "How long does delivery take?" }))
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| format!("message: {e}"))?;
-        let mut body = response.bytes_stream();
-        let mut buffer = String::new();
+        let question = serde_json::json!({ "token": token, "text": "How long does delivery take?" }).to_string();
+        let answer = connection.post(&path("messages"), &headers, &question).await?;
+        if answer.content_length.is_some() {
+            let refused = connection.body(answer).await?;
+            return Err(format!("message: {}", String::from_utf8_lossy(&refused)));
+        }
+        let mut chunks = Chunked::default();
+        let mut body = Vec::new();
         let mut started = false;
         let mut first_delta = Instant::now();
-        let outcome = loop {
-            let Some(chunk) = body.next().await else { break Err("the stream ended before the answer".to_string()) };
-            let chunk = match chunk {
-                Ok(chunk) => chunk,
-                Err(e) => break Err(format!("stream: {e}")),
-            };
+        let mut arrived = 0;
+        // The head may have come with the first events: read what is there first.
+        let outcome = 'read: loop {
             let now = fake_llm::micros_now();
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            let mut finished = None;
-            while let Some(end) = buffer.find("\n\n") {
-                let frame = buffer[..end].to_owned();
-                buffer.replace_range(..end + 2, "");
+            let ended = match chunks.decode(&mut connection.input, &mut body) {
+                Ok(ended) => ended,
+                Err(error) => break Err(error),
+            };
+            while let Some(end) = find(&body, b"\n\n") {
+                let frame = String::from_utf8_lossy(&body[..end]).into_owned();
+                body.drain(..end + 2);
                 let name = frame.lines().find_map(|l| l.strip_prefix("event: ")).unwrap_or_default();
                 let data = frame.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_default();
                 match name {
@@ -357,18 +365,25 @@ impl Visitors {
                         }
                         let delta: Delta = serde_json::from_str(data).unwrap_or_default();
                         let words = delta.text.split_whitespace();
-                        words.filter_map(|word| fake_llm::stamp_age(word, now)).for_each(|age| delays.record(age));
+                        for age in words.filter_map(|word| fake_llm::stamp_age(word, now)) {
+                            delays.record(age);
+                            arrived += 1;
+                        }
                     }
                     // The offline answer standing in for a failed provider is a failure here.
                     "received" => waits.stored.record_since(asked),
-                    "done" if data.contains(FALLBACK_NOTE) => finished = Some(Err("the provider failed".into())),
-                    "done" => finished = Some(Ok(first_delta.elapsed())),
-                    "failed" | "retract" => finished = Some(Err(format!("the answer failed: {data}"))),
+                    "done" if data.contains(FALLBACK_NOTE) => break 'read Err("the provider failed".into()),
+                    "done" if arrived != tokens => break 'read Err(format!("{arrived} of {tokens} tokens arrived")),
+                    "done" => break 'read Ok(first_delta.elapsed()),
+                    "failed" | "retract" => break 'read Err(format!("the answer failed: {data}")),
                     _ => {}
                 }
             }
-            if let Some(outcome) = finished {
-                break outcome;
+            if ended {
+                break Err("the stream ended before the answer".to_string());
+            }
+            if let Err(error) = connection.fill().await {
+                break Err(format!("stream: {error}"));
             }
         };
         if started {
@@ -376,6 +391,141 @@ impl Visitors {
         }
         outcome
     }
+}
+
+/// One visitor's keep-alive HTTP/1.1 connection to the widget API, spoken
+/// by hand: thousands of visitors share this machine's 2 cores with the
+/// server they measure, and a full HTTP client each cost far more than
+/// the little they need.
+struct Connection {
+    tcp: tokio::net::TcpStream,
+    /// Bytes read and not yet used.
+    input: Vec<u8>,
+}
+
+/// A response's head, when its status is a success.
+struct Head {
+    /// `None`: the body is chunked.
+    content_length: Option<usize>,
+}
+
+impl Connection {
+    async fn open(address: std::net::SocketAddr) -> Result<Connection, String> {
+        let tcp = tokio::net::TcpStream::connect(address).await.map_err(|e| format!("connect: {e}"))?;
+        tcp.set_nodelay(true).map_err(|e| format!("connect: {e}"))?;
+        Ok(Connection { tcp, input: Vec::with_capacity(4096) })
+    }
+
+    /// Sends a JSON POST and reads the response's head; an error status is an error.
+    async fn post(&mut self, path: &str, headers: &str, json: &str) -> Result<Head, String> {
+        use tokio::io::AsyncWriteExt;
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nhost: lodestar\r\n{headers}content-type: application/json\r\ncontent-length: {}\r\n\r\n{json}",
+            json.len()
+        );
+        self.tcp.write_all(request.as_bytes()).await.map_err(|e| format!("{path}: {e}"))?;
+        let end = loop {
+            match find(&self.input, b"\r\n\r\n") {
+                Some(end) => break end,
+                None => self.fill().await.map_err(|e| format!("{path}: {e}"))?,
+            }
+        };
+        let head = String::from_utf8_lossy(&self.input[..end]).into_owned();
+        self.input.drain(..end + 4);
+        let status = head.split_whitespace().nth(1).unwrap_or_default();
+        let header = |name: &str| {
+            head.lines().skip(1).find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                key.trim().eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+            })
+        };
+        let content_length = header("content-length").and_then(|v| v.parse().ok());
+        if !status.starts_with('2') {
+            let body = match content_length {
+                Some(length) => {
+                    String::from_utf8_lossy(&self.body(Head { content_length: Some(length) }).await?).into_owned()
+                }
+                None => String::new(),
+            };
+            return Err(format!("{path}: HTTP {status} {body}"));
+        }
+        if content_length.is_none() && !header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+            return Err(format!("{path}: neither a length nor chunked"));
+        }
+        Ok(Head { content_length })
+    }
+
+    /// A body of known length.
+    async fn body(&mut self, head: Head) -> Result<Vec<u8>, String> {
+        let length = head.content_length.ok_or("a chunked body")?;
+        while self.input.len() < length {
+            self.fill().await?;
+        }
+        Ok(self.input.drain(..length).collect())
+    }
+
+    /// Reads what has arrived; an error once the server closed.
+    async fn fill(&mut self) -> Result<(), String> {
+        use tokio::io::AsyncReadExt;
+        self.input.reserve(4096);
+        match self.tcp.read_buf(&mut self.input).await {
+            Ok(0) => Err("the server closed the connection".into()),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Decodes a chunked body as it arrives.
+#[derive(Default)]
+struct Chunked {
+    /// Bytes of the current chunk still to come.
+    left: usize,
+    /// The line break after a chunk's data is next.
+    after_data: bool,
+}
+
+impl Chunked {
+    /// Moves the body bytes `input` holds into `body`; `true` at the body's end.
+    fn decode(&mut self, input: &mut Vec<u8>, body: &mut Vec<u8>) -> Result<bool, String> {
+        let mut at = 0;
+        let ended = loop {
+            if self.left > 0 {
+                let taken = self.left.min(input.len() - at);
+                if taken == 0 {
+                    break Ok(false);
+                }
+                body.extend_from_slice(&input[at..at + taken]);
+                at += taken;
+                self.left -= taken;
+                self.after_data = self.left == 0;
+                continue;
+            }
+            let Some(length) = find(&input[at..], b"\r\n") else { break Ok(false) };
+            let line = &input[at..at + length];
+            at += length + 2;
+            if std::mem::take(&mut self.after_data) {
+                if !line.is_empty() {
+                    break Err("a chunk ran past its length".into());
+                }
+                continue;
+            }
+            let size = String::from_utf8_lossy(line);
+            let size = size.split(';').next().unwrap_or_default().trim();
+            match usize::from_str_radix(size, 16) {
+                Ok(0) => break Ok(true),
+                Ok(size) => self.left = size,
+                Err(_) => break Err(format!("a bad chunk size: {size:?}")),
+            }
+        };
+        input.drain(..at);
+        ended
+    }
+}
+
+/// Where `needle` first occurs in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|window| window == needle)
 }
 
 /// A `delta` event's data, read typed: cheaper for thousands of visitors
@@ -436,6 +586,7 @@ impl Histogram {
 struct Server {
     _child: tokio::process::Child,
     pid: u32,
+    address: std::net::SocketAddr,
     base_url: String,
 }
 
@@ -468,7 +619,7 @@ impl Server {
             assert!(Instant::now() < deadline, "the server never became ready");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Server { _child: child, pid, base_url }
+        Server { _child: child, pid, address: ([127, 0, 0, 1], port).into(), base_url }
     }
 }
 

@@ -9,7 +9,10 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -20,6 +23,7 @@ use axum::serve::ListenerExt;
 use axum::Json;
 use futures_util::stream::{self, StreamExt};
 use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::Notify;
 
 pub const KEY: &str = "sk-test-fake-llm";
@@ -118,6 +122,15 @@ struct Shared {
     abandoned_signal: Notify,
 }
 
+/// How the fake serves TLS.
+#[derive(Clone, Copy)]
+struct Tls {
+    /// Concurrent streams allowed on one HTTP/2 connection.
+    max_streams: u32,
+    /// Batches each connection's writes (see [`FakeLlm::start_tls_batched`]).
+    write_every: Option<Duration>,
+}
+
 pub struct FakeLlm {
     pub base_url: String,
     pub wire: Wire,
@@ -134,10 +147,19 @@ impl FakeLlm {
     /// ALPN (HTTP/1.1 otherwise), at most `max_streams` concurrent streams
     /// on each HTTP/2 connection.
     pub async fn start_tls(wire: Wire, max_streams: u32) -> FakeLlm {
-        FakeLlm::serve(wire, Some(max_streams)).await
+        FakeLlm::serve(wire, Some(Tls { max_streams, write_every: None })).await
     }
 
-    async fn serve(wire: Wire, tls_max_streams: Option<u32>) -> FakeLlm {
+    /// Like [`FakeLlm::start_tls`], but each connection's frames leave in
+    /// one write at most every `write_every`: a load generator sharing the
+    /// server's cores cannot afford a syscall (and the loopback's whole
+    /// receive path) for every token of thousands of streams. The server
+    /// reads the same TLS records and HTTP/2 frames either way.
+    pub async fn start_tls_batched(wire: Wire, max_streams: u32, write_every: Duration) -> FakeLlm {
+        FakeLlm::serve(wire, Some(Tls { max_streams, write_every: Some(write_every) })).await
+    }
+
+    async fn serve(wire: Wire, tls: Option<Tls>) -> FakeLlm {
         let shared = Arc::new(Shared::default());
         let path = match wire {
             Wire::OpenAi => "/v1/chat/completions",
@@ -154,15 +176,15 @@ impl FakeLlm {
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let scheme = match tls_max_streams {
+        let scheme = match tls {
             None => {
                 // Like a real provider: each streamed chunk leaves at once.
                 let listener = listener.tap_io(|tcp| tcp.set_nodelay(true).unwrap());
                 tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
                 "http"
             }
-            Some(max_streams) => {
-                tokio::spawn(serve_tls(listener, router, max_streams));
+            Some(tls) => {
+                tokio::spawn(serve_tls(listener, router, tls));
                 "https"
             }
         };
@@ -396,10 +418,13 @@ fn frames(wire: Wire, parts: &[String], complete: bool) -> Vec<String> {
     out
 }
 
-fn openai_chunk(delta: Value, finish: Value) -> String {
-    let chunk = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
-        "model": MODEL, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]});
-    format!("data: {chunk}\n\n")
+/// A `chat.completion.chunk` frame. Written out rather than built as a
+/// `Value`: the streaming bench sends tens of thousands a second.
+fn openai_chunk(delta: impl std::fmt::Display, finish: impl std::fmt::Display) -> String {
+    format!(
+        "data: {{\"id\":\"chatcmpl-fake\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,\
+         \"model\":\"{MODEL}\",\"choices\":[{{\"index\":0,\"delta\":{delta},\"finish_reason\":{finish}}}]}}\n\n"
+    )
 }
 
 fn anthropic_event(name: &str, data: Value) -> String {
@@ -418,7 +443,7 @@ fn ollama_line(content: &str, done: Value) -> String {
 /// What a stream sends before its first text.
 fn opening_frames(wire: Wire) -> Vec<String> {
     match wire {
-        Wire::OpenAi => vec![openai_chunk(json!({"role": "assistant", "content": ""}), Value::Null)],
+        Wire::OpenAi => vec![openai_chunk(json!({"role": "assistant", "content": ""}), "null")],
         Wire::Anthropic => vec![
             anthropic_event(
                 "message_start",
@@ -438,7 +463,7 @@ fn opening_frames(wire: Wire) -> Vec<String> {
 
 fn text_frame(wire: Wire, part: &str) -> String {
     match wire {
-        Wire::OpenAi => openai_chunk(json!({"content": part}), Value::Null),
+        Wire::OpenAi => openai_chunk(format_args!("{{\"content\":{}}}", Value::from(part)), "null"),
         Wire::Anthropic => anthropic_event(
             "content_block_delta",
             json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": part}}),
@@ -454,7 +479,7 @@ fn closing_frames(wire: Wire, output_tokens: usize) -> Vec<String> {
             let usage = json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000,
                 "model": MODEL, "choices": [],
                 "usage": {"prompt_tokens": 321, "completion_tokens": output_tokens, "total_tokens": 321 + output_tokens}});
-            vec![openai_chunk(json!({}), json!("stop")), format!("data: {usage}\n\n"), "data: [DONE]\n\n".into()]
+            vec![openai_chunk("{}", "\"stop\""), format!("data: {usage}\n\n"), "data: [DONE]\n\n".into()]
         }
         Wire::Anthropic => vec![
             anthropic_event("content_block_stop", json!({"type": "content_block_stop", "index": 0})),
@@ -505,7 +530,7 @@ pub fn ca_file() -> std::path::PathBuf {
 }
 
 /// Accepts TLS connections and serves each by the protocol ALPN chose.
-async fn serve_tls(listener: tokio::net::TcpListener, router: axum::Router, max_streams: u32) {
+async fn serve_tls(listener: tokio::net::TcpListener, router: axum::Router, tls: Tls) {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -526,18 +551,90 @@ async fn serve_tls(listener: tokio::net::TcpListener, router: axum::Router, max_
         tcp.set_nodelay(true).unwrap();
         let (acceptor, router) = (acceptor.clone(), router.clone());
         tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else { return };
-            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
-            let (io, service) = (TokioIo::new(tls), hyper_util::service::TowerToHyperService::new(router));
+            let tcp = BatchedWrites::new(tcp, tls.write_every.unwrap_or_default());
+            let Ok(stream) = acceptor.accept(tcp).await else { return };
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            let (io, service) = (TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(router));
             // A client that goes away mid-stream ends its connection with an error; that is expected.
             let _ = if h2 {
                 hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-                    .max_concurrent_streams(max_streams)
+                    .max_concurrent_streams(tls.max_streams)
                     .serve_connection(io, service)
                     .await
             } else {
                 hyper::server::conn::http1::Builder::new().serve_connection(io, service).await
             };
         });
+    }
+}
+
+/// A TCP stream whose writes leave at most once every `every` (zero: as
+/// they come). Bytes written sooner wait in a buffer for the next flush
+/// that is due; a flush before then waits for it.
+struct BatchedWrites {
+    tcp: tokio::net::TcpStream,
+    every: Duration,
+    pending: Vec<u8>,
+    /// When the next write may leave.
+    due: tokio::time::Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+}
+
+/// Past this much buffered, a write waits for the buffer to leave.
+const MAX_BATCH: usize = 256 * 1024;
+
+impl BatchedWrites {
+    fn new(tcp: tokio::net::TcpStream, every: Duration) -> BatchedWrites {
+        let now = tokio::time::Instant::now();
+        BatchedWrites { tcp, every, pending: Vec::new(), due: now, timer: Box::pin(tokio::time::sleep_until(now)) }
+    }
+
+    /// Writes out everything pending once it is due.
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        if self.pending.is_empty() {
+            return Poll::Ready(Ok(()));
+        }
+        if tokio::time::Instant::now() < self.due {
+            let due = self.due;
+            self.timer.as_mut().reset(due);
+            if self.timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+        }
+        while !self.pending.is_empty() {
+            let written = ready!(Pin::new(&mut self.tcp).poll_write(cx, &self.pending))?;
+            if written == 0 {
+                return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into()));
+            }
+            self.pending.drain(..written);
+        }
+        self.due = tokio::time::Instant::now() + self.every;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncRead for BatchedWrites {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.tcp).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for BatchedWrites {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        if self.pending.len() >= MAX_BATCH {
+            ready!(self.poll_send(cx))?;
+        }
+        self.pending.extend_from_slice(data);
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        ready!(self.poll_send(cx))?;
+        Pin::new(&mut self.tcp).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        ready!(self.poll_send(cx))?;
+        Pin::new(&mut self.tcp).poll_shutdown(cx)
     }
 }

@@ -382,6 +382,28 @@ async fn answers_beyond_one_http2_connections_stream_limit_still_stream() {
     assert_eq!(app.state.chat.llm().unwrap().client_count(), 2, "three answers, two streams per connection");
 }
 
+/// A busy provider's connection sends many frames in one write (and
+/// many TLS records in one read): each still counts, the usage frame too.
+#[tokio::test]
+async fn frames_that_arrive_together_still_make_the_whole_answer() {
+    let fake = FakeLlm::start_tls_batched(Wire::OpenAi, 100, Duration::from_millis(200)).await;
+    let app = app_with(&fake, |c| c.ca_file = Some(crate::fake_llm::ca_file())).await;
+    let shop = tenant(&app, "llm-batched@example.com", &[("Refunds", REFUNDS)]).await;
+    let token = visitor(&app, &shop).await;
+    let text = "Annual plans are refunded within 30 days [1].";
+    let parts: Vec<String> = text.chars().map(String::from).collect();
+    fake.script([Script::Answer(parts.clone())]);
+    let events = say(&app, &shop.key, &token, "Can I get a refund on my annual plan?").await.unwrap();
+    let message = &answer(&events)["message"];
+    assert_eq!(message["body"], text);
+    assert!(message["note"].is_null(), "{message}");
+    assert_eq!(
+        bot_row(&app, message["id"].as_str().unwrap()).await,
+        ("openai".into(), Some(MODEL.into()), Some(321), Some(parts.len() as i64)),
+    );
+    assert_eq!(fake.seen()[0].version, axum::http::Version::HTTP_2);
+}
+
 #[tokio::test]
 async fn a_visitor_who_leaves_cancels_the_upstream_request() {
     let fake = FakeLlm::start(Wire::OpenAi).await;
