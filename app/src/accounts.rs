@@ -289,6 +289,7 @@ pub async fn log_in(
     let outcome =
         crate::services::call(|s, caller| async move { s.accounts.log_in(&caller, &email, &password).await }).await?;
     crate::services::set_cookie(&outcome.cookie);
+    crate::services::set_cookie(&outcome.known_browser);
     let destination = safe_next(next.as_deref()).unwrap_or(outcome.home);
     leptos_axum::redirect(&destination);
     Ok(())

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldErrors, ServiceError};
+use crate::plans::Product;
 use crate::validate;
 
 /// Longest visitor message, in characters.
@@ -277,6 +278,60 @@ pub struct BotSettings {
     pub instructions: String,
     /// A model of the deployment's provider, instead of its default (paid plans).
     pub model: Option<String>,
+    /// How much of the month's answers visitors may spend, and how fast.
+    pub limits: VisitorLimits,
+}
+
+/// The owner's fair-use limits on the widget (the Widget page). Anyone can
+/// send the widget questions, so no one client, and no one day, may spend
+/// the month's answers: past its share a client is asked to pass an
+/// automatic check that costs a browser a moment and a flood far more.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VisitorLimits {
+    /// Answers one visitor address (on IPv6, one /64) gets per day before
+    /// the check; `None`: the plan's default.
+    pub per_address_daily: Option<u32>,
+    /// Answers the whole widget gives per day; `None`: the plan's default,
+    /// `Some(0)`: no daily ceiling.
+    pub daily_ceiling: Option<u32>,
+    /// Past its share a client is refused until tomorrow instead of checked.
+    pub no_challenge: bool,
+}
+
+/// The limits in force for a plan, defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EffectiveLimits {
+    pub per_address_daily: u32,
+    pub daily_ceiling: Option<u32>,
+    pub challenge: bool,
+}
+
+impl VisitorLimits {
+    /// One address's share of a day: the larger of 10 answers and 5 % of
+    /// the month's quota (250 where the plan is unlimited).
+    pub fn default_per_address(plan: &str) -> u32 {
+        Product::SupportBot.monthly_quota(plan).map_or(250, |quota| (quota / 20).max(10))
+    }
+
+    /// The most one day may spend: half the month's quota, at least 50
+    /// (no ceiling where the plan is unlimited), so that even a flood from
+    /// many addresses leaves answers for the rest of the month.
+    pub fn default_ceiling(plan: &str) -> Option<u32> {
+        Product::SupportBot.monthly_quota(plan).map(|quota| (quota / 2).max(50))
+    }
+
+    pub fn effective(&self, plan: &str) -> EffectiveLimits {
+        EffectiveLimits {
+            per_address_daily: self.per_address_daily.unwrap_or_else(|| Self::default_per_address(plan)),
+            daily_ceiling: match self.daily_ceiling {
+                Some(0) => None,
+                Some(n) => Some(n),
+                None => Self::default_ceiling(plan),
+            },
+            challenge: !self.no_challenge,
+        }
+    }
 }
 
 /// A visitor's message, cleaned: control characters removed (newlines and
@@ -357,6 +412,19 @@ pub struct WidgetSetup {
     pub preview_key: String,
     /// The workspace's active publishable keys, for the embed code.
     pub keys: Vec<EmbedKey>,
+    pub fair_use: FairUse,
+}
+
+/// The Widget page's fair-use panel: the plan's defaults, what is in force,
+/// and today so far (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FairUse {
+    pub default_per_address: u32,
+    pub default_ceiling: Option<u32>,
+    pub effective: EffectiveLimits,
+    pub answers_today: u32,
+    /// Visitor addresses that used their whole share today.
+    pub clients_at_share: u32,
 }
 
 /// The support bot's answers this calendar month (UTC) against the plan's quota.
@@ -453,6 +521,32 @@ pub struct WidgetForm {
     pub persona: String,
     pub instructions: String,
     pub model: String,
+    /// Empty: the plan's default.
+    pub per_address_daily: String,
+    /// Empty: the plan's default; 0: none.
+    pub daily_ceiling: String,
+    pub refuse_past_share: bool,
+}
+
+/// The largest number a fair-use limit field takes.
+pub const LIMIT_MAX: u32 = 10_000_000;
+
+/// A whole number in `min..=LIMIT_MAX`, or `None` when left empty.
+fn optional_count(field: &str, input: &str, min: u32, errors: &mut FieldErrors) -> Option<u32> {
+    let value = input.trim().replace([',', '_', ' '], "");
+    if value.is_empty() {
+        return None;
+    }
+    match value.parse::<u32>() {
+        Ok(n) if (min..=LIMIT_MAX).contains(&n) => Some(n),
+        _ => {
+            errors.insert(
+                field.into(),
+                format!("Please enter a whole number from {min} to 10,000,000, or leave it empty."),
+            );
+            None
+        }
+    }
 }
 
 fn optional_line(field: &str, input: &str, max: usize, errors: &mut FieldErrors) -> String {
@@ -525,6 +619,11 @@ pub fn validate_widget_form(form: &WidgetForm) -> Result<(WidgetSettings, BotSet
     if model.len() > MODEL_MAX || !model.chars().all(|c| c.is_ascii_alphanumeric() || "._:/-@".contains(c)) {
         errors.insert("model".into(), "A model name has letters, digits and . _ : / - @ only.".into());
     }
+    let limits = VisitorLimits {
+        per_address_daily: optional_count("per_address_daily", &form.per_address_daily, 1, &mut errors),
+        daily_ceiling: optional_count("daily_ceiling", &form.daily_ceiling, 0, &mut errors),
+        no_challenge: form.refuse_past_share,
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -540,7 +639,7 @@ pub fn validate_widget_form(form: &WidgetForm) -> Result<(WidgetSettings, BotSet
         launcher_icon,
         texts,
     };
-    let bot = BotSettings { persona, instructions, model: (!model.is_empty()).then(|| model.to_owned()) };
+    let bot = BotSettings { persona, instructions, model: (!model.is_empty()).then(|| model.to_owned()), limits };
     Ok((settings, bot))
 }
 
@@ -733,6 +832,19 @@ mod tests {
         assert_eq!(settings.starters, ["How do refunds work?", "Where is my order?"]);
         assert_eq!((settings.position, settings.launcher_icon), (WidgetPosition::Left, LauncherIcon::Help));
         assert_eq!(bot.model.as_deref(), Some("gpt-4o"));
+        assert_eq!(bot.limits, VisitorLimits::default(), "empty limits are the plan's defaults");
+        let limited = WidgetForm {
+            per_address_daily: " 1,500 ".into(),
+            daily_ceiling: "0".into(),
+            refuse_past_share: true,
+            ..good.clone()
+        };
+        let limits = validate_widget_form(&limited).unwrap().1.limits;
+        assert_eq!(limits, VisitorLimits { per_address_daily: Some(1500), daily_ceiling: Some(0), no_challenge: true });
+        assert_eq!(
+            limits.effective("free"),
+            EffectiveLimits { per_address_daily: 1500, daily_ceiling: None, challenge: false }
+        );
         let bad = WidgetForm {
             title: String::new(),
             colour: "red".into(),
@@ -740,11 +852,35 @@ mod tests {
             language: "xx".into(),
             model: "gpt 4; drop".into(),
             instructions: "x".repeat(INSTRUCTIONS_MAX + 1),
+            per_address_daily: "0".into(),
+            daily_ceiling: "lots".into(),
             ..WidgetForm::default()
         };
         let errors = validate_widget_form(&bad).unwrap_err();
         let fields: Vec<&str> = errors.keys().map(String::as_str).collect();
-        assert_eq!(fields, ["colour", "instructions", "language", "model", "starters", "title"]);
+        assert_eq!(
+            fields,
+            ["colour", "daily_ceiling", "instructions", "language", "model", "per_address_daily", "starters", "title"]
+        );
+    }
+
+    #[test]
+    fn fair_use_defaults_follow_the_plan() {
+        let none = VisitorLimits::default();
+        assert_eq!(
+            none.effective("free"),
+            EffectiveLimits { per_address_daily: 10, daily_ceiling: Some(50), challenge: true }
+        );
+        assert_eq!(
+            none.effective("pro"),
+            EffectiveLimits { per_address_daily: 250, daily_ceiling: Some(2500), challenge: true }
+        );
+        assert_eq!(none.effective("enterprise").daily_ceiling, None);
+        let owner = VisitorLimits { per_address_daily: Some(3), daily_ceiling: Some(20), no_challenge: false };
+        assert_eq!(
+            owner.effective("pro"),
+            EffectiveLimits { per_address_daily: 3, daily_ceiling: Some(20), challenge: true }
+        );
     }
 
     #[test]

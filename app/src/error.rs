@@ -29,10 +29,18 @@ pub enum ServiceError {
     NotFound,
     #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u64 },
+    /// Past a fair share: the client may go on once it has solved this
+    /// proof-of-work challenge (the widget does so by itself).
+    #[error("Please wait a moment while we check your connection.")]
+    ChallengeRequired { challenge: String, bits: u32 },
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     #[error("We could not reach Lodestar. Check your connection and try again.")]
     Transport(String),
+    /// The request itself could not be read (a field missing, repeated or
+    /// of the wrong shape): the client's fault, never a server error.
+    #[error("This request could not be read. Please reload the page and try again.")]
+    Malformed,
 }
 
 impl ServiceError {
@@ -57,8 +65,8 @@ impl ServiceError {
             ServiceError::Unauthenticated | ServiceError::WrongCredentials => 401,
             ServiceError::Forbidden => 403,
             ServiceError::NotFound => 404,
-            ServiceError::RateLimited { .. } => 429,
-            ServiceError::Transport(_) => 400,
+            ServiceError::RateLimited { .. } | ServiceError::ChallengeRequired { .. } => 429,
+            ServiceError::Transport(_) | ServiceError::Malformed => 400,
             ServiceError::Internal => 500,
         }
     }
@@ -68,6 +76,15 @@ impl FromServerFnError for ServiceError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        ServiceError::Transport(value.to_string())
+        match value {
+            // On the server, before the function runs: the arguments did not
+            // decode. The deserializer's words stay out of the answer.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => {
+                #[cfg(feature = "ssr")]
+                crate::services::set_status_of(&ServiceError::Malformed);
+                ServiceError::Malformed
+            }
+            other => ServiceError::Transport(other.to_string()),
+        }
     }
 }

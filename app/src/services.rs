@@ -25,6 +25,8 @@ use crate::team::{InvitationPreview, TeamView};
 pub struct Caller {
     /// The browser session cookie's value, if one was sent.
     pub session_token: Option<String>,
+    /// The cookie that marks a browser someone logged in from before.
+    pub known_browser: Option<String>,
     /// The client's address: the socket peer, or the trusted proxy's header when configured.
     pub client_addr: String,
     pub user_agent: String,
@@ -53,6 +55,8 @@ pub struct SignedUp {
 /// A successful login.
 pub struct LoggedIn {
     pub cookie: SessionCookie,
+    /// Marks this browser as one the person logs in from.
+    pub known_browser: SessionCookie,
     /// Where this person lands by default.
     pub home: String,
 }
@@ -259,16 +263,21 @@ pub fn with_status<T>(result: Result<T, ServiceError>) -> Result<T, ServiceError
         return result;
     }
     if let Err(error) = &result {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(
-                http::StatusCode::from_u16(error.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-            );
-            if let ServiceError::RateLimited { retry_after_secs } = error {
-                response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
-            }
-        }
+        set_status_of(error);
     }
     result
+}
+
+/// Gives the current server function's response the status `error` deserves.
+pub fn set_status_of(error: &ServiceError) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            http::StatusCode::from_u16(error.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if let ServiceError::RateLimited { retry_after_secs } = error {
+            response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+        }
+    }
 }
 
 /// The services for the current request. Missing context is a wiring bug,

@@ -72,8 +72,10 @@ async function uploadAndWait(page, workspace) {
 function startHost() {
   return new Promise((resolve) => {
     const server = createServer((request, response) => {
+      // `/?key=pk_…` embeds another workspace's widget on the same site.
+      const key = new URL(request.url, "http://host").searchParams.get("key") ?? hostKey;
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(HOST_PAGE(hostKey));
+      response.end(HOST_PAGE(key));
     });
     server.listen(0, "127.0.0.1", () => resolve(server));
   });
@@ -325,6 +327,71 @@ test("the team sees when the month's answers are nearly and wholly used, and vis
   await preview.locator("lodestar-widget textarea").fill("How long does delivery take?");
   await preview.locator("lodestar-widget textarea").press("Enter");
   await preview.locator("lodestar-widget .msg.bot", { hasText: "answered all the questions it can this month" }).waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
+  await context.close();
+});
+
+test("owners set fair-use limits on the Widget page, and past its share a visitor's widget passes the check by itself", async () => {
+  const { page, errors, context } = await openPage(browser);
+  await logInAsDemo(page);
+  const created = await page.evaluate(async () => {
+    const body = new URLSearchParams({ name: `Fair use ${Date.now().toString(36)}` });
+    const response = await fetch("/api/team/create-workspace", { method: "POST", body, headers: { accept: "application/json" } });
+    return { status: response.status, json: await response.json() };
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.json));
+  const workspaceId = created.json.id;
+  const workspace = `${BASE_URL}/app/w/${workspaceId}`;
+  const key = await page.evaluate(
+    async ({ workspace, origin }) => {
+      const body = new URLSearchParams({ workspace_id: workspace, name: "Fair use site", kind: "publishable", allowed_origins: origin });
+      const response = await fetch("/api/keys/create", { method: "POST", body, headers: { accept: "application/json" } });
+      return (await response.json()).key.display;
+    },
+    { workspace: workspaceId, origin: hostUrl },
+  );
+
+  // The plan's defaults are shown; the owner allows one answer per address a day.
+  await page.goto(`${workspace}/widget`);
+  await hydrated(page, errors);
+  const share = page.getByLabel("Answers per visitor address per day");
+  assert.equal(await share.getAttribute("placeholder"), "10");
+  assert.match(await page.locator("#fair-use-title + p").innerText(), /no one visitor, script or single day/);
+  await share.fill("1");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved. Your widget shows the changes on its next load.").waitFor();
+
+  // A visitor asks three questions: past the first, the widget shows a little work each time, by itself.
+  const visitor = await context.newPage();
+  await visitor.goto(`${hostUrl}/?key=${key}`);
+  await visitor.locator("lodestar-widget .launcher").click({ timeout: 30_000 });
+  const questions = ["Do you ship abroad?", "How do refunds work?", "Can I change my order?"];
+  for (const [i, question] of questions.entries()) {
+    await visitor.locator("lodestar-widget textarea").fill(question);
+    await visitor.keyboard.press("Enter");
+    // A stored answer (with its feedback buttons), not the bubble still being typed.
+    await visitor.locator("lodestar-widget .msg.bot:has(.feedback)").nth(i).waitFor({ timeout: ANSWER_TIMEOUT });
+  }
+  assert.doesNotMatch(await visitor.locator("lodestar-widget .status").innerText(), /wrong|quickly|tomorrow|Many questions/i);
+
+  // The Widget page draws today against the ceiling and counts the address that used its share.
+  await page.reload();
+  await hydrated(page, errors);
+  assert.equal(await page.getByLabel("Answers per visitor address per day").inputValue(), "1");
+  await page.locator("#meter-today").waitFor();
+  assert.match(await page.locator(".meter-tile", { hasText: "Answers today" }).innerText(), /3 of 50/);
+  assert.match(await page.locator("#fair-use-at-share").innerText(), /1 visitor address used its whole share today/);
+  await page.locator("#fair-use-title").scrollIntoViewIfNeeded();
+  await screenshot(page, "widget-fair-use");
+
+  // With refusal chosen instead, the next question past the share is turned away kindly.
+  await page.getByLabel("Refuse visitors past their share until tomorrow, instead of the automatic check").check();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved. Your widget shows the changes on its next load.").waitFor();
+  await visitor.locator("lodestar-widget textarea").fill("One more question, please?");
+  await visitor.keyboard.press("Enter");
+  await visitor.locator("lodestar-widget .status", { hasText: "ask again tomorrow" }).waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.equal(await visitor.locator("lodestar-widget textarea").inputValue(), "One more question, please?", "the question is kept");
   assert.deepEqual(errors.filter((e) => !/status of 4\d\d/.test(e)), []);
   await context.close();
 });

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lodestar_server::chat::{Chat, ChatEvent, Widget};
+use lodestar_server::chat::{Chat, ChatEvent, Visitor, Widget};
 use lodestar_server::config::{Config, DatabaseUrl, SurrealTarget};
 use lodestar_server::knowledge::records::{ChunkRecord, DocumentRecord, SourceRecord};
 use lodestar_server::state::AppState;
@@ -101,8 +101,12 @@ async fn run() {
 
 /// One visitor's question, from `send` until the stored answer arrives.
 async fn ask(chat: &Arc<Chat>, widget: &Widget, question: &str) -> Duration {
-    // A new visitor each time: the per-visitor limit is not what is measured.
-    let visitor = uuid::Uuid::new_v4().to_string();
+    // A new visitor from an address of its own each time: the per-visitor
+    // and per-address limits are not what is measured.
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let (id, address) = (uuid::Uuid::new_v4().to_string(), std::net::Ipv4Addr::from(0x0a00_0000 | n).to_string());
+    let visitor = Visitor { id: &id, address: &address, proof: None };
     let started = Instant::now();
     let mut events = chat.send(widget, &visitor, question, None).await.expect("the message is accepted");
     while let Some(event) = events.recv().await {

@@ -179,8 +179,12 @@ pub struct KnowledgeConfig {
     pub worker_wall: Duration,
     /// How long a job's claim lasts without a heartbeat.
     pub job_lease: Duration,
-    /// Concurrent ingestion jobs in this process.
+    /// Jobs that may read files or embed at once in this process (the CPU
+    /// ingestion may take).
     pub job_workers: usize,
+    /// Jobs in progress at once in this process, most of them waiting on
+    /// the network (a crawl between pages); one per workspace at a time.
+    pub jobs_in_flight: usize,
     /// Private networks fetching may reach anyway (`FETCH_ALLOW_PRIVATE`, CIDRs).
     pub fetch_allow_private: Vec<String>,
     pub fetch_max_bytes: u64,
@@ -249,6 +253,27 @@ pub struct LlmConfig {
     pub temperature: f64,
 }
 
+/// The widget's pace per visitor (fair-use shares live in each workspace's
+/// settings).
+#[derive(Debug, Clone)]
+pub struct WidgetConfig {
+    /// Messages a visitor may send at once…
+    pub visitor_burst: u32,
+    /// …and then one per this interval.
+    pub visitor_interval: Duration,
+}
+
+/// Who may read `/metrics`: it names every route and how busy it is.
+#[derive(Debug, Clone, Default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` on this address only (and not on the main one).
+    pub listen: Option<SocketAddr>,
+    /// Otherwise `/metrics` on the main address needs `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
+    /// Neither set: open in development, not served in production.
+    pub open: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
@@ -265,6 +290,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub knowledge: KnowledgeConfig,
     pub llm: Option<LlmConfig>,
+    pub metrics: MetricsConfig,
+    pub widget: WidgetConfig,
 }
 
 impl Config {
@@ -470,6 +497,7 @@ impl Config {
             worker_wall: seconds("EXTRACT_WORKER_TIMEOUT_SECS", "90")?,
             job_lease: seconds("KNOWLEDGE_JOB_LEASE_SECS", "60")?,
             job_workers: parsed("KNOWLEDGE_JOB_WORKERS", &parse("KNOWLEDGE_JOB_WORKERS", "1")?)?,
+            jobs_in_flight: parsed("KNOWLEDGE_JOBS_IN_FLIGHT", &parse("KNOWLEDGE_JOBS_IN_FLIGHT", "16")?)?,
             fetch_allow_private: get("FETCH_ALLOW_PRIVATE")
                 .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
@@ -564,7 +592,32 @@ impl Config {
             }
         };
 
+        let metrics = MetricsConfig {
+            listen: match get("METRICS_ADDR") {
+                Some(addr) => Some(parsed("METRICS_ADDR", &addr)?),
+                None => None,
+            },
+            token: get("METRICS_TOKEN").map(Secret::new),
+            open: environment == Environment::Development,
+        };
+        if metrics.token.as_ref().is_some_and(|t| t.expose().len() < 16) {
+            return Err(ConfigError::Malformed {
+                name: "METRICS_TOKEN",
+                reason: "use at least 16 random characters".into(),
+            });
+        }
+
+        let widget = WidgetConfig {
+            visitor_burst: parsed("WIDGET_VISITOR_BURST", &parse("WIDGET_VISITOR_BURST", "6")?)?,
+            visitor_interval: millis("WIDGET_VISITOR_INTERVAL_MS", "5000")?,
+        };
+        if widget.visitor_burst == 0 {
+            return Err(ConfigError::Malformed { name: "WIDGET_VISITOR_BURST", reason: "must be at least 1".into() });
+        }
+
         Ok(Config {
+            widget,
+            metrics,
             llm,
             knowledge,
             auth,

@@ -93,8 +93,7 @@ pub async fn open_state_with(
     let knowledge_service =
         Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);
     let llm = config.llm.clone().map(chat::llm::Llm::new).transpose().map_err(StartError::Llm)?;
-    let chat =
-        Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config.public_url));
+    let chat = Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config));
     chat.warm_up();
     let seed = config.auth.seed_demo;
     let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat);

@@ -46,6 +46,14 @@ async fn run(config: Config) -> Result<(), StartError> {
     let state = open_state(config).await?;
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|source| StartError::Listen { addr, source })?;
     tracing::info!("Lodestar is serving on http://{addr}");
+    if let Some(metrics_addr) = state.config.metrics.listen {
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .map_err(|source| StartError::Listen { addr: metrics_addr, source })?;
+        tracing::info!("metrics on http://{metrics_addr}/metrics");
+        let metrics = http::metrics::separate_router(state.clone());
+        tokio::spawn(async move { axum::serve(listener, metrics).await });
+    }
     let (sql, knowledge) = (state.sql.clone(), state.knowledge_store.clone());
     http::serve(listener, http::app(state), http::shutdown_signal(), grace).await.map_err(StartError::Serve)?;
     sql.close().await;

@@ -20,6 +20,10 @@ pub struct Texts {
     pub offline_mode: &'static str,
     pub assistant: &'static str,
     pub agent: &'static str,
+    /// While the fair-use check runs.
+    pub checking: &'static str,
+    /// When it cannot be passed now.
+    pub busy: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -41,6 +45,8 @@ const EN: Texts = Texts {
     offline_mode: "Answers come from our help content.",
     assistant: "Assistant",
     agent: "Team",
+    checking: "One moment: checking your connection…",
+    busy: "Many questions came from your network today. Please try again later or talk to a human.",
 };
 
 const ES: Texts = Texts {
@@ -62,6 +68,8 @@ const ES: Texts = Texts {
     offline_mode: "Las respuestas provienen de nuestro centro de ayuda.",
     assistant: "Asistente",
     agent: "Equipo",
+    checking: "Un momento: comprobando tu conexión…",
+    busy: "Hoy han llegado muchas preguntas desde tu red. Inténtalo más tarde o habla con una persona.",
 };
 
 const FR: Texts = Texts {
@@ -83,6 +91,9 @@ const FR: Texts = Texts {
     offline_mode: "Les réponses viennent de notre centre d'aide.",
     assistant: "Assistant",
     agent: "Équipe",
+    checking: "Un instant : vérification de votre connexion…",
+    busy:
+        "Beaucoup de questions sont venues de votre réseau aujourd’hui. Réessayez plus tard ou parlez à une personne.",
 };
 
 const DE: Texts = Texts {
@@ -104,6 +115,8 @@ const DE: Texts = Texts {
     offline_mode: "Die Antworten stammen aus unserem Hilfe-Center.",
     assistant: "Assistent",
     agent: "Team",
+    checking: "Einen Moment: Ihre Verbindung wird geprüft…",
+    busy: "Heute kamen viele Fragen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut oder sprechen Sie mit einem Menschen.",
 };
 
 /// The first of `candidates` (e.g. "fr-CA", "de") that we speak.

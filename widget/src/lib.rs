@@ -10,6 +10,7 @@
 
 mod i18n;
 mod net;
+mod pow;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -282,7 +283,7 @@ impl Widget {
                     self.title.set_text_content(Some(&message));
                     return;
                 }
-                Err(Failure::Network) => {}
+                Err(Failure::Network | Failure::Challenge { .. }) => {}
             }
             sleep(wait).await;
             wait = (wait * 2).min(MAX_BACKOFF_MS);
@@ -380,7 +381,7 @@ impl Widget {
                     self.session_started.set(false);
                     return;
                 }
-                Err(Failure::Network) => self.show_status(self.texts().reconnecting),
+                Err(Failure::Network | Failure::Challenge { .. }) => self.show_status(self.texts().reconnecting),
             }
             sleep(wait).await;
             wait = (wait * 2).min(MAX_BACKOFF_MS);
@@ -443,7 +444,20 @@ impl Widget {
             let _ = p.set_attribute("aria-busy", "true");
         }
         self.scroll_down();
-        let outcome = self.stream_answer(&text, &email, pending.as_ref()).await;
+        let mut outcome = self.stream_answer(&text, &email, pending.as_ref(), None).await;
+        // Past this address's share of the day: show some work, then ask again.
+        for _ in 0..3 {
+            let Err(Failure::Challenge { token, bits }) = &outcome else { break };
+            self.show_status(self.texts().checking);
+            outcome = match pow::solve(token, *bits).await {
+                Some(solution) => {
+                    self.show_status("");
+                    let proof = (token.clone(), solution);
+                    self.stream_answer(&text, &email, pending.as_ref(), Some(&proof)).await
+                }
+                None => Err(Failure::Refused { message: self.texts().busy.into(), kind: String::new() }),
+            };
+        }
         match outcome {
             Ok(()) => {
                 if self.ask_email.get() {
@@ -466,6 +480,13 @@ impl Widget {
                 }
                 self.show_status(if message.is_empty() { self.texts().failed } else { &message });
             }
+            Err(Failure::Challenge { .. }) => {
+                if let Some(p) = pending {
+                    p.remove();
+                }
+                self.input.set_value(&text);
+                self.show_status(self.texts().busy);
+            }
             Err(Failure::Network) => {
                 if let Some(p) = pending {
                     p.remove();
@@ -486,11 +507,16 @@ impl Widget {
         text: &str,
         email: &str,
         pending: Option<&HtmlElement>,
+        proof: Option<&(String, String)>,
     ) -> Result<(), Failure> {
         let token = self.token.borrow().clone().unwrap_or_default();
         let mut fields = vec![("token", JsValue::from(token)), ("text", JsValue::from(text))];
         if self.ask_email.get() {
             fields.push(("email", JsValue::from(email)));
+        }
+        if let Some((challenge, solution)) = proof {
+            fields.push(("challenge", JsValue::from(challenge)));
+            fields.push(("solution", JsValue::from(solution)));
         }
         let response = net::send(&format!("{}messages", self.api), Some(&object(&fields))).await?;
         let mut events = Events::new(&response).ok_or(Failure::Network)?;

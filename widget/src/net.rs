@@ -13,6 +13,9 @@ pub enum Failure {
     Network,
     /// The server answered with an error a person can read.
     Refused { message: String, kind: String },
+    /// Past the visitor's fair share: the answer comes once this challenge
+    /// (a token and the bits of work it asks) is solved.
+    Challenge { token: String, bits: u32 },
 }
 
 pub fn field(value: &JsValue, name: &str) -> JsValue {
@@ -48,10 +51,13 @@ pub async fn send(url: &str, body: Option<&JsValue>) -> Result<Response, Failure
         Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::NULL),
         Err(_) => JsValue::NULL,
     };
-    Err(Failure::Refused {
-        message: text(&error, "error").unwrap_or_default(),
-        kind: text(&error, "kind").unwrap_or_default(),
-    })
+    let kind = text(&error, "kind").unwrap_or_default();
+    if let (true, Some(token), Some(bits)) =
+        (kind == "challenge", text(&error, "challenge"), field(&error, "bits").as_f64())
+    {
+        return Err(Failure::Challenge { token, bits: bits as u32 });
+    }
+    Err(Failure::Refused { message: text(&error, "error").unwrap_or_default(), kind })
 }
 
 pub async fn json(response: &Response) -> Result<JsValue, Failure> {

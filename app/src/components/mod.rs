@@ -3,4 +3,5 @@
 pub mod feedback;
 pub mod format;
 pub mod forms;
+pub mod meter;
 pub mod url;

@@ -4,6 +4,7 @@
 //! handlers in [`api`] call its token methods.
 
 pub mod api;
+pub mod browsers;
 pub mod jwt;
 pub mod mailer;
 pub mod passwords;
@@ -38,12 +39,23 @@ const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 const REFRESH_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// Abuse limits. Login failures count per account *and* address, so a
-/// guesser is stopped without locking the owner out from elsewhere.
+/// guesser is stopped without locking the owner out from elsewhere; per
+/// account they only space out logins from browsers the person never
+/// logged in from, by a doubling wait of at most a minute.
 mod limits {
+    use std::time::Duration;
+
     use super::Rule;
     pub const LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS: Rule = Rule::per_minutes(5, 15);
     pub const LOGIN_FAILURES_PER_ADDRESS: Rule = Rule::per_minutes(50, 15);
-    pub const LOGIN_FAILURES_PER_ACCOUNT: Rule = Rule::per_minutes(25, 15);
+    /// Failures against one account counted over this window…
+    pub const ACCOUNT_FAILURE_WINDOW: Duration = Duration::from_secs(60 * 60);
+    /// …of which this many pass at once (and the owner hears of the rest)…
+    pub const ACCOUNT_FREE_FAILURES: usize = 10;
+    /// …and then unknown browsers wait 4 s, twice as long each time, up to this.
+    pub const ACCOUNT_LONGEST_WAIT: Duration = Duration::from_secs(60);
+    /// One email a day about failed guesses at an account.
+    pub const GUESS_NOTICES_PER_ACCOUNT: Rule = Rule::per_minutes(1, 24 * 60);
     pub const SIGN_UPS_PER_ADDRESS: Rule = Rule::per_minutes(10, 60);
     pub const EMAIL_LINKS_PER_ADDRESS: Rule = Rule::per_minutes(10, 15);
     pub const EMAIL_LINKS_PER_ACCOUNT: Rule = Rule::per_minutes(3, 15);

@@ -10,7 +10,7 @@ use sqlx::Row;
 
 use super::mailer::Email;
 use super::secrets::digest;
-use super::{audit, audit_everywhere, limits, passwords, sessions, Accounts, UserRow, RESET_TTL_MS};
+use super::{audit, audit_everywhere, browsers, limits, passwords, sessions, Accounts, UserRow, RESET_TTL_MS};
 use crate::error::AppError;
 use crate::sql::now_millis;
 
@@ -28,21 +28,34 @@ impl Accounts {
         let address = format!("login-addr:{}", caller.client_addr);
         let account = format!("login-account:{email}");
         let limited = |retry_after_secs| ServiceError::RateLimited { retry_after_secs };
-        for (key, rule) in
-            [(&address, limits::LOGIN_FAILURES_PER_ADDRESS), (&account, limits::LOGIN_FAILURES_PER_ACCOUNT)]
-        {
-            self.throttle.check(key, rule).map_err(limited)?;
+        let user = self.user_by_email(&email).await?;
+        self.throttle.check(&address, limits::LOGIN_FAILURES_PER_ADDRESS).map_err(limited)?;
+        // Guesses at this account from elsewhere never slow a browser its
+        // owner has logged in from.
+        let known = user.as_ref().is_some_and(|u| browsers::knows(&self.key, caller.known_browser.as_deref(), &u.id));
+        if !known {
+            self.throttle
+                .spaced(
+                    &account,
+                    limits::ACCOUNT_FAILURE_WINDOW,
+                    limits::ACCOUNT_FREE_FAILURES,
+                    limits::ACCOUNT_LONGEST_WAIT,
+                )
+                .map_err(limited)?;
         }
         // Counted before the (slow) password check, so a burst of parallel
         // guesses cannot all pass; a success clears it again.
         self.throttle.hit(&pair, limits::LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS).map_err(limited)?;
-        let user = self.user_by_email(&email).await?;
         let matches = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let Some(user) = user.filter(|_| matches) else {
             for key in [&address, &account] {
                 self.throttle.record(key);
             }
             if let Some(user) = self.user_by_email(&email).await? {
+                let guesses = self.throttle.count(&account, limits::ACCOUNT_FAILURE_WINDOW);
+                if guesses >= limits::ACCOUNT_FREE_FAILURES {
+                    self.tell_of_guesses(&user, guesses).await;
+                }
                 // In the background: an unknown email must not answer faster.
                 let (pool, client) = (self.pool().clone(), caller.client_addr.clone());
                 tokio::spawn(async move {
@@ -64,6 +77,30 @@ impl Accounts {
         }
         self.throttle.clear(&pair);
         Ok(user)
+    }
+
+    /// Tells the owner, once a day, that someone keeps guessing their
+    /// password, and how to get in if it was them.
+    async fn tell_of_guesses(&self, user: &UserRow, guesses: usize) {
+        if self.throttle.hit(&format!("guess-notice:{}", user.id), limits::GUESS_NOTICES_PER_ACCOUNT).is_err() {
+            return;
+        }
+        let link = format!("{}/forgot", self.public_url);
+        self.mailer
+            .send(Email {
+                to: user.email.clone(),
+                subject: "Someone is trying to sign in to your Lodestar account".into(),
+                text: format!(
+                    "Hi {},\n\nThe wrong password was given for your Lodestar account {guesses} times in the last \
+                     hour. If that was not you, nobody got in: your password kept them out, and browsers you have \
+                     signed in from before are not slowed down. From a new browser, sign-ins now wait a little \
+                     between tries.\n\nIf it was you and you cannot remember your password, choose a new one \
+                     here:\n\n{link}\n",
+                    user.name
+                ),
+                link,
+            })
+            .await;
     }
 
     /// Everything stored about the caller, for the "download my data" link.
@@ -138,11 +175,43 @@ impl Accounts {
             .collect())
     }
 
-    /// Ends every session of `user_id` except `keep`, every API token
-    /// family and every outstanding reset link: after a password change, no
-    /// credential issued under the old one still works.
-    async fn end_sessions(&self, user_id: &str, keep: Option<&str>) -> Result<(), AppError> {
+    /// Stores a new password hash and, in the same transaction, ends every
+    /// session of `user_id` except `keep`, every API token family and every
+    /// outstanding reset link: after a password change no credential issued
+    /// under the old one still works, and a failure changes nothing at all.
+    /// With `reset_token`, the link is spent in that transaction too (and
+    /// refused if another request spent it first); a reset link also proves
+    /// the email.
+    async fn replace_password(
+        &self,
+        user_id: &str,
+        hash: String,
+        keep: Option<&str>,
+        reset_token: Option<&str>,
+    ) -> Result<(), AppError> {
+        let now = now_millis();
         let mut tx = self.pool().begin().await?;
+        if let Some(token) = reset_token {
+            let spent = sqlx::query("UPDATE email_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
+                .bind(now)
+                .bind(digest(token.trim()))
+                .execute(&mut *tx)
+                .await?;
+            if spent.rows_affected() != 1 {
+                return Err(expired_link().into());
+            }
+        }
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, password_changed_at = $2,
+               email_verified_at = CASE WHEN $3 = 1 THEN COALESCE(email_verified_at, $2) ELSE email_verified_at END
+             WHERE id = $4",
+        )
+        .bind(hash)
+        .bind(now)
+        .bind(i32::from(reset_token.is_some()))
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE email_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'reset' AND used_at IS NULL",
         )
@@ -280,7 +349,8 @@ impl AccountsService for Accounts {
         let cookie = self.start_session(caller, &user).await?;
         audit_everywhere(self.pool(), &user, "login.succeeded", &caller.client_addr).await.map_err(AppError::from)?;
         let home = self.viewer_of(&user).await?.home();
-        Ok(LoggedIn { cookie, home })
+        let known_browser = browsers::issue(&self.key, &user.id, self.cookies.secure);
+        Ok(LoggedIn { cookie, known_browser, home })
     }
 
     async fn log_out(&self, caller: &Caller) -> Result<SessionCookie, ServiceError> {
@@ -360,20 +430,10 @@ impl AccountsService for Accounts {
             return Err(ServiceError::invalid("password", problem));
         }
         let hash = passwords::hash(password).await?;
-        // Spend the token only now: a rejected password leaves the link usable.
-        self.use_email_token(token, "reset").await?;
-        let now = now_millis();
-        sqlx::query(
-            "UPDATE users SET password_hash = $1, password_changed_at = $2, email_verified_at = COALESCE(email_verified_at, $3) WHERE id = $4",
-        )
-        .bind(hash)
-        .bind(now)
-        .bind(now)
-        .bind(&user.id)
-        .execute(self.pool())
-        .await
-        .map_err(AppError::from)?;
-        self.end_sessions(&user.id, None).await?;
+        // Spent only now, with the change: a rejected password leaves the link usable.
+        self.replace_password(&user.id, hash, None, Some(token)).await?;
+        // Guesses at the old password no longer slow the owner down.
+        self.throttle.clear(&format!("login-account:{}", user.email));
         audit_everywhere(self.pool(), &user, "password.reset", &caller.client_addr).await.map_err(AppError::from)?;
         Ok(())
     }
@@ -387,14 +447,7 @@ impl AccountsService for Accounts {
             return Err(ServiceError::invalid("new_password", problem));
         }
         let hash = passwords::hash(new).await?;
-        sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(now_millis())
-            .bind(&user.id)
-            .execute(self.pool())
-            .await
-            .map_err(AppError::from)?;
-        self.end_sessions(&user.id, Some(&session.id)).await?;
+        self.replace_password(&user.id, hash, Some(&session.id), None).await?;
         audit_everywhere(self.pool(), &user, "password.changed", &caller.client_addr).await.map_err(AppError::from)?;
         Ok(())
     }

@@ -61,6 +61,33 @@ impl Throttle {
         }
     }
 
+    /// Progressive spacing: within `window`, the first `free` events of
+    /// `key` pass at once; after that each must come at least
+    /// 4 × 2^(n - free) seconds (at most `longest`) after the one before.
+    /// `Err(seconds to wait)`.
+    pub fn spaced(&self, key: &str, window: Duration, free: usize, longest: Duration) -> Result<(), u64> {
+        let mut events = self.events.lock().expect("throttle lock");
+        let now = Instant::now();
+        let Some(times) = events.get_mut(key) else { return Ok(()) };
+        while times.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            times.pop_front();
+        }
+        let (Some(last), true) = (times.back(), times.len() >= free) else { return Ok(()) };
+        let power = (times.len() - free).min(30) as u32;
+        let gap = Duration::from_secs(4u64 << power).min(longest);
+        match gap.checked_sub(now.duration_since(*last)) {
+            Some(wait) if !wait.is_zero() => Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Events of `key` within `window`.
+    pub fn count(&self, key: &str, window: Duration) -> usize {
+        let events = self.events.lock().expect("throttle lock");
+        let now = Instant::now();
+        events.get(key).map_or(0, |times| times.iter().filter(|t| now.duration_since(**t) < window).count())
+    }
+
     /// Checks and, when allowed, counts one event.
     pub fn hit(&self, key: &str, rule: Rule) -> Result<(), u64> {
         self.check(key, rule)?;
@@ -89,6 +116,27 @@ mod tests {
         assert_eq!(throttle.hit("b", rule), Ok(()), "other keys are independent");
         throttle.clear("a");
         assert_eq!(throttle.check("a", rule), Ok(()));
+    }
+
+    #[test]
+    fn past_the_free_events_each_waits_twice_as_long_up_to_a_cap() {
+        let throttle = Throttle::default();
+        let (window, longest) = (Duration::from_secs(3600), Duration::from_secs(60));
+        for _ in 0..3 {
+            assert_eq!(throttle.spaced("a", window, 3, longest), Ok(()));
+            throttle.record("a");
+        }
+        assert_eq!(throttle.spaced("a", window, 3, longest), Err(4), "the fourth waits four seconds");
+        for _ in 0..3 {
+            throttle.record("a");
+        }
+        assert_eq!(throttle.spaced("a", window, 3, longest), Err(32));
+        for _ in 0..20 {
+            throttle.record("a");
+        }
+        assert_eq!(throttle.spaced("a", window, 3, longest), Err(60), "never more than the cap");
+        assert_eq!(throttle.count("a", window), 26);
+        assert_eq!(throttle.spaced("b", window, 3, longest), Ok(()));
     }
 
     #[test]

@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 
-use super::{Chat, ChatEvent, Widget, WidgetRefusal};
+use super::{Chat, ChatEvent, Visitor, Widget, WidgetRefusal};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -134,20 +134,29 @@ fn answer<T: serde::Serialize>(widget: &Widget, result: Result<T, ServiceError>)
 fn error_response(error: ServiceError) -> Response {
     let kind = match &error {
         ServiceError::RateLimited { .. } => "rate_limited",
+        ServiceError::ChallengeRequired { .. } => "challenge",
         ServiceError::Invalid(_) => "invalid",
         ServiceError::Unauthenticated => "session",
         _ => "error",
     };
     let message = match &error {
         ServiceError::Invalid(fields) => fields.values().next().cloned().unwrap_or_else(|| error.to_string()),
+        ServiceError::RateLimited { retry_after_secs } if *retry_after_secs > 600 => {
+            "You've asked a lot of questions today. Please ask again tomorrow, or use “Talk to a human”.".into()
+        }
         ServiceError::RateLimited { retry_after_secs } => {
             format!("You're sending messages quickly. Please wait {retry_after_secs} seconds and try again.")
         }
         ServiceError::Unauthenticated => "Your chat session has expired. Please reload the page.".into(),
         other => other.to_string(),
     };
-    let mut response = AppError::Service(error.clone()).into_response();
-    *response.body_mut() = Body::from(serde_json::json!({ "error": message, "kind": kind }).to_string());
+    let mut body = serde_json::json!({ "error": message, "kind": kind });
+    if let ServiceError::ChallengeRequired { challenge, bits } = &error {
+        body["challenge"] = challenge.as_str().into();
+        body["bits"] = (*bits).into();
+    }
+    let mut response = AppError::Service(error).into_response();
+    *response.body_mut() = Body::from(body.to_string());
     response
 }
 
@@ -225,9 +234,17 @@ struct MessageRequest {
     token: String,
     text: String,
     email: Option<String>,
+    /// A fair-use challenge the widget was given, and its solution.
+    challenge: Option<String>,
+    solution: Option<String>,
 }
 
-async fn messages(State(state): State<AppState>, Path(key): Path<String>, request: Request) -> Response {
+async fn messages(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(key): Path<String>,
+    request: Request,
+) -> Response {
     let widget = match widget(&state.chat, &key, request.headers()).await {
         Ok(widget) => widget,
         Err(refused) => return refused,
@@ -235,7 +252,9 @@ async fn messages(State(state): State<AppState>, Path(key): Path<String>, reques
     let chat: Arc<Chat> = state.chat.clone();
     let result = async {
         let asked: MessageRequest = body(request).await?;
-        let visitor = chat.visitor(&widget, &asked.token)?;
+        let id = chat.visitor(&widget, &asked.token)?;
+        let proof = asked.challenge.as_deref().zip(asked.solution.as_deref());
+        let visitor = Visitor { id: &id, address: &caller.client_addr, proof };
         chat.send(&widget, &visitor, &asked.text, asked.email.as_deref()).await
     }
     .await;
@@ -265,14 +284,20 @@ struct FeedbackRequest {
     value: i8,
 }
 
-async fn feedback(State(state): State<AppState>, Path(key): Path<String>, request: Request) -> Response {
+async fn feedback(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(key): Path<String>,
+    request: Request,
+) -> Response {
     let widget = match widget(&state.chat, &key, request.headers()).await {
         Ok(widget) => widget,
         Err(refused) => return refused,
     };
     let result = async {
         let asked: FeedbackRequest = body(request).await?;
-        let visitor = state.chat.visitor(&widget, &asked.token)?;
+        let id = state.chat.visitor(&widget, &asked.token)?;
+        let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
         state.chat.feedback(&widget, &visitor, &asked.message_id, asked.value).await
     }
     .await;
@@ -284,14 +309,20 @@ struct HandoffRequest {
     token: String,
 }
 
-async fn handoff(State(state): State<AppState>, Path(key): Path<String>, request: Request) -> Response {
+async fn handoff(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(key): Path<String>,
+    request: Request,
+) -> Response {
     let widget = match widget(&state.chat, &key, request.headers()).await {
         Ok(widget) => widget,
         Err(refused) => return refused,
     };
     let result = async {
         let asked: HandoffRequest = body(request).await?;
-        let visitor = state.chat.visitor(&widget, &asked.token)?;
+        let id = state.chat.visitor(&widget, &asked.token)?;
+        let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
         state.chat.hand_off(&widget, &visitor).await
     }
     .await;

@@ -2,8 +2,8 @@
 //! query is scoped by the workspace the caller was authorised for.
 
 use app::chat::{
-    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FlagReason, Priority,
-    SentimentLabel, Transcript, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
+    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FairUse, FlagReason,
+    Priority, SentimentLabel, Transcript, VisitorLimits, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
 };
 use app::error::ServiceError;
 use app::permissions::Action;
@@ -60,9 +60,22 @@ const SUMMARY_COLUMNS: &str =
 
 impl Chat {
     async fn setup(&self, workspace_id: &str, plan: &str) -> Result<WidgetSetup, ServiceError> {
+        let bot = self.bot_settings(workspace_id).await?;
+        let effective = bot.limits.effective(plan);
+        let (answers_today, clients_at_share) =
+            super::usage::today(self.pool(), workspace_id, effective.per_address_daily)
+                .await
+                .map_err(AppError::from)?;
         Ok(WidgetSetup {
             settings: self.settings(workspace_id).await?,
-            bot: self.bot_settings(workspace_id).await?,
+            bot,
+            fair_use: FairUse {
+                default_per_address: VisitorLimits::default_per_address(plan),
+                default_ceiling: VisitorLimits::default_ceiling(plan),
+                effective,
+                answers_today,
+                clients_at_share,
+            },
             mode: if self.llm.is_some() { "ai" } else { "offline" }.into(),
             default_model: self.llm.as_ref().map(|llm| llm.default_model().to_owned()),
             can_choose_model: self.llm.is_some() && Tier::of_plan(plan) != Tier::Free,
@@ -128,7 +141,7 @@ impl ChatService for Chat {
 
     async fn usage(&self, caller: &Caller, workspace_id: &str) -> Result<BotUsage, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
-        let month = super::month_of(crate::sql::now_millis());
+        let month = super::usage::month_of(crate::sql::now_millis());
         let answers: Option<i64> =
             sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1 AND month = $2")
                 .bind(workspace_id)

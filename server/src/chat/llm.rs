@@ -20,8 +20,8 @@ use rig_core::{DynModel, Model, ProviderError};
 use tokio::time::{sleep_until, timeout_at};
 
 use super::breaker::{Breaker, BreakerState};
-use super::chat_wire::StreamedChat;
 use super::connections::ProviderClients;
+use super::openai_wire::StreamedChat;
 use super::prompt::Prompt;
 use crate::backoff::jittered;
 use crate::config::{LlmConfig, LlmProvider};

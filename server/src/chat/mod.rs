@@ -6,14 +6,16 @@
 pub mod answer;
 pub mod api;
 pub mod breaker;
-pub mod chat_wire;
 pub mod connections;
 pub mod dashboard;
+pub mod guard;
 pub mod limits;
 pub mod llm;
+pub mod openai_wire;
 pub mod prompt;
 pub mod safety;
 pub mod sentiment;
+pub mod usage;
 pub mod visitor;
 
 use std::sync::Arc;
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use app::chat::{
     asks_for_human, validate_visitor_message, Author, BotSettings, ChatMessage, Citation, FlagReason, Priority,
-    Sentiment, SentimentLabel, WidgetSettings, HISTORY_MESSAGES,
+    Sentiment, SentimentLabel, VisitorLimits, WidgetSettings, HISTORY_MESSAGES,
 };
 use app::error::ServiceError;
 use app::knowledge::Passage;
@@ -29,20 +31,20 @@ use app::plans::{Product, Tier};
 use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
+use crate::config::Config;
 use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
 use crate::sql::{now_millis, SqlStore};
+use guard::Guard;
 use limits::Gcra;
 use llm::{Llm, LlmFailure};
 use prompt::Prompt;
 use sentiment::Classifier;
+use usage::{Allowance, PastShare};
 
 /// Passages retrieved for each question.
 const PASSAGES: usize = 6;
-/// Visitors may send this many messages at once, then one per interval.
-const VISITOR_BURST: u32 = 6;
-const VISITOR_INTERVAL: Duration = Duration::from_secs(5);
 /// Sessions started per client address: a burst, then one per interval.
 const SESSION_BURST: u32 = 20;
 const SESSION_INTERVAL: Duration = Duration::from_secs(3);
@@ -57,6 +59,8 @@ pub const FALLBACK_NOTE: &str =
     "Our AI assistant is unavailable right now, so this answer comes straight from our help content.";
 pub const QUOTA_MESSAGE: &str = "Our assistant has answered all the questions it can this month. \
 Please leave your question with “Talk to a human” and the team will reply.";
+pub const BUSY_MESSAGE: &str = "Our assistant has answered all the questions it can for today. \
+Please leave your question with “Talk to a human” and the team will reply, or ask again tomorrow.";
 
 pub struct Chat {
     sql: SqlStore,
@@ -68,6 +72,7 @@ pub struct Chat {
     own_origins: Vec<String>,
     visitor_limit: Gcra,
     session_limit: Gcra,
+    guard: Guard,
 }
 
 /// A workspace's widget, after its publishable key and the page's origin
@@ -79,6 +84,10 @@ pub struct Widget {
     pub plan: String,
     pub origin: String,
     pub settings: WidgetSettings,
+    /// The owner's fair-use limits (from the private bot settings).
+    pub limits: VisitorLimits,
+    /// The dashboard's live preview: the owner testing, not a visitor.
+    pub preview: bool,
 }
 
 /// Why a widget request was refused before anything else ran.
@@ -119,6 +128,14 @@ pub enum ChatEvent {
     },
 }
 
+/// Who sent a widget request: the visitor their token names, the address
+/// it came from, and the challenge they solved (token and solution), if any.
+pub struct Visitor<'a> {
+    pub id: &'a str,
+    pub address: &'a str,
+    pub proof: Option<(&'a str, &'a str)>,
+}
+
 /// A visitor's session: their token and conversation so far.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VisitorSession {
@@ -133,15 +150,16 @@ impl Chat {
         knowledge: Arc<Knowledge>,
         accounts: Arc<Accounts>,
         llm: Option<Llm>,
-        public_url: &str,
+        config: &Config,
     ) -> Self {
         Chat {
+            guard: Guard::new(accounts.server_key().clone()),
             sql,
             knowledge,
             accounts,
             llm,
-            own_origins: own_origins(public_url),
-            visitor_limit: Gcra::new(VISITOR_BURST, VISITOR_INTERVAL),
+            own_origins: own_origins(&config.public_url),
+            visitor_limit: Gcra::new(config.widget.visitor_burst, config.widget.visitor_interval),
             session_limit: Gcra::new(SESSION_BURST, SESSION_INTERVAL),
         }
     }
@@ -156,11 +174,22 @@ impl Chat {
 
     /// Trains the sentiment classifier in the background at start-up, so
     /// the first visitor does not wait for it.
+    /// Also starts forgetting old daily fair-use counters, hourly.
     pub fn warm_up(&self) {
         let embedder = self.knowledge.embedder().clone();
         tokio::spawn(async move {
             if let Err(error) = Classifier::for_embedder(embedder.as_ref()).await {
                 tracing::warn!(%error, "the sentiment classifier could not be trained yet; the first message will try again");
+            }
+        });
+        let sql = self.sql.clone();
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                if let Err(error) = sql.write(|db| async move { usage::forget_old_days(&db).await }).await {
+                    tracing::warn!(%error, "could not forget old fair-use counters");
+                }
             }
         });
     }
@@ -172,13 +201,14 @@ impl Chat {
             return self.preview_widget(key, origin).await;
         }
         let digest = crate::accounts::secrets::digest(key);
-        let row: Option<(String, String, String, String, Option<String>)> = self
+        let row: Option<KeyRow> = self
             .sql
             .read(|db| async move {
                 sqlx::query_as(
-                    "SELECT k.workspace_id, k.allowed_origins, w.plan, w.name, s.settings
+                    "SELECT k.workspace_id, k.allowed_origins, w.plan, w.name, s.settings AS widget, b.settings AS bot
                      FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
                      LEFT JOIN widget_settings s ON s.workspace_id = k.workspace_id
+                     LEFT JOIN bot_settings b ON b.workspace_id = k.workspace_id
                      WHERE k.token_hash = $1 AND k.kind = 'publishable' AND k.revoked_at IS NULL",
                 )
                 .bind(digest)
@@ -187,13 +217,15 @@ impl Chat {
             })
             .await
             .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let (workspace_id, allowed, plan, workspace_name, settings) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let KeyRow { workspace_id, allowed_origins: allowed, plan, name: workspace_name, widget: settings, bot } =
+            row.ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
         if !allowed.lines().any(|allowed| allowed.trim().eq_ignore_ascii_case(origin)) {
             return Err(WidgetRefusal::OriginNotAllowed);
         }
         let settings = parsed_settings(settings);
-        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
+        let limits = parsed_settings::<BotSettings>(bot).limits;
+        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings, limits, preview: false })
     }
 
     /// The dashboard's live preview: a signed, short-lived preview key, on
@@ -203,17 +235,19 @@ impl Chat {
             visitor::verify_preview(self.accounts.server_key(), key, now_millis()).ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.filter(|o| self.own_origins.iter().any(|own| own.eq_ignore_ascii_case(o)));
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
-        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT w.plan, w.name, s.settings FROM workspaces w LEFT JOIN widget_settings s ON s.workspace_id = w.id
+        let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT w.plan, w.name, s.settings, b.settings FROM workspaces w
+             LEFT JOIN widget_settings s ON s.workspace_id = w.id LEFT JOIN bot_settings b ON b.workspace_id = w.id
              WHERE w.id = $1",
         )
         .bind(&workspace_id)
         .fetch_optional(self.pool())
         .await
         .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let (plan, workspace_name, settings) = row.ok_or(WidgetRefusal::UnknownKey)?;
+        let (plan, workspace_name, settings, bot) = row.ok_or(WidgetRefusal::UnknownKey)?;
         let settings = parsed_settings(settings);
-        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings })
+        let limits = parsed_settings::<BotSettings>(bot).limits;
+        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings, limits, preview: true })
     }
 
     /// This server's public origin.
@@ -291,7 +325,7 @@ impl Chat {
             Some(id) => id,
             None => {
                 self.session_limit
-                    .check(client_addr)
+                    .check(&guard::client_of(client_addr))
                     .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
                 uuid::Uuid::new_v4().to_string()
             }
@@ -318,22 +352,23 @@ impl Chat {
     pub async fn send(
         self: &Arc<Self>,
         widget: &Widget,
-        visitor_id: &str,
+        visitor: &Visitor<'_>,
         text: &str,
         email: Option<&str>,
     ) -> Result<mpsc::Receiver<ChatEvent>, ServiceError> {
         let started = Instant::now();
         let text = validate_visitor_message(text).map_err(|m| ServiceError::invalid("text", m))?;
         self.visitor_limit
-            .check(&format!("{}:{visitor_id}", widget.workspace_id))
+            .check(&format!("{}:{}", widget.workspace_id, visitor.id))
             .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        // Charged before anything is stored: a client past its share costs one transaction.
+        let allowance = self.charge(widget, visitor).await?;
         let (sender, receiver) = mpsc::channel(64);
-        let conversation = self.conversation_for(widget, visitor_id, email).await?;
-        let quota_left = self.reserve_bot_message(&widget.workspace_id, &widget.plan).await?;
+        let conversation = self.conversation_for(widget, visitor.id, email).await?;
         let chat = self.clone();
         let widget = widget.clone();
         tokio::spawn(async move {
-            let outcome = chat.answer(&widget, &conversation, text.as_str(), quota_left, started, &sender).await;
+            let outcome = chat.answer(&widget, &conversation, text.as_str(), allowance, started, &sender).await;
             if let Err(error) = outcome {
                 let error = error.into_service_error();
                 let _ = sender.send(ChatEvent::Failed { error: error.to_string() }).await;
@@ -347,7 +382,7 @@ impl Chat {
         widget: &Widget,
         conversation: &str,
         text: &str,
-        quota_left: bool,
+        allowance: Allowance,
         started: Instant,
         events: &mpsc::Sender<ChatEvent>,
     ) -> Result<(), AppError> {
@@ -364,8 +399,10 @@ impl Chat {
         let wants_human = asks_for_human(text);
         let reply = if wants_human {
             Reply::fixed(HANDOFF_REPLY, true)
-        } else if !quota_left {
+        } else if allowance == Allowance::QuotaUsed {
             Reply::fixed(QUOTA_MESSAGE, false)
+        } else if allowance == Allowance::BusyToday {
+            Reply::fixed(BUSY_MESSAGE, false)
         } else {
             let passages = self
                 .knowledge
@@ -536,39 +573,41 @@ impl Chat {
         Ok(self.sql.read(job).await.map_err(AppError::from)?)
     }
 
-    /// Counts one bot message against the plan. `false` once the month's
-    /// quota is used up (the message is then not counted).
-    async fn reserve_bot_message(&self, workspace_id: &str, plan: &str) -> Result<bool, ServiceError> {
-        let quota = Product::SupportBot.monthly_quota(plan);
-        let month = month_of(now_millis());
-        let workspace_id = workspace_id.to_owned();
-        let job = |db: sqlx::AnyPool| async move {
-            let (used,): (i64,) = sqlx::query_as(
-                "INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 1)
-                 ON CONFLICT (workspace_id, month) DO UPDATE SET bot_messages = usage_monthly.bot_messages + 1
-                 RETURNING bot_messages",
-            )
-            .bind(&workspace_id)
-            .bind(&month)
-            .fetch_one(&db)
-            .await?;
-            let Some(quota) = quota.filter(|&quota| used > i64::from(quota)) else { return Ok(true) };
-            let mut tx = db.begin().await?;
-            sqlx::query(
-                "UPDATE usage_monthly SET bot_messages = bot_messages - 1 WHERE workspace_id = $1 AND month = $2",
-            )
-            .bind(&workspace_id)
-            .bind(&month)
-            .execute(&mut *tx)
-            .await?;
-            if used == i64::from(quota) + 1 {
-                let reached = serde_json::json!({ "month": month, "quota": quota });
-                record_event(&mut *tx, &workspace_id, None, "quota_reached", reached).await?;
-            }
-            tx.commit().await?;
-            Ok::<_, AppError>(false)
+    /// Charges one answer against the client's share, the day's ceiling
+    /// and the month's quota (`usage.rs`). A client past its share is
+    /// refused here, before anything is stored: with a challenge to solve,
+    /// or until tomorrow when the owner chose that.
+    async fn charge(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<Allowance, ServiceError> {
+        let limits = widget.limits.effective(&widget.plan);
+        let now = now_millis();
+        let client = guard::client_of(visitor.address);
+        let proof_bits = match visitor.proof {
+            Some((token, solution)) => self.guard.proven_bits(&widget.workspace_id, &client, token, solution, now),
+            None => 0,
         };
-        Ok(self.sql.write(job).await?)
+        let (workspace_id, quota) = (widget.workspace_id.clone(), Product::SupportBot.monthly_quota(&widget.plan));
+        let owner_preview = widget.preview;
+        let charged_client = client.clone();
+        let job = move |db: sqlx::AnyPool| async move {
+            let charge = usage::Charge {
+                workspace_id: &workspace_id,
+                client: (!owner_preview).then_some(charged_client.as_str()),
+                quota,
+                limits,
+                proof_bits,
+            };
+            usage::charge(&db, &charge).await
+        };
+        match self.sql.write(job).await? {
+            Ok(allowance) => Ok(allowance),
+            Err(PastShare::Challenge { bits }) => {
+                let challenge = self.guard.challenge(&widget.workspace_id, &client, bits, now);
+                Err(ServiceError::ChallengeRequired { challenge: challenge.token, bits })
+            }
+            Err(PastShare::UntilTomorrow) => {
+                Err(ServiceError::RateLimited { retry_after_secs: usage::seconds_until_tomorrow(now) })
+            }
+        }
     }
 
     async fn store_visitor_message(
@@ -729,7 +768,9 @@ impl Chat {
     }
 
     /// Flags the visitor's conversation for a person ("Talk to a human").
-    pub async fn hand_off(&self, widget: &Widget, visitor_id: &str) -> Result<(), ServiceError> {
+    pub async fn hand_off(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
+        self.limit_feedback(widget, visitor)?;
+        let visitor_id = visitor.id;
         let conversation = self.conversation_for(widget, visitor_id, None).await?;
         let workspace = widget.workspace_id.clone();
         let job = |db: sqlx::AnyPool| async move {
@@ -758,13 +799,15 @@ impl Chat {
     pub async fn feedback(
         &self,
         widget: &Widget,
-        visitor_id: &str,
+        visitor: &Visitor<'_>,
         message_id: &str,
         value: i8,
     ) -> Result<(), ServiceError> {
         if value != 1 && value != -1 {
             return Err(ServiceError::invalid("value", "Feedback is 1 or -1."));
         }
+        self.limit_feedback(widget, visitor)?;
+        let visitor_id = visitor.id;
         let (workspace, visitor, message) = (widget.workspace_id.clone(), visitor_id.to_owned(), message_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
@@ -787,6 +830,15 @@ impl Chat {
             Ok::<_, AppError>(())
         };
         Ok(self.sql.write(job).await?)
+    }
+
+    /// Feedback and hand-offs each write a row through SQLite's one writer:
+    /// paced per visitor and per address like messages.
+    fn limit_feedback(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
+        let client = guard::client_of(visitor.address);
+        self.guard
+            .feedback(&widget.workspace_id, visitor.id, &client)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
     }
 
     async fn messages(&self, conversation: &str) -> Result<Vec<ChatMessage>, ServiceError> {
@@ -973,6 +1025,17 @@ impl SettingsTable {
     }
 }
 
+/// A publishable key with its workspace and both settings documents.
+#[derive(sqlx::FromRow)]
+struct KeyRow {
+    workspace_id: String,
+    allowed_origins: String,
+    plan: String,
+    name: String,
+    widget: Option<String>,
+    bot: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 struct ConversationRow {
     id: String,
@@ -1059,33 +1122,9 @@ pub fn own_origins(public_url: &str) -> Vec<String> {
     std::iter::once(origin).chain(twin).collect()
 }
 
-/// `YYYY-MM` (UTC) of a Unix-millisecond instant.
-pub fn month_of(millis: i64) -> String {
-    // Howard Hinnant's civil-from-days.
-    let days = millis.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn months_are_utc_calendar_months() {
-        assert_eq!(month_of(0), "1970-01");
-        assert_eq!(month_of(1_795_305_600_000), "2026-11"); // 2026-11-22
-        assert_eq!(month_of(1_796_083_199_999), "2026-11"); // 2026-11-30T23:59:59.999
-        assert_eq!(month_of(1_796_083_200_000), "2026-12");
-        assert_eq!(month_of(951_782_400_000), "2000-02"); // 2000-02-29
-    }
 
     /// What a stream sends for `pieces`, and what it says of the whole safe answer.
     async fn streamed(pieces: &[&str]) -> (Vec<String>, Option<String>, usize) {

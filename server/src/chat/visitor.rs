@@ -14,14 +14,14 @@ pub const PREVIEW_PREFIX: &str = "pv1";
 const PREVIEW_LIFETIME_MS: i64 = 2 * 60 * 60 * 1000;
 
 /// `claims.signature`, the claims being dot-separated fields.
-fn seal(key: &ServerKey, purpose: &str, fields: &[&str]) -> String {
+pub(super) fn seal(key: &ServerKey, purpose: &str, fields: &[&str]) -> String {
     let claims = fields.join(".");
     let signature = key.sign(purpose, &claims);
     format!("{claims}.{signature}")
 }
 
 /// The fields of a genuine `token` (when its signature is right).
-fn unseal<'t>(key: &ServerKey, purpose: &str, token: &'t str) -> Option<Vec<&'t str>> {
+pub(super) fn unseal<'t>(key: &ServerKey, purpose: &str, token: &'t str) -> Option<Vec<&'t str>> {
     let (claims, signature) = token.rsplit_once('.')?;
     same(signature, &key.sign(purpose, claims)).then(|| claims.split('.').collect())
 }

@@ -29,8 +29,18 @@ pub fn read_caller(state: &AppState, request: &Request) -> Caller {
         .filter_map(|v| v.to_str().ok())
         .find_map(|cookies| state.accounts.cookie_policy().read(cookies).map(str::to_string));
     let user_agent = headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let browser_cookie = crate::accounts::browsers::cookie_name(state.accounts.cookie_policy().secure);
+    let known_browser = headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == browser_cookie)
+        .map(|(_, value)| value.trim().chars().take(200).collect());
     Caller {
         session_token,
+        known_browser,
         client_addr: client_addr(state, request),
         user_agent: user_agent.chars().take(USER_AGENT_MAX).collect(),
     }

@@ -6,7 +6,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,7 +24,7 @@ const UNMATCHED: &str = "unmatched";
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct SeriesKey {
-    method: String,
+    method: &'static str,
     route: String,
     status: u16,
 }
@@ -79,15 +80,46 @@ impl Metrics {
 
 fn labels(key: &SeriesKey, with_status: bool) -> String {
     let escape = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-    let mut labels = format!("method=\"{}\",route=\"{}\"", escape(&key.method), escape(&key.route));
+    let mut labels = format!("method=\"{}\",route=\"{}\"", escape(key.method), escape(&key.route));
     if with_status {
         let _ = write!(labels, ",status=\"{}\"", key.status);
     }
     labels
 }
 
+/// `/metrics` on the main address, guarded by `MetricsConfig`: with its own
+/// listen address it is served only there; with a token, only to requests
+/// that carry it; with neither, only in development.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(render))
+    Router::new().route("/metrics", get(guarded))
+}
+
+/// The router of `METRICS_ADDR`'s listener: `/metrics`, open to whoever
+/// can reach that address.
+pub fn separate_router(state: AppState) -> Router {
+    Router::new().route("/metrics", get(render)).with_state(state)
+}
+
+async fn guarded(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let policy = &state.config.metrics;
+    if policy.listen.is_some() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match &policy.token {
+        Some(token) => {
+            let offered = headers
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if !crate::accounts::secrets::same(offered.trim(), token.expose()) {
+                return (StatusCode::UNAUTHORIZED, [(WWW_AUTHENTICATE, "Bearer")]).into_response();
+            }
+        }
+        None if !policy.open => return StatusCode::NOT_FOUND.into_response(),
+        None => {}
+    }
+    render(State(state)).await.into_response()
 }
 
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
@@ -130,10 +162,25 @@ pub async fn label_route(matched: Option<MatchedPath>, request: Request, next: N
     response
 }
 
+/// Methods clients may invent any number of; each label value comes from
+/// this closed set so that the series stay bounded.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Outermost: times every request, matched or not.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let response = next.run(request).await;
     let route =
         response.extensions().get::<RouteLabel>().map(|label| label.0.clone()).unwrap_or_else(|| UNMATCHED.to_string());
@@ -150,7 +197,7 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative() {
         let metrics = Metrics::default();
-        let key = SeriesKey { method: "GET".into(), route: "/".into(), status: 200 };
+        let key = SeriesKey { method: "GET", route: "/".into(), status: 200 };
         metrics.observe(key.clone(), 0.003);
         metrics.observe(key, 0.2);
         let text = metrics.render();

@@ -21,7 +21,6 @@ use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::state::AppState;
@@ -66,11 +65,28 @@ pub fn app(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn_with_state(state.clone(), security::headers))
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
-                .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, state.config.request_timeout))
+                .layer(middleware::from_fn_with_state(state.clone(), time_limit))
                 .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
                 .layer(middleware::from_fn_with_state(state.clone(), caller::identify)),
         )
         .with_state(state)
+}
+
+/// `REQUEST_TIMEOUT_SECS` for the response to start, except for uploads,
+/// which keep their own limits (`knowledge::api`): a large file on a slow
+/// link must not be cut off after some of it was read.
+async fn time_limit(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    if crate::knowledge::api::is_upload(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => axum::response::IntoResponse::into_response(StatusCode::REQUEST_TIMEOUT),
+    }
 }
 
 /// The path as logs may show it: an invitation's token is a key to a

@@ -32,6 +32,17 @@ pub enum FetchError {
     Failed { url: String, reason: String },
 }
 
+impl FetchError {
+    /// The site itself cannot be reached (no such name, no connection, no
+    /// answer), as opposed to one page being missing or refused.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Unresolved(_) | FetchError::Private(_) | FetchError::Timeout(_) | FetchError::Failed { .. }
+        )
+    }
+}
+
 /// A network range fetching may reach although it is private: for
 /// deployments that index an intranet (`FETCH_ALLOW_PRIVATE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +113,9 @@ pub fn is_public(ip: IpAddr) -> bool {
             }
             !(v6.is_loopback()
                 || v6.is_unspecified()
+                || s[0] == 0x2002 // 6to4: relays reach the embedded IPv4 address, private or not
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo: tunnels to an embedded IPv4 address
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 (RFC 8215)
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
@@ -139,7 +153,11 @@ impl Resolve for CheckedResolver {
         let allowed = self.allowed.clone();
         Box::pin(async move {
             let host = name.as_str().to_owned();
-            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            // A name that does not resolve is the source's problem, said plainly.
+            let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
+                Ok(addrs) => addrs.collect(),
+                Err(_) => Vec::new(),
+            };
             let ok: Vec<SocketAddr> = addrs.iter().copied().filter(|a| permitted(&allowed, a.ip())).collect();
             if ok.is_empty() {
                 let why: Box<dyn std::error::Error + Send + Sync> = if addrs.is_empty() {
@@ -178,7 +196,7 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .dns_resolver(Arc::new(CheckedResolver { allowed: Arc::new(policy.allowed_private.clone()) }))
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(policy.timeout.min(Duration::from_secs(10)))
             .timeout(policy.timeout)
             .user_agent(USER_AGENT)
             .build()
@@ -413,6 +431,10 @@ mod tests {
             "http://[::ffff:127.0.0.1]/",
             "http://[::ffff:7f00:1]/",
             "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:c0a8:0101::1]/",
+            "http://[2002:5db8:d70e::1]/",
+            "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",
+            "http://[64:ff9b:1::a00:1]/",
             "http://169.254.169.254/latest/meta-data/",
             "http://10.0.0.1/",
             "http://192.168.1.1/",
@@ -431,6 +453,10 @@ mod tests {
             assert_eq!(fetcher.check(&Url::parse(url).unwrap()), Err(FetchError::Scheme), "{url}");
         }
         assert_eq!(fetcher.check(&Url::parse("https://93.184.215.14/").unwrap()), Ok(()));
+        // Public IPv6 next to the refused tunnel and translation ranges stays reachable.
+        for url in ["https://[2001:4860:4860::8888]/", "https://[2003::1]/", "https://[64:ff9b:2::1]/"] {
+            assert_eq!(fetcher.check(&Url::parse(url).unwrap()), Ok(()), "{url}");
+        }
     }
 
     #[test]

@@ -3,6 +3,15 @@
 //! stops renewing; once the lease lapses another claim picks the job up,
 //! and because chunk ids are deterministic the rerun neither duplicates nor
 //! loses chunks.
+//!
+//! While a job runs its lease is renewed in the background, so a lease
+//! lapses only when the process died or hung. Each claim counts an attempt,
+//! and the attempt's number fences the lease: a worker whose lease lapsed
+//! and was claimed again can no longer renew, finish or fail the job. A job
+//! whose worker keeps dying with it (a file that crashes the process on
+//! every start) ends failed after [`CRASHES_BEFORE_FAILING`] lapsed leases. A workspace has at most one
+//! job running at a time, so one tenant's long crawl or many uploads leave
+//! the other workers to other tenants.
 
 use sqlx::AnyPool;
 
@@ -27,6 +36,13 @@ impl JobKind {
 
 /// Placeholder source id of workspace-wide jobs.
 pub const WHOLE_WORKSPACE: &str = "*";
+
+/// Lapsed leases (the worker died mid-job) after which a job is not run again.
+pub const CRASHES_BEFORE_FAILING: i64 = 3;
+
+/// Why a job that kept losing its worker was stopped, as its source shows it.
+pub const CRASHED: &str = "reading this source stopped the server's worker several times, so it was stopped \
+to protect the service; check the file or page, then add it again";
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Job {
@@ -72,55 +88,119 @@ pub async fn enqueue(pool: &AnyPool, workspace_id: &str, source_id: &str, kind: 
     Ok(())
 }
 
-/// Takes the next due job, or one whose worker's lease ran out.
+/// Due: queued and its time has come, or running under a lease that
+/// lapsed while crashes remain. `$N` is now.
+const DUE: &str = "((j.state = 'queued' AND j.run_after <= $N) OR (j.state = 'processing' AND j.lease_until < $N
+    AND j.attempts < j.max_attempts AND j.attempts < $C))";
+
+/// Takes the next due job of a workspace that has none running, or one
+/// whose worker's lease ran out.
 pub async fn claim(pool: &AnyPool, lease_ms: i64) -> Result<Option<Job>, sqlx::Error> {
     let now = now_millis();
-    let due = "((state = 'queued' AND run_after <= $N1) OR (state = 'processing' AND lease_until < $N2))";
     let candidate: Option<(String,)> = sqlx::query_as(&format!(
-        "SELECT id FROM knowledge_jobs WHERE {} ORDER BY run_after, created_at LIMIT 1",
-        due.replace("$N1", "$1").replace("$N2", "$2")
+        "SELECT j.id FROM knowledge_jobs j WHERE {} AND NOT EXISTS (
+           SELECT 1 FROM knowledge_jobs r WHERE r.workspace_id = j.workspace_id AND r.id <> j.id
+             AND r.state = 'processing' AND r.lease_until >= $1)
+         ORDER BY j.run_after, j.created_at LIMIT 1",
+        DUE.replace("$N", "$1").replace("$C", "$2")
     ))
     .bind(now)
-    .bind(now)
+    .bind(CRASHES_BEFORE_FAILING)
     .fetch_optional(pool)
     .await?;
     let Some((id,)) = candidate else { return Ok(None) };
-    // The state check again: another worker may have claimed it meanwhile.
+    // Due again: another worker may have claimed it meanwhile.
     sqlx::query_as(&format!(
         "UPDATE knowledge_jobs SET state = 'processing', lease_until = $1, attempts = attempts + 1, updated_at = $2
-         WHERE id = $3 AND {} RETURNING id, workspace_id, source_id, kind, attempts, max_attempts",
-        due.replace("$N1", "$4").replace("$N2", "$5")
+         WHERE id = $3 AND id IN (SELECT j.id FROM knowledge_jobs j WHERE j.id = $3 AND {})
+         RETURNING id, workspace_id, source_id, kind, attempts, max_attempts",
+        DUE.replace("$N", "$2").replace("$C", "$4")
     ))
     .bind(now + lease_ms)
     .bind(now)
     .bind(&id)
-    .bind(now)
-    .bind(now)
+    .bind(CRASHES_BEFORE_FAILING)
     .fetch_optional(pool)
     .await
 }
 
-/// Records progress and renews the lease. `false` means the job is no
-/// longer ours (cancelled, or its source deleted): stop.
-pub async fn heartbeat(pool: &AnyPool, job_id: &str, progress: i64, lease_ms: i64) -> Result<bool, sqlx::Error> {
+/// Fails the jobs whose leases lapsed once too often, and returns them:
+/// whatever keeps killing its worker is not tried again.
+pub async fn fail_crashed(pool: &AnyPool) -> Result<Vec<Job>, sqlx::Error> {
     let now = now_millis();
-    let done = sqlx::query("UPDATE knowledge_jobs SET progress = $1, lease_until = $2, updated_at = $3 WHERE id = $4 AND state = 'processing'")
-        .bind(progress)
-        .bind(now + lease_ms)
+    let crashed: Vec<Job> = sqlx::query_as(
+        "SELECT id, workspace_id, source_id, kind, attempts, max_attempts FROM knowledge_jobs
+         WHERE state = 'processing' AND lease_until < $1 AND (attempts >= max_attempts OR attempts >= $2)",
+    )
+    .bind(now)
+    .bind(CRASHES_BEFORE_FAILING)
+    .fetch_all(pool)
+    .await?;
+    let mut failed = Vec::with_capacity(crashed.len());
+    for job in crashed {
+        let done = sqlx::query(
+            "UPDATE knowledge_jobs SET state = 'failed', lease_until = NULL, error = $1, updated_at = $2
+             WHERE id = $3 AND state = 'processing' AND attempts = $4 AND lease_until < $2",
+        )
+        .bind(CRASHED)
         .bind(now)
-        .bind(job_id)
+        .bind(&job.id)
+        .bind(job.attempts)
         .execute(pool)
         .await?;
+        if done.rows_affected() == 1 {
+            failed.push(job);
+        }
+    }
+    Ok(failed)
+}
+
+/// Records progress and renews the lease. `false` means the job is no
+/// longer this attempt's (cancelled, its source deleted, or claimed again
+/// after its lease lapsed): stop.
+pub async fn heartbeat(pool: &AnyPool, job: &Job, progress: i64, lease_ms: i64) -> Result<bool, sqlx::Error> {
+    let now = now_millis();
+    let done = sqlx::query(
+        "UPDATE knowledge_jobs SET progress = $1, lease_until = $2, updated_at = $3
+         WHERE id = $4 AND state = 'processing' AND attempts = $5",
+    )
+    .bind(progress)
+    .bind(now + lease_ms)
+    .bind(now)
+    .bind(&job.id)
+    .bind(job.attempts)
+    .execute(pool)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn finish(pool: &AnyPool, job_id: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE knowledge_jobs SET state = 'ready', progress = 100, lease_until = NULL, error = NULL, updated_at = $1 WHERE id = $2 AND state = 'processing'")
-        .bind(now_millis())
-        .bind(job_id)
-        .execute(pool)
-        .await?;
-    Ok(())
+/// Renews this attempt's lease, leaving progress alone: the runner does
+/// so in the background, so that a long step (a slow file in the
+/// extraction worker) never lets the lease lapse while the process lives.
+pub async fn renew(pool: &AnyPool, job: &Job, lease_ms: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE knowledge_jobs SET lease_until = $1 WHERE id = $2 AND state = 'processing' AND attempts = $3",
+    )
+    .bind(now_millis() + lease_ms)
+    .bind(&job.id)
+    .bind(job.attempts)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks this attempt's job done; `false` when it was no longer ours.
+pub async fn finish(pool: &AnyPool, job: &Job) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE knowledge_jobs SET state = 'ready', progress = 100, lease_until = NULL, error = NULL, updated_at = $1
+         WHERE id = $2 AND state = 'processing' AND attempts = $3",
+    )
+    .bind(now_millis())
+    .bind(&job.id)
+    .bind(job.attempts)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// A failure: retried with exponential backoff (30 s, 2 min, 8 min, …)
@@ -132,14 +212,18 @@ pub async fn fail(pool: &AnyPool, job: &Job, error: &str, retryable: bool) -> Re
     let backoff = 30_000i64 * 4i64.pow(job.attempts.clamp(1, 6) as u32 - 1);
     // Jitter spreads retries of jobs that failed together.
     let jitter = (uuid::Uuid::new_v4().as_u128() % 5_000) as i64;
-    sqlx::query("UPDATE knowledge_jobs SET state = $1, run_after = $2, lease_until = NULL, error = $3, updated_at = $4 WHERE id = $5 AND state = 'processing'")
-        .bind(if retry { "queued" } else { "failed" })
-        .bind(now + backoff + jitter)
-        .bind(error)
-        .bind(now)
-        .bind(&job.id)
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "UPDATE knowledge_jobs SET state = $1, run_after = $2, lease_until = NULL, error = $3, updated_at = $4
+         WHERE id = $5 AND state = 'processing' AND attempts = $6",
+    )
+    .bind(if retry { "queued" } else { "failed" })
+    .bind(now + backoff + jitter)
+    .bind(error)
+    .bind(now)
+    .bind(&job.id)
+    .bind(job.attempts)
+    .execute(pool)
+    .await?;
     Ok(retry)
 }
 

@@ -3,7 +3,7 @@
 //! to one workspace's database, so no query can reach another's records,
 //! and deleting a workspace is `REMOVE DATABASE`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -127,11 +127,20 @@ impl Session {
     }
 
     async fn run_once(&self, sql: &str, variables: surrealdb::types::Object) -> SurrealResult<IndexedResults> {
-        let response = match self {
+        let mut response = match self {
             Session::Embedded(db) => db.query(sql).bind(variables).await?,
             Session::Remote(db) => db.query(sql).bind(variables).await?,
         };
-        response.check()
+        let mut errors: Vec<(usize, surrealdb::Error)> = response.take_errors().into_iter().collect();
+        if errors.is_empty() {
+            return Ok(response);
+        }
+        // A failed transaction fails every statement in it: the error that
+        // says why is the one that is not merely "not executed".
+        errors.sort_by_key(|(statement, _)| *statement);
+        let not_executed = |e: &surrealdb::Error| e.query_details() == Some(&surrealdb::types::QueryError::NotExecuted);
+        let cause = errors.iter().position(|(_, e)| !not_executed(e)).unwrap_or(0);
+        Err(errors.swap_remove(cause).1)
     }
 }
 
@@ -153,7 +162,25 @@ pub struct Records {
     /// One per workspace database, shared: cloning a SurrealDB handle opens
     /// another session on the engine, which is costly once per query.
     sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// Databases of deleted workspaces: no new session may define their
+    /// tables again (an ingest still running would otherwise bring the
+    /// database back after `REMOVE DATABASE`).
+    removed: Mutex<HashSet<String>>,
 }
+
+/// Remembered removals; past this the oldest matter no more (their jobs
+/// are long gone, and a start-up sweep removes any leftovers).
+const MAX_REMOVED: usize = 10_000;
+
+/// What a guarded write throws when its source was deleted meanwhile.
+pub const SOURCE_GONE: &str = "the source was deleted";
+
+/// The head of a transaction that writes on behalf of source `$source`:
+/// it touches the source record, so a concurrent delete of the source
+/// conflicts with it (one of the two is run again), and cancels when the
+/// source is gone, so nothing an ingest writes can outlive its source.
+const WHILE_SOURCE_EXISTS: &str =
+    "BEGIN; LET $alive = (UPDATE $source SET written_at = time::now() RETURN VALUE id); IF !$alive { THROW $gone };";
 
 /// `ws_` and the workspace id with anything but letters and digits
 /// replaced, so an id can never name another database.
@@ -176,13 +203,16 @@ const SCHEMA: &str = "
 
 impl Records {
     pub fn new(store: KnowledgeStore, namespace: String) -> Self {
-        Records { store, namespace, sessions: Mutex::new(HashMap::new()) }
+        Records { store, namespace, sessions: Mutex::new(HashMap::new()), removed: Mutex::new(HashSet::new()) }
     }
 
     async fn session(&self, workspace_id: &str) -> SurrealResult<Arc<Session>> {
         let name = database_name(workspace_id);
         if let Some(session) = self.sessions.lock().expect("sessions lock").get(&name) {
             return Ok(session.clone());
+        }
+        if self.removed.lock().expect("removed lock").contains(&name) {
+            return Err(surrealdb::Error::not_found(format!("{name} belonged to a deleted workspace"), None));
         }
         // A clone of the client is a new session; switching its database
         // leaves every other session where it was.
@@ -237,7 +267,15 @@ impl Records {
     }
 
     pub async fn drop_workspace(&self, workspace_id: &str) -> SurrealResult<()> {
-        self.drop_database(&database_name(workspace_id)).await
+        let name = database_name(workspace_id);
+        {
+            let mut removed = self.removed.lock().expect("removed lock");
+            if removed.len() >= MAX_REMOVED {
+                removed.clear();
+            }
+            removed.insert(name.clone());
+        }
+        self.drop_database(&name).await
     }
 
     /// Removes one workspace database, by the name `databases` gave.
@@ -354,14 +392,34 @@ impl Records {
         r.take(0)
     }
 
+    /// Writes a document while its source exists (else fails with [`SOURCE_GONE`]).
     pub async fn put_document(&self, workspace_id: &str, document: &DocumentRecord) -> SurrealResult<()> {
         self.run(
             workspace_id,
-            "UPSERT $id CONTENT $data",
-            vec![("id", rid("document", &document.key)), ("data", v(document.clone()))],
+            &format!("{WHILE_SOURCE_EXISTS} UPSERT $id CONTENT $data RETURN NONE; COMMIT;"),
+            vec![
+                ("source", rid("source", &document.source_id)),
+                ("gone", v(SOURCE_GONE.to_owned())),
+                ("id", rid("document", &document.key)),
+                ("data", v(document.clone())),
+            ],
         )
         .await?;
         Ok(())
+    }
+
+    /// Chunks stored or reserved by every document but `except`: what the
+    /// plan's chunk limit is checked against while sources are still being
+    /// read (a document being written holds its chunks' count from the start).
+    pub async fn chunks_stored(&self, workspace_id: &str, except: Option<&str>) -> SurrealResult<i64> {
+        let mut r = match except {
+            Some(document) => {
+                let sql = "RETURN math::sum(SELECT VALUE chunks FROM document WHERE id != $except);";
+                self.run(workspace_id, sql, vec![("except", rid("document", document))]).await?
+            }
+            None => self.run(workspace_id, "RETURN math::sum(SELECT VALUE chunks FROM document);", vec![]).await?,
+        };
+        Ok(r.take::<Option<i64>>(0)?.unwrap_or(0))
     }
 
     pub async fn delete_document(&self, workspace_id: &str, document_id: &str) -> SurrealResult<()> {
@@ -388,13 +446,14 @@ impl Records {
     }
 
     /// Upserts chunks by their deterministic ids, so a retried batch
-    /// overwrites rather than duplicates.
+    /// overwrites rather than duplicates; only while their source exists
+    /// (else fails with [`SOURCE_GONE`]). All chunks are of one source.
     pub async fn put_chunks(&self, workspace_id: &str, chunks: &[ChunkRecord]) -> SurrealResult<()> {
-        if chunks.is_empty() {
-            return Ok(());
-        }
-        let mut sql = String::from("BEGIN;");
-        let mut vars = Vec::with_capacity(chunks.len() * 2);
+        let Some(first) = chunks.first() else { return Ok(()) };
+        let mut sql = String::from(WHILE_SOURCE_EXISTS);
+        let mut vars = Vec::with_capacity(chunks.len() * 2 + 2);
+        vars.push(("source".to_owned(), rid("source", &first.source_id)));
+        vars.push(("gone".to_owned(), v(SOURCE_GONE.to_owned())));
         for (i, chunk) in chunks.iter().enumerate() {
             sql.push_str(&format!("UPSERT $id{i} CONTENT $c{i} RETURN NONE;"));
             vars.push((format!("id{i}"), rid("chunk", &chunk.key)));

@@ -13,12 +13,12 @@ use app::plans::KnowledgeLimits;
 use app::services::{Caller, KnowledgeService};
 use url::Url;
 
-use super::extract::{Block, BlockKind, Extracted, Format};
+use super::extract::{Block, BlockKind, ExtractError, Extracted, Format};
 use super::fetch::{sitemap_locations, FetchError, Robots};
 use super::index::Mode;
 use super::jobs::{self, Job, JobKind};
 use super::records::SourceRecord;
-use super::{store_error, summary, worker, JobError, Knowledge};
+use super::{store_error, summary, JobError, Knowledge};
 use crate::error::AppError;
 use crate::sql::now_millis;
 
@@ -26,6 +26,8 @@ use crate::sql::now_millis;
 const MAX_CRAWL_DEPTH: usize = 3;
 /// Child sitemaps read from a sitemap index.
 const MAX_CHILD_SITEMAPS: usize = 20;
+/// Longer page addresses are skipped: every chunk of a page keeps a copy.
+const MAX_URL_BYTES: usize = 2_048;
 
 /// A Q&A pair or snippet as a document: its title as the heading.
 pub fn snippet_document(title: &str, body: &str) -> Extracted {
@@ -117,7 +119,7 @@ impl Knowledge {
     async fn create(&self, workspace_id: &str, record: SourceRecord) -> Result<SourceSummary, ServiceError> {
         self.records.put_source(workspace_id, &record).await.map_err(store_error)?;
         jobs::enqueue(self.sql.pool(), workspace_id, &record.key, JobKind::Ingest).await.map_err(sql_error)?;
-        self.wake.notify_waiters();
+        self.wake.notify_one();
         Ok(summary(&record))
     }
 
@@ -153,8 +155,16 @@ impl Knowledge {
         let start = Url::parse(source.url.as_deref().unwrap_or_default())
             .map_err(|_| JobError::Permanent("the source's address is invalid".into()))?;
         self.fetcher.check(&start).map_err(|e| JobError::Permanent(e.to_string()))?;
+        // robots.txt is the first request to the site: when the site cannot
+        // be reached at all, the source fails now, saying why, rather than
+        // waiting in the queue for retries that would fail the same way.
         let robots = match self.fetcher.get(&start.join("/robots.txt").expect("a path joins")).await {
             Ok(r) => Robots::parse(&String::from_utf8_lossy(&r.body)),
+            Err(e) if e.is_unreachable() => {
+                return Err(JobError::Permanent(format!(
+                    "the site could not be reached: {e}. Check the address, then re-sync"
+                )))
+            }
             Err(_) => Robots::default(),
         };
         let delay = robots.crawl_delay.unwrap_or(self.fetch_delay);
@@ -180,7 +190,15 @@ impl Knowledge {
             if done > 1 && !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
+            let span = |i: usize, queued: usize| 5 + 90 * i as i64 / (queued + done).max(1) as i64;
+            // Still ours? (Also renews the lease across slow pages and pauses.)
+            self.progress(job, span(done - 1, queue.len())).await?;
             let page = match self.fetcher.get(&url).await {
+                // Every chunk of a page carries its address: bounded like its other copies.
+                Ok(page) if page.url.as_str().len() > MAX_URL_BYTES => {
+                    failures.push(format!("{}…: the address is too long", &url.as_str()[..80.min(url.as_str().len())]));
+                    continue;
+                }
                 Ok(page) => page,
                 Err(e) if kind == SourceKind::Url => return Err(fetch_job_error(e)),
                 Err(e) => {
@@ -196,8 +214,21 @@ impl Knowledge {
             } else {
                 None
             };
-            let extracted = match worker::extract_in_worker(&self.worker, &page.body, hint).await {
+            let document_id = url_document_id(&source.key, &page.url);
+            let max_text = match self.text_room(job, &document_id, limits).await {
+                Ok(room) => room,
+                Err(JobError::NoRoom(reason)) if !seen.is_empty() => {
+                    source.error = Some(stopped_at_limit(seen.len(), &reason));
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            let extracted = match self.extract(&page.body, hint, max_text).await {
                 Ok(e) => e,
+                Err(ExtractError::NoRoom) if !seen.is_empty() => {
+                    source.error = Some(stopped_at_limit(seen.len(), &ExtractError::NoRoom.to_string()));
+                    break;
+                }
                 Err(e) if kind == SourceKind::Url => return Err(JobError::Permanent(e.to_string())),
                 Err(e) => {
                     failures.push(format!("{url}: {e}"));
@@ -211,6 +242,7 @@ impl Knowledge {
                     next.set_fragment(None);
                     if next.host_str() == start.host_str()
                         && matches!(next.scheme(), "http" | "https")
+                        && next.as_str().len() <= MAX_URL_BYTES
                         && visited.len() < max_pages * 4
                         && visited.insert(next.to_string())
                     {
@@ -218,21 +250,30 @@ impl Knowledge {
                     }
                 }
             }
-            let document_id = url_document_id(&source.key, &page.url);
             let title = extracted.title.clone().unwrap_or_else(|| page.url.path().to_owned());
-            let span = |i: usize| 5 + 90 * i as i64 / (queue.len() + done).max(1) as i64;
-            self.store_document(
-                job,
-                &source.key,
-                &document_id,
-                &title,
-                Some(page.url.as_str()),
-                &extracted,
-                (span(done - 1), span(done)),
-                limits,
-            )
-            .await?;
-            seen.insert(document_id);
+            let stored = self
+                .store_document(
+                    job,
+                    &source.key,
+                    &document_id,
+                    &title,
+                    Some(page.url.as_str()),
+                    &extracted,
+                    (span(done - 1, queue.len()), span(done, queue.len())),
+                    limits,
+                )
+                .await;
+            match stored {
+                Ok(_) => {
+                    seen.insert(document_id);
+                }
+                // Pages already read stay; the rest wait for room.
+                Err(JobError::NoRoom(reason)) if !seen.is_empty() => {
+                    source.error = Some(stopped_at_limit(seen.len(), &reason));
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
         }
         if seen.is_empty() {
             return Err(JobError::Permanent(
@@ -269,6 +310,7 @@ impl Knowledge {
             .iter()
             .filter_map(|l| Url::parse(l).ok())
             .filter(same_host)
+            .filter(|u| u.as_str().len() <= MAX_URL_BYTES)
             .filter(|u| unique.insert(u.to_string()))
             .take(max_pages)
             .collect();
@@ -277,6 +319,12 @@ impl Knowledge {
         }
         Ok(pages)
     }
+}
+
+/// What a crawl that ran out of room says on its source.
+fn stopped_at_limit(pages: usize, reason: &str) -> String {
+    let pages = if pages == 1 { "1 page".to_owned() } else { format!("{pages} pages") };
+    format!("Stopped after {pages}: {reason}.")
 }
 
 /// Stable per source and page: two sources that include the same page each
@@ -304,7 +352,8 @@ impl KnowledgeService for Knowledge {
             plan: plan.map_or_else(|| "free".into(), |p| p.0),
             sources: records.len() as u32,
             max_sources: limits.max_sources,
-            chunks: records.iter().map(|s| s.chunks.max(0) as u32).sum(),
+            // As stored, so a crawl's pages count while it runs.
+            chunks: self.records.chunks_stored(workspace_id, None).await.map_err(store_error)?.max(0) as u32,
             max_chunks: limits.max_chunks,
             bytes: records.iter().map(|s| s.bytes.max(0) as u64).sum(),
             max_bytes: limits.max_bytes,
@@ -349,6 +398,9 @@ impl KnowledgeService for Knowledge {
     ) -> Result<SourceSummary, ServiceError> {
         let limits = self.authorize(caller, workspace_id).await?;
         let url = Url::parse(&new.url).map_err(|_| ServiceError::invalid("url", "That is not a valid web address."))?;
+        if url.as_str().len() > MAX_URL_BYTES {
+            return Err(ServiceError::invalid("url", "That address is too long."));
+        }
         self.fetcher
             .check(&url)
             .map_err(|e| ServiceError::invalid("url", format!("{}.", capitalise(&e.to_string()))))?;
@@ -441,7 +493,7 @@ impl KnowledgeService for Knowledge {
         record.progress = 0;
         record.error = None;
         self.records.set_status(workspace_id, source_id, &record.status, 0, None).await.map_err(store_error)?;
-        self.wake.notify_waiters();
+        self.wake.notify_one();
         Ok(summary(&record))
     }
 

@@ -16,9 +16,15 @@ use super::extract::{self, ExtractError, Extracted, Format};
 /// The first argument that turns the server binary into a worker.
 pub const WORKER_ARG: &str = "extract-worker";
 
-/// The most input a worker accepts and the most JSON it may answer with.
+/// The most input a worker accepts.
 const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
-const MAX_OUTPUT_BYTES: usize = 2 * extract::MAX_TEXT_BYTES + 1024 * 1024;
+/// What a worker reads before the file: the format hint and the text limit.
+const HEADER_BYTES: usize = 9;
+
+/// The most JSON a worker may answer with for `max_text` bytes of text.
+fn max_output_bytes(max_text: usize) -> usize {
+    2 * max_text + 1024 * 1024
+}
 
 #[derive(Debug, Clone)]
 pub struct WorkerLimits {
@@ -41,8 +47,9 @@ impl WorkerLimits {
     }
 }
 
-/// What the worker reads on stdin: a one-byte format hint (0 = sniff) and
-/// then the file.
+/// What the worker reads on stdin: a one-byte format hint (0 = sniff), the
+/// most text it may answer with (8 bytes, little-endian; the plan's room
+/// for passages), and then the file.
 fn hint_byte(hint: Option<Format>) -> u8 {
     match hint {
         None => 0,
@@ -73,13 +80,25 @@ fn hint_of(byte: u8) -> Option<Format> {
 /// The worker's `main`. Returns the process exit code.
 pub fn run_worker() -> i32 {
     let mut input = Vec::new();
-    if std::io::stdin().take(MAX_INPUT_BYTES as u64).read_to_end(&mut input).is_err() || input.is_empty() {
+    if std::io::stdin().take(MAX_INPUT_BYTES as u64).read_to_end(&mut input).is_err() || input.len() < HEADER_BYTES {
         return 2;
     }
+    let max_text = u64::from_le_bytes(input[1..HEADER_BYTES].try_into().expect("eight bytes")) as usize;
+    let file = &input[HEADER_BYTES..];
     let result = match hint_of(input[0]) {
-        Some(format) => extract::extract_as(format, &input[1..]),
-        None => extract::extract(&input[1..]),
-    };
+        Some(format) => extract::extract_as(format, file),
+        None => extract::extract(file),
+    }
+    .and_then(|extracted| {
+        // Text past the plan's room would only be refused later, after the
+        // server had read, chunked and held all of it.
+        let text: usize = extracted.blocks.iter().map(|b| b.text.len()).sum();
+        if text > max_text {
+            Err(ExtractError::NoRoom)
+        } else {
+            Ok(extracted)
+        }
+    });
     let mut out = std::io::stdout().lock();
     match serde_json::to_writer(&mut out, &result).and_then(|()| out.flush().map_err(serde_json::Error::io)) {
         Ok(()) => 0,
@@ -87,12 +106,16 @@ pub fn run_worker() -> i32 {
     }
 }
 
-/// Parses `bytes` in a fresh worker process under `limits`.
+/// Parses `bytes` in a fresh worker process under `limits`; a file with
+/// more than `max_text` bytes of text is refused ([`ExtractError::NoRoom`]).
 pub async fn extract_in_worker(
     limits: &WorkerLimits,
     bytes: &[u8],
     hint: Option<Format>,
+    max_text: usize,
 ) -> Result<Extracted, ExtractError> {
+    let max_text = max_text.min(extract::MAX_TEXT_BYTES);
+    let max_output = max_output_bytes(max_text);
     let failed = |why: &str| ExtractError::Malformed(why.to_owned());
     let mut command = tokio::process::Command::new(&limits.program);
     command
@@ -119,7 +142,10 @@ pub async fn extract_in_worker(
     })?;
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let mut stdout = child.stdout.take().expect("stdout is piped");
-    let input: Vec<u8> = std::iter::once(hint_byte(hint)).chain(bytes.iter().copied()).collect();
+    let mut input = Vec::with_capacity(HEADER_BYTES + bytes.len());
+    input.push(hint_byte(hint));
+    input.extend_from_slice(&(max_text as u64).to_le_bytes());
+    input.extend_from_slice(bytes);
     let run = async {
         let write = async move {
             // A worker that dies early closes the pipe; its exit status says why.
@@ -128,7 +154,7 @@ pub async fn extract_in_worker(
         };
         let read = async {
             let mut output = Vec::new();
-            (&mut stdout).take(MAX_OUTPUT_BYTES as u64 + 1).read_to_end(&mut output).await.map(|_| output)
+            (&mut stdout).take(max_output as u64 + 1).read_to_end(&mut output).await.map(|_| output)
         };
         let ((), output) = tokio::join!(write, read);
         let status = child.wait().await;
@@ -140,7 +166,7 @@ pub async fn extract_in_worker(
     };
     let output = output.map_err(|_| failed("the file reader stopped unexpectedly"))?;
     let status = status.map_err(|_| failed("the file reader stopped unexpectedly"))?;
-    if !status.success() || output.len() > MAX_OUTPUT_BYTES {
+    if !status.success() || output.len() > max_output {
         tracing::warn!(status = ?status, bytes = bytes.len(), "the extraction worker failed on a file");
         return Err(failed("the file is damaged, too complex or too large to read"));
     }

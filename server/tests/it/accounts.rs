@@ -195,6 +195,31 @@ backend_tests! {
         assert!(events.as_array().unwrap().iter().any(|e| e["action"] == "password.changed"));
     }
 
+    async fn a_password_change_that_cannot_end_sessions_changes_nothing(app) {
+        let here = app.verified_user("ada@example.com", "business").await;
+        let elsewhere = app.session("ada@example.com", PASSWORD).await;
+        refuse_session_deletes(&app, true).await;
+        let change = [("current_password", PASSWORD), ("new_password", "a brand new passphrase")];
+        let failed = app.call(&here, "/api/accounts/change-password", &change).await;
+        assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", failed.body);
+        post(&app, "/api/accounts/request-password-reset", &[("email", "ada@example.com")]).await;
+        let link = app.mail_link("ada@example.com", "/reset?token=");
+        let token = link.split("token=").nth(1).unwrap();
+        let reset = [("token", token), ("password", "another new passphrase")];
+        let failed = post(&app, "/api/accounts/reset-password", &reset).await;
+        assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", failed.body);
+        refuse_session_deletes(&app, false).await;
+
+        // Neither half happened: the old password works, the other session
+        // lives, and the reset link was not spent.
+        assert_eq!(app.viewer(&elsewhere.cookie).await["email"], "ada@example.com");
+        app.session("ada@example.com", PASSWORD).await;
+        let reset = post(&app, "/api/accounts/reset-password", &reset).await;
+        assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+        assert_eq!(app.viewer(&elsewhere.cookie).await, serde_json::Value::Null);
+        app.session("ada@example.com", "another new passphrase").await;
+    }
+
     async fn profile_updates_and_export_exclude_secrets(app) {
         let session = app.verified_user("ada@example.com", "business").await;
         let updated = app.call(&session, "/api/accounts/update-profile", &[("name", "  Ada   King ")]).await;
@@ -239,6 +264,23 @@ backend_tests! {
     }
 }
 
+/// Makes deleting sessions fail inside the database (a trigger), the way a
+/// lost connection or a full disk would fail the second half of a change.
+async fn refuse_session_deletes(app: &TestApp, refuse: bool) {
+    let statements: &[&str] = match (app.db, refuse) {
+        (crate::support::Db::Sqlite, true) => &["CREATE TRIGGER refuse_session_delete BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'injected failure'); END"],
+        (crate::support::Db::Sqlite, false) => &["DROP TRIGGER refuse_session_delete"],
+        (crate::support::Db::Postgres, true) => &[
+            "CREATE FUNCTION refuse_session_delete() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_session_delete BEFORE DELETE ON sessions FOR EACH STATEMENT EXECUTE FUNCTION refuse_session_delete()",
+        ],
+        (crate::support::Db::Postgres, false) => &["DROP TRIGGER refuse_session_delete ON sessions", "DROP FUNCTION refuse_session_delete()"],
+    };
+    for statement in statements {
+        sqlx::query(statement).execute(app.state.sql.pool()).await.expect(statement);
+    }
+}
+
 mod throttling {
     use super::*;
     use crate::support::Db;
@@ -268,6 +310,88 @@ mod throttling {
             response.status,
             response.body
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        run(Db::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        run(Db::Postgres).await
+    }
+}
+
+/// 25 wrong passwords from 6 addresses once locked the owner out for a
+/// quarter of an hour. Now they slow down only browsers the owner never
+/// logged in from (by a doubling wait of at most a minute), the owner hears
+/// of it, and a password reset lifts it.
+mod guessing_elsewhere {
+    use super::*;
+    use crate::support::Db;
+
+    fn browser_cookie(response: &crate::support::TestResponse) -> String {
+        response
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("lodestar_browser="))
+            .map(|v| v.split(';').next().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no known-browser cookie: {:?}", response.headers))
+    }
+
+    async fn run(db: Db) {
+        let app =
+            TestApp::builder(db).config(|c| c.auth.trusted_proxy_header = Some("x-forwarded-for".into())).build().await;
+        app.verified_user("ada@example.com", "business").await;
+        let laptop = app.log_in("ada@example.com", PASSWORD, &[("x-forwarded-for", "192.0.2.10")]).await;
+        assert!(laptop.status.is_success() || laptop.status.is_redirection(), "{}", laptop.body);
+        let known = browser_cookie(&laptop);
+
+        let mut checked = 0;
+        for attempt in 0..25 {
+            let address = format!("203.0.113.{}", attempt % 6 + 1);
+            let response =
+                app.log_in("ada@example.com", "a wrong guess", &[("x-forwarded-for", address.as_str())]).await;
+            match response.status {
+                StatusCode::UNAUTHORIZED => checked += 1,
+                StatusCode::TOO_MANY_REQUESTS => {
+                    let wait: u64 = response.header("retry-after").parse().unwrap();
+                    assert!((1..=60).contains(&wait), "a guesser waits a bounded time, not {wait}");
+                }
+                other => panic!("attempt {attempt}: {other} {}", response.body),
+            }
+        }
+        assert!(checked <= 11, "{checked} of 25 guesses were checked");
+
+        // A browser never used before waits a little (seconds after the last guess), never a quarter of an hour.
+        let new_browser = app.log_in("ada@example.com", PASSWORD, &[("x-forwarded-for", "198.51.100.21")]).await;
+        assert_eq!(new_browser.status, StatusCode::TOO_MANY_REQUESTS, "{}", new_browser.body);
+        assert!(new_browser.header("retry-after").parse::<u64>().unwrap() <= 60);
+        // The owner's own browser, from a new address (a café), gets straight in.
+        let cafe = app
+            .log_in("ada@example.com", PASSWORD, &[("x-forwarded-for", "198.51.100.20"), ("cookie", known.as_str())])
+            .await;
+        assert!(cafe.header("set-cookie").starts_with("lodestar_session="), "{} {}", cafe.status, cafe.body);
+
+        let notices: Vec<String> =
+            app.outbox().into_iter().filter(|m| m.contains("Someone is trying to sign in")).collect();
+        assert_eq!(notices.len(), 1, "the owner is told once");
+        assert!(notices[0].contains("/forgot"), "{}", notices[0]);
+
+        // A new password lifts the slowdown for every browser.
+        post(&app, "/api/accounts/request-password-reset", &[("email", "ada@example.com")]).await;
+        let link = app.mail_link("ada@example.com", "/reset?token=");
+        let token = link.split("token=").nth(1).unwrap();
+        let reset =
+            post(&app, "/api/accounts/reset-password", &[("token", token), ("password", "a brand new passphrase")])
+                .await;
+        assert_eq!(reset.status, StatusCode::OK, "{}", reset.body);
+        let fresh =
+            app.log_in("ada@example.com", "a brand new passphrase", &[("x-forwarded-for", "198.51.100.22")]).await;
+        assert!(fresh.header("set-cookie").starts_with("lodestar_session="), "{} {}", fresh.status, fresh.body);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,7 +53,33 @@ pub(crate) async fn widget(
     origin: Option<&str>,
     body: Option<Value>,
 ) -> TestResponse {
+    widget_from(app, None, method, path, origin, body).await
+}
+
+/// The address a visitor's requests come from: one per visitor, as people
+/// have, so fair-use shares per address apply as they would in the field.
+pub(crate) fn address_of(token: &str) -> std::net::SocketAddr {
+    use std::hash::{Hash, Hasher};
+    let visitor = token.split('.').nth(2).unwrap_or(token);
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    visitor.hash(&mut hasher);
+    let n = (hasher.finish() as u32) & 0x00ff_ffff;
+    std::net::SocketAddr::from((std::net::Ipv4Addr::from(0x0a00_0000 | n), 40000))
+}
+
+/// [`widget`] from a client at `peer` (the socket peer the server sees).
+pub(crate) async fn widget_from(
+    app: &TestApp,
+    peer: Option<std::net::SocketAddr>,
+    method: &str,
+    path: &str,
+    origin: Option<&str>,
+    body: Option<Value>,
+) -> TestResponse {
     let mut request = Request::builder().method(method).uri(path).header("sec-fetch-site", "cross-site");
+    if let Some(peer) = peer {
+        request = request.extension(axum::extract::ConnectInfo(peer));
+    }
     if let Some(origin) = origin {
         request = request.header("origin", origin);
     }
@@ -84,8 +110,9 @@ pub(crate) async fn say(
     token: &str,
     text: &str,
 ) -> Result<Vec<(String, Value)>, TestResponse> {
-    let response = widget(
+    let response = widget_from(
         app,
+        Some(address_of(token)),
         "POST",
         &format!("/api/widget/v1/{key}/messages"),
         Some(SHOP),
@@ -276,7 +303,7 @@ backend_tests! {
             assert_eq!(response.status, StatusCode::OK, "{}", response.body);
             response.json()
         }
-        let month = lodestar_server::chat::month_of(lodestar_server::sql::now_millis());
+        let month = lodestar_server::chat::usage::month_of(lodestar_server::sql::now_millis());
         sqlx::query("INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 99)")
             .bind(&shop.workspace).bind(&month).execute(app.state.sql.pool()).await.unwrap();
         assert_eq!(usage(&app, &shop).await, json!({ "month": month, "answers": 99, "quota": 100 }));
@@ -433,7 +460,7 @@ backend_tests! {
         assert_eq!(flagged.len(), 1);
         assert_eq!(flagged[0]["id"], negative[0]["id"]);
         assert!(list(vec![("until", "2020-01-01".into())]).await.is_empty());
-        let today = lodestar_server::chat::month_of(lodestar_server::sql::now_millis());
+        let today = lodestar_server::chat::usage::month_of(lodestar_server::sql::now_millis());
         assert_eq!(list(vec![("from", format!("{today}-01"))]).await.len(), 2);
         let bad = app.call(&shop.session, "/api/chat/conversations", &[("workspace_id", shop.workspace.as_str()), ("from", "last week")]).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -19,22 +19,33 @@ pub fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)
 }
 
-/// `multipart/form-data` with one `file` part per (name, bytes).
-pub fn upload_request(workspace: &str, session: &Session, files: &[(&str, Vec<u8>)]) -> Request<Body> {
-    let boundary = "lodestar-test-boundary-7f3a";
+pub const BOUNDARY: &str = "lodestar-test-boundary-7f3a";
+
+/// A `multipart/form-data` body with one `file` part per (name, bytes).
+pub fn multipart_body(files: &[(&str, Vec<u8>)]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, bytes) in files {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        body.extend_from_slice(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
         body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n");
     }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+/// An upload request of `body` (a [`multipart_body`]) as `session`.
+pub fn upload_with(workspace: &str, session: &Session, body: Body) -> Request<Body> {
     Request::post(format!("/api/w/{workspace}/knowledge/files"))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("content-type", format!("multipart/form-data; boundary={BOUNDARY}"))
         .header("cookie", &session.cookie)
         .header("sec-fetch-site", "same-origin")
-        .body(Body::from(body))
+        .body(body)
         .unwrap()
+}
+
+/// `multipart/form-data` with one `file` part per (name, bytes).
+pub fn upload_request(workspace: &str, session: &Session, files: &[(&str, Vec<u8>)]) -> Request<Body> {
+    upload_with(workspace, session, Body::from(multipart_body(files)))
 }
 
 pub async fn upload(app: &TestApp, workspace: &str, session: &Session, files: &[(&str, Vec<u8>)]) -> Vec<Value> {
@@ -70,7 +81,7 @@ async fn ask(app: &TestApp, session: &Session, workspace: &str, question: &str) 
     response.json().as_array().unwrap().clone()
 }
 
-async fn owner(app: &TestApp, email: &str) -> (Session, String) {
+pub(crate) async fn owner(app: &TestApp, email: &str) -> (Session, String) {
     let session = app.verified_user(email, "business").await;
     let workspace = app.workspace_of(&session).await;
     (session, workspace)
@@ -408,14 +419,34 @@ async fn hybrid_retrieval_beats_either_ranker_on_the_help_centre() {
 }
 
 /// A small site the tests control: pages, robots.txt and a sitemap that can
-/// change between syncs.
+/// change between syncs, and pages held back until the test lets them go.
 #[derive(Clone, Default)]
-struct Site {
+pub(crate) struct Site {
     pages: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, String>>>,
+    robots: std::sync::Arc<std::sync::Mutex<Option<String>>>,
+    held: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Held>>>>,
+}
+
+/// A page that answers only once released; `asked` says it was requested.
+pub(crate) struct Held {
+    pub asked: tokio::sync::Notify,
+    release: tokio::sync::Semaphore,
+}
+
+impl Default for Held {
+    fn default() -> Self {
+        Held { asked: tokio::sync::Notify::new(), release: tokio::sync::Semaphore::new(0) }
+    }
+}
+
+impl Held {
+    pub fn release(&self) {
+        self.release.add_permits(1_000);
+    }
 }
 
 impl Site {
-    fn set(&self, path: &str, html: &str) {
+    pub(crate) fn set(&self, path: &str, html: &str) {
         self.pages.lock().unwrap().insert(path.to_string(), html.to_string());
     }
 
@@ -423,7 +454,19 @@ impl Site {
         self.pages.lock().unwrap().remove(path);
     }
 
-    async fn serve(&self) -> String {
+    /// robots.txt from now on (by default it disallows `/private`).
+    pub(crate) fn robots(&self, text: &str) {
+        *self.robots.lock().unwrap() = Some(text.to_string());
+    }
+
+    /// Requests for `path` wait until the returned handle is released.
+    pub(crate) fn hold(&self, path: &str) -> std::sync::Arc<Held> {
+        let held = std::sync::Arc::new(Held::default());
+        self.held.lock().unwrap().insert(path.to_string(), held.clone());
+        held
+    }
+
+    pub(crate) async fn serve(&self) -> String {
         let site = self.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
@@ -432,11 +475,17 @@ impl Site {
             let site = site.clone();
             let base = sitemap_base.clone();
             async move {
+                let held = site.held.lock().unwrap().get(uri.path()).cloned();
+                if let Some(held) = held {
+                    held.asked.notify_one();
+                    let _ = held.release.acquire().await;
+                }
                 let pages = site.pages.lock().unwrap().clone();
+                let robots = site.robots.lock().unwrap().clone().unwrap_or_else(|| "User-agent: *\nDisallow: /private\n".into());
                 let path = uri.path();
                 let html = axum::http::header::HeaderValue::from_static("text/html; charset=utf-8");
                 match path {
-                    "/robots.txt" => ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain"))], "User-agent: *\nDisallow: /private\n".to_string()).into_response(),
+                    "/robots.txt" => ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain"))], robots).into_response(),
                     "/sitemap.xml" => {
                         let urls: String = pages.keys().map(|p| format!("<url><loc>{base}{p}</loc></url>")).collect();
                         format!("<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{urls}</urlset>").into_response()
@@ -455,19 +504,19 @@ impl Site {
 
 use axum::response::IntoResponse;
 
-fn page(title: &str, body: &str, links: &[&str]) -> String {
+pub(crate) fn page(title: &str, body: &str, links: &[&str]) -> String {
     let links: String = links.iter().map(|l| format!("<a href=\"{l}\">{l}</a> ")).collect();
     format!("<!doctype html><html><head><title>{title}</title></head><body><nav>{links}</nav><h1>{title}</h1><p>{body}</p></body></html>")
 }
 
-async fn add_url(app: &TestApp, session: &Session, workspace: &str, url: &str, mode: &str) -> String {
+pub(crate) async fn add_url(app: &TestApp, session: &Session, workspace: &str, url: &str, mode: &str) -> String {
     let response =
         app.call(session, "/api/knowledge/add_url", &[("workspace_id", workspace), ("url", url), ("mode", mode)]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
     response.json()["id"].as_str().unwrap().to_string()
 }
 
-async fn documents(app: &TestApp, session: &Session, workspace: &str, source: &str) -> Vec<Value> {
+pub(crate) async fn documents(app: &TestApp, session: &Session, workspace: &str, source: &str) -> Vec<Value> {
     let detail =
         app.call(session, "/api/knowledge/source", &[("workspace_id", workspace), ("source_id", source)]).await;
     assert_eq!(detail.status, StatusCode::OK, "{}", detail.body);

@@ -1,5 +1,6 @@
 //! Integration tests of the whole router, on SQLite and on PostgreSQL.
 
+mod server_process;
 mod support;
 
 mod fake_embeddings;
@@ -10,14 +11,19 @@ mod assets;
 mod chat;
 mod contact_sales;
 mod csrf;
+mod fair_use;
 mod health;
+mod ingest_limits;
 mod isolation;
 mod knowledge;
+mod knowledge_jobs;
 mod llm;
 mod mail;
 mod pages;
 mod recovery;
+mod requests;
 mod shutdown;
 mod startup;
 mod team;
 mod tokens;
+mod uploads;

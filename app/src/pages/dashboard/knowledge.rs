@@ -24,6 +24,7 @@ use super::{plan_label, Here, InWorkspace, PageHeader};
 use crate::components::feedback::{Confirm, EmptyState, ErrorPanel, Icon, IconSvg, Loading, NotAllowed};
 use crate::components::format::{count_of, format_bytes, format_count, Time};
 use crate::components::forms::{explain, on_success, Choice, Choices, Field, FormAlert, Outcome, Submit};
+use crate::components::meter::Meter;
 use crate::error::ServiceError;
 use crate::knowledge::{
     knowledge_source, load_knowledge_overview, AddQaSource, AddTextSource, AddUrlSource, CancelSource, DeleteSource,
@@ -330,42 +331,6 @@ fn UsagePanel(lib: Library) -> impl IntoView {
                 ")."
             </p>
         </section>
-    }
-}
-
-/// One quota as a `<meter>`: amber from 80 %, red when full.
-#[component]
-fn Meter(
-    id: &'static str,
-    label: &'static str,
-    #[prop(into)] used: Signal<u64>,
-    #[prop(into)] max: Signal<u64>,
-    #[prop(into)] text: Signal<String>,
-) -> impl IntoView {
-    let label_id = format!("{id}-label");
-    // `<meter>` takes floating-point numbers; quotas are far below 2^53.
-    let max_value = move || max.get().max(1) as f64;
-    let value = move || used.get().min(max.get()) as f64;
-    let full = move || max.get() > 0 && used.get() >= max.get();
-    view! {
-        <div class="meter-tile" class:meter-full=full>
-            <span class="meter-label" id=label_id.clone()>{label}</span>
-            <span class="meter-value">{move || text.get()}</span>
-            <meter
-                id=id
-                min="0"
-                max=max_value
-                low=move || max_value() * 0.8
-                high=move || max_value() * 0.9999
-                optimum="0"
-                value=value
-                aria-labelledby=label_id
-                aria-valuetext=move || text.get()
-            >
-                {move || text.get()}
-            </meter>
-            {move || full().then(|| view! { <span class="meter-warning small">"Limit reached"</span> })}
-        </div>
     }
 }
 
@@ -1248,6 +1213,7 @@ fn SourceRow(lib: Library, id: String, base: StoredValue<String>) -> impl IntoVi
                 {move || source.with(|s| (s.status == SourceStatus::Failed).then(|| failure_text(s))).map(|error| view! {
                     <p class="source-error">{error}</p>
                 })}
+                {move || source.with(note_of).map(|note| view! { <p class="source-note">{note}</p> })}
                 <dl class="source-facts">
                     {move || source.with(|s| s.format.clone()).map(|format| view! {
                         <div><dt>"Format"</dt><dd>{format}</dd></div>
@@ -1281,6 +1247,12 @@ fn contents(documents: u32, chunks: u32) -> String {
         count_of(u64::from(documents), "document", "documents"),
         count_of(u64::from(chunks), "chunk", "chunks")
     )
+}
+
+/// What a finished source has to say (a crawl that stopped at the plan's
+/// limit keeps the pages it read, and says so).
+fn note_of(source: &SourceSummary) -> Option<String> {
+    (source.status == SourceStatus::Ready).then(|| source.error.clone()).flatten()
 }
 
 fn failure_text(source: &SourceSummary) -> String {
@@ -1715,7 +1687,14 @@ fn SourceDetailView(workspace_id: String, detail: SourceDetail, list: String) ->
         {move || {
             let (failed, text, attempts) =
                 value.with(|d| (d.source.status == SourceStatus::Failed, failure_text(&d.source), d.attempts));
-            failed.then(|| view! {
+            let note = value.with(|d| note_of(&d.source));
+            let note = note.map(|note| view! {
+                <div class="notice notice-warning" role="status">
+                    <h2 class="notice-title">"Not everything was read"</h2>
+                    <p>{note}</p>
+                </div>
+            });
+            let failure = failed.then(|| view! {
                 <div class="notice notice-danger source-failure" role="alert">
                     <h2 class="notice-title">"We couldn't read this source"</h2>
                     <p>{text}</p>
@@ -1723,7 +1702,8 @@ fn SourceDetailView(workspace_id: String, detail: SourceDetail, list: String) ->
                         <p class="muted small">{format!("Tried {}.", count_of(u64::from(attempts), "time", "times"))}</p>
                     })}
                 </div>
-            })
+            });
+            (note, failure)
         }}
         <section class="panel" aria-labelledby="about-title">
             <h2 id="about-title">"About this source"</h2>

@@ -7,11 +7,14 @@ use leptos::prelude::*;
 use super::keys::embed_snippet;
 use super::{Here, InWorkspace, PageHeader};
 use crate::chat::{
-    load_widget_setup, EmbedKey, LauncherIcon, SaveWidgetSetup, WidgetPosition, WidgetSetup, AVATAR_MAX,
-    BUTTON_TEXT_MAX, GREETING_MAX, INSTRUCTIONS_MAX, LANGUAGES, MODEL_MAX, PERSONA_MAX, STARTER_MAX, TITLE_MAX,
+    load_widget_setup, EmbedKey, FairUse, LauncherIcon, SaveWidgetSetup, VisitorLimits, WidgetPosition, WidgetSetup,
+    AVATAR_MAX, BUTTON_TEXT_MAX, GREETING_MAX, INSTRUCTIONS_MAX, LANGUAGES, MODEL_MAX, PERSONA_MAX, STARTER_MAX,
+    TITLE_MAX,
 };
 use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
+use crate::components::format::{count_of, format_count};
 use crate::components::forms::{on_success, CopyButton, Field, FormAlert, Outcome, Submit};
+use crate::components::meter::Meter;
 use crate::components::url::site_origin;
 use crate::keys::UpdateKeyOrigins;
 use crate::permissions::Action;
@@ -181,6 +184,7 @@ fn WidgetForm(here: Here, setup: WidgetSetup) -> impl IntoView {
                         hint="Tone, what to recommend, what to avoid. The assistant still answers only from your knowledge and never reveals these." />
                     {model_field}
                 </section>
+                <FairUsePanel fair_use=setup.fair_use.clone() limits=bot.limits.clone() outcome />
                 <FormAlert message=outcome.message() />
                 <div class="form-actions sticky-actions">
                     <Submit label="Save changes" busy="Saving…" pending=save.pending() />
@@ -201,6 +205,92 @@ fn WidgetForm(here: Here, setup: WidgetSetup) -> impl IntoView {
                 <EmbedCode here=here.clone() keys=setup.keys.clone() />
             </aside>
         </div>
+    }
+}
+
+/// How much of the month's answers visitors may spend, and how fast: the
+/// owner's limits over the plan's defaults, and today drawn against them.
+#[component]
+fn FairUsePanel(fair_use: FairUse, limits: VisitorLimits, outcome: Outcome) -> impl IntoView {
+    let FairUse { default_per_address, default_ceiling, effective, answers_today, clients_at_share } = fair_use;
+    let ceiling_default = match default_ceiling {
+        Some(n) => format!("Your plan's default: {}. Enter 0 for no daily ceiling.", format_count(u64::from(n))),
+        None => "Your plan has no default ceiling. Enter 0 for none.".to_string(),
+    };
+    let today = match effective.daily_ceiling {
+        Some(ceiling) => view! {
+            <Meter
+                id="meter-today"
+                label="Answers today"
+                used=Signal::stored(u64::from(answers_today))
+                max=Signal::stored(u64::from(ceiling))
+                text=Signal::stored(format!("{} of {}", format_count(u64::from(answers_today)), format_count(u64::from(ceiling))))
+            />
+        }
+        .into_any(),
+        None => view! {
+            <div class="meter-tile">
+                <span class="meter-label">"Answers today"</span>
+                <span class="meter-value">{format_count(u64::from(answers_today))}</span>
+                <span class="muted small">"No daily ceiling"</span>
+            </div>
+        }
+        .into_any(),
+    };
+    let at_share = match clients_at_share {
+        0 => "No visitor address has used its whole share today.".to_string(),
+        n => format!(
+            "{} used {} whole share today{}",
+            count_of(u64::from(n), "visitor address", "visitor addresses"),
+            if n == 1 { "its" } else { "their" },
+            if effective.challenge {
+                "; past it they pass a quick automatic check first."
+            } else {
+                " and are refused until tomorrow."
+            }
+        ),
+    };
+    let number = |value: Option<u32>| value.map(|n| n.to_string()).unwrap_or_default();
+    view! {
+        <section class="panel" aria-labelledby="fair-use-title">
+            <h2 id="fair-use-title">"Fair use"</h2>
+            <p class="muted small">
+                "Anyone can send your widget questions. So that no one visitor, script or single day can spend your                  month's answers, each visitor address (on IPv6, each /64 network) gets a share of a day's answers,                  and the whole widget a daily ceiling. Times are UTC."
+            </p>
+            <div class="meters meters-two">
+                {today}
+                <div class="meter-tile">
+                    <span class="meter-label">"Share per address"</span>
+                    <span class="meter-value">{format!("{} a day", format_count(u64::from(effective.per_address_daily)))}</span>
+                    <span class="muted small" id="fair-use-at-share">{at_share}</span>
+                </div>
+            </div>
+            <div class="field">
+                <label for="field-per-address">"Answers per visitor address per day"</label>
+                <p class="field-hint" id="field-per-address-hint">
+                    {format!("Empty: your plan's default, {}. The check costs a browser a moment; a script flooding your widget, far more with every answer.", format_count(u64::from(default_per_address)))}
+                </p>
+                <input id="field-per-address" name="form[per_address_daily]" type="number" inputmode="numeric" min="1"
+                    placeholder=default_per_address.to_string() value=number(limits.per_address_daily)
+                    aria-describedby="field-per-address-hint field-per-address-error"
+                    aria-invalid=move || outcome.field("per_address_daily").get().is_some().to_string() />
+                <p class="field-error" id="field-per-address-error">{move || outcome.field("per_address_daily").get()}</p>
+            </div>
+            <div class="field">
+                <label for="field-daily-ceiling">"Most answers per day, for the whole widget"</label>
+                <p class="field-hint" id="field-daily-ceiling-hint">{ceiling_default}</p>
+                <input id="field-daily-ceiling" name="form[daily_ceiling]" type="number" inputmode="numeric" min="0"
+                    placeholder=default_ceiling.map(|n| n.to_string()).unwrap_or_default()
+                    value=number(limits.daily_ceiling)
+                    aria-describedby="field-daily-ceiling-hint field-daily-ceiling-error"
+                    aria-invalid=move || outcome.field("daily_ceiling").get().is_some().to_string() />
+                <p class="field-error" id="field-daily-ceiling-error">{move || outcome.field("daily_ceiling").get()}</p>
+            </div>
+            <label class="checkbox">
+                <input type="checkbox" name="form[refuse_past_share]" value="true" checked=limits.no_challenge />
+                " Refuse visitors past their share until tomorrow, instead of the automatic check"
+            </label>
+        </section>
     }
 }
 

@@ -87,6 +87,8 @@ pub enum ExtractError {
     TooLarge(usize),
     #[error("no readable text was found in this file")]
     Empty,
+    #[error("this holds more text than your plan has room for; remove other sources or upgrade")]
+    NoRoom,
 }
 
 /// The most text (bytes) one file may unpack to. Bounds zip bombs and the

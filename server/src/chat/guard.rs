@@ -1,0 +1,202 @@
+//! Fair use of a workspace's answers. Anyone can send the widget questions:
+//! its key is public, `Origin` can be forged outside a browser and visitor
+//! tokens cost nothing to mint, so limits rest on what a client cannot
+//! multiply cheaply, its network address. Each address (on IPv6 each /64)
+//! has a share of a day's answers and the workspace a daily ceiling, both
+//! counted in SQL (`usage.rs`) so that every server process sees the same
+//! counts. Past its share a client goes on only by solving a proof-of-work
+//! challenge whose cost doubles every few answers: a real visitor's browser
+//! pays a moment now and then, a flood pays more with every answer, and no
+//! third party is involved.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use super::limits::Gcra;
+use super::visitor::{seal, unseal};
+use crate::accounts::secrets::ServerKey;
+
+const PURPOSE: &str = "widget-challenge";
+const PREFIX: &str = "pc1";
+/// Long enough for a slow phone to solve it, short enough to be spent soon.
+const CHALLENGE_LIFETIME_MS: i64 = 10 * 60 * 1000;
+/// The first answers past a share cost about 2^14 hashes (milliseconds in
+/// a browser); every [`STEP`] more answers double it.
+const BASE_BITS: u32 = 14;
+const STEP: u64 = 4;
+const MAX_BITS: u32 = 40;
+/// Spent challenges remembered, so one solution buys one answer.
+const MAX_SPENT: usize = 100_000;
+
+/// Feedback and hand-off each write a row: a visitor may send a few at
+/// once, then one every couple of seconds; an address, a few visitors' worth.
+const FEEDBACK_BURST: u32 = 10;
+const FEEDBACK_INTERVAL: Duration = Duration::from_secs(2);
+const FEEDBACK_ADDRESS_BURST: u32 = 40;
+const FEEDBACK_ADDRESS_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Bits of work asked of the `excess`-th answer past a client's share.
+pub fn difficulty(excess: u64) -> u32 {
+    (BASE_BITS as u64 + excess.saturating_sub(1) / STEP).min(MAX_BITS as u64) as u32
+}
+
+/// The client an address stands for: the address itself, or its /64 on
+/// IPv6, where one subscriber is handed a whole /64 (often more).
+pub fn client_of(addr: &str) -> String {
+    match addr.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => "unknown".into(),
+    }
+}
+
+/// A challenge as the widget receives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Challenge {
+    pub token: String,
+    pub bits: u32,
+}
+
+pub struct Guard {
+    key: ServerKey,
+    /// Nonces of solved challenges, with their expiry.
+    spent: Mutex<HashMap<String, i64>>,
+    feedback: Gcra,
+    feedback_address: Gcra,
+}
+
+impl Guard {
+    pub fn new(key: ServerKey) -> Self {
+        Guard {
+            key,
+            spent: Mutex::new(HashMap::new()),
+            feedback: Gcra::new(FEEDBACK_BURST, FEEDBACK_INTERVAL),
+            feedback_address: Gcra::new(FEEDBACK_ADDRESS_BURST, FEEDBACK_ADDRESS_INTERVAL),
+        }
+    }
+
+    /// A challenge of `bits` for `client` in `workspace_id`.
+    pub fn challenge(&self, workspace_id: &str, client: &str, bits: u32, now_ms: i64) -> Challenge {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("the operating system's random source works");
+        let fields = [
+            PREFIX,
+            workspace_id,
+            &client_tag(client),
+            &bits.to_string(),
+            &(now_ms + CHALLENGE_LIFETIME_MS).to_string(),
+            &hex::encode(nonce),
+        ];
+        Challenge { token: seal(&self.key, PURPOSE, &fields), bits }
+    }
+
+    /// The bits a genuine, unexpired, unspent challenge for this client was
+    /// solved at; the challenge is spent by it. Zero when anything is wrong.
+    pub fn proven_bits(&self, workspace_id: &str, client: &str, token: &str, solution: &str, now_ms: i64) -> u32 {
+        let Some(fields) = unseal(&self.key, PURPOSE, token) else { return 0 };
+        let [PREFIX, workspace, tag, bits, expires, nonce] = fields.as_slice() else { return 0 };
+        let (Ok(bits), Ok(expires)) = (bits.parse::<u32>(), expires.parse::<i64>()) else { return 0 };
+        if *workspace != workspace_id || *tag != client_tag(client) || expires <= now_ms || solution.len() > 20 {
+            return 0;
+        }
+        if solution.parse::<u64>().is_err() || leading_zero_bits(token, solution) < bits {
+            return 0;
+        }
+        let mut spent = self.spent.lock().expect("challenge lock");
+        if spent.len() >= MAX_SPENT {
+            spent.retain(|_, until| *until > now_ms);
+            if spent.len() >= MAX_SPENT {
+                return 0;
+            }
+        }
+        match spent.insert((*nonce).to_owned(), expires) {
+            Some(_) => 0,
+            None => bits,
+        }
+    }
+
+    /// Whether a visitor (and their address) may send feedback or ask for a
+    /// person now; `Err(wait)` otherwise.
+    pub fn feedback(&self, workspace_id: &str, visitor_id: &str, client: &str) -> Result<(), Duration> {
+        self.feedback_address.check(&format!("{workspace_id}:{client}"))?;
+        self.feedback.check(&format!("{workspace_id}:{visitor_id}"))
+    }
+}
+
+/// The client as a challenge names it: a digest, so tokens carry no address.
+fn client_tag(client: &str) -> String {
+    hex::encode(&Sha256::digest(client.as_bytes())[..8])
+}
+
+/// Leading zero bits of SHA-256(`token` ":" `solution`): the widget's work.
+pub fn leading_zero_bits(token: &str, solution: &str) -> u32 {
+    let mut hasher = Sha256::new();
+    hasher.update(token.as_bytes());
+    hasher.update(b":");
+    hasher.update(solution.as_bytes());
+    let digest = hasher.finalize();
+    let mut bits = 0;
+    for byte in digest {
+        if byte == 0 {
+            bits += 8;
+        } else {
+            bits += byte.leading_zeros();
+            break;
+        }
+    }
+    bits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Secret;
+
+    fn solve(token: &str, bits: u32) -> String {
+        (0u64..).map(|n| n.to_string()).find(|n| leading_zero_bits(token, n) >= bits).unwrap()
+    }
+
+    #[test]
+    fn addresses_become_clients_per_host_or_per_64() {
+        assert_eq!(client_of("203.0.113.9"), "203.0.113.9");
+        assert_eq!(client_of("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_of("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+        assert_ne!(client_of("2001:db8:1:3::1"), client_of("2001:db8:1:2::1"));
+        assert_eq!(client_of("::ffff:203.0.113.9"), "203.0.113.9");
+        assert_eq!(client_of("not an address"), "unknown");
+    }
+
+    #[test]
+    fn work_doubles_every_few_answers_past_a_share() {
+        assert_eq!((difficulty(1), difficulty(4), difficulty(5)), (14, 14, 15));
+        assert_eq!(difficulty(40), 23);
+        assert_eq!(difficulty(u64::MAX), MAX_BITS);
+    }
+
+    #[test]
+    fn a_solved_challenge_buys_one_answer_for_its_client_only() {
+        let guard = Guard::new(ServerKey::new(Secret::new("k".repeat(40))));
+        let now = 1_000_000;
+        let challenge = guard.challenge("ws1", "203.0.113.9", 8, now);
+        let solution = solve(&challenge.token, 8);
+        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, "0", now), 0, "unsolved");
+        assert_eq!(guard.proven_bits("ws2", "203.0.113.9", &challenge.token, &solution, now), 0, "other workspace");
+        assert_eq!(guard.proven_bits("ws1", "198.51.100.1", &challenge.token, &solution, now), 0, "other client");
+        let late = now + CHALLENGE_LIFETIME_MS;
+        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, &solution, late), 0, "expired");
+        let forged = challenge.token.replacen(".8.", ".1.", 1);
+        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &forged, &solve(&forged, 1), now), 0, "forged");
+        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, &solution, now), 8);
+        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, &solution, now), 0, "spent");
+    }
+}

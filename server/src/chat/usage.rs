@@ -1,0 +1,199 @@
+//! The counters behind the bot's answers, in SQL so that every server
+//! process sees the same numbers: the month's answers per workspace (the
+//! plan's quota) and the day's answers per client and per workspace (fair
+//! use, see `guard.rs`). One answer is charged to all three in one
+//! transaction, or to none.
+
+use app::chat::EffectiveLimits;
+use sqlx::{Any, Transaction};
+
+use super::guard::difficulty;
+use crate::error::AppError;
+use crate::sql::now_millis;
+
+/// The `client` of a workspace's own daily total.
+const WHOLE_WORKSPACE: &str = "*";
+
+/// What one visitor message may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowance {
+    /// An answer, charged.
+    Answer,
+    /// The month's quota is spent: the visitor is told so (not charged).
+    QuotaUsed,
+    /// Today's ceiling is reached: the visitor is told to come back (not charged).
+    BusyToday,
+}
+
+/// Why a client is refused before anything is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PastShare {
+    /// It may go on by solving a challenge of this many bits.
+    Challenge { bits: u32 },
+    /// The owner chose refusal over challenges: until tomorrow.
+    UntilTomorrow,
+}
+
+/// One answer to charge: whose, against which limits.
+pub struct Charge<'a> {
+    pub workspace_id: &'a str,
+    /// The client's address or /64; `None` for the owner's own preview.
+    pub client: Option<&'a str>,
+    pub quota: Option<u32>,
+    pub limits: EffectiveLimits,
+    /// The bits of the challenge the client solved for this message, if any.
+    pub proof_bits: u32,
+}
+
+/// Charges one answer if every limit allows it. Past the client's share
+/// nothing is charged and the refusal says how it may go on; past the
+/// ceiling or the quota nothing is charged and the visitor is told.
+pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Allowance, PastShare>, AppError> {
+    let now = now_millis();
+    let (day, month) = (day_of(now), month_of(now));
+    let mut tx = db.begin().await?;
+    if let Some(client) = charge.client {
+        let used = add_daily(&mut tx, charge.workspace_id, &day, client).await?;
+        let excess = used.saturating_sub(i64::from(charge.limits.per_address_daily));
+        if excess > 0 {
+            let past = match charge.limits.challenge {
+                false => Some(PastShare::UntilTomorrow),
+                true => {
+                    let bits = difficulty(excess as u64);
+                    (charge.proof_bits < bits).then_some(PastShare::Challenge { bits })
+                }
+            };
+            if let Some(past) = past {
+                tx.rollback().await?;
+                return Ok(Err(past));
+            }
+        }
+    }
+    let today = add_daily(&mut tx, charge.workspace_id, &day, WHOLE_WORKSPACE).await?;
+    if charge.limits.daily_ceiling.is_some_and(|ceiling| today > i64::from(ceiling)) {
+        tx.rollback().await?;
+        return Ok(Ok(Allowance::BusyToday));
+    }
+    let month_used = add_monthly(&mut tx, charge.workspace_id, &month).await?;
+    if charge.quota.is_some_and(|quota| month_used > i64::from(quota)) {
+        tx.rollback().await?;
+        return Ok(Ok(Allowance::QuotaUsed));
+    }
+    // The answer that reaches a limit records it, once.
+    if let Some(ceiling) = charge.limits.daily_ceiling.filter(|&c| today == i64::from(c)) {
+        let detail = serde_json::json!({ "day": day, "ceiling": ceiling });
+        super::record_event(&mut *tx, charge.workspace_id, None, "ceiling_reached", detail).await?;
+    }
+    if let Some(quota) = charge.quota.filter(|&q| month_used == i64::from(q)) {
+        let detail = serde_json::json!({ "month": month, "quota": quota });
+        super::record_event(&mut *tx, charge.workspace_id, None, "quota_reached", detail).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(Allowance::Answer))
+}
+
+async fn add_daily(
+    tx: &mut Transaction<'_, Any>,
+    workspace_id: &str,
+    day: &str,
+    client: &str,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO widget_usage_daily (workspace_id, day, client, answers) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (workspace_id, day, client) DO UPDATE SET answers = widget_usage_daily.answers + 1
+         RETURNING answers",
+    )
+    .bind(workspace_id)
+    .bind(day)
+    .bind(client)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+async fn add_monthly(tx: &mut Transaction<'_, Any>, workspace_id: &str, month: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 1)
+         ON CONFLICT (workspace_id, month) DO UPDATE SET bot_messages = usage_monthly.bot_messages + 1
+         RETURNING bot_messages",
+    )
+    .bind(workspace_id)
+    .bind(month)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Today's answers for the whole workspace, and how many clients went past
+/// `share` (the Widget page's fair-use panel).
+pub async fn today(db: &sqlx::AnyPool, workspace_id: &str, share: u32) -> Result<(u32, u32), sqlx::Error> {
+    let day = day_of(now_millis());
+    let (total, past): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT MAX(CASE WHEN client = '*' THEN answers END), COUNT(CASE WHEN client <> '*' AND answers >= $3 THEN 1 END)
+         FROM widget_usage_daily WHERE workspace_id = $1 AND day = $2",
+    )
+    .bind(workspace_id)
+    .bind(day)
+    .bind(i64::from(share))
+    .fetch_one(db)
+    .await?;
+    Ok((total.unwrap_or(0).max(0) as u32, past.max(0) as u32))
+}
+
+/// Forgets days before yesterday: the daily counters never grow past two
+/// days of clients.
+pub async fn forget_old_days(db: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
+    let yesterday = day_of(now_millis() - 86_400_000);
+    let done = sqlx::query("DELETE FROM widget_usage_daily WHERE day < $1").bind(yesterday).execute(db).await?;
+    Ok(done.rows_affected())
+}
+
+/// Seconds until the next UTC midnight, when daily shares start again.
+pub fn seconds_until_tomorrow(now_ms: i64) -> u64 {
+    let into_day = now_ms.rem_euclid(86_400_000);
+    ((86_400_000 - into_day) / 1000).max(1) as u64
+}
+
+/// `YYYY-MM` (UTC) of a Unix-millisecond instant.
+pub fn month_of(millis: i64) -> String {
+    let (year, month, _) = civil(millis);
+    format!("{year:04}-{month:02}")
+}
+
+/// `YYYY-MM-DD` (UTC) of a Unix-millisecond instant.
+pub fn day_of(millis: i64) -> String {
+    let (year, month, day) = civil(millis);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Year, month and day (UTC), by Howard Hinnant's civil-from-days.
+fn civil(millis: i64) -> (i64, i64, i64) {
+    let days = millis.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_days_are_utc_calendar_ones() {
+        assert_eq!(month_of(0), "1970-01");
+        assert_eq!(month_of(1_795_305_600_000), "2026-11"); // 2026-11-22
+        assert_eq!(month_of(1_796_083_199_999), "2026-11"); // 2026-11-30T23:59:59.999
+        assert_eq!(month_of(1_796_083_200_000), "2026-12");
+        assert_eq!(month_of(951_782_400_000), "2000-02"); // 2000-02-29
+        assert_eq!(day_of(951_782_400_000), "2000-02-29");
+        assert_eq!(day_of(1_795_305_600_000 - 1), "2026-11-21");
+        assert_eq!(day_of(1_796_083_200_000), "2026-12-01");
+        assert_eq!(seconds_until_tomorrow(1_796_083_200_000 - 1_500), 1);
+        assert_eq!(seconds_until_tomorrow(1_796_083_200_000), 86_400);
+    }
+}
