@@ -52,10 +52,15 @@ async fn run(config: Config) -> Result<(), StartError> {
             .map_err(|source| StartError::Listen { addr: metrics_addr, source })?;
         tracing::info!("metrics on http://{metrics_addr}/metrics");
         let metrics = http::metrics::separate_router(state.clone());
-        tokio::spawn(async move { axum::serve(listener, metrics).await });
+        tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, metrics).await {
+                tracing::error!(%error, "the metrics listener stopped");
+            }
+        });
     }
-    let (sql, knowledge) = (state.sql.clone(), state.knowledge_store.clone());
+    let (sql, knowledge, jobs) = (state.sql.clone(), state.knowledge_store.clone(), state.knowledge.clone());
     http::serve(listener, http::app(state), http::shutdown_signal(), grace).await.map_err(StartError::Serve)?;
+    jobs.release_running().await;
     sql.close().await;
     knowledge.close().await;
     tracing::info!("stopped");

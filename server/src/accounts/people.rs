@@ -32,10 +32,15 @@ impl Accounts {
         self.throttle.check(&address, limits::LOGIN_FAILURES_PER_ADDRESS).map_err(limited)?;
         // Guesses at this account from elsewhere never slow a browser its
         // owner has logged in from.
-        let known = user.as_ref().is_some_and(|u| browsers::knows(&self.key, caller.known_browser.as_deref(), &u.id));
-        if !known {
+        let known = user.as_ref().is_some_and(|u| {
+            browsers::knows(&self.key, caller.known_browser.as_deref(), &u.id, &u.password_hash, now_millis())
+        });
+        // Reserved before the (slow) password check, so that parallel
+        // guesses cannot all pass one gap; given back on success.
+        let spaced = !known;
+        if spaced {
             self.throttle
-                .spaced(
+                .hit_spaced(
                     &account,
                     limits::ACCOUNT_FAILURE_WINDOW,
                     limits::ACCOUNT_FREE_FAILURES,
@@ -48,13 +53,14 @@ impl Accounts {
         self.throttle.hit(&pair, limits::LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS).map_err(limited)?;
         let matches = passwords::verify(password, user.as_ref().map(|u| u.password_hash.clone())).await?;
         let Some(user) = user.filter(|_| matches) else {
-            for key in [&address, &account] {
-                self.throttle.record(key);
+            self.throttle.record(&address);
+            if !spaced {
+                self.throttle.record(&account);
             }
             if let Some(user) = self.user_by_email(&email).await? {
                 let guesses = self.throttle.count(&account, limits::ACCOUNT_FAILURE_WINDOW);
                 if guesses >= limits::ACCOUNT_FREE_FAILURES {
-                    self.tell_of_guesses(&user, guesses).await;
+                    self.tell_of_guesses(&user, guesses);
                 }
                 // In the background: an unknown email must not answer faster.
                 let (pool, client) = (self.pool().clone(), caller.client_addr.clone());
@@ -76,31 +82,36 @@ impl Accounts {
             ));
         }
         self.throttle.clear(&pair);
+        if spaced {
+            // A right password was not a guess.
+            self.throttle.forget_last(&account);
+        }
         Ok(user)
     }
 
     /// Tells the owner, once a day, that someone keeps guessing their
-    /// password, and how to get in if it was them.
-    async fn tell_of_guesses(&self, user: &UserRow, guesses: usize) {
+    /// password, and how to get in if it was them. In the background: a
+    /// failed login must not take longer because the account exists.
+    fn tell_of_guesses(&self, user: &UserRow, guesses: usize) {
         if self.throttle.hit(&format!("guess-notice:{}", user.id), limits::GUESS_NOTICES_PER_ACCOUNT).is_err() {
             return;
         }
         let link = format!("{}/forgot", self.public_url);
-        self.mailer
-            .send(Email {
-                to: user.email.clone(),
-                subject: "Someone is trying to sign in to your Lodestar account".into(),
-                text: format!(
-                    "Hi {},\n\nThe wrong password was given for your Lodestar account {guesses} times in the last \
+        let mailer = self.mailer.clone();
+        let email = Email {
+            to: user.email.clone(),
+            subject: "Someone is trying to sign in to your Lodestar account".into(),
+            text: format!(
+                "Hi {},\n\nThe wrong password was given for your Lodestar account {guesses} times in the last \
                      hour. If that was not you, nobody got in: your password kept them out, and browsers you have \
                      signed in from before are not slowed down. From a new browser, sign-ins now wait a little \
                      between tries.\n\nIf it was you and you cannot remember your password, choose a new one \
                      here:\n\n{link}\n",
-                    user.name
-                ),
-                link,
-            })
-            .await;
+                user.name
+            ),
+            link,
+        };
+        tokio::spawn(async move { mailer.send(email).await });
     }
 
     /// Everything stored about the caller, for the "download my data" link.
@@ -349,7 +360,8 @@ impl AccountsService for Accounts {
         let cookie = self.start_session(caller, &user).await?;
         audit_everywhere(self.pool(), &user, "login.succeeded", &caller.client_addr).await.map_err(AppError::from)?;
         let home = self.viewer_of(&user).await?.home();
-        let known_browser = browsers::issue(&self.key, &user.id, self.cookies.secure);
+        let known_browser =
+            browsers::issue(&self.key, &user.id, &user.password_hash, now_millis(), self.cookies.secure);
         Ok(LoggedIn { cookie, known_browser, home })
     }
 

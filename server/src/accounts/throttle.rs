@@ -46,7 +46,10 @@ impl Throttle {
     }
 
     pub fn record(&self, key: &str) {
-        let mut events = self.events.lock().expect("throttle lock");
+        Self::record_in(&mut self.events.lock().expect("throttle lock"), key);
+    }
+
+    fn record_in(events: &mut HashMap<String, VecDeque<Instant>>, key: &str) {
         if events.len() >= MAX_KEYS && !events.contains_key(key) {
             let oldest = events.iter().min_by_key(|(_, t)| t.back().copied()).map(|(k, _)| k.clone());
             if let Some(oldest) = oldest {
@@ -67,6 +70,32 @@ impl Throttle {
     /// `Err(seconds to wait)`.
     pub fn spaced(&self, key: &str, window: Duration, free: usize, longest: Duration) -> Result<(), u64> {
         let mut events = self.events.lock().expect("throttle lock");
+        Self::spacing(&mut events, key, window, free, longest)
+    }
+
+    /// [`Throttle::spaced`], and when allowed counts one event, under one
+    /// lock: parallel requests cannot all pass one gap.
+    pub fn hit_spaced(&self, key: &str, window: Duration, free: usize, longest: Duration) -> Result<(), u64> {
+        let mut events = self.events.lock().expect("throttle lock");
+        Self::spacing(&mut events, key, window, free, longest)?;
+        Self::record_in(&mut events, key);
+        Ok(())
+    }
+
+    /// Takes back the newest event of `key` (it turned out not to count).
+    pub fn forget_last(&self, key: &str) {
+        if let Some(times) = self.events.lock().expect("throttle lock").get_mut(key) {
+            times.pop_back();
+        }
+    }
+
+    fn spacing(
+        events: &mut HashMap<String, VecDeque<Instant>>,
+        key: &str,
+        window: Duration,
+        free: usize,
+        longest: Duration,
+    ) -> Result<(), u64> {
         let now = Instant::now();
         let Some(times) = events.get_mut(key) else { return Ok(()) };
         while times.front().is_some_and(|t| now.duration_since(*t) >= window) {

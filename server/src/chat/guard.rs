@@ -9,9 +9,7 @@
 //! pays a moment now and then, a flood pays more with every answer, and no
 //! third party is involved.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -29,8 +27,6 @@ const CHALLENGE_LIFETIME_MS: i64 = 10 * 60 * 1000;
 const BASE_BITS: u32 = 14;
 const STEP: u64 = 4;
 const MAX_BITS: u32 = 40;
-/// Spent challenges remembered, so one solution buys one answer.
-const MAX_SPENT: usize = 100_000;
 
 /// Feedback and hand-off each write a row: a visitor may send a few at
 /// once, then one every couple of seconds; an address, a few visitors' worth.
@@ -67,10 +63,18 @@ pub struct Challenge {
     pub bits: u32,
 }
 
+/// A solved challenge: the work it proves, and what spends it (its nonce,
+/// recorded with the answer it buys, so one solution buys one answer in
+/// every server process).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proof {
+    pub bits: u32,
+    pub nonce: String,
+    pub expires_at: i64,
+}
+
 pub struct Guard {
     key: ServerKey,
-    /// Nonces of solved challenges, with their expiry.
-    spent: Mutex<HashMap<String, i64>>,
     feedback: Gcra,
     feedback_address: Gcra,
 }
@@ -79,7 +83,6 @@ impl Guard {
     pub fn new(key: ServerKey) -> Self {
         Guard {
             key,
-            spent: Mutex::new(HashMap::new()),
             feedback: Gcra::new(FEEDBACK_BURST, FEEDBACK_INTERVAL),
             feedback_address: Gcra::new(FEEDBACK_ADDRESS_BURST, FEEDBACK_ADDRESS_INTERVAL),
         }
@@ -100,29 +103,17 @@ impl Guard {
         Challenge { token: seal(&self.key, PURPOSE, &fields), bits }
     }
 
-    /// The bits a genuine, unexpired, unspent challenge for this client was
-    /// solved at; the challenge is spent by it. Zero when anything is wrong.
-    pub fn proven_bits(&self, workspace_id: &str, client: &str, token: &str, solution: &str, now_ms: i64) -> u32 {
-        let Some(fields) = unseal(&self.key, PURPOSE, token) else { return 0 };
-        let [PREFIX, workspace, tag, bits, expires, nonce] = fields.as_slice() else { return 0 };
-        let (Ok(bits), Ok(expires)) = (bits.parse::<u32>(), expires.parse::<i64>()) else { return 0 };
-        if *workspace != workspace_id || *tag != client_tag(client) || expires <= now_ms || solution.len() > 20 {
-            return 0;
-        }
-        if solution.parse::<u64>().is_err() || leading_zero_bits(token, solution) < bits {
-            return 0;
-        }
-        let mut spent = self.spent.lock().expect("challenge lock");
-        if spent.len() >= MAX_SPENT {
-            spent.retain(|_, until| *until > now_ms);
-            if spent.len() >= MAX_SPENT {
-                return 0;
-            }
-        }
-        match spent.insert((*nonce).to_owned(), expires) {
-            Some(_) => 0,
-            None => bits,
-        }
+    /// The proof in a genuine, unexpired challenge for this client, solved;
+    /// `None` when anything is wrong. Whether it was spent before is for
+    /// the charge to find out (`usage.rs`).
+    pub fn proof(&self, workspace_id: &str, client: &str, token: &str, solution: &str, now_ms: i64) -> Option<Proof> {
+        let fields = unseal(&self.key, PURPOSE, token)?;
+        let [PREFIX, workspace, tag, bits, expires, nonce] = fields.as_slice() else { return None };
+        let (bits, expires_at) = (bits.parse::<u32>().ok()?, expires.parse::<i64>().ok()?);
+        let genuine = *workspace == workspace_id && *tag == client_tag(client) && expires_at > now_ms;
+        let solved =
+            solution.len() <= 20 && solution.parse::<u64>().is_ok() && leading_zero_bits(token, solution) >= bits;
+        (genuine && solved).then(|| Proof { bits, nonce: (*nonce).to_owned(), expires_at })
     }
 
     /// Whether a visitor (and their address) may send feedback or ask for a
@@ -184,19 +175,20 @@ mod tests {
     }
 
     #[test]
-    fn a_solved_challenge_buys_one_answer_for_its_client_only() {
+    fn a_solved_challenge_proves_work_for_its_workspace_and_client_only() {
         let guard = Guard::new(ServerKey::new(Secret::new("k".repeat(40))));
         let now = 1_000_000;
         let challenge = guard.challenge("ws1", "203.0.113.9", 8, now);
         let solution = solve(&challenge.token, 8);
-        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, "0", now), 0, "unsolved");
-        assert_eq!(guard.proven_bits("ws2", "203.0.113.9", &challenge.token, &solution, now), 0, "other workspace");
-        assert_eq!(guard.proven_bits("ws1", "198.51.100.1", &challenge.token, &solution, now), 0, "other client");
+        let wrong = (0u64..).map(|n| n.to_string()).find(|n| leading_zero_bits(&challenge.token, n) < 8).unwrap();
+        assert_eq!(guard.proof("ws1", "203.0.113.9", &challenge.token, &wrong, now), None, "unsolved");
+        assert_eq!(guard.proof("ws2", "203.0.113.9", &challenge.token, &solution, now), None, "other workspace");
+        assert_eq!(guard.proof("ws1", "198.51.100.1", &challenge.token, &solution, now), None, "other client");
         let late = now + CHALLENGE_LIFETIME_MS;
-        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, &solution, late), 0, "expired");
+        assert_eq!(guard.proof("ws1", "203.0.113.9", &challenge.token, &solution, late), None, "expired");
         let forged = challenge.token.replacen(".8.", ".1.", 1);
-        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &forged, &solve(&forged, 1), now), 0, "forged");
-        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, &solution, now), 8);
-        assert_eq!(guard.proven_bits("ws1", "203.0.113.9", &challenge.token, &solution, now), 0, "spent");
+        assert_eq!(guard.proof("ws1", "203.0.113.9", &forged, &solve(&forged, 1), now), None, "forged");
+        let proof = guard.proof("ws1", "203.0.113.9", &challenge.token, &solution, now).expect("solved");
+        assert_eq!((proof.bits, proof.expires_at), (8, now + CHALLENGE_LIFETIME_MS));
     }
 }

@@ -36,7 +36,7 @@ use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
 use crate::sql::{now_millis, SqlStore};
-use guard::Guard;
+use guard::{Guard, Proof};
 use limits::Gcra;
 use llm::{Llm, LlmFailure};
 use prompt::Prompt;
@@ -358,11 +358,18 @@ impl Chat {
     ) -> Result<mpsc::Receiver<ChatEvent>, ServiceError> {
         let started = Instant::now();
         let text = validate_visitor_message(text).map_err(|m| ServiceError::invalid("text", m))?;
-        self.visitor_limit
-            .check(&format!("{}:{}", widget.workspace_id, visitor.id))
-            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let client = guard::client_of(visitor.address);
+        let proof = visitor.proof.and_then(|(token, solution)| {
+            self.guard.proof(&widget.workspace_id, &client, token, solution, now_millis())
+        });
+        // A solved challenge was its own pause: the widget resends at once.
+        if proof.is_none() {
+            self.visitor_limit
+                .check(&format!("{}:{}", widget.workspace_id, visitor.id))
+                .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        }
         // Charged before anything is stored: a client past its share costs one transaction.
-        let allowance = self.charge(widget, visitor).await?;
+        let allowance = self.charge(widget, &client, proof).await?;
         let (sender, receiver) = mpsc::channel(64);
         let conversation = self.conversation_for(widget, visitor.id, email).await?;
         let chat = self.clone();
@@ -577,31 +584,26 @@ impl Chat {
     /// and the month's quota (`usage.rs`). A client past its share is
     /// refused here, before anything is stored: with a challenge to solve,
     /// or until tomorrow when the owner chose that.
-    async fn charge(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<Allowance, ServiceError> {
+    async fn charge(&self, widget: &Widget, client: &str, proof: Option<Proof>) -> Result<Allowance, ServiceError> {
         let limits = widget.limits.effective(&widget.plan);
         let now = now_millis();
-        let client = guard::client_of(visitor.address);
-        let proof_bits = match visitor.proof {
-            Some((token, solution)) => self.guard.proven_bits(&widget.workspace_id, &client, token, solution, now),
-            None => 0,
-        };
         let (workspace_id, quota) = (widget.workspace_id.clone(), Product::SupportBot.monthly_quota(&widget.plan));
         let owner_preview = widget.preview;
-        let charged_client = client.clone();
+        let charged_client = client.to_owned();
         let job = move |db: sqlx::AnyPool| async move {
             let charge = usage::Charge {
                 workspace_id: &workspace_id,
                 client: (!owner_preview).then_some(charged_client.as_str()),
                 quota,
                 limits,
-                proof_bits,
+                proof: proof.as_ref(),
             };
             usage::charge(&db, &charge).await
         };
         match self.sql.write(job).await? {
             Ok(allowance) => Ok(allowance),
             Err(PastShare::Challenge { bits }) => {
-                let challenge = self.guard.challenge(&widget.workspace_id, &client, bits, now);
+                let challenge = self.guard.challenge(&widget.workspace_id, client, bits, now);
                 Err(ServiceError::ChallengeRequired { challenge: challenge.token, bits })
             }
             Err(PastShare::UntilTomorrow) => {

@@ -7,7 +7,7 @@
 use app::chat::EffectiveLimits;
 use sqlx::{Any, Transaction};
 
-use super::guard::difficulty;
+use super::guard::{difficulty, Proof};
 use crate::error::AppError;
 use crate::sql::now_millis;
 
@@ -41,8 +41,8 @@ pub struct Charge<'a> {
     pub client: Option<&'a str>,
     pub quota: Option<u32>,
     pub limits: EffectiveLimits,
-    /// The bits of the challenge the client solved for this message, if any.
-    pub proof_bits: u32,
+    /// The challenge the client solved for this message, if any.
+    pub proof: Option<&'a Proof>,
 }
 
 /// Charges one answer if every limit allows it. Past the client's share
@@ -56,11 +56,15 @@ pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Al
         let used = add_daily(&mut tx, charge.workspace_id, &day, client).await?;
         let excess = used.saturating_sub(i64::from(charge.limits.per_address_daily));
         if excess > 0 {
-            let past = match charge.limits.challenge {
-                false => Some(PastShare::UntilTomorrow),
-                true => {
+            let past = match (charge.limits.challenge, charge.proof) {
+                (false, _) => Some(PastShare::UntilTomorrow),
+                (true, proof) => {
                     let bits = difficulty(excess as u64);
-                    (charge.proof_bits < bits).then_some(PastShare::Challenge { bits })
+                    let paid = match proof.filter(|p| p.bits >= bits) {
+                        Some(proof) => spend(&mut tx, proof).await?,
+                        None => false,
+                    };
+                    (!paid).then_some(PastShare::Challenge { bits })
                 }
             };
             if let Some(past) = past {
@@ -90,6 +94,18 @@ pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Al
     }
     tx.commit().await?;
     Ok(Ok(Allowance::Answer))
+}
+
+/// Records a solved challenge as spent; `false` if it already was.
+async fn spend(tx: &mut Transaction<'_, Any>, proof: &Proof) -> Result<bool, sqlx::Error> {
+    let spent = sqlx::query(
+        "INSERT INTO widget_challenges_spent (nonce, expires_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING",
+    )
+    .bind(&proof.nonce)
+    .bind(proof.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(spent.rows_affected() == 1)
 }
 
 async fn add_daily(
@@ -138,12 +154,13 @@ pub async fn today(db: &sqlx::AnyPool, workspace_id: &str, share: u32) -> Result
     Ok((total.unwrap_or(0).max(0) as u32, past.max(0) as u32))
 }
 
-/// Forgets days before yesterday: the daily counters never grow past two
-/// days of clients.
-pub async fn forget_old_days(db: &sqlx::AnyPool) -> Result<u64, sqlx::Error> {
-    let yesterday = day_of(now_millis() - 86_400_000);
-    let done = sqlx::query("DELETE FROM widget_usage_daily WHERE day < $1").bind(yesterday).execute(db).await?;
-    Ok(done.rows_affected())
+/// Forgets days before yesterday and expired challenges: the daily
+/// counters never grow past two days of clients.
+pub async fn forget_old_days(db: &sqlx::AnyPool) -> Result<(), sqlx::Error> {
+    let now = now_millis();
+    sqlx::query("DELETE FROM widget_usage_daily WHERE day < $1").bind(day_of(now - 86_400_000)).execute(db).await?;
+    sqlx::query("DELETE FROM widget_challenges_spent WHERE expires_at < $1").bind(now).execute(db).await?;
+    Ok(())
 }
 
 /// Seconds until the next UTC midnight, when daily shares start again.

@@ -8,7 +8,9 @@
 //! A connection that drops or stalls halfway adds nothing, so trying again
 //! never duplicates a file. Large uploads on slow links take longer than the
 //! server's request timeout, so this route has its own: no progress for
-//! [`IDLE`] ends it, and so does [`LONGEST`] in all.
+//! [`IDLE`] ends it, and so does [`LONGEST`] in all. A workspace uploads
+//! at most [`super::UPLOADS_AT_ONCE`] requests at a time, and scratch files
+//! older than [`LONGEST`] are swept at start (a crash leaves them behind).
 
 use std::path::{Path as FsPath, PathBuf};
 use std::time::Duration;
@@ -35,7 +37,7 @@ const MAX_REQUEST_BYTES: usize = 512 * 1024 * 1024;
 /// A request that sends nothing for this long has stalled.
 const IDLE: Duration = Duration::from_secs(30);
 /// The longest an upload may take, however steadily it trickles in.
-const LONGEST: Duration = Duration::from_secs(30 * 60);
+pub const LONGEST: Duration = Duration::from_secs(30 * 60);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,32 +74,42 @@ async fn upload(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let limits = state.knowledge.limits_for(&caller, &workspace_id).await?;
-    let scratch_dir = state.config.knowledge.upload_dir.join("incoming");
+    // Each upload may hold up to its request's size on disk for a while.
+    let _slot = state.knowledge.upload_slot(&workspace_id).ok_or(ServiceError::RateLimited { retry_after_secs: 10 })?;
+    let scratch_dir = state.config.knowledge.upload_dir.join(super::INCOMING);
     let mut scratch = Scratch(Vec::new());
     let received = tokio::time::timeout(LONGEST, receive(multipart, &limits, &scratch_dir, &mut scratch))
         .await
         .map_err(|_| interrupted())??;
-    let mut outcomes = Vec::new();
-    for Received { file_name, stored } in received {
-        let outcome = match stored {
-            Ok(path) => match tokio::fs::read(&path).await {
-                Ok(bytes) => state.knowledge.add_file(&caller, &workspace_id, &file_name, bytes).await,
-                Err(e) => Err(ServiceError::from(AppError::Task(format!("could not read an upload back: {e}")))),
-            },
-            Err(refused) => Err(refused),
-        };
-        let file_name = super::sources::display_name(&file_name);
-        outcomes.push(match outcome {
-            Ok(source) => UploadOutcome { file_name, source: Some(source), error: None },
-            Err(e @ (ServiceError::Unauthenticated | ServiceError::Forbidden | ServiceError::NotFound)) => {
-                return Err(AppError::Service(e))
-            }
-            Err(e) => UploadOutcome { file_name, source: None, error: Some(e.to_string()) },
-        });
-    }
-    if outcomes.is_empty() {
+    if received.is_empty() {
         return Err(AppError::Service(ServiceError::invalid("file", "Choose at least one file to upload.")));
     }
+    // Everything arrived: the files are added on a task of their own, so a
+    // client that goes away now cannot leave the upload half-added.
+    let knowledge = state.knowledge.clone();
+    let adding = tokio::spawn(async move {
+        let _scratch = scratch;
+        let mut outcomes = Vec::new();
+        for Received { file_name, stored } in received {
+            let outcome = match stored {
+                Ok(path) => match tokio::fs::read(&path).await {
+                    Ok(bytes) => knowledge.add_file(&caller, &workspace_id, &file_name, bytes).await,
+                    Err(e) => Err(ServiceError::from(AppError::Task(format!("could not read an upload back: {e}")))),
+                },
+                Err(refused) => Err(refused),
+            };
+            let file_name = super::sources::display_name(&file_name);
+            outcomes.push(match outcome {
+                Ok(source) => UploadOutcome { file_name, source: Some(source), error: None },
+                Err(e @ (ServiceError::Unauthenticated | ServiceError::Forbidden | ServiceError::NotFound)) => {
+                    return Err(e)
+                }
+                Err(e) => UploadOutcome { file_name, source: None, error: Some(e.to_string()) },
+            });
+        }
+        Ok(outcomes)
+    });
+    let outcomes = adding.await.map_err(|e| AppError::Task(format!("adding uploads failed: {e}")))??;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(outcomes)).into_response())
 }
 

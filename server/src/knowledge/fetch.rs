@@ -22,6 +22,8 @@ pub enum FetchError {
     Unresolved(String),
     #[error("{0} did not answer in time")]
     Timeout(String),
+    #[error("could not connect to {0}")]
+    Connect(String),
     #[error("{url} answered with HTTP {status}")]
     Status { url: String, status: u16 },
     #[error("the page is larger than {0} MB")]
@@ -38,7 +40,7 @@ impl FetchError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            FetchError::Unresolved(_) | FetchError::Private(_) | FetchError::Timeout(_) | FetchError::Failed { .. }
+            FetchError::Unresolved(_) | FetchError::Private(_) | FetchError::Timeout(_) | FetchError::Connect(_)
         )
     }
 }
@@ -287,10 +289,11 @@ fn describe(url: &Url, error: reqwest::Error) -> FetchError {
     if error.is_timeout() {
         return FetchError::Timeout(url.host_str().unwrap_or_default().to_owned());
     }
-    FetchError::Failed {
-        url: url.to_string(),
-        reason: if error.is_connect() { "could not connect".into() } else { "the connection failed".into() },
+    if error.is_connect() {
+        let port = url.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
+        return FetchError::Connect(format!("{}{port}", url.host_str().unwrap_or_default()));
     }
+    FetchError::Failed { url: url.to_string(), reason: "the connection failed".into() }
 }
 
 /// The rules of one site's robots.txt that apply to us.

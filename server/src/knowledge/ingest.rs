@@ -73,9 +73,12 @@ impl Knowledge {
                 Ok(Some(job)) => {
                     let me = self.clone();
                     self.running.send_modify(|n| *n += 1);
+                    self.jobs_running.lock().expect("running jobs lock").insert(job.id.clone(), job.clone());
                     tokio::spawn(async move {
                         let _running = Running(&me.running);
+                        let id = job.id.clone();
                         me.run_job(job).await;
+                        me.jobs_running.lock().expect("running jobs lock").remove(&id);
                         drop(slot);
                         // Another job of the same workspace may be claimable now.
                         me.wake.notify_one();
@@ -91,6 +94,18 @@ impl Knowledge {
                     tracing::error!(error = %e, "could not claim a knowledge job");
                     tokio::time::sleep(Duration::from_secs(2)).await;
                 }
+            }
+        }
+    }
+
+    /// For a graceful shutdown: the jobs running here go back to the queue
+    /// untried, so that a deploy does not count as a crash (another process,
+    /// or this one after its restart, takes them up again).
+    pub async fn release_running(&self) {
+        let running: Vec<Job> = self.jobs_running.lock().expect("running jobs lock").values().cloned().collect();
+        for job in running {
+            if let Err(e) = jobs::release(self.sql.pool(), &job).await {
+                tracing::warn!(error = %e, job = %job.id, "could not put a running job back in the queue");
             }
         }
     }
@@ -142,20 +157,29 @@ impl Knowledge {
         }
         .instrument(span)
         .await;
+        // The source shows an outcome only when the job was still this
+        // attempt's: a cancelled or re-claimed job records nothing.
         let result = match outcome {
             Ok(()) => jobs::finish(self.sql.pool(), &job).await.map(|_| ()),
             Err(JobError::Stopped) => Ok(()),
             Err(JobError::Permanent(reason) | JobError::NoRoom(reason)) => {
-                self.mark_failed(&job, &reason).await;
-                jobs::fail(self.sql.pool(), &job, &reason, false).await.map(|_| ())
+                match jobs::fail(self.sql.pool(), &job, &reason, false).await {
+                    Ok(Some(_)) => {
+                        self.mark_failed(&job, &reason).await;
+                        Ok(())
+                    }
+                    Ok(None) => Ok(()),
+                    Err(e) => Err(e),
+                }
             }
             Err(JobError::Transient(reason)) => match jobs::fail(self.sql.pool(), &job, &reason, true).await {
-                Ok(retry) => {
+                Ok(Some(retry)) => {
                     let (status, message) =
                         if retry { ("queued", format!("{reason}; trying again shortly")) } else { ("failed", reason) };
                     let _ = self.records.set_status(&job.workspace_id, &job.source_id, status, 0, Some(message)).await;
                     Ok(())
                 }
+                Ok(None) => Ok(()),
                 Err(e) => Err(e),
             },
         };
@@ -182,18 +206,21 @@ impl Knowledge {
         self.progress(job, 1).await?;
         let limits = self.plan_limits(ws).await?;
         let kind = SourceKind::parse(&source.kind).unwrap_or(SourceKind::Text);
-        let seen = match kind {
-            SourceKind::File => self.ingest_file(job, &mut source, &limits).await?,
-            SourceKind::Qa | SourceKind::Text => self.ingest_snippet(job, &source, &limits).await?,
+        let (seen, complete) = match kind {
+            SourceKind::File => (self.ingest_file(job, &mut source, &limits).await?, true),
+            SourceKind::Qa | SourceKind::Text => (self.ingest_snippet(job, &source, &limits).await?, true),
             SourceKind::Url | SourceKind::Sitemap | SourceKind::Crawl => {
                 self.ingest_remote(job, &mut source, kind, &limits).await?
             }
         };
-        // Pages that disappeared from a site go from the knowledge too.
-        let documents = self.records.documents(ws, &source.key).await?;
-        for document in &documents {
-            if !seen.contains(&document.key) {
-                self.remove_document(ws, &document.key).await?;
+        // Pages that disappeared from a site go from the knowledge too; a
+        // crawl that stopped early (out of room) keeps the pages it did not reach.
+        if complete {
+            let documents = self.records.documents(ws, &source.key).await?;
+            for document in &documents {
+                if !seen.contains(&document.key) {
+                    self.remove_document(ws, &document.key).await?;
+                }
             }
         }
         let documents = self.records.documents(ws, &source.key).await?;

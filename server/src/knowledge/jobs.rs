@@ -37,7 +37,7 @@ impl JobKind {
 /// Placeholder source id of workspace-wide jobs.
 pub const WHOLE_WORKSPACE: &str = "*";
 
-/// Lapsed leases (the worker died mid-job) after which a job is not run again.
+/// Lapsed leases (the process died mid-job) after which a job is not run again.
 pub const CRASHES_BEFORE_FAILING: i64 = 3;
 
 /// Why a job that kept losing its worker was stopped, as its source shows it.
@@ -89,18 +89,19 @@ pub async fn enqueue(pool: &AnyPool, workspace_id: &str, source_id: &str, kind: 
 }
 
 /// Due: queued and its time has come, or running under a lease that
-/// lapsed while crashes remain. `$N` is now.
+/// lapsed while crashes remain. `$N` is now, `$C` [`CRASHES_BEFORE_FAILING`].
 const DUE: &str = "((j.state = 'queued' AND j.run_after <= $N) OR (j.state = 'processing' AND j.lease_until < $N
-    AND j.attempts < j.max_attempts AND j.attempts < $C))";
+    AND j.attempts < j.max_attempts AND j.lapses + 1 < $C))";
 
-/// Takes the next due job of a workspace that has none running, or one
-/// whose worker's lease ran out.
+/// Takes the next due job of a workspace that has none running (a lapsed
+/// one is due itself), or `None`. The unique index on running jobs per
+/// workspace settles a race between processes: the loser claims nothing.
 pub async fn claim(pool: &AnyPool, lease_ms: i64) -> Result<Option<Job>, sqlx::Error> {
     let now = now_millis();
     let candidate: Option<(String,)> = sqlx::query_as(&format!(
         "SELECT j.id FROM knowledge_jobs j WHERE {} AND NOT EXISTS (
            SELECT 1 FROM knowledge_jobs r WHERE r.workspace_id = j.workspace_id AND r.id <> j.id
-             AND r.state = 'processing' AND r.lease_until >= $1)
+             AND r.state = 'processing')
          ORDER BY j.run_after, j.created_at LIMIT 1",
         DUE.replace("$N", "$1").replace("$C", "$2")
     ))
@@ -110,8 +111,9 @@ pub async fn claim(pool: &AnyPool, lease_ms: i64) -> Result<Option<Job>, sqlx::E
     .await?;
     let Some((id,)) = candidate else { return Ok(None) };
     // Due again: another worker may have claimed it meanwhile.
-    sqlx::query_as(&format!(
-        "UPDATE knowledge_jobs SET state = 'processing', lease_until = $1, attempts = attempts + 1, updated_at = $2
+    let claimed = sqlx::query_as(&format!(
+        "UPDATE knowledge_jobs SET state = 'processing', lease_until = $1, attempts = attempts + 1, updated_at = $2,
+           lapses = lapses + CASE WHEN state = 'processing' THEN 1 ELSE 0 END
          WHERE id = $3 AND id IN (SELECT j.id FROM knowledge_jobs j WHERE j.id = $3 AND {})
          RETURNING id, workspace_id, source_id, kind, attempts, max_attempts",
         DUE.replace("$N", "$2").replace("$C", "$4")
@@ -121,7 +123,11 @@ pub async fn claim(pool: &AnyPool, lease_ms: i64) -> Result<Option<Job>, sqlx::E
     .bind(&id)
     .bind(CRASHES_BEFORE_FAILING)
     .fetch_optional(pool)
-    .await
+    .await;
+    match claimed {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(None),
+        other => other,
+    }
 }
 
 /// Fails the jobs whose leases lapsed once too often, and returns them:
@@ -130,7 +136,7 @@ pub async fn fail_crashed(pool: &AnyPool) -> Result<Vec<Job>, sqlx::Error> {
     let now = now_millis();
     let crashed: Vec<Job> = sqlx::query_as(
         "SELECT id, workspace_id, source_id, kind, attempts, max_attempts FROM knowledge_jobs
-         WHERE state = 'processing' AND lease_until < $1 AND (attempts >= max_attempts OR attempts >= $2)",
+         WHERE state = 'processing' AND lease_until < $1 AND (lapses + 1 >= $2 OR attempts >= max_attempts)",
     )
     .bind(now)
     .bind(CRASHES_BEFORE_FAILING)
@@ -153,6 +159,23 @@ pub async fn fail_crashed(pool: &AnyPool) -> Result<Vec<Job>, sqlx::Error> {
         }
     }
     Ok(failed)
+}
+
+/// Puts this attempt's job back in the queue as if it had not been tried:
+/// for a server shutting down gracefully, so that a deploy is not a crash.
+pub async fn release(pool: &AnyPool, job: &Job) -> Result<(), sqlx::Error> {
+    let now = now_millis();
+    sqlx::query(
+        "UPDATE knowledge_jobs SET state = 'queued', lease_until = NULL, run_after = $1, updated_at = $1,
+           attempts = attempts - 1
+         WHERE id = $2 AND state = 'processing' AND attempts = $3",
+    )
+    .bind(now)
+    .bind(&job.id)
+    .bind(job.attempts)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// Records progress and renews the lease. `false` means the job is no
@@ -205,14 +228,15 @@ pub async fn finish(pool: &AnyPool, job: &Job) -> Result<bool, sqlx::Error> {
 
 /// A failure: retried with exponential backoff (30 s, 2 min, 8 min, …)
 /// while attempts remain and the error may pass; otherwise failed.
-/// Returns whether it will be retried.
-pub async fn fail(pool: &AnyPool, job: &Job, error: &str, retryable: bool) -> Result<bool, sqlx::Error> {
+/// Returns whether it will be retried, or `None` when the job was no
+/// longer this attempt's (nothing was recorded).
+pub async fn fail(pool: &AnyPool, job: &Job, error: &str, retryable: bool) -> Result<Option<bool>, sqlx::Error> {
     let now = now_millis();
     let retry = retryable && job.attempts < job.max_attempts;
     let backoff = 30_000i64 * 4i64.pow(job.attempts.clamp(1, 6) as u32 - 1);
     // Jitter spreads retries of jobs that failed together.
     let jitter = (uuid::Uuid::new_v4().as_u128() % 5_000) as i64;
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE knowledge_jobs SET state = $1, run_after = $2, lease_until = NULL, error = $3, updated_at = $4
          WHERE id = $5 AND state = 'processing' AND attempts = $6",
     )
@@ -224,7 +248,7 @@ pub async fn fail(pool: &AnyPool, job: &Job, error: &str, retryable: bool) -> Re
     .bind(job.attempts)
     .execute(pool)
     .await?;
-    Ok(retry)
+    Ok((done.rows_affected() == 1).then_some(retry))
 }
 
 /// Cancels the source's queued or running job. Returns whether there was one.

@@ -55,8 +55,35 @@ pub struct Knowledge {
     in_flight: Arc<Semaphore>,
     /// Jobs running now, for [`Knowledge::idle`].
     running: tokio::sync::watch::Sender<usize>,
+    /// The same jobs, for [`Knowledge::release_running`] at shutdown.
+    jobs_running: Mutex<HashMap<String, jobs::Job>>,
+    /// Upload requests in progress, per workspace.
+    uploads: Mutex<HashMap<String, usize>>,
     fetch_delay: Duration,
     wake: Notify,
+}
+
+/// Where uploads wait until the whole request has arrived.
+pub const INCOMING: &str = "incoming";
+/// Upload requests one workspace may have in progress at once.
+pub const UPLOADS_AT_ONCE: usize = 2;
+
+/// One of a workspace's upload requests in progress.
+pub struct UploadSlot<'a> {
+    knowledge: &'a Knowledge,
+    workspace_id: String,
+}
+
+impl Drop for UploadSlot<'_> {
+    fn drop(&mut self) {
+        let mut uploads = self.knowledge.uploads.lock().expect("uploads lock");
+        if let Some(n) = uploads.get_mut(&self.workspace_id) {
+            *n -= 1;
+            if *n == 0 {
+                uploads.remove(&self.workspace_id);
+            }
+        }
+    }
 }
 
 /// Why a job stopped.
@@ -127,9 +154,34 @@ impl Knowledge {
             cpu: Semaphore::new(k.job_workers.max(1)),
             in_flight: Arc::new(Semaphore::new(k.jobs_in_flight.max(1))),
             running: tokio::sync::watch::channel(0).0,
+            jobs_running: Mutex::new(HashMap::new()),
+            uploads: Mutex::new(HashMap::new()),
             fetch_delay: k.fetch_delay,
             wake: Notify::new(),
         })
+    }
+
+    /// A slot for one more upload request in the workspace, while it has
+    /// fewer than [`UPLOADS_AT_ONCE`] in progress.
+    pub fn upload_slot(&self, workspace_id: &str) -> Option<UploadSlot<'_>> {
+        let mut uploads = self.uploads.lock().expect("uploads lock");
+        let n = uploads.entry(workspace_id.to_owned()).or_default();
+        if *n >= UPLOADS_AT_ONCE {
+            return None;
+        }
+        *n += 1;
+        Some(UploadSlot { knowledge: self, workspace_id: workspace_id.to_owned() })
+    }
+
+    /// Removes upload scratch files left by a crash (older than any upload may take).
+    async fn sweep_scratch(&self) {
+        let Ok(mut entries) = tokio::fs::read_dir(self.upload_dir.join(INCOMING)).await else { return };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let stale = entry.metadata().await.ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok());
+            if stale.is_some_and(|age| age > api::LONGEST) {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
     }
 
     /// Looks for due jobs now rather than at the next poll.
@@ -161,6 +213,7 @@ impl Knowledge {
         let me = self.clone();
         let mut deleted = self.accounts.subscribe_deleted_workspaces();
         tokio::spawn(async move {
+            me.sweep_scratch().await;
             me.purge_orphans().await;
             me.warm_indexes().await;
             loop {

@@ -229,6 +229,11 @@ impl Records {
             }
         };
         session.run(SCHEMA.to_owned(), vec![]).await?;
+        // Removed while this session defined its tables: remove it again.
+        if self.removed.lock().expect("removed lock").contains(&name) {
+            self.drop_database(&name).await?;
+            return Err(surrealdb::Error::not_found(format!("{name} belonged to a deleted workspace"), None));
+        }
         let session = Arc::new(session);
         self.sessions.lock().expect("sessions lock").insert(name, session.clone());
         Ok(session)

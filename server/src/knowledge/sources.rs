@@ -59,7 +59,9 @@ fn sql_error(e: sqlx::Error) -> ServiceError {
 
 fn fetch_job_error(error: FetchError) -> JobError {
     match error {
-        FetchError::Timeout(_) | FetchError::Failed { .. } => JobError::Transient(error.to_string()),
+        FetchError::Timeout(_) | FetchError::Connect(_) | FetchError::Failed { .. } => {
+            JobError::Transient(error.to_string())
+        }
         FetchError::Status { status, .. } if status >= 500 || status == 429 => JobError::Transient(error.to_string()),
         _ => JobError::Permanent(error.to_string()),
     }
@@ -144,14 +146,15 @@ impl Knowledge {
         }
     }
 
-    /// Reads a page, sitemap or site. Returns the documents seen.
+    /// Reads a page, sitemap or site. Returns the documents seen, and
+    /// whether the whole source was read (not stopped early for lack of room).
     pub(crate) async fn ingest_remote(
         &self,
         job: &Job,
         source: &mut SourceRecord,
         kind: SourceKind,
         limits: &KnowledgeLimits,
-    ) -> Result<HashSet<String>, JobError> {
+    ) -> Result<(HashSet<String>, bool), JobError> {
         let start = Url::parse(source.url.as_deref().unwrap_or_default())
             .map_err(|_| JobError::Permanent("the source's address is invalid".into()))?;
         self.fetcher.check(&start).map_err(|e| JobError::Permanent(e.to_string()))?;
@@ -178,6 +181,7 @@ impl Knowledge {
         let mut fetched_bytes = 0i64;
         let mut failures = Vec::new();
         let mut done = 0usize;
+        let mut complete = true;
         while let Some((url, depth)) = queue.pop_front() {
             if done >= max_pages {
                 break;
@@ -219,6 +223,7 @@ impl Knowledge {
                 Ok(room) => room,
                 Err(JobError::NoRoom(reason)) if !seen.is_empty() => {
                     source.error = Some(stopped_at_limit(seen.len(), &reason));
+                    complete = false;
                     break;
                 }
                 Err(e) => return Err(e),
@@ -227,6 +232,7 @@ impl Knowledge {
                 Ok(e) => e,
                 Err(ExtractError::NoRoom) if !seen.is_empty() => {
                     source.error = Some(stopped_at_limit(seen.len(), &ExtractError::NoRoom.to_string()));
+                    complete = false;
                     break;
                 }
                 Err(e) if kind == SourceKind::Url => return Err(JobError::Permanent(e.to_string())),
@@ -270,6 +276,7 @@ impl Knowledge {
                 // Pages already read stay; the rest wait for room.
                 Err(JobError::NoRoom(reason)) if !seen.is_empty() => {
                     source.error = Some(stopped_at_limit(seen.len(), &reason));
+                    complete = false;
                     break;
                 }
                 Err(e) => return Err(e),
@@ -284,7 +291,7 @@ impl Knowledge {
         if !failures.is_empty() {
             tracing::info!(source = %source.key, skipped = failures.len(), "some pages were skipped");
         }
-        Ok(seen)
+        Ok((seen, complete))
     }
 
     async fn sitemap_pages(&self, sitemap: &Url, max_pages: usize) -> Result<Vec<Url>, JobError> {

@@ -99,10 +99,17 @@ pub fn run_worker() -> i32 {
             Ok(extracted)
         }
     });
+    // The answer must fit what the server will read: a file of many tiny
+    // blocks costs more JSON than text, and is refused for room, not as damaged.
+    let answer = match serde_json::to_vec(&result) {
+        Ok(json) if json.len() <= max_output_bytes(max_text) => Ok(json),
+        Ok(_) => serde_json::to_vec(&Err::<Extracted, _>(ExtractError::NoRoom)),
+        Err(e) => Err(e),
+    };
     let mut out = std::io::stdout().lock();
-    match serde_json::to_writer(&mut out, &result).and_then(|()| out.flush().map_err(serde_json::Error::io)) {
-        Ok(()) => 0,
-        Err(_) => 3,
+    match answer.map(|json| out.write_all(&json).and_then(|()| out.flush())) {
+        Ok(Ok(())) => 0,
+        _ => 3,
     }
 }
 

@@ -198,19 +198,29 @@ backend_tests! {
         let response = send_from(&app, &shop, peer, &token, "Is shipping free?", None).await;
         let message = answer(&events(&response.body))["message"]["id"].as_str().unwrap().to_string();
         let path = format!("/api/widget/v1/{}/feedback", shop.key);
-        let mut statuses = Vec::new();
+        let started = std::time::Instant::now();
+        let mut accepted = 0;
         for i in 0..30 {
             let body = json!({ "token": token, "message_id": message, "value": if i % 2 == 0 { 1 } else { -1 } });
-            statuses.push(widget_from(&app, Some(peer), "POST", &path, Some(SHOP), Some(body)).await.status);
+            match widget_from(&app, Some(peer), "POST", &path, Some(SHOP), Some(body)).await.status {
+                StatusCode::OK => accepted += 1,
+                StatusCode::TOO_MANY_REQUESTS => {}
+                other => panic!("feedback {i}: {other}"),
+            }
         }
-        let accepted = statuses.iter().filter(|s| **s == StatusCode::OK).count();
-        assert!(statuses.contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
-        assert!(accepted <= 11, "{accepted} feedback writes in a burst");
+        // A burst of ten, then one every two seconds.
+        let paced = 10 + started.elapsed().as_secs() as usize / 2 + 1;
+        assert!(accepted < 30 && accepted <= paced, "{accepted} feedback writes in {:?}", started.elapsed());
         let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM chat_events WHERE workspace_id = $1 AND kind = 'feedback'")
             .bind(&shop.workspace).fetch_one(app.state.sql.pool()).await.unwrap();
         assert_eq!(written, accepted as i64, "refused feedback wrote nothing");
+        // Hand-offs share the pace: right after a refused feedback, one is refused too.
+        let body = json!({ "token": token, "message_id": message, "value": 1 });
+        let feedback = widget_from(&app, Some(peer), "POST", &path, Some(SHOP), Some(body)).await;
         let handoff = format!("/api/widget/v1/{}/handoff", shop.key);
         let refused = widget_from(&app, Some(peer), "POST", &handoff, Some(SHOP), Some(json!({ "token": token }))).await;
-        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "hand-offs share the pace: {}", refused.body);
+        if feedback.status == StatusCode::TOO_MANY_REQUESTS {
+            assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+        }
     }
 }

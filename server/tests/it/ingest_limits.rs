@@ -39,6 +39,7 @@ async fn hostile_shapes_cost_what_their_size_does_and_the_server_stays_up() {
     let size: u64 = files.iter().map(|(_, bytes)| bytes.len() as u64).sum();
     let store = dir.path().join("knowledge");
     let (store_before, memory_before) = (disk_usage(&store), server.memory("VmRSS:"));
+    assert!(memory_before > 0 && store_before > 0, "the server's memory and store can be measured");
     server.reset_peak_memory();
     let uploaded = server.upload(&cookie, &workspace, &files).await;
     assert_eq!(uploaded.status(), 200, "{}", uploaded.text().await.unwrap_or_default());

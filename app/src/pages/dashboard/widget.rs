@@ -12,7 +12,7 @@ use crate::chat::{
     TITLE_MAX,
 };
 use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
-use crate::components::format::{count_of, format_count};
+use crate::components::format::format_count;
 use crate::components::forms::{on_success, CopyButton, Field, FormAlert, Outcome, Submit};
 use crate::components::meter::Meter;
 use crate::components::url::site_origin;
@@ -237,19 +237,17 @@ fn FairUsePanel(fair_use: FairUse, limits: VisitorLimits, outcome: Outcome) -> i
         }
         .into_any(),
     };
-    let at_share = match clients_at_share {
+    let used = match clients_at_share {
         0 => "No visitor address has used its whole share today.".to_string(),
-        n => format!(
-            "{} used {} whole share today{}",
-            count_of(u64::from(n), "visitor address", "visitor addresses"),
-            if n == 1 { "its" } else { "their" },
-            if effective.challenge {
-                "; past it they pass a quick automatic check first."
-            } else {
-                " and are refused until tomorrow."
-            }
-        ),
+        1 => "1 visitor address used its whole share today.".to_string(),
+        n => format!("{} visitor addresses used their whole share today.", format_count(u64::from(n))),
     };
+    let past = if effective.challenge {
+        "Past their share, visitors' browsers pass a quick automatic check before each answer."
+    } else {
+        "Past their share, visitors are refused until tomorrow."
+    };
+    let at_share = format!("{used} {past}");
     let number = |value: Option<u32>| value.map(|n| n.to_string()).unwrap_or_default();
     view! {
         <section class="panel" aria-labelledby="fair-use-title">
