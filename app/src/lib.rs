@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod audit;
 pub mod chat;
 pub mod components;
+pub mod dates;
 pub mod error;
 pub mod focus;
 pub mod keys;

@@ -21,20 +21,10 @@ pub fn iso_time(unix_ms: i64) -> String {
     format!("{date}T{hour:02}:{minute:02}Z")
 }
 
+/// The date (`YYYY-MM-DD`, UTC), hour and minute of `unix_ms`.
 fn civil(unix_ms: i64) -> (String, i64, i64) {
-    let seconds = unix_ms.div_euclid(1000);
-    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (format!("{year:04}-{month:02}-{day:02}"), of_day / 3600, of_day % 3600 / 60)
+    let of_day = unix_ms.div_euclid(1000).rem_euclid(86_400);
+    (crate::dates::day_of(unix_ms), of_day / 3600, of_day % 3600 / 60)
 }
 
 /// A point in time for people, with the exact value for machines.

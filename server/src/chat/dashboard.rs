@@ -141,7 +141,7 @@ impl ChatService for Chat {
 
     async fn usage(&self, caller: &Caller, workspace_id: &str) -> Result<BotUsage, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
-        let month = super::usage::month_of(crate::sql::now_millis());
+        let month = app::dates::month_of(crate::sql::now_millis());
         let answers: Option<i64> =
             sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1 AND month = $2")
                 .bind(workspace_id)

@@ -5,6 +5,7 @@
 //! transaction, or to none.
 
 use app::chat::EffectiveLimits;
+use app::dates::{day_of, month_of};
 use sqlx::{Any, Transaction};
 
 use super::guard::{difficulty, Proof};
@@ -169,47 +170,12 @@ pub fn seconds_until_tomorrow(now_ms: i64) -> u64 {
     ((86_400_000 - into_day) / 1000).max(1) as u64
 }
 
-/// `YYYY-MM` (UTC) of a Unix-millisecond instant.
-pub fn month_of(millis: i64) -> String {
-    let (year, month, _) = civil(millis);
-    format!("{year:04}-{month:02}")
-}
-
-/// `YYYY-MM-DD` (UTC) of a Unix-millisecond instant.
-pub fn day_of(millis: i64) -> String {
-    let (year, month, day) = civil(millis);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Year, month and day (UTC), by Howard Hinnant's civil-from-days.
-fn civil(millis: i64) -> (i64, i64, i64) {
-    let days = millis.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn months_and_days_are_utc_calendar_ones() {
-        assert_eq!(month_of(0), "1970-01");
-        assert_eq!(month_of(1_795_305_600_000), "2026-11"); // 2026-11-22
-        assert_eq!(month_of(1_796_083_199_999), "2026-11"); // 2026-11-30T23:59:59.999
-        assert_eq!(month_of(1_796_083_200_000), "2026-12");
-        assert_eq!(month_of(951_782_400_000), "2000-02"); // 2000-02-29
-        assert_eq!(day_of(951_782_400_000), "2000-02-29");
-        assert_eq!(day_of(1_795_305_600_000 - 1), "2026-11-21");
-        assert_eq!(day_of(1_796_083_200_000), "2026-12-01");
+    fn shares_start_again_at_midnight_utc() {
         assert_eq!(seconds_until_tomorrow(1_796_083_200_000 - 1_500), 1);
         assert_eq!(seconds_until_tomorrow(1_796_083_200_000), 86_400);
     }

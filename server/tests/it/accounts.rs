@@ -323,28 +323,26 @@ mod throttling {
     }
 }
 
-/// 25 wrong passwords from 6 addresses once locked the owner out for a
-/// quarter of an hour. Now they slow down only browsers the owner never
-/// logged in from (by a doubling wait of at most a minute), the owner hears
-/// of it, and a password reset lifts it.
-mod guessing_elsewhere {
-    use super::*;
-    use crate::support::Db;
+/// The known-browser cookie a login set, ready for a `Cookie` header.
+fn browser_cookie(response: &crate::support::TestResponse) -> String {
+    response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lodestar_browser="))
+        .map(|v| v.split(';').next().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no known-browser cookie: {:?}", response.headers))
+}
 
-    fn browser_cookie(response: &crate::support::TestResponse) -> String {
-        response
-            .headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("lodestar_browser="))
-            .map(|v| v.split(';').next().unwrap().to_string())
-            .unwrap_or_else(|| panic!("no known-browser cookie: {:?}", response.headers))
-    }
-
-    async fn run(db: Db) {
+backend_tests! {
+    /// 25 wrong passwords from 6 addresses once locked the owner out for a
+    /// quarter of an hour. Now they slow down only browsers the owner never
+    /// logged in from (by a doubling wait of at most a minute), the owner hears
+    /// of it, and a password reset lifts it.
+    async fn a_guesser_elsewhere_never_locks_the_owner_out(app) {
         let app =
-            TestApp::builder(db).config(|c| c.auth.trusted_proxy_header = Some("x-forwarded-for".into())).build().await;
+            TestApp::builder(app.db).config(|c| c.auth.trusted_proxy_header = Some("x-forwarded-for".into())).build().await;
         app.verified_user("ada@example.com", "business").await;
         let laptop = app.log_in("ada@example.com", PASSWORD, &[("x-forwarded-for", "192.0.2.10")]).await;
         assert!(laptop.status.is_success() || laptop.status.is_redirection(), "{}", laptop.body);
@@ -400,15 +398,5 @@ mod guessing_elsewhere {
         let fresh =
             app.log_in("ada@example.com", "a brand new passphrase", &[("x-forwarded-for", "198.51.100.22")]).await;
         assert!(fresh.header("set-cookie").starts_with("lodestar_session="), "{} {}", fresh.status, fresh.body);
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        run(Db::Sqlite).await
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        run(Db::Postgres).await
     }
 }

@@ -303,7 +303,7 @@ backend_tests! {
             assert_eq!(response.status, StatusCode::OK, "{}", response.body);
             response.json()
         }
-        let month = lodestar_server::chat::usage::month_of(lodestar_server::sql::now_millis());
+        let month = app::dates::month_of(lodestar_server::sql::now_millis());
         sqlx::query("INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 99)")
             .bind(&shop.workspace).bind(&month).execute(app.state.sql.pool()).await.unwrap();
         assert_eq!(usage(&app, &shop).await, json!({ "month": month, "answers": 99, "quota": 100 }));
@@ -460,7 +460,7 @@ backend_tests! {
         assert_eq!(flagged.len(), 1);
         assert_eq!(flagged[0]["id"], negative[0]["id"]);
         assert!(list(vec![("until", "2020-01-01".into())]).await.is_empty());
-        let today = lodestar_server::chat::usage::month_of(lodestar_server::sql::now_millis());
+        let today = app::dates::month_of(lodestar_server::sql::now_millis());
         assert_eq!(list(vec![("from", format!("{today}-01"))]).await.len(), 2);
         let bad = app.call(&shop.session, "/api/chat/conversations", &[("workspace_id", shop.workspace.as_str()), ("from", "last week")]).await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -104,21 +104,9 @@ impl ServerProcess {
 
     /// Uploads `files` (name, bytes) as one multipart request.
     pub async fn upload(&self, cookie: &str, workspace: &str, files: &[(&str, Vec<u8>)]) -> reqwest::Response {
-        let boundary = "process-test-boundary";
-        let mut body = Vec::new();
-        for (name, bytes) in files {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(b"\r\n");
-        }
-        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-        self.post(
-            &format!("/api/w/{workspace}/knowledge/files"),
-            cookie,
-            &format!("multipart/form-data; boundary={boundary}"),
-            body,
-        )
-        .await
+        let content_type = format!("multipart/form-data; boundary={}", crate::knowledge::BOUNDARY);
+        let body = crate::knowledge::multipart_body(files);
+        self.post(&format!("/api/w/{workspace}/knowledge/files"), cookie, &content_type, body).await
     }
 
     /// The workspace's knowledge overview.
