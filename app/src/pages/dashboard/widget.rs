@@ -215,7 +215,7 @@ fn FairUsePanel(fair_use: FairUse, limits: VisitorLimits, outcome: Outcome) -> i
     let FairUse { default_per_address, default_ceiling, effective, answers_today, clients_at_share } = fair_use;
     let ceiling_default = match default_ceiling {
         Some(n) => format!("Your plan's default: {}. Enter 0 for no daily ceiling.", format_count(u64::from(n))),
-        None => "Your plan has no default ceiling. Enter 0 for none.".to_string(),
+        None => "Your plan sets no daily ceiling; enter a number to set one.".to_string(),
     };
     let today = match effective.daily_ceiling {
         Some(ceiling) => view! {
