@@ -182,6 +182,27 @@ pub struct Passage {
     pub similarity: f32,
     /// BM25 score (0 when no word matched).
     pub text_score: f32,
+    /// Share of the question's words (weighted by rarity) the passage holds.
+    pub coverage: f32,
+    /// The same, over its title and headings alone.
+    pub heading_coverage: f32,
+}
+
+/// What "Test a question" shows: the reply a visitor would get, composed
+/// as the widget composes it without a language model, and the passages
+/// behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestAnswer {
+    /// Plain text with `[n]` markers, or the offer of a person.
+    pub body: String,
+    pub citations: Vec<crate::chat::Citation>,
+    /// False when the knowledge does not hold the answer: the visitor is
+    /// offered a person instead.
+    pub answered: bool,
+    /// 0–1: how sure the answer engine is that the cited passage answers.
+    pub confidence: f32,
+    /// Ranked by retrieval, best first.
+    pub passages: Vec<Passage>,
 }
 
 /// One file's outcome in a multi-file upload.
@@ -395,7 +416,7 @@ pub async fn test_question(
     workspace_id: String,
     question: String,
     #[server(default)] source_ids: Vec<String>,
-) -> Result<Vec<Passage>, ServiceError> {
+) -> Result<TestAnswer, ServiceError> {
     let question = crate::services::with_status(validate_question(&question).map_err(ServiceError::Invalid))?;
     crate::services::call(|s, caller| async move {
         s.knowledge.test_question(&caller, &workspace_id, &question, source_ids).await

@@ -14,7 +14,7 @@ use crate::chat::{
 };
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
-use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, Passage, SourceDetail, SourceSummary};
+use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -181,7 +181,7 @@ pub trait KnowledgeService: Send + Sync + 'static {
         workspace_id: &str,
         question: &str,
         source_ids: Vec<String>,
-    ) -> Result<Vec<Passage>, ServiceError>;
+    ) -> Result<TestAnswer, ServiceError>;
 }
 
 /// The support bot as the dashboard sees it: the widget's settings and the

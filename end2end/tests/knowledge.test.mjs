@@ -56,8 +56,8 @@ function prepareFiles(dir) {
   if (existsSync(twoFactor)) {
     markdown = {
       path: named(twoFactor, ".md"),
-      question: "Which authenticator apps work with two-factor authentication?",
-      expected: /Google Authenticator/,
+      question: "How many backup codes do I get with two-factor authentication?",
+      expected: /10 backup codes/,
     };
   } else {
     const path = join(dir, `returns-policy-${RUN}.md`);
@@ -146,14 +146,22 @@ test("an owner uploads two files at once, sees them become ready, and tests a qu
     assert.match(markdownRow.text, /[1-9]\d* chunks?/, "its chunks are counted");
     await screenshot(page, "knowledge-ready");
 
-    // Ask what a customer would; the Markdown file answers it, first.
+    // Ask what a customer would: the reply a visitor would get, cited from the Markdown file.
     await page.locator('[data-test="test-question-input"]').fill(files.markdown.question);
     await page.locator('[data-test="test-question-submit"]').click();
+    const reply = page.locator('[data-test="test-answer"]');
+    await reply.waitFor();
+    const replied = await reply.innerText();
+    assert.equal(await reply.getAttribute("data-answered"), "true", `the knowledge answers it:\n${replied}`);
+    assert.match(replied, files.markdown.expected, `the reply answers the question:\n${replied}`);
+    assert.match(replied, /\[1\]/, `the reply cites its source:\n${replied}`);
+    assert.doesNotMatch(replied, /(^|\s)#{1,6}\s|\*\*/, "no Markdown reaches the reply");
+    // The passages and scores behind it wait behind a toggle.
     const first = page.locator('[data-test="passage"]').first();
-    await first.waitFor();
+    assert.equal(await first.isVisible(), false, "details stay folded");
+    await page.locator('[data-test="test-details"] > summary').click();
     const best = await first.innerText();
-    assert.match(best, files.markdown.expected, `the best passage answers the question:\n${best}`);
-    assert.match(best, /Similarity\s*\d+%/, "with its scores");
+    assert.match(best, /Meaning match\s*\d+%/, `with its scores:\n${best}`);
     await screenshot(page, "knowledge-test-question");
 
     // The source's own page lists what was read from it.

@@ -196,6 +196,8 @@ test("the widget works from the keyboard and returns focus to the launcher", asy
   await page.locator("lodestar-widget .panel").waitFor({ state: "visible" });
   const focused = () => page.evaluate(() => document.querySelector("lodestar-widget").shadowRoot.activeElement?.className ?? "");
   assert.equal(await page.evaluate(() => document.querySelector("lodestar-widget").shadowRoot.activeElement?.tagName), "TEXTAREA");
+  // While open, the launcher is the close button and says so.
+  assert.equal(await page.locator("lodestar-widget .launcher").getAttribute("aria-label"), "Close chat");
   await page.keyboard.press("Escape");
   await page.locator("lodestar-widget .panel").waitFor({ state: "hidden" });
   assert.equal(await focused(), "launcher");
@@ -213,6 +215,20 @@ test("on a phone the panel fills the screen", async () => {
   assert.equal(Math.round(box.y), 0);
   assert.ok(box.width >= 367 && box.width <= 383, `width ${box.width}`);
   assert.ok(box.height >= 692 && box.height <= 708, `height ${box.height}`);
+  // Nothing covers Send: the launcher steps aside while the panel is open.
+  const send = await page.locator("lodestar-widget .send").boundingBox();
+  const covering = await page.evaluate(({ x, y }) => {
+    const top = document.querySelector("lodestar-widget").shadowRoot.elementFromPoint(x, y);
+    return top?.className ?? "";
+  }, { x: send.x + send.width / 2, y: send.y + send.height / 2 });
+  assert.equal(covering, "send", `the middle of Send shows ${covering}`);
+  assert.equal(await page.locator("lodestar-widget .launcher").isVisible(), false);
+  // 16 px text in the message box, so iOS does not zoom the page on focus.
+  const size = await page.locator("lodestar-widget textarea").evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+  assert.ok(size >= 16, `message box text is ${size}px`);
+  await page.locator("lodestar-widget .close").click();
+  await page.locator("lodestar-widget .launcher").waitFor({ state: "visible" });
+  assert.equal(await page.locator("lodestar-widget .launcher").getAttribute("aria-label"), "Open chat");
   await context.close();
 });
 

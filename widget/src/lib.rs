@@ -61,12 +61,17 @@ const STYLE: &str = r#"
 .status:empty { display: none; }
 .composer { border-top: 1px solid #e5e7eb; padding: 10px; display: flex; flex-direction: column; gap: 8px; }
 .row { display: flex; gap: 8px; align-items: flex-end; }
-textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radius: 10px; padding: 8px 10px; background: #fff; min-height: 40px; max-height: 120px; }
+textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radius: 10px; padding: 8px 10px; background: #fff; min-height: 40px; max-height: 120px; font-size: 16px; }
 .send { background: var(--accent); color: #fff; border: 0; border-radius: 10px; padding: 0 14px; height: 40px; cursor: pointer; font-weight: 600; }
 .send:disabled { opacity: .6; cursor: default; }
 .human { background: transparent; border: 0; color: var(--accent); cursor: pointer; font-size: 13px; padding: 2px; align-self: flex-start; text-decoration: underline; }
 .mode { font-size: 11px; color: #9ca3af; text-align: center; }
-@media (max-width: 480px) { .panel, .left .panel { inset: 0; width: 100vw; height: 100vh; border-radius: 0; } }
+.open .launcher { font-size: 0; }
+.open .launcher::after { content: "\2715"; font-size: 22px; }
+@media (max-width: 480px) {
+  .panel, .left .panel { inset: 0; width: 100vw; height: 100vh; border-radius: 0; }
+  .open .launcher { display: none; }
+}
 "#;
 
 /// Builds the chat panel beside the launcher the loader drew for the
@@ -322,12 +327,16 @@ impl Widget {
         }
     }
 
+    fn label_launcher(&self, open: bool) {
+        let _ = self.launcher.set_attribute("aria-label", if open { self.texts().close } else { self.texts().open });
+    }
+
     /// Applies the chosen language to the fixed labels.
     fn relabel(&self) {
         let t = self.texts();
         let custom = self.custom_texts.borrow();
         let own = |i: usize, built_in: &'static str| if custom[i].is_empty() { built_in } else { custom[i].as_str() };
-        let _ = self.launcher.set_attribute("aria-label", t.open);
+        self.label_launcher(!self.panel.has_attribute("hidden"));
         let _ = self.close.set_attribute("aria-label", t.close);
         for (element, label) in [(&self.input as &Element, own(0, t.placeholder)), (&self.email as &Element, t.email)] {
             let _ = element.set_attribute("placeholder", label);
@@ -345,6 +354,10 @@ impl Widget {
     /// returns focus to the launcher.
     fn set_open(self: &Rc<Self>, open: bool) {
         let _ = self.launcher.set_attribute("aria-expanded", if open { "true" } else { "false" });
+        // While open the launcher is the close button (on a phone the panel
+        // fills the screen and the launcher hides: it would cover Send).
+        let _ = if open { self.root.class_list().add_1("open") } else { self.root.class_list().remove_1("open") };
+        self.label_launcher(open);
         if open {
             let _ = self.panel.remove_attribute("hidden");
             self.email.set_hidden(!self.ask_email.get());

@@ -116,6 +116,23 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         .env("MODEL_DIR", crate::model::dir(ctx))
         .status_ok("cargo bench --bench chat")?;
 
+    heading("Answers and sentiment on the labelled sets (the test suite's measurements, debug build)");
+    ctx.cargo(&[
+        "test",
+        "--locked",
+        "-p",
+        "server",
+        "--test",
+        "it",
+        "--",
+        "answerability_is_calibrated",
+        "sentiment_",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env("MODEL_DIR", crate::model::dir(ctx))
+    .status_ok("the answer and sentiment measurements")?;
+
     heading("Chat: concurrent streaming answers from a fake LLM at 30 tokens/s (release, in-process)");
     ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "streaming"])
         .env("MODEL_DIR", crate::model::dir(ctx))

@@ -1,7 +1,9 @@
 //! The offline answer engine, which is the embedded default and the
-//! fallback when a provider fails. It picks the sentences from the best
-//! passages that answer the question, keeps them in reading order, cites
-//! them, and says plainly when the knowledge does not hold the answer.
+//! fallback when a provider fails. It asks the answerability model which
+//! passage holds the answer (`answerability.rs`), picks that section's
+//! sentences that answer the question, keeps them in reading order as clean
+//! text, cites the section, and says plainly when the knowledge does not hold
+//! the answer.
 
 use std::collections::HashSet;
 
@@ -9,15 +11,11 @@ use app::chat::Citation;
 use app::knowledge::Passage;
 use rust_stemmers::{Algorithm, Stemmer};
 
+use super::answerability::{self, CONSIDERED};
 use crate::knowledge::index::terms;
 
-/// Below this cosine similarity a passage is about something else.
-const RELEVANT_SIMILARITY: f32 = 0.38;
-/// With this many question words in a passage, BM25 alone is evidence.
-const RELEVANT_TEXT_SCORE: f32 = 4.0;
 const MAX_SENTENCES: usize = 3;
 const MAX_WORDS: usize = 90;
-const PASSAGES_CONSIDERED: usize = 3;
 
 /// What the engine made of the passages.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +23,8 @@ pub struct Draft {
     /// Plain text with `[n]` markers.
     pub body: String,
     pub citations: Vec<Citation>,
-    /// 0–1: how sure retrieval is that the passages hold the answer.
+    /// 0–1: how sure the answerability model is that the cited passage
+    /// holds the answer.
     pub confidence: f32,
     pub answered: bool,
     pub suggestions: Vec<String>,
@@ -33,20 +32,6 @@ pub struct Draft {
 
 pub const NOT_FOUND: &str = "I couldn't find the answer to that in our help content. \
 Would you like to talk to a person? Choose “Talk to a human” and someone from the team will pick this up.";
-
-/// Retrieval confidence from the best passage: similarity carries most of
-/// it, keyword evidence the rest.
-pub fn confidence(passages: &[Passage]) -> f32 {
-    let Some(best) = passages.first() else { return 0.0 };
-    let similarity = ((best.similarity - 0.2) / 0.45).clamp(0.0, 1.0);
-    let text = (best.text_score / (2.0 * RELEVANT_TEXT_SCORE)).clamp(0.0, 1.0);
-    (0.75 * similarity + 0.25 * text).clamp(0.0, 1.0)
-}
-
-fn relevant(passage: &Passage) -> bool {
-    passage.similarity >= RELEVANT_SIMILARITY
-        || (passage.text_score >= RELEVANT_TEXT_SCORE && passage.similarity >= RELEVANT_SIMILARITY - 0.1)
-}
 
 /// The citations an answer built from `passages` may use, numbered from 1:
 /// one per document, links only when they are `http(s)`.
@@ -80,9 +65,9 @@ fn display_title(passage: &Passage) -> String {
 /// Builds the extractive answer to `question` from ranked `passages`.
 pub fn compose(question: &str, passages: &[Passage]) -> Draft {
     let stemmer = Stemmer::create(Algorithm::English);
-    let confidence = confidence(passages);
-    let usable: Vec<Passage> = passages.iter().take(PASSAGES_CONSIDERED).filter(|p| relevant(p)).cloned().collect();
-    if usable.is_empty() {
+    let judgement = answerability::judge(passages);
+    let confidence = judgement.map_or(0.0, |j| j.probability);
+    let Some(judgement) = judgement.filter(|j| j.answers()) else {
         return Draft {
             body: NOT_FOUND.into(),
             citations: Vec::new(),
@@ -90,7 +75,20 @@ pub fn compose(question: &str, passages: &[Passage]) -> Draft {
             answered: false,
             suggestions: suggestions(passages, &[]),
         };
-    }
+    };
+    // The answering section, with the rest of it when it is long enough to
+    // span several passages: an answer never mixes sections.
+    let best = &passages[judgement.best];
+    let usable: Vec<Passage> = std::iter::once(best.clone())
+        .chain(
+            passages
+                .iter()
+                .take(CONSIDERED)
+                .enumerate()
+                .filter(|(i, p)| *i != judgement.best && same_section(p, best))
+                .map(|(_, p)| p.clone()),
+        )
+        .collect();
     let question_terms: HashSet<String> = terms(&stemmer, question).into_iter().collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (rank, passage) in usable.iter().enumerate() {
@@ -143,6 +141,10 @@ pub fn compose(question: &str, passages: &[Passage]) -> Draft {
     }
     let citations: Vec<Citation> = numbered.into_iter().map(|(c, _)| c).filter(|c| used.contains(&c.number)).collect();
     Draft { body, citations, confidence, answered: true, suggestions: suggestions(passages, &usable) }
+}
+
+fn same_section(a: &Passage, b: &Passage) -> bool {
+    a.source_id == b.source_id && a.document_title == b.document_title && a.heading_path == b.heading_path
 }
 
 struct Candidate {
@@ -203,7 +205,27 @@ pub fn sentences(text: &str) -> Vec<String> {
             out.push(current.trim().to_string());
         }
     }
-    out
+    out.iter().map(|sentence| plain(sentence)).filter(|s| !s.is_empty()).collect()
+}
+
+/// A sentence as a visitor reads it: no Markdown marks (bold, emphasis,
+/// code, link syntax, heading or quote markers) that text typed or pasted as plain may
+/// still carry.
+pub fn plain(sentence: &str) -> String {
+    let mut out = String::with_capacity(sentence.len());
+    let mut rest = sentence.trim_start_matches(['#', '>']).trim_start();
+    while let Some(open) = rest.find('[') {
+        // `[text](address)` and `![alt](address)` keep their text.
+        let close = rest[open..].find("](").map(|at| open + at);
+        let end = close.and_then(|close| rest[close..].find(')').map(|at| close + at));
+        let (Some(close), Some(end)) = (close, end) else { break };
+        out.push_str(rest[..open].strip_suffix('!').unwrap_or(&rest[..open]));
+        out.push_str(&rest[open + 1..close]);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    let out = out.replace("__", "").replace(['*', '`'], "");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn ends_with_abbreviation(text: &str) -> bool {
@@ -256,7 +278,7 @@ fn lowercase_first(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn passage(title: &str, heading: &str, text: &str, similarity: f32, text_score: f32) -> Passage {
+    fn passage(title: &str, heading: &str, text: &str, similarity: f32, coverage: f32) -> Passage {
         Passage {
             chunk_id: format!("{title}-{heading}"),
             source_id: format!("src-{title}"),
@@ -267,7 +289,9 @@ mod tests {
             text: text.into(),
             score: 0.03,
             similarity,
-            text_score,
+            text_score: 10.0 * coverage,
+            coverage,
+            heading_coverage: coverage / 2.0,
         }
     }
 
@@ -280,9 +304,9 @@ mod tests {
                 "We love our customers. Annual plans can be refunded within 30 days of purchase. \
                  Refunds go back to the original card within 5 business days. Our office is in Lisbon.",
                 0.71,
-                9.0,
+                0.9,
             ),
-            passage("Billing", "Invoices", "Invoices are emailed on the first of each month.", 0.42, 1.0),
+            passage("Billing", "Invoices", "Invoices are emailed on the first of each month.", 0.42, 0.1),
         ];
         let draft = compose("Can I get a refund on an annual plan?", &passages);
         assert!(draft.answered);
@@ -307,7 +331,7 @@ mod tests {
 
     #[test]
     fn links_other_than_http_are_dropped_from_citations() {
-        let mut p = passage("Evil", "Doc", "Click here to reset the password right now.", 0.8, 5.0);
+        let mut p = passage("Evil", "Doc", "Click here to reset the password right now.", 0.8, 0.9);
         p.url = Some("javascript:alert(1)".into());
         let draft = compose("reset password", &[p]);
         assert_eq!(draft.citations[0].url, None);
@@ -315,9 +339,25 @@ mod tests {
 
     #[test]
     fn a_heading_at_the_start_of_a_chunk_is_not_part_of_the_answer() {
-        let p = passage("Refunds", "Refunds", "# Refunds Annual plans can be refunded within 30 days.", 0.7, 5.0);
+        let p = passage("Refunds", "Refunds", "# Refunds Annual plans can be refunded within 30 days.", 0.7, 0.9);
         let draft = compose("refund annual plan", &[p]);
         assert_eq!(draft.body, "Annual plans can be refunded within 30 days. [1]");
+    }
+
+    #[test]
+    fn answers_are_clean_text_without_markdown() {
+        assert_eq!(
+            plain("## Open **Settings** and see [the guide](https://x.example/g) or `lodestar --help`"),
+            "Open Settings and see the guide or lodestar --help"
+        );
+        let p = passage(
+            "Returns",
+            "How to start a return",
+            "## How to start a return\nOpen **Orders** and choose ![icon](i.png) *Return items*.",
+            0.7,
+            0.9,
+        );
+        assert_eq!(compose("start a return", &[p]).body, "Open Orders and choose icon Return items. [1]");
     }
 
     #[test]
@@ -329,9 +369,9 @@ mod tests {
     #[test]
     fn follow_ups_come_from_related_passages() {
         let passages = [
-            passage("Refunds", "Annual plans", "Annual plans can be refunded within 30 days.", 0.7, 5.0),
-            passage("Billing", "How do I change my card", "Open Billing and choose Change card.", 0.3, 0.5),
-            passage("Billing", "VAT invoices", "Invoices include VAT.", 0.28, 0.2),
+            passage("Refunds", "Annual plans", "Annual plans can be refunded within 30 days.", 0.7, 0.9),
+            passage("Billing", "How do I change my card", "Open Billing and choose Change card.", 0.3, 0.2),
+            passage("Billing", "VAT invoices", "Invoices include VAT.", 0.28, 0.1),
         ];
         let draft = compose("refund annual plan", &passages);
         assert_eq!(draft.suggestions, ["How do I change my card?", "Tell me about VAT invoices"]);

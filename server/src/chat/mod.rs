@@ -4,6 +4,7 @@
 //! API (`api.rs`) and, later, the dashboard preview and REST API call it.
 
 pub mod answer;
+pub mod answerability;
 pub mod api;
 pub mod breaker;
 pub mod connections;
@@ -43,8 +44,23 @@ use prompt::Prompt;
 use sentiment::Classifier;
 use usage::{Allowance, PastShare};
 
+/// Whether a message asks something beyond its complaint: a question mark,
+/// or a sentence that opens like a question, in the widget's languages.
+fn asks_something(text: &str) -> bool {
+    const OPENERS: &[&str] = &[
+        "how", "what", "when", "where", "why", "which", "who", "can", "could", "do", "does", "is", "are", "will",
+        "cómo", "qué", "cuándo", "dónde", "puedo", "comment", "quand", "où", "pourquoi", "est-ce", "wie", "was",
+        "wann", "wo", "warum", "kann",
+    ];
+    text.contains('?')
+        || text.split(['.', '!', '\n']).any(|sentence| {
+            let first = sentence.split_whitespace().next().unwrap_or("").to_lowercase();
+            OPENERS.contains(&first.trim_start_matches('¿'))
+        })
+}
+
 /// Passages retrieved for each question.
-const PASSAGES: usize = 6;
+pub const PASSAGES: usize = 6;
 /// Sessions started per client address: a burst, then one per interval.
 const SESSION_BURST: u32 = 20;
 const SESSION_INTERVAL: Duration = Duration::from_secs(3);
@@ -54,6 +70,10 @@ const UNANSWERED_BEFORE_ESCALATION: i64 = 2;
 
 pub const HANDOFF_REPLY: &str =
     "I've asked a person from the team to join. They'll reply right here, so keep this window open or come back later.";
+/// To a strongly negative message that asks nothing the knowledge answers:
+/// an apology and a person, never an unrelated passage.
+pub const APOLOGY_REPLY: &str = "I'm sorry about this. I've passed your message to a person from the team, \
+who will pick it up from here.";
 /// Shown under an offline answer that stands in for the LLM's.
 pub const FALLBACK_NOTE: &str =
     "Our AI assistant is unavailable right now, so this answer comes straight from our help content.";
@@ -404,12 +424,14 @@ impl Chat {
         let _ = events.send(ChatEvent::Received { message: Box::new(received) }).await;
 
         let wants_human = asks_for_human(text);
-        let reply = if wants_human {
-            Reply::fixed(HANDOFF_REPLY, true)
-        } else if allowance == Allowance::QuotaUsed {
+        let upset = sentiment.score <= ESCALATE_AT_SCORE && sentiment.label == SentimentLabel::Negative;
+        let reply = if allowance == Allowance::QuotaUsed && !wants_human {
             Reply::fixed(QUOTA_MESSAGE, false)
-        } else if allowance == Allowance::BusyToday {
+        } else if allowance == Allowance::BusyToday && !wants_human {
             Reply::fixed(BUSY_MESSAGE, false)
+        } else if (wants_human || upset) && (!asks_something(text) || allowance != Allowance::Answer) {
+            // Acknowledged and handed over: a passage would not help.
+            Reply::fixed(if wants_human { HANDOFF_REPLY } else { APOLOGY_REPLY }, true)
         } else {
             let passages = self
                 .knowledge
@@ -418,7 +440,11 @@ impl Chat {
             drop(vector);
             let draft = answer::compose(text, &passages);
             match &self.llm {
+                // A model can acknowledge the feeling and answer what it can.
                 Some(llm) => self.generate(llm, widget, passages, history, text, draft, events).await?,
+                None if (wants_human || upset) && !draft.answered => {
+                    Reply::fixed(if wants_human { HANDOFF_REPLY } else { APOLOGY_REPLY }, true)
+                }
                 None => Reply::offline(draft, None),
             }
         };
@@ -432,7 +458,7 @@ impl Chat {
         }
         let flag = if wants_human {
             Some(FlagReason::AskedForHuman)
-        } else if sentiment.score <= ESCALATE_AT_SCORE && sentiment.label == SentimentLabel::Negative {
+        } else if upset {
             Some(FlagReason::NegativeSentiment)
         } else {
             None

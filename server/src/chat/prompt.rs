@@ -188,6 +188,8 @@ mod tests {
             score: 1.0,
             similarity: 0.8,
             text_score: 3.0,
+            coverage: 0.8,
+            heading_coverage: 0.5,
         }
     }
 

@@ -18,6 +18,8 @@ const CLASSES: [SentimentLabel; 3] = [SentimentLabel::Negative, SentimentLabel::
 /// Cues are counts up to 3; this scale puts them on a par with the
 /// embedding's components.
 const CUE_SCALE: f32 = 0.5;
+/// How many cues [`cues`] reads.
+const CUES: usize = 11;
 const EPOCHS: usize = 4000;
 const LEARNING_RATE: f32 = 1.0;
 /// Triage would rather look at a calm message twice than miss an angry
@@ -211,6 +213,32 @@ const NEGATIVE_WORDS: &[&str] = &[
     "déçue",
     "inadmissible",
     "unverschämt",
+    "harto",
+    "harta",
+    "vergüenza",
+    "vergonzoso",
+    "pésimo",
+    "lamentable",
+    "inacceptable",
+    "catastrophique",
+    "scandaleux",
+    "honte",
+    "marre",
+    "frechheit",
+    "katastrophe",
+    "katastrophal",
+    "lächerlich",
+    "sauer",
+    "wütend",
+    "enfadado",
+    "enfadada",
+    "furieux",
+    "furieuse",
+    "énervé",
+    "agacé",
+    "inutile",
+    "inútil",
+    "nutzlos",
 ];
 const POSITIVE_WORDS: &[&str] = &[
     "thanks",
@@ -255,6 +283,24 @@ const POSITIVE_WORDS: &[&str] = &[
     "wunderbar",
     "génial",
     "excelente",
+    "pleased",
+    "satisfied",
+    "zufrieden",
+    "hilfreich",
+    "dank",
+    "contento",
+    "contenta",
+    "encantado",
+    "encantada",
+    "útil",
+    "content",
+    "contente",
+    "ravi",
+    "ravie",
+    "efficace",
+    "geholfen",
+    "resuelto",
+    "réglé",
 ];
 /// Signs that this is not the first time: repetition makes people angry.
 const REPEAT_WORDS: &[&str] = &[
@@ -324,9 +370,6 @@ const NEGATIVE_PHRASES: &[&str] = &[
     "what a joke",
     "so slow",
     "too slow",
-    "why is",
-    "why does",
-    "why do",
     "why can't",
     "why cant",
     "why isn't",
@@ -351,8 +394,6 @@ const NEGATIVE_PHRASES: &[&str] = &[
     "still no",
     "still not",
     "still waiting",
-    "where is my",
-    "where's my",
     "give me my",
     "want my money",
     "charged twice",
@@ -363,6 +404,17 @@ const NEGATIVE_PHRASES: &[&str] = &[
     "sort it out",
     "do something",
     "get your act",
+    "en ai marre",
+    "estoy harto",
+    "estoy harta",
+    "es una vergüenza",
+    "eine frechheit",
+    "c'est inadmissible",
+    "ça suffit",
+    "reicht mir",
+    "zum dritten mal",
+    "por tercera vez",
+    "pour la troisième fois",
 ];
 const POSITIVE_PHRASES: &[&str] = &[
     "that worked",
@@ -385,28 +437,187 @@ const POSITIVE_PHRASES: &[&str] = &[
     "all set",
     "sorted",
     "problem solved",
+    "vielen dank",
+    "muchas gracias",
+    "merci beaucoup",
+    "hat geholfen",
+    "ha funcionado",
+    "ça marche",
+    "ça a marché",
+    "funktioniert jetzt",
+    "c'est réglé",
+    "problema resuelto",
+    "no complaints",
+    "couldn't be happier",
+    "could not be happier",
+];
+
+/// Words that turn the next few words around: "no complaints", "not happy".
+const NEGATORS: &[&str] = &[
+    "no",
+    "not",
+    "dont",
+    "doesnt",
+    "didnt",
+    "isnt",
+    "wasnt",
+    "arent",
+    "werent",
+    "cant",
+    "cannot",
+    "couldnt",
+    "wont",
+    "wouldnt",
+    "without",
+    "nothing",
+    "never",
+    "zero",
+    "hardly",
+    "nie",
+    "nunca",
+    "jamás",
+    "kein",
+    "keine",
+    "keinen",
+    "keinerlei",
+    "nicht",
+    "nichts",
+    "ohne",
+    "sin",
+    "ni",
+    "nada",
+    "ningún",
+    "ninguna",
+    "ninguno",
+    "pas",
+    "jamais",
+    "aucun",
+    "aucune",
+    "sans",
+    "rien",
+];
+/// Trouble named calmly: a problem is not anger, but "no problems" is praise.
+const TROUBLE_WORDS: &[&str] = &[
+    "problem*",
+    "complain*",
+    "issue*",
+    "trouble",
+    "wrong",
+    "fault*",
+    "bad",
+    "worry",
+    "worries",
+    "regret*",
+    "probleme*",
+    "beschwerde*",
+    "fehler",
+    "schlecht",
+    "problema*",
+    "queja*",
+    "quejas",
+    "fallo*",
+    "problème*",
+    "souci*",
+    "plainte*",
+    "mal",
+];
+/// Comparatives that a negator makes into praise: "couldn't be happier".
+const BETTER_WORDS: &[&str] =
+    &["happier", "better", "easier", "smoother", "faster", "pleased", "mejor", "besser", "mieux"];
+/// Where a message turns: what follows carries its weight.
+const CONTRAST_WORDS: &[&str] =
+    &["but", "however", "though", "although", "aber", "jedoch", "doch", "pero", "mais", "cependant", "pourtant"];
+/// Openers that praise only to mock what follows: "lovely, it crashed again".
+const SARCASTIC_OPENERS: &[&str] = &[
+    "great",
+    "lovely",
+    "wonderful",
+    "fantastic",
+    "perfect",
+    "brilliant",
+    "awesome",
+    "wow",
+    "oh",
+    "nice",
+    "super",
+    "sure",
+    "amazing",
+    "excellent",
+    "genial",
+    "perfecto",
+    "estupendo",
+    "fantástico",
+    "génial",
+    "parfait",
+    "bravo",
+    "formidable",
+    "toll",
+    "klasse",
+    "prima",
+    "wunderbar",
+    "herrlich",
+    "na",
 ];
 
 /// Support-specific cues, each a small count.
-fn cues(text: &str) -> [f32; 9] {
+fn cues(text: &str) -> [f32; CUES] {
     let lower = text.to_lowercase();
     let words: Vec<String> = lower
         .split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
         .map(|w| w.replace('\'', ""))
         .collect();
-    let count_words = |list: &[&str]| {
-        words
-            .iter()
-            .filter(|w| {
-                list.iter().any(|entry| match entry.strip_suffix('*') {
-                    Some(stem) => w.starts_with(stem),
-                    None => w == entry,
-                })
-            })
-            .count() as f32
+    let is = |list: &[&str], word: &str| {
+        list.iter().any(|entry| match entry.strip_suffix('*') {
+            Some(stem) => word.starts_with(stem),
+            None => word == *entry,
+        })
     };
+    let count_words = |list: &[&str]| words.iter().filter(|w| is(list, w)).count() as f32;
     let count_phrases = |list: &[&str]| list.iter().filter(|p| lower.contains(*p)).count() as f32;
+    let negated = |i: usize| words[i.saturating_sub(3)..i].iter().any(|w| NEGATORS.contains(&w.as_str()));
+    // Each word's polarity, turned around by a negator just before it.
+    let polarity: Vec<f32> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let turned = negated(i);
+            if is(BETTER_WORDS, w) && turned {
+                1.0
+            } else if is(POSITIVE_WORDS, w) {
+                if turned {
+                    -1.0
+                } else {
+                    1.0
+                }
+            } else if is(NEGATIVE_WORDS, w) {
+                if turned {
+                    1.0
+                } else {
+                    -1.0
+                }
+            } else if is(TROUBLE_WORDS, w) && turned {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let count = |sign: f32| polarity.iter().filter(|&&p| p == sign).count() as f32;
+    // What follows the last "but" carries the message.
+    let turn = words.iter().rposition(|w| CONTRAST_WORDS.contains(&w.as_str())).map_or(words.len(), |i| i + 1);
+    let tail: f32 = polarity[turn..].iter().sum();
+    let negative_phrases = count_phrases(NEGATIVE_PHRASES);
+    let troubled = count(-1.0) + negative_phrases + count_words(REPEAT_WORDS) > 0.0;
+    // Praise that opens a message about trouble is mockery.
+    let sarcastic = words.first().is_some_and(|w| SARCASTIC_OPENERS.contains(&w.as_str()))
+        && lower
+            .trim_start()
+            .chars()
+            .find(|c| !c.is_alphabetic())
+            .is_some_and(|c| matches!(c, ',' | '!' | '.' | '…' | ' '))
+        && troubled
+        && words.len() > 2;
     let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
     let shouting = if letters.len() >= 8 {
         letters.iter().filter(|c| c.is_uppercase()).count() as f32 / letters.len() as f32
@@ -414,14 +625,16 @@ fn cues(text: &str) -> [f32; 9] {
         0.0
     };
     [
-        count_words(NEGATIVE_WORDS).min(3.0),
-        count_words(POSITIVE_WORDS).min(3.0),
+        count(-1.0).min(3.0),
+        count(1.0).min(3.0),
         count_words(REPEAT_WORDS).min(3.0),
         count_words(DEMAND_WORDS).min(3.0),
-        count_phrases(NEGATIVE_PHRASES).min(3.0),
+        negative_phrases.min(3.0),
         count_phrases(POSITIVE_PHRASES).min(3.0),
         (text.matches('!').count() as f32).min(3.0) / 3.0,
         f32::from(text.matches('?').count() >= 2),
         shouting,
+        if turn < words.len() { tail.clamp(-3.0, 3.0) } else { 0.0 },
+        f32::from(u8::from(sarcastic)) * 2.0,
     ]
 }

@@ -1,6 +1,14 @@
-//! Structure-aware chunking: chunks follow headings, hold a few hundred
-//! tokens, end on sentence boundaries where possible, overlap a little, and
+//! Structure-aware chunking: every section is chunked on its own (a chunk
+//! never holds text from under two headings, so a citation always names the
+//! section its words came from), chunks hold a few hundred tokens, end on
+//! sentence boundaries where possible, overlap a little within a section, and
 //! remember what a citation needs (heading path and page).
+//!
+//! Short sections stand alone. Merging them once put an FAQ's "Warranty"
+//! under "Shipping" (its heading glued into the text as a word), and "How
+//! long is the warranty?" went unanswered; a section's heading travels with
+//! its chunk into the embedding and the keyword index instead
+//! (`knowledge::embedding_text`, `index::searchable_text`).
 //!
 //! Everything a chunk carries is bounded, so what a document costs grows
 //! with its text and never with how it is shaped: a heading is cut to
@@ -15,8 +23,6 @@ use super::extract::{Block, BlockKind, Extracted};
 pub const TARGET_WORDS: usize = 150;
 const MAX_WORDS: usize = 190;
 const OVERLAP_WORDS: usize = 30;
-/// Below this a chunk keeps going past a heading rather than standing alone.
-const MIN_WORDS: usize = 40;
 /// The most text one chunk holds: 190 words of English are about 1.2 KB;
 /// text without spaces (CJK, a table dump, base64) is cut here.
 pub const MAX_CHUNK_BYTES: usize = 2_048;
@@ -127,19 +133,10 @@ pub fn chunk_at_most(doc: &Extracted, limit: usize) -> Result<Vec<Chunk>, TooMan
         }
         match kind {
             BlockKind::Heading(level) => {
-                if builder.words >= MIN_WORDS {
-                    builder.flush(false);
-                }
-                let heading = heading_text(text);
+                builder.flush(false);
                 path.retain(|(l, _)| l < level);
-                path.push((*level, heading.clone()));
-                let names = path_names(&path);
-                // A heading inside a chunk stays part of its text.
-                if builder.fresh {
-                    builder.push(heading, *page, &names);
-                } else {
-                    builder.heading_path = names;
-                }
+                path.push((*level, heading_text(text)));
+                builder.heading_path = path_names(&path);
             }
             _ => {
                 let names = path_names(&path);
@@ -270,16 +267,30 @@ mod tests {
     }
 
     #[test]
-    fn short_sections_share_a_chunk_and_keep_their_path() {
+    fn every_section_keeps_its_own_heading_however_short() {
         let chunks = chunk(&doc(vec![
-            (BlockKind::Heading(1), "Returns".into(), None),
+            (BlockKind::Heading(1), "Aurora lamp FAQ".into(), None),
+            (BlockKind::Heading(2), "Shipping".into(), None),
+            (BlockKind::Paragraph, "Delivery takes 3 days. It costs £4.95.".into(), None),
+            (BlockKind::Heading(2), "Warranty".into(), None),
+            (BlockKind::Paragraph, "Every Aurora lamp has a two-year warranty.".into(), None),
+            (BlockKind::Heading(2), "Pairing the lamp".into(), None),
+            (BlockKind::ListItem, "Hold the button for five seconds.".into(), None),
+            (BlockKind::Heading(2), "Returns".into(), None),
             (BlockKind::Paragraph, "Send it back within 30 days.".into(), None),
-            (BlockKind::Heading(2), "Fees".into(), None),
-            (BlockKind::ListItem, "Free for Pro plans.".into(), None),
         ]));
-        assert_eq!(chunks.len(), 1);
-        assert_eq!(chunks[0].heading_path, ["Returns"]);
-        assert_eq!(chunks[0].text, "Send it back within 30 days. Fees • Free for Pro plans.");
+        let sections: Vec<(&str, &str)> =
+            chunks.iter().map(|c| (c.heading_path.last().unwrap().as_str(), c.text.as_str())).collect();
+        assert_eq!(
+            sections,
+            [
+                ("Shipping", "Delivery takes 3 days. It costs £4.95."),
+                ("Warranty", "Every Aurora lamp has a two-year warranty."),
+                ("Pairing the lamp", "• Hold the button for five seconds."),
+                ("Returns", "Send it back within 30 days."),
+            ]
+        );
+        assert!(chunks.iter().all(|c| c.heading_path[0] == "Aurora lamp FAQ"));
     }
 
     #[test]
@@ -343,7 +354,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_section_after_enough_text_starts_a_new_chunk() {
+    fn a_new_section_starts_a_new_chunk_without_overlap() {
         let chunks = chunk(&doc(vec![
             (BlockKind::Heading(1), "One".into(), Some(1)),
             (BlockKind::Paragraph, para(60, "b"), Some(1)),

@@ -37,6 +37,13 @@ pub struct Hit<'a> {
     pub score: f32,
     pub similarity: f32,
     pub text_score: f32,
+    /// Share of the question's words the chunk holds (with its title and
+    /// headings), each weighted by its IDF: rare words weigh most, and a word
+    /// no chunk of the workspace holds ("Linux" in a help centre that never
+    /// names it) weighs most of all.
+    pub coverage: f32,
+    /// The same, over the title and headings alone.
+    pub heading_coverage: f32,
 }
 
 /// Candidates each ranker hands to the fusion.
@@ -45,6 +52,8 @@ const CANDIDATES: usize = 50;
 const RRF_K: f32 = 60.0;
 const BM25_K1: f32 = 1.2;
 const BM25_B: f32 = 0.75;
+/// The smallest corpus IDF weights for coverage are computed as.
+const MIN_CORPUS: usize = 100;
 
 pub struct WorkspaceIndex {
     dimension: usize,
@@ -198,12 +207,41 @@ impl WorkspaceIndex {
         let mut hits: Vec<(usize, f32)> = fused.into_iter().collect();
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         hits.truncate(limit);
+        let weighted = self.weighted_terms(query_text);
         hits.into_iter()
-            .map(|(slot, score)| Hit {
-                chunk: self.slots[slot].as_ref().expect("ranked slots are live"),
-                score,
-                similarity: similarity_of.get(&slot).copied().unwrap_or_else(|| dot(query_vector, self.vector(slot))),
-                text_score: text_of.get(&slot).copied().unwrap_or(0.0),
+            .map(|(slot, score)| {
+                let chunk = self.slots[slot].as_ref().expect("ranked slots are live");
+                let headings = format!("{} {}", chunk.title, chunk.heading_path.join(" "));
+                Hit {
+                    chunk,
+                    score,
+                    similarity: similarity_of
+                        .get(&slot)
+                        .copied()
+                        .unwrap_or_else(|| dot(query_vector, self.vector(slot))),
+                    text_score: text_of.get(&slot).copied().unwrap_or(0.0),
+                    coverage: coverage(&weighted, &self.terms(&searchable_text(chunk))),
+                    heading_coverage: coverage(&weighted, &self.terms(&headings)),
+                }
+            })
+            .collect()
+    }
+
+    /// The question's distinct words, each with its IDF here. A workspace of
+    /// a few documents says little about which words are rare: it is weighed
+    /// as if it held [`MIN_CORPUS`] chunks, so a word it lacks weighs about
+    /// as much as one it holds, rather than four times as much.
+    fn weighted_terms(&self, query: &str) -> Vec<(String, f32)> {
+        let n = self.live.max(MIN_CORPUS) as f32;
+        let mut unique = self.terms(query);
+        unique.sort();
+        unique.dedup();
+        unique
+            .into_iter()
+            .map(|term| {
+                let df = self.document_frequency.get(&term).copied().unwrap_or(0) as f32;
+                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                (term, idf)
             })
             .collect()
     }
@@ -259,6 +297,15 @@ impl WorkspaceIndex {
         }
         top(touched.into_iter().map(|slot| (slot, scores[slot])).collect(), CANDIDATES)
     }
+}
+
+/// Share of `weighted`'s weight whose words are among `held`.
+fn coverage(weighted: &[(String, f32)], held: &[String]) -> f32 {
+    let total: f32 = weighted.iter().map(|(_, w)| w).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    weighted.iter().filter(|(term, _)| held.contains(term)).map(|(_, w)| w).sum::<f32>() / total
 }
 
 fn top(mut scored: Vec<(usize, f32)>, n: usize) -> Vec<(usize, f32)> {

@@ -27,7 +27,8 @@ use sha2::{Digest, Sha256};
 use tokio::sync::SemaphorePermit;
 
 use super::chunk::{self, MAX_CHUNK_BYTES};
-use super::extract::{ExtractError, Extracted, Format};
+use super::extract::markdown::looks_like_markdown;
+use super::extract::{self, ExtractError, Extracted, Format, Reading};
 use super::jobs::{self, Job, JobKind};
 use super::records::{ChunkRecord, DocumentRecord, IndexMeta, SourceRecord, SOURCE_GONE};
 use super::{embedding_text, indexed, sources, worker, JobError, Knowledge};
@@ -261,11 +262,11 @@ impl Knowledge {
     pub(super) async fn extract(
         &self,
         bytes: &[u8],
-        hint: Option<Format>,
+        reading: Reading,
         max_text: usize,
     ) -> Result<Extracted, ExtractError> {
         let _cpu = self.cpu().await;
-        worker::extract_in_worker(&self.worker, bytes, hint, max_text).await
+        worker::extract_in_worker(&self.worker, bytes, reading, max_text).await
     }
 
     async fn ingest_file(
@@ -278,7 +279,10 @@ impl Knowledge {
             JobError::Permanent("the uploaded file is no longer available; please upload it again".into())
         })?;
         let max_text = self.text_room(job, &source.key, limits).await?;
-        let extracted = self.extract(&bytes, None, max_text).await.map_err(|e| JobError::Permanent(e.to_string()))?;
+        let named = source.location.as_deref().is_some_and(|name| extract::named_markdown(name, None));
+        let reading = if named { Reading::PreferringMarkdown } else { Reading::Sniffed };
+        let extracted =
+            self.extract(&bytes, reading, max_text).await.map_err(|e| JobError::Permanent(e.to_string()))?;
         source.format = Some(extracted.format.label().to_owned());
         source.bytes = bytes.len() as i64;
         drop(bytes);
@@ -295,7 +299,17 @@ impl Knowledge {
         source: &SourceRecord,
         limits: &KnowledgeLimits,
     ) -> Result<HashSet<String>, JobError> {
-        let extracted = sources::snippet_document(&source.title, source.body.as_deref().unwrap_or_default());
+        let body = source.body.as_deref().unwrap_or_default();
+        // Pasted help articles are often Markdown: parsed like an uploaded
+        // `.md` (in the worker), so their headings become sections and their
+        // marks never reach an answer.
+        let extracted = if source.kind == SourceKind::Text.as_str() && looks_like_markdown(body) {
+            let max_text = self.text_room(job, &source.key, limits).await?;
+            let parsed = self.extract(body.as_bytes(), Reading::As(Format::Markdown), max_text).await;
+            sources::titled(&source.title, parsed.map_err(|e| JobError::Permanent(e.to_string()))?)
+        } else {
+            sources::snippet_document(&source.title, body)
+        };
         self.store_document(job, &source.key, &source.key, &source.title, None, &extracted, (1, 100), limits).await?;
         Ok(HashSet::from([source.key.clone()]))
     }

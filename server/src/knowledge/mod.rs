@@ -386,6 +386,8 @@ impl Knowledge {
                 score: hit.score,
                 similarity: hit.similarity,
                 text_score: hit.text_score,
+                coverage: hit.coverage,
+                heading_coverage: hit.heading_coverage,
             })
             .collect())
     }

@@ -5,15 +5,15 @@ use std::collections::{HashSet, VecDeque};
 
 use app::error::ServiceError;
 use app::knowledge::{
-    DocumentSummary, KnowledgeOverview, KnowledgeUsage, NewSnippet, NewUrlSource, Passage, SourceDetail, SourceKind,
-    SourceStatus, SourceSummary, UrlMode,
+    DocumentSummary, KnowledgeOverview, KnowledgeUsage, NewSnippet, NewUrlSource, SourceDetail, SourceKind,
+    SourceStatus, SourceSummary, TestAnswer, UrlMode,
 };
 use app::permissions::Action;
 use app::plans::KnowledgeLimits;
 use app::services::{Caller, KnowledgeService};
 use url::Url;
 
-use super::extract::{Block, BlockKind, ExtractError, Extracted, Format};
+use super::extract::{self, Block, BlockKind, ExtractError, Extracted, Format, Reading};
 use super::fetch::{sitemap_locations, FetchError, Robots};
 use super::index::Mode;
 use super::jobs::{self, Job, JobKind};
@@ -38,6 +38,15 @@ pub fn snippet_document(title: &str, body: &str) -> Extracted {
         page: None,
     }));
     Extracted { format: Format::Text, title: Some(title.to_owned()), blocks, pages: None, links: Vec::new() }
+}
+
+/// A parsed snippet headed by its title, unless it opens with a title of its own.
+pub fn titled(title: &str, mut extracted: Extracted) -> Extracted {
+    if extracted.blocks.first().is_none_or(|b| b.kind != BlockKind::Heading(1)) {
+        extracted.blocks.insert(0, Block { kind: BlockKind::Heading(1), text: title.to_owned(), page: None });
+    }
+    extracted.title = Some(title.to_owned());
+    extracted
 }
 
 /// A file name fit to show: its last path segment, without controls, at
@@ -211,12 +220,14 @@ impl Knowledge {
                 }
             };
             fetched_bytes += page.body.len() as i64;
-            let hint = if page.content_type.contains("html") {
-                Some(Format::Html)
+            let reading = if page.content_type.contains("html") {
+                Reading::As(Format::Html)
+            } else if extract::named_markdown(page.url.path(), Some(&page.content_type)) {
+                Reading::PreferringMarkdown
             } else if page.content_type.starts_with("text/plain") {
-                Some(Format::Text)
+                Reading::As(Format::Text)
             } else {
-                None
+                Reading::Sniffed
             };
             let document_id = url_document_id(&source.key, &page.url);
             let max_text = match self.text_room(job, &document_id, limits).await {
@@ -228,7 +239,7 @@ impl Knowledge {
                 }
                 Err(e) => return Err(e),
             };
-            let extracted = match self.extract(&page.body, hint, max_text).await {
+            let extracted = match self.extract(&page.body, reading, max_text).await {
                 Ok(e) => e,
                 Err(ExtractError::NoRoom) if !seen.is_empty() => {
                     source.error = Some(stopped_at_limit(seen.len(), &ExtractError::NoRoom.to_string()));
@@ -549,10 +560,20 @@ impl KnowledgeService for Knowledge {
         workspace_id: &str,
         question: &str,
         source_ids: Vec<String>,
-    ) -> Result<Vec<Passage>, ServiceError> {
+    ) -> Result<TestAnswer, ServiceError> {
         self.authorize(caller, workspace_id).await?;
         let filter = (!source_ids.is_empty()).then(|| source_ids.into_iter().take(100).collect::<HashSet<String>>());
-        self.search(workspace_id, question, 8, filter, Mode::Hybrid).await
+        // The passages a visitor's question retrieves, and the reply the
+        // widget composes from them without a language model.
+        let passages = self.search(workspace_id, question, crate::chat::PASSAGES, filter, Mode::Hybrid).await?;
+        let draft = crate::chat::answer::compose(question, &passages);
+        Ok(TestAnswer {
+            body: draft.body,
+            citations: draft.citations,
+            answered: draft.answered,
+            confidence: draft.confidence,
+            passages,
+        })
     }
 }
 

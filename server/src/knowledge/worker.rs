@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::extract::{self, ExtractError, Extracted, Format};
+use super::extract::{self, ExtractError, Extracted, Format, Reading};
 
 /// The first argument that turns the server binary into a worker.
 pub const WORKER_ARG: &str = "extract-worker";
@@ -47,35 +47,26 @@ impl WorkerLimits {
     }
 }
 
-/// What the worker reads on stdin: a one-byte format hint (0 = sniff), the
-/// most text it may answer with (8 bytes, little-endian; the plan's room
-/// for passages), and then the file.
-fn hint_byte(hint: Option<Format>) -> u8 {
-    match hint {
-        None => 0,
-        Some(Format::Pdf) => 1,
-        Some(Format::Docx) => 2,
-        Some(Format::Html) => 3,
-        Some(Format::Markdown) => 4,
-        Some(Format::Csv) => 5,
-        Some(Format::Text) => 6,
+/// What the worker reads on stdin: a one-byte [`Reading`] (0 = sniff, 1–6 a
+/// format, 7 = sniff preferring Markdown), the most text it may answer with
+/// (8 bytes, little-endian; the plan's room for passages), and then the file.
+fn reading_byte(reading: Reading) -> u8 {
+    match reading {
+        Reading::Sniffed => 0,
+        Reading::As(format) => 1 + FORMATS.iter().position(|f| *f == format).expect("every format is listed") as u8,
+        Reading::PreferringMarkdown => 7,
     }
 }
 
-fn hint_of(byte: u8) -> Option<Format> {
-    [
-        None,
-        Some(Format::Pdf),
-        Some(Format::Docx),
-        Some(Format::Html),
-        Some(Format::Markdown),
-        Some(Format::Csv),
-        Some(Format::Text),
-    ]
-    .get(byte as usize)
-    .copied()
-    .flatten()
+fn reading_of(byte: u8) -> Option<Reading> {
+    match byte {
+        0 => Some(Reading::Sniffed),
+        7 => Some(Reading::PreferringMarkdown),
+        n => FORMATS.get(usize::from(n) - 1).map(|f| Reading::As(*f)),
+    }
 }
+
+const FORMATS: [Format; 6] = [Format::Pdf, Format::Docx, Format::Html, Format::Markdown, Format::Csv, Format::Text];
 
 /// The worker's `main`. Returns the process exit code.
 pub fn run_worker() -> i32 {
@@ -85,11 +76,8 @@ pub fn run_worker() -> i32 {
     }
     let max_text = u64::from_le_bytes(input[1..HEADER_BYTES].try_into().expect("eight bytes")) as usize;
     let file = &input[HEADER_BYTES..];
-    let result = match hint_of(input[0]) {
-        Some(format) => extract::extract_as(format, file),
-        None => extract::extract(file),
-    }
-    .and_then(|extracted| {
+    let Some(reading) = reading_of(input[0]) else { return 2 };
+    let result = extract::read(file, reading).and_then(|extracted| {
         // Text past the plan's room would only be refused later, after the
         // server had read, chunked and held all of it.
         let text: usize = extracted.blocks.iter().map(|b| b.text.len()).sum();
@@ -118,7 +106,7 @@ pub fn run_worker() -> i32 {
 pub async fn extract_in_worker(
     limits: &WorkerLimits,
     bytes: &[u8],
-    hint: Option<Format>,
+    reading: Reading,
     max_text: usize,
 ) -> Result<Extracted, ExtractError> {
     let max_text = max_text.min(extract::MAX_TEXT_BYTES);
@@ -150,7 +138,7 @@ pub async fn extract_in_worker(
     let mut stdin = child.stdin.take().expect("stdin is piped");
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let mut input = Vec::with_capacity(HEADER_BYTES + bytes.len());
-    input.push(hint_byte(hint));
+    input.push(reading_byte(reading));
     input.extend_from_slice(&(max_text as u64).to_le_bytes());
     input.extend_from_slice(bytes);
     let run = async {

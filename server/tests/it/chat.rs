@@ -341,6 +341,15 @@ backend_tests! {
         assert_eq!(events[0].1["message"]["sentiment"]["label"], "negative");
         assert_eq!(answer(&events)["flagged"], true);
         assert_eq!(conversation_row(&app, &shop.workspace).await.0.as_deref(), Some("negative_sentiment"));
+        // An angry message is acknowledged and handed over, never answered
+        // with whatever passage its words happen to match.
+        let useless = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        let events = say(&app, &shop.key, &useless, "Your support bot is useless and so is your shipping. I'm furious.").await.unwrap();
+        assert_eq!(events[0].1["message"]["sentiment"]["label"], "negative");
+        let done = answer(&events);
+        assert_eq!(done["message"]["body"], lodestar_server::chat::APOLOGY_REPLY);
+        assert_eq!(done["flagged"], true);
+        assert!(done["message"]["citations"].as_array().is_none_or(Vec::is_empty), "{done}");
 
         let puzzled = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
         let first = answer(&say(&app, &shop.key, &puzzled, "What is the airspeed velocity of an unladen swallow?").await.unwrap());
@@ -500,42 +509,78 @@ backend_tests! {
     }
 }
 
-#[tokio::test]
-async fn sentiment_is_accurate_and_catches_unhappy_visitors_on_the_held_out_set() {
+/// A labelled set of visitor messages: `label<TAB>text`, or with the hard
+/// set's `label<TAB>kind<TAB>text`.
+fn labelled_messages(file: &str) -> Vec<(app::chat::SentimentLabel, String, String)> {
+    let path = format!("{}/tests/data/sentiment/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            let (kind, message) = if fields.len() == 3 { (fields[1], fields[2]) } else { ("", fields[1]) };
+            (app::chat::SentimentLabel::parse(fields[0]).unwrap(), kind.to_string(), message.to_string())
+        })
+        .collect()
+}
+
+/// Accuracy and negative recall of the classifier on `file`, with its
+/// confusion matrix and the accuracy of each kind of message printed.
+async fn sentiment_on(file: &str) -> (f64, f64) {
     use app::chat::SentimentLabel;
     use lodestar_server::chat::sentiment::Classifier;
 
     let embedder = crate::support::embedder();
     let classifier = Classifier::for_embedder(embedder.as_ref()).await.unwrap();
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sentiment/messages.tsv")).unwrap();
-    let examples: Vec<(SentimentLabel, &str)> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (label, message) = l.split_once('\t').unwrap();
-            (SentimentLabel::parse(label).unwrap(), message)
-        })
-        .collect();
-    assert!(examples.len() >= 150, "{} labelled messages", examples.len());
-    let vectors = embedder.embed(examples.iter().map(|(_, m)| m.to_string()).collect()).await.unwrap();
+    let examples = labelled_messages(file);
+    assert!(examples.len() >= 150, "{} labelled messages in {file}", examples.len());
+    let vectors = embedder.embed(examples.iter().map(|(_, _, m)| m.clone()).collect()).await.unwrap();
     let labels = [SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive];
     let mut matrix = [[0u32; 3]; 3];
-    for ((expected, message), vector) in examples.iter().zip(vectors) {
+    let mut by_kind: std::collections::BTreeMap<&str, (u32, u32)> = Default::default();
+    for ((expected, kind, message), vector) in examples.iter().zip(vectors) {
         let got = classifier.classify(vector, message).label;
         let (row, column) =
             (labels.iter().position(|l| l == expected).unwrap(), labels.iter().position(|l| *l == got).unwrap());
         matrix[row][column] += 1;
+        let tally = by_kind.entry(kind.as_str()).or_default();
+        tally.0 += u32::from(row == column);
+        tally.1 += 1;
+        if row != column && !kind.is_empty() {
+            println!("  {kind}: {message:?} is {}, read as {}", expected.as_str(), got.as_str());
+        }
     }
-    println!("sentiment on {} held-out messages (rows: truth, columns: predicted)", examples.len());
+    println!("sentiment on {} messages of {file} (rows: truth, columns: predicted)", examples.len());
     println!("{:>10} {:>9} {:>9} {:>9}", "", "negative", "neutral", "positive");
     for (label, row) in labels.iter().zip(&matrix) {
         println!("{:>10} {:>9} {:>9} {:>9}", label.as_str(), row[0], row[1], row[2]);
+    }
+    for (kind, (right, all)) in by_kind.iter().filter(|(kind, _)| !kind.is_empty()) {
+        println!("  {kind:>16}: {right}/{all}");
     }
     let correct: u32 = (0..3).map(|i| matrix[i][i]).sum();
     let accuracy = f64::from(correct) / examples.len() as f64;
     let negative_recall = f64::from(matrix[0][0]) / f64::from(matrix[0].iter().sum::<u32>());
     println!("accuracy {accuracy:.3}, negative recall {negative_recall:.3}");
+    (accuracy, negative_recall)
+}
+
+#[tokio::test]
+async fn sentiment_is_accurate_and_catches_unhappy_visitors_on_the_held_out_set() {
+    let (accuracy, negative_recall) = sentiment_on("messages.tsv").await;
     assert!(accuracy >= 0.90, "accuracy {accuracy:.3}");
     assert!(negative_recall >= 0.90, "negative recall {negative_recall:.3}");
+}
+
+/// Questions about a problem, negation, contrast, sarcasm, and thanks,
+/// anger and questions in Spanish, French and German: kept apart from the
+/// training data (`chat/sentiment_training.tsv`). The floor keeps what the
+/// negation, contrast and sarcasm cues won (0.572 before them, 0.615 with
+/// them); the goal is 0.90, which a linear model over MiniLM's English
+/// sentence vectors does not reach.
+#[tokio::test]
+async fn sentiment_reads_the_hard_kinds_of_message() {
+    let (accuracy, _) = sentiment_on("hard.tsv").await;
+    assert!(accuracy >= 0.60, "accuracy {accuracy:.3} on the hard set");
 }

@@ -78,7 +78,7 @@ async fn ask(app: &TestApp, session: &Session, workspace: &str, question: &str) 
     let response =
         app.call(session, "/api/knowledge/test", &[("workspace_id", workspace), ("question", question)]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.body);
-    response.json().as_array().unwrap().clone()
+    response.json()["passages"].as_array().unwrap().clone()
 }
 
 pub(crate) async fn owner(app: &TestApp, email: &str) -> (Session, String) {
@@ -163,6 +163,16 @@ backend_tests! {
         assert_eq!(pdf_source["title"], "packing-slips.pdf");
         let passages = ask(&app, &session, &workspace, "how do customers start a return?").await;
         assert!(!passages.is_empty());
+        // The owner sees the reply a visitor would get, cited, with the passages behind it.
+        let tested = app
+            .call(&session, "/api/knowledge/test", &[("workspace_id", workspace.as_str()), ("question", "how do customers start a return?")])
+            .await
+            .json();
+        let markdown_source = sources.iter().find(|s| s["format"] == "Markdown").expect("the Markdown file");
+        assert_eq!(tested["answered"], true, "{tested:#}");
+        assert!(tested["body"].as_str().unwrap().ends_with("[1]"), "{tested:#}");
+        assert_eq!(tested["citations"][0]["source_id"], markdown_source["id"], "{tested:#}");
+        assert!(!tested["body"].as_str().unwrap().contains('#'), "no Markdown reaches the reply: {tested:#}");
         assert!(passages[0]["document_title"].as_str().unwrap().to_lowercase().contains("return"), "{:#}", passages[0]);
         assert!(passages[0]["similarity"].as_f64().unwrap() > 0.3);
         // A PDF passage cites its page.

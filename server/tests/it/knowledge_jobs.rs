@@ -246,7 +246,8 @@ backend_tests! {
         assert!(store.documents(&workspace, &crawl).await.unwrap().is_empty());
         assert!(store.chunk_page(&workspace, "", 1_000).await.unwrap().is_empty(), "chunks outlived their source");
         let passages = app.call(&session, "/api/knowledge/test", &[("workspace_id", workspace.as_str()), ("question", "baboons breakfast")]).await.json();
-        assert!(passages.as_array().unwrap().is_empty(), "{passages:#}");
+        assert!(passages["passages"].as_array().unwrap().is_empty(), "{passages:#}");
+        assert_eq!(passages["answered"], false, "{passages:#}");
         assert_eq!(overview(&app, &session, &workspace).await["usage"]["chunks"], 0);
     }
 

@@ -7,6 +7,7 @@ mod fake_embeddings;
 mod fake_llm;
 
 mod accounts;
+mod answers;
 mod assets;
 mod chat;
 mod contact_sales;

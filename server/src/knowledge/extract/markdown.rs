@@ -5,22 +5,58 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::{Block, BlockKind, Extracted, Format};
 
+/// Whether text reads as Markdown: two signals among headings, lists
+/// (bulleted or numbered), code fences, tables, links, bold and emphasis. A
+/// file that opens with an ATX heading (`# Title`) counts twice: a help
+/// article is often just that title, paragraphs and a little **bold**.
 pub fn looks_like_markdown(text: &str) -> bool {
-    let signals = text
-        .lines()
-        .take(200)
-        .filter(|l| {
-            let l = l.trim_start();
-            l.starts_with("# ")
-                || l.starts_with("## ")
-                || l.starts_with("- ")
-                || l.starts_with("* ")
-                || l.starts_with("```")
-                || l.starts_with("| ")
-                || l.contains("](")
-        })
-        .count();
+    let mut lines = text.lines().map(str::trim_start).filter(|l| !l.is_empty()).take(200).peekable();
+    let opens_with_heading = lines.peek().is_some_and(|l| is_atx_heading(l));
+    let signals: usize = lines.map(markdown_signals).sum::<usize>() + usize::from(opens_with_heading);
     signals >= 2
+}
+
+fn is_atx_heading(line: &str) -> bool {
+    let hashes = line.bytes().take_while(|&b| b == b'#').count();
+    (1..=6).contains(&hashes) && line[hashes..].starts_with(' ')
+}
+
+/// How many kinds of Markdown a line shows: its own kind (heading, list
+/// item, fence, table row), then links, bold and emphasis within it.
+fn markdown_signals(line: &str) -> usize {
+    let numbered = {
+        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+        digits > 0 && digits <= 3 && (line[digits..].starts_with(". ") || line[digits..].starts_with(") "))
+    };
+    let block = is_atx_heading(line)
+        || numbered
+        || line.starts_with("- ")
+        || line.starts_with("* ")
+        || line.starts_with("```")
+        || line.starts_with("| ");
+    [block, line.contains("]("), has_pair(line, "**") || has_pair(line, "__"), emphasised(line)]
+        .into_iter()
+        .filter(|&signal| signal)
+        .count()
+}
+
+/// `marker` opens a word and closes later on the line: `**Save**`.
+fn has_pair(line: &str, marker: &str) -> bool {
+    line.match_indices(marker).any(|(at, _)| {
+        let inner = &line[at + marker.len()..];
+        inner.starts_with(|c: char| !c.is_whitespace() && !marker.starts_with(c))
+            && inner.find(marker).is_some_and(|close| close > 0 && !inner[..close].ends_with(' '))
+    })
+}
+
+/// `*word*` or `_word_` standing as a word of its own.
+fn emphasised(line: &str) -> bool {
+    line.split_whitespace().any(|word| {
+        let word = word.trim_end_matches([',', '.', ';', ':', '!', '?', ')']);
+        ['*', '_'].iter().any(|&m| {
+            word.len() > 2 && word.starts_with(m) && word.ends_with(m) && !word[1..word.len() - 1].contains(m)
+        })
+    })
 }
 
 pub fn extract(text: &str) -> Extracted {
@@ -121,6 +157,16 @@ fn heading_level(level: HeadingLevel) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_help_article_with_one_heading_reads_as_markdown() {
+        assert!(looks_like_markdown("# Two-step verification\n\nTurn it on in Settings.\n\nIt takes a minute."));
+        assert!(looks_like_markdown("Two-step verification\n\nOpen **Settings** and choose *Security*."));
+        assert!(looks_like_markdown("Steps\n\n1. Open Settings.\n2. Choose Security."));
+        assert!(!looks_like_markdown("Just a note about 2 * 3 = 6.\nNothing special here, really."));
+        assert!(!looks_like_markdown("#hashtag is not a heading\nand snake_case_names are not emphasis"));
+        assert!(!looks_like_markdown("Price: 5 ** 2 is 25 and the total is **\n"));
+    }
 
     #[test]
     fn keeps_headings_lists_and_tables() {

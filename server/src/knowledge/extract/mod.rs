@@ -5,7 +5,7 @@
 
 mod docx;
 mod html;
-mod markdown;
+pub mod markdown;
 mod pdf;
 
 pub use pdf::write_text_pdf as pdf_with_lines;
@@ -183,6 +183,36 @@ pub fn extract(bytes: &[u8]) -> Result<Extracted, ExtractError> {
     extract_as(format, bytes)
 }
 
+/// How a file is to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The format comes from the content.
+    Sniffed,
+    /// Bytes already known to be this format (a page whose `Content-Type` said HTML).
+    As(Format),
+    /// From the content, but text it leaves plain is read as Markdown: a
+    /// file named `.md`, or declared `text/markdown`, is a fair hint between
+    /// the parsers that read text. Bytes that are not text, HTML or CSV are
+    /// never read as Markdown for it.
+    PreferringMarkdown,
+}
+
+/// Reads `bytes` as `reading` says.
+pub fn read(bytes: &[u8], reading: Reading) -> Result<Extracted, ExtractError> {
+    match (reading, sniff(bytes)) {
+        (Reading::As(format), _) => extract_as(format, bytes),
+        (Reading::PreferringMarkdown, Ok(Format::Text)) => extract_as(Format::Markdown, bytes),
+        (_, sniffed) => extract_as(sniffed?, bytes),
+    }
+}
+
+/// Whether a file's name or declared type says Markdown.
+pub fn named_markdown(file_name: &str, content_type: Option<&str>) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    [".md", ".markdown", ".mdown", ".mkd"].iter().any(|ext| lower.ends_with(ext))
+        || content_type.is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("text/markdown"))
+}
+
 /// Extracts bytes already known to be `format` (a fetched page whose
 /// `Content-Type` said HTML, say).
 pub fn extract_as(format: Format, bytes: &[u8]) -> Result<Extracted, ExtractError> {
@@ -202,13 +232,16 @@ pub fn extract_as(format: Format, bytes: &[u8]) -> Result<Extracted, ExtractErro
 }
 
 /// Paragraphs are separated by blank lines; a short first line that stands
-/// alone reads as the title.
+/// alone reads as the title, shown as clean text (no `#` marks).
 fn plain_text(text: &str) -> Extracted {
     let mut blocks: Vec<Block> =
         text.split("\n\n").map(|p| Block { kind: BlockKind::Paragraph, text: p.to_owned(), page: None }).collect();
-    let title = blocks.first().map(|b| b.text.trim().to_owned()).filter(|t| !t.contains('\n') && t.len() <= 120);
-    if title.is_some() {
-        blocks[0].kind = BlockKind::Heading(1);
+    let title = blocks
+        .first()
+        .map(|b| b.text.trim().trim_start_matches('#').trim().to_owned())
+        .filter(|t| !t.is_empty() && !t.contains('\n') && t.len() <= 120);
+    if let Some(title) = &title {
+        blocks[0] = Block { kind: BlockKind::Heading(1), text: title.clone(), page: None };
     }
     Extracted { format: Format::Text, title, blocks, pages: None, links: Vec::new() }
 }
@@ -274,6 +307,20 @@ mod tests {
         assert_eq!(sniff(b"Just a note.\nNothing special here, really."), Ok(Format::Text));
         assert!(matches!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0"), Err(ExtractError::Unsupported(_))));
         assert!(matches!(sniff(b"abc\0def"), Err(ExtractError::Unsupported(_))));
+    }
+
+    #[test]
+    fn a_markdown_name_chooses_between_text_parsers_only() {
+        let article = b"Two-step verification\n\nTurn it on in Settings.";
+        assert_eq!(extract(article).unwrap().format, Format::Text);
+        assert_eq!(read(article, Reading::PreferringMarkdown).unwrap().format, Format::Markdown);
+        let html = b"<!DOCTYPE html><html><body><h1>Hi</h1><p>x</p></body></html>";
+        assert_eq!(read(html, Reading::PreferringMarkdown).unwrap().format, Format::Html);
+        let png = b"\x89PNG\r\n\x1a\n\0";
+        assert!(matches!(read(png, Reading::PreferringMarkdown), Err(ExtractError::Unsupported(_))));
+        assert!(named_markdown("Help/2FA.MD", None) && named_markdown("notes", Some("text/markdown; charset=utf-8")));
+        assert!(!named_markdown("notes.txt", Some("text/plain")));
+        assert_eq!(extract(b"# Plain title\n\nJust text.").unwrap().title.as_deref(), Some("Plain title"));
     }
 
     #[test]

@@ -20,6 +20,8 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use leptos_router::NavigateOptions;
 use serde::Deserialize;
 
+mod test_question;
+
 use super::{plan_label, Here, InWorkspace, PageHeader};
 use crate::components::feedback::{Confirm, EmptyState, ErrorPanel, Icon, IconSvg, Loading, NotAllowed};
 use crate::components::format::{count_of, format_bytes, format_count, Time};
@@ -28,8 +30,8 @@ use crate::components::meter::Meter;
 use crate::error::ServiceError;
 use crate::knowledge::{
     knowledge_source, load_knowledge_overview, AddQaSource, AddTextSource, AddUrlSource, CancelSource, DeleteSource,
-    DocumentSummary, KnowledgeOverview, KnowledgeUsage, Passage, ResyncSource, SetSourceSchedule, SourceDetail,
-    SourceStatus, SourceSummary, TestQuestion, UploadOutcome, QUESTION_MAX, SNIPPET_MAX, SYNC_CHOICES, TITLE_MAX,
+    DocumentSummary, KnowledgeOverview, KnowledgeUsage, ResyncSource, SetSourceSchedule, SourceDetail, SourceStatus,
+    SourceSummary, UploadOutcome, QUESTION_MAX, SNIPPET_MAX, SYNC_CHOICES, TITLE_MAX,
 };
 use crate::permissions::Action;
 
@@ -227,7 +229,7 @@ fn LibraryView(workspace_id: String, overview: KnowledgeOverview, base: String) 
         <UsagePanel lib />
         <AddKnowledge lib />
         <SourcesPanel lib base />
-        <TestQuestionPanel lib base />
+        <test_question::TestQuestionPanel lib base />
     }
 }
 
@@ -1361,216 +1363,6 @@ fn SourceActions(
             </Confirm>
         </div>
         <p class="form-error source-action-error" role="alert">{move || error.get()}</p>
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Testing a question
-
-#[component]
-fn TestQuestionPanel(lib: Library, base: StoredValue<String>) -> impl IntoView {
-    let test = ServerAction::<TestQuestion>::new();
-    let outcome = Outcome::of(test);
-    let question = RwSignal::new(String::new());
-    let asked = RwSignal::new(String::new());
-    let chosen = RwSignal::new(Vec::<String>::new());
-    let value = lib.live.value;
-    let question_error = outcome.field("question");
-    let other_error = Signal::derive(move || {
-        outcome.error().filter(|e| !matches!(e, ServiceError::Invalid(_))).map(|e| e.to_string())
-    });
-
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let text = question.get_untracked();
-        // Sources deleted since they were ticked are left out.
-        let source_ids: Vec<String> = value.with_untracked(|o| {
-            chosen.get_untracked().into_iter().filter(|id| o.sources.iter().any(|s| &s.id == id)).collect()
-        });
-        asked.set(text.trim().to_string());
-        test.dispatch(TestQuestion { workspace_id: lib.workspace_id.get_value(), question: text, source_ids });
-    };
-    let options = move || {
-        value
-            .with(|o| o.sources.iter().map(|s| (s.id.clone(), s.title.clone(), s.location.clone())).collect::<Vec<_>>())
-    };
-    let filter_summary = move || {
-        let total = value.with(|o| o.sources.len());
-        match chosen.with(|c| c.iter().filter(|id| value.with(|o| o.sources.iter().any(|s| &s.id == *id))).count()) {
-            0 => "Search all sources".to_string(),
-            n => format!("Searching {n} of {total} sources"),
-        }
-    };
-
-    view! {
-        <section class="panel test-question" aria-labelledby="test-title">
-            <h2 id="test-title">"Test a question"</h2>
-            <p class="muted">"Ask what a customer might, and see the passages your assistant would answer from, best first."</p>
-            <form class="test-form" on:submit=on_submit novalidate="novalidate">
-                <div class="field">
-                    <label for="test-question">"Customer question"</label>
-                    <div class="test-row">
-                        <input
-                            id="test-question"
-                            name="question"
-                            type="search"
-                            maxlength=QUESTION_MAX
-                            autocomplete="off"
-                            placeholder="How do I return an order?"
-                            data-test="test-question-input"
-                            aria-invalid=move || question_error.get().is_some().to_string()
-                            aria-describedby="test-question-error"
-                            prop:value=move || question.get()
-                            on:input=move |ev| question.set(event_target_value(&ev))
-                        />
-                        <button
-                            class="button button-primary"
-                            type="submit"
-                            data-test="test-question-submit"
-                            disabled=move || test.pending().get()
-                            aria-busy=move || test.pending().get().to_string()
-                        >
-                            {move || if test.pending().get() { "Searching…" } else { "Test" }}
-                        </button>
-                    </div>
-                    <p class="field-error" id="test-question-error">{move || question_error.get()}</p>
-                </div>
-                <details class="source-filter">
-                    <summary>
-                        {filter_summary}
-                        <span class="muted small">" · choose sources"</span>
-                    </summary>
-                    <fieldset class="filter-list">
-                        <legend class="sr-only">"Sources to search (none ticked: all of them)"</legend>
-                        <For each=options key=|option| option.clone() let:option>
-                            {
-                                let (id, title, location) = option;
-                                let check_id = format!("test-source-{id}");
-                                let label_for = check_id.clone();
-                                let ticked = {
-                                    let id = id.clone();
-                                    move || chosen.with(|c| c.contains(&id))
-                                };
-                                view! {
-                                    <label class="filter-option" for=label_for>
-                                        <input
-                                            type="checkbox"
-                                            id=check_id
-                                            value=id.clone()
-                                            prop:checked=ticked
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                let id = id.clone();
-                                                chosen.update(|c| {
-                                                    c.retain(|x| *x != id);
-                                                    if on {
-                                                        c.push(id);
-                                                    }
-                                                });
-                                            }
-                                        />
-                                        <span class="filter-title">{title}</span>
-                                        {location.map(|l| view! { <span class="muted small filter-location">{l}</span> })}
-                                    </label>
-                                }
-                            }
-                        </For>
-                    </fieldset>
-                    <button type="button" class="button button-small" on:click=move |_| chosen.set(Vec::new())>
-                        "Search all sources"
-                    </button>
-                </details>
-            </form>
-            <FormAlert message=other_error />
-            // A short announcement; the passages themselves are read on demand.
-            <p class="sr-only" role="status">
-                {move || match test.value().with(|v| v.as_ref().map(|r| r.as_ref().ok().map(Vec::len))) {
-                    _ if test.pending().get() => String::new(),
-                    Some(Some(0)) => "Nothing in your knowledge matches this question yet.".to_string(),
-                    Some(Some(n)) => format!("Found {}, best first.", count_of(n as u64, "passage", "passages")),
-                    _ => String::new(),
-                }}
-            </p>
-            <div class="test-results">
-                {move || {
-                    if test.pending().get() {
-                        return view! { <Loading label="Searching your knowledge…" /> }.into_any();
-                    }
-                    match test.value().get() {
-                        Some(Ok(passages)) if passages.is_empty() => view! {
-                            <div class="no-passages">
-                                <p><strong>"Nothing in your knowledge matches this question yet."</strong></p>
-                                <p class="muted small">
-                                    "Add a source that answers it, or wait for sources still processing to be ready."
-                                </p>
-                            </div>
-                        }
-                        .into_any(),
-                        Some(Ok(passages)) => {
-                            let count = passages.len();
-                            view! {
-                                <p class="results-heading">
-                                    {format!("{} for \u{201c}{}\u{201d}", count_of(count as u64, "passage", "passages"), asked.get_untracked())}
-                                </p>
-                                <ol class="passages">
-                                    {passages
-                                        .into_iter()
-                                        .enumerate()
-                                        .map(|(i, passage)| view! { <PassageItem rank=i + 1 passage lib base /> })
-                                        .collect_view()}
-                                </ol>
-                            }
-                            .into_any()
-                        }
-                        _ => ().into_any(),
-                    }
-                }}
-            </div>
-        </section>
-    }
-}
-
-#[component]
-fn PassageItem(rank: usize, passage: Passage, lib: Library, base: StoredValue<String>) -> impl IntoView {
-    let source_title = lib
-        .live
-        .value
-        .with_untracked(|o| o.sources.iter().find(|s| s.id == passage.source_id).map(|s| s.title.clone()));
-    let source_href = format!("{}/knowledge/{}", base.get_value(), passage.source_id);
-    let path = (!passage.heading_path.is_empty()).then(|| passage.heading_path.join(" › "));
-    let page = passage.page.map(|page| view! { <span>{format!("Page {page}")}</span> });
-    let link = passage.url.as_deref().and_then(web_link).map(|url| {
-        view! { <ExternalLink url=url.to_string() /> }
-    });
-    let from = source_title.map(|title| view! { <span>"From " <A href=source_href>{title}</A></span> });
-    let similarity = (passage.similarity.clamp(0.0, 1.0) * 100.0).round();
-    view! {
-        <li class="passage" data-test="passage">
-            <span class="passage-rank" aria-hidden="true">{rank}</span>
-            <div class="passage-body">
-                <h3 class="passage-title">
-                    <span class="sr-only">{format!("Rank {rank}: ")}</span>
-                    {passage.document_title.clone()}
-                </h3>
-                {path.map(|path| view! { <p class="passage-path">{path}</p> })}
-                <p class="passage-where small muted">{page} {link} {from}</p>
-                <blockquote class="passage-text">{passage.text.clone()}</blockquote>
-                <dl class="passage-scores">
-                    <div>
-                        <dt>"Score"</dt>
-                        <dd>{format!("{:.3}", passage.score)}</dd>
-                    </div>
-                    <div>
-                        <dt>"Similarity"</dt>
-                        <dd>{format!("{similarity:.0}%")}</dd>
-                    </div>
-                    <div>
-                        <dt>"BM25"</dt>
-                        <dd>{if passage.text_score > 0.0 { format!("{:.2}", passage.text_score) } else { "no word match".to_string() }}</dd>
-                    </div>
-                </dl>
-            </div>
-        </li>
     }
 }
 
