@@ -233,3 +233,18 @@ test("a forgotten password is reset from the emailed link; the old one stops wor
     await context.close();
   }
 });
+
+test("sign-up fits a phone: its fields line up with its heading", async () => {
+  const { page, context } = await openPage(browser, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  try {
+    await page.goto(`${BASE_URL}/signup`);
+    await hydrated(page);
+    const heading = await page.getByRole("heading", { name: "Create your account" }).boundingBox();
+    const name = await page.getByLabel("Your name").boundingBox();
+    assert.ok(Math.abs(name.x - heading.x) <= 2, `the name field starts at ${name.x}px, the heading at ${heading.x}px`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `sign-up overflows by ${overflow}px`);
+  } finally {
+    await context.close();
+  }
+});

@@ -143,7 +143,14 @@ test("an owner uploads two files at once, sees them become ready, and tests a qu
     const [pdfRow, markdownRow] = await Promise.all([settled(page, names.pdf), settled(page, names.markdown)]);
     assert.equal(pdfRow.status, "ready", `the PDF is read:\n${pdfRow.text}`);
     assert.equal(markdownRow.status, "ready", `the Markdown file is read:\n${markdownRow.text}`);
-    assert.match(markdownRow.text, /[1-9]\d* chunks?/, "its chunks are counted");
+    assert.match(markdownRow.text, /[1-9]\d* passages?/, "its passages are counted");
+    // The upload's notice follows: no "reading them now" once they are read.
+    await page.locator(".upload-summary", { hasText: "ready to answer from" }).waitFor();
+    // Words a tenant should not need.
+    const pageText = await page.locator("main").innerText();
+    for (const jargon of [/chunk/i, /MiniLM/i, /BM25/i, /SurrealDB/i]) {
+      assert.doesNotMatch(pageText, jargon, "the Knowledge page speaks plainly");
+    }
     await screenshot(page, "knowledge-ready");
 
     // Ask what a customer would: the reply a visitor would get, cited from the Markdown file.
@@ -198,6 +205,10 @@ test("an owner uploads two files at once, sees them become ready, and tests a qu
       await rows(phone.page).filter({ hasText: names.markdown }).first().waitFor();
       const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `the knowledge page overflows by ${overflow}px`);
+      // Usage leaves room: adding knowledge starts within the first screen.
+      await phone.page.evaluate(() => window.scrollTo(0, 0));
+      const addTop = await phone.page.getByRole("heading", { name: "Add knowledge" }).evaluate((el) => el.getBoundingClientRect().top);
+      assert.ok(addTop < 740, `"Add knowledge" starts ${addTop}px down, below the first screen`);
       await screenshot(phone.page, "knowledge-mobile");
       assert.deepEqual(unexpected(phone.errors), []);
     } finally {

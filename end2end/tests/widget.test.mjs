@@ -237,6 +237,11 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
   const workspace = await logInAsDemo(page);
   await page.goto(`${workspace}/widget`);
   await hydrated(page, errors);
+  // The Position choice looks like the other fields (no browser-default box), and fields have room.
+  const position = page.getByRole("group", { name: "Position" });
+  assert.equal(await position.evaluate((el) => getComputedStyle(el).borderTopWidth), "0px");
+  const gap = await page.locator(".widget-form .panel").first().evaluate((el) => parseFloat(getComputedStyle(el).rowGap));
+  assert.ok(gap >= 12, `fields are ${gap}px apart`);
   await page.getByLabel("Title", { exact: true }).fill("Trail help");
   await page.getByLabel("Colour as a hex code").fill("#0a7c66");
   await page.getByLabel("Avatar").fill("⛺");

@@ -40,7 +40,7 @@ const AUDIENCES: [Audience; 3] = [
 const STEPS: [(&str, &str); 3] = [
     (
         "Add your knowledge",
-        "Upload documents or point Lodestar at your site. It reads, chunks and indexes everything privately.",
+        "Upload documents or point Lodestar at your site. It reads and indexes everything privately, section by section.",
     ),
     (
         "Embed one script tag",

@@ -160,6 +160,15 @@ impl Accounts {
             .await?)
     }
 
+    /// Whether `caller` holds a live session (the dashboard's pages ask).
+    pub async fn is_signed_in(&self, caller: &Caller) -> Result<bool, ServiceError> {
+        match self.session_user(caller).await {
+            Ok(_) => Ok(true),
+            Err(ServiceError::Unauthenticated) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The logged-in person and their session, or `Unauthenticated`.
     async fn session_user(&self, caller: &Caller) -> Result<(UserRow, SessionRow), ServiceError> {
         let token = caller.session_token.as_deref().ok_or(ServiceError::Unauthenticated)?;

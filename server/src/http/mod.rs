@@ -6,6 +6,7 @@ pub mod caller;
 pub mod health;
 pub mod metrics;
 pub mod security;
+pub mod sign_in_gate;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -41,7 +42,8 @@ pub fn app(state: AppState) -> Router {
         .leptos_routes_with_context(&state, generate_route_list(App), page_context.clone(), move || {
             shell(leptos_options.clone())
         })
-        .fallback(file_and_error_handler_with_context::<AppState, _>(page_context, shell));
+        .fallback(file_and_error_handler_with_context::<AppState, _>(page_context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate::require_sign_in));
 
     Router::new()
         .merge(health::router())

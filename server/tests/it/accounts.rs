@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::backend_tests;
-use crate::support::{TestApp, PASSWORD};
+use crate::support::{Session, TestApp, PASSWORD};
 
 const SAME_SITE: (&str, &str) = ("sec-fetch-site", "same-origin");
 
@@ -50,11 +50,22 @@ backend_tests! {
 
     async fn the_dashboard_needs_a_login_and_is_never_cached(app) {
         let anonymous = app.get_page(None, "/app/account").await;
-        assert_eq!(anonymous.status, StatusCode::FOUND);
-        assert!(anonymous.header("location").starts_with("/login?next="), "{}", anonymous.header("location"));
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+        assert_eq!(anonymous.header("location"), "/login?next=%2Fapp%2Faccount");
 
         let ada = app.verified_user("ada@example.com", "business").await;
         let workspace = app.workspace_of(&ada).await;
+        // Signed out (or with a session that has ended), every dashboard address
+        // goes to the login page on the server, and comes back after it.
+        let expired = Session { cookie: format!("{}=not-a-live-session", ada.cookie.split('=').next().unwrap()), user_id: ada.user_id.clone() };
+        for (session, path) in [(None, "/app".to_string()), (Some(&expired), format!("/app/w/{workspace}/inbox?status=open"))] {
+            let page = app.get_page(session, &path).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}: {}", page.body);
+            assert_eq!(page.header("location"), app::components::url::login_url(&path));
+        }
+        // Signed in, a workspace the person is not in is not found.
+        let elsewhere = app.get_page(Some(&ada), "/app/w/some-other-workspace/inbox").await;
+        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND, "{}", elsewhere.body);
         let page = app.get_page(Some(&ada), &format!("/app/w/{workspace}/team")).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(page.body.contains("Test Person's workspace"));

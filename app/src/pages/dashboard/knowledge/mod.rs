@@ -274,7 +274,13 @@ fn finished_words(title: &str, status: SourceStatus, error: Option<&str>) -> Str
 #[component]
 fn UsagePanel(lib: Library) -> impl IntoView {
     let usage = lib.usage();
-    let embedder = move || lib.live.value.with(|o| o.embedder.clone());
+    // "local:all-MiniLM-L6-v2" means nothing to a tenant.
+    let model = move || {
+        lib.live.value.with(|o| match o.embedder.split_once(':') {
+            Some(("local", _)) | None => "the built-in model, on this server".to_string(),
+            Some((provider, name)) => format!("{name} from {provider}"),
+        })
+    };
     view! {
         <section class="panel usage" aria-labelledby="usage-title">
             <div class="panel-head">
@@ -294,7 +300,7 @@ fn UsagePanel(lib: Library) -> impl IntoView {
                 />
                 <Meter
                     id="meter-chunks"
-                    label="Chunks"
+                    label="Passages"
                     used=Signal::derive(move || u64::from(usage.read().chunks))
                     max=Signal::derive(move || u64::from(usage.read().max_chunks))
                     text=Signal::derive(move || {
@@ -328,9 +334,9 @@ fn UsagePanel(lib: Library) -> impl IntoView {
                 </div>
             </div>
             <p class="muted small usage-note">
-                "Chunks are the passages your files are split into for search. Search runs privately for this workspace ("
-                <span class="code-hint">{embedder}</span>
-                ")."
+                "Passages are the sections your knowledge is split into for search. Search runs privately for this workspace, with "
+                {model}
+                "."
             </p>
         </section>
     }
@@ -639,11 +645,13 @@ struct FileResult {
     error: Option<String>,
     /// What it was added as.
     title: Option<String>,
+    /// The source it became, whose status the summary follows.
+    source_id: Option<String>,
 }
 
 impl FileResult {
     fn refused(name: &str, error: String) -> Self {
-        FileResult { name: name.to_string(), error: Some(error), title: None }
+        FileResult { name: name.to_string(), error: Some(error), title: None, source_id: None }
     }
 }
 
@@ -654,7 +662,8 @@ impl From<UploadOutcome> for FileResult {
             (None, None) => Some("This file wasn't added. Please try again.".to_string()),
             (Some(_), None) => None,
         };
-        FileResult { name: outcome.file_name, error, title: outcome.source.map(|s| s.title) }
+        let (title, source_id) = outcome.source.map(|s| (s.title, s.id)).unzip();
+        FileResult { name: outcome.file_name, error, title, source_id }
     }
 }
 
@@ -1054,7 +1063,10 @@ fn UploadFiles(lib: Library) -> impl IntoView {
             {move || match (uploader.sending.get(), uploader.problem.get()) {
                 (Some(sending), _) => format!("Uploading {}…", count_of(sending.files as u64, "file", "files")),
                 (None, Some(problem)) => problem,
-                (None, None) => uploader.results.with(|results| results_summary(results)).unwrap_or_default(),
+                (None, None) => {
+                    let statuses = added_statuses(lib, uploader.results);
+                    uploader.results.with(|results| results_summary(results, &statuses)).unwrap_or_default()
+                }
             }}
         </p>
         <div class="upload-status">
@@ -1078,22 +1090,46 @@ fn UploadFiles(lib: Library) -> impl IntoView {
                 }
             })}
             {move || uploader.problem.get().map(|problem| view! { <p class="form-error">{problem}</p> })}
-            <UploadResults results=uploader.results />
+            <UploadResults results=uploader.results lib />
         </div>
     }
 }
 
-/// "Added 2 files; 1 file couldn't be added.", once there are results.
-fn results_summary(results: &[FileResult]) -> Option<String> {
+/// The live status of each source the last upload added.
+fn added_statuses(lib: Library, results: RwSignal<Vec<FileResult>>) -> Vec<SourceStatus> {
+    results.with(|results| {
+        lib.live.value.with(|o| {
+            results
+                .iter()
+                .filter_map(|r| r.source_id.as_ref())
+                .filter_map(|id| o.sources.iter().find(|s| &s.id == id).map(|s| s.status))
+                .collect()
+        })
+    })
+}
+
+/// "Added 2 files; 1 file couldn't be added.", once there are results; what
+/// it says of the added files follows their sources as they are read.
+fn results_summary(results: &[FileResult], statuses: &[SourceStatus]) -> Option<String> {
     if results.is_empty() {
         return None;
     }
     let added = results.iter().filter(|r| r.error.is_none()).count();
+    let reading = statuses.iter().any(|s| matches!(s, SourceStatus::Queued | SourceStatus::Processing));
+    let unread =
+        statuses.iter().any(|s| !matches!(s, SourceStatus::Queued | SourceStatus::Processing | SourceStatus::Ready));
+    let then = if reading {
+        " We're reading them now."
+    } else if unread {
+        " Some could not be read: see Sources below."
+    } else {
+        " They're ready to answer from."
+    };
     Some(match (added, results.len() - added) {
-        (_, 0) => format!("Added {}. We're reading them now.", count_of(added as u64, "file", "files")),
+        (_, 0) => format!("Added {}.{then}", count_of(added as u64, "file", "files")),
         (0, failed) => format!("{} couldn't be added.", count_of(failed as u64, "file", "files")),
         (added, failed) => format!(
-            "Added {}; {} couldn't be added.",
+            "Added {}; {} couldn't be added.{then}",
             count_of(added as u64, "file", "files"),
             count_of(failed as u64, "file", "files")
         ),
@@ -1101,10 +1137,11 @@ fn results_summary(results: &[FileResult]) -> Option<String> {
 }
 
 #[component]
-fn UploadResults(results: RwSignal<Vec<FileResult>>) -> impl IntoView {
+fn UploadResults(results: RwSignal<Vec<FileResult>>, lib: Library) -> impl IntoView {
     move || {
+        let statuses = added_statuses(lib, results);
         let results = results.get();
-        results_summary(&results).map(|summary| {
+        results_summary(&results, &statuses).map(|summary| {
             view! {
                 <div class="upload-results">
                     <p class="upload-summary">{summary}</p>
@@ -1242,12 +1279,12 @@ fn SourceRow(lib: Library, id: String, base: StoredValue<String>) -> impl IntoVi
     .into_any()
 }
 
-/// "3 documents · 42 chunks".
+/// "3 documents · 42 passages".
 fn contents(documents: u32, chunks: u32) -> String {
     format!(
         "{} · {}",
         count_of(u64::from(documents), "document", "documents"),
-        count_of(u64::from(chunks), "chunk", "chunks")
+        count_of(u64::from(chunks), "passage", "passages")
     )
 }
 
@@ -1602,7 +1639,7 @@ fn DocumentsPanel(documents: Signal<Vec<DocumentSummary>>) -> impl IntoView {
                                 <th scope="col">"Title"</th>
                                 <th scope="col">"Address"</th>
                                 <th scope="col">"Pages"</th>
-                                <th scope="col">"Chunks"</th>
+                                <th scope="col">"Passages"</th>
                                 <th scope="col">"Updated"</th>
                             </tr>
                         </thead>
