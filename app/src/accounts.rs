@@ -309,9 +309,15 @@ pub async fn current_viewer() -> Result<Option<Viewer>, ServiceError> {
     crate::services::call(|s, caller| async move { s.accounts.viewer(&caller).await }).await
 }
 
+/// Confirms the email and logs the person in, on to their home.
 #[server(endpoint = "accounts/verify-email")]
 pub async fn verify_email(token: String) -> Result<String, ServiceError> {
-    crate::services::call(|s, caller| async move { s.accounts.verify_email(&caller, &token).await }).await
+    let (email, outcome) =
+        crate::services::call(|s, caller| async move { s.accounts.verify_email(&caller, &token).await }).await?;
+    crate::services::set_cookie(&outcome.cookie);
+    crate::services::set_cookie(&outcome.known_browser);
+    leptos_axum::redirect(&outcome.home);
+    Ok(email)
 }
 
 /// Sends a fresh verification link; answers the same for any address.

@@ -109,7 +109,14 @@ pub struct Citation {
     /// Only `http(s)` links survive; files have none.
     pub url: Option<String>,
     pub source_id: String,
+    /// For a citation without a link: the cited passage as clean text
+    /// (at most [`QUOTE_CHARS`]), which the widget opens in place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
 }
+
+/// The longest quote a citation carries.
+pub const QUOTE_CHARS: usize = 700;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatMessage {
@@ -425,6 +432,31 @@ pub struct FairUse {
     pub answers_today: u32,
     /// Visitor addresses that used their whole share today.
     pub clients_at_share: u32,
+}
+
+/// A new workspace's first steps, each ticked when it has happened.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstSteps {
+    /// A source is ready to answer from.
+    pub knowledge: bool,
+    /// Someone asked a test question or chatted in the preview.
+    pub tested: bool,
+    /// The widget's look was saved.
+    pub styled: bool,
+    /// A widget key names the site it may run on.
+    pub installed: bool,
+    /// A visitor (not the team's preview) started a conversation.
+    pub conversation: bool,
+}
+
+impl FirstSteps {
+    pub fn done(&self) -> usize {
+        [self.knowledge, self.tested, self.styled, self.installed, self.conversation].iter().filter(|d| **d).count()
+    }
+
+    pub fn all_done(&self) -> bool {
+        self.done() == 5
+    }
 }
 
 /// The support bot's answers this calendar month (UTC) against the plan's quota.
@@ -754,6 +786,11 @@ pub async fn save_widget_setup(workspace_id: String, form: WidgetForm) -> Result
 #[server(endpoint = "chat/usage")]
 pub async fn load_bot_usage(workspace_id: String) -> Result<BotUsage, ServiceError> {
     crate::services::call(|s, caller| async move { s.chat.usage(&caller, &workspace_id).await }).await
+}
+
+#[server(endpoint = "chat/first-steps")]
+pub async fn load_first_steps(workspace_id: String) -> Result<FirstSteps, ServiceError> {
+    crate::services::call(|s, caller| async move { s.chat.first_steps(&caller, &workspace_id).await }).await
 }
 
 #[server(endpoint = "chat/conversations")]

@@ -7,6 +7,39 @@ use leptos_router::components::{Outlet, A};
 use crate::focus::focus_element;
 use crate::theme::ThemeToggle;
 
+/// A readable cookie ("1", no secret in it) that the server keeps beside the
+/// HttpOnly session cookie, so public pages know, without asking the server,
+/// to offer the dashboard instead of "Log in". It only chooses a link: the
+/// dashboard itself checks the session.
+pub const SIGNED_IN_COOKIE: &str = "lodestar_signed_in";
+
+/// Whether this browser holds a session, by [`SIGNED_IN_COOKIE`]: from the
+/// request on the server, from the document in the browser, so both render
+/// the same header.
+fn signed_in_hint() -> bool {
+    #[cfg(feature = "ssr")]
+    let cookies = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.headers.get(http::header::COOKIE)?.to_str().ok().map(str::to_owned));
+    #[cfg(feature = "hydrate")]
+    let cookies = {
+        use leptos::wasm_bindgen::JsCast;
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+            .and_then(|d| d.cookie().ok())
+    };
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let cookies: Option<String> = None;
+    cookies.is_some_and(|header| has_signed_in_mark(&header))
+}
+
+fn has_signed_in_mark(cookie_header: &str) -> bool {
+    cookie_header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .any(|(k, v)| k == SIGNED_IN_COOKIE && v == "1")
+}
+
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     view! {
@@ -62,8 +95,15 @@ fn SiteHeader() -> impl IntoView {
                 </nav>
                 <div class="header-actions">
                     <ThemeToggle />
-                    <A href="/login" attr:class="header-login">"Log in"</A>
-                    <a class="button button-primary button-small" href="/signup">"Start free"</a>
+                    {if signed_in_hint() {
+                        view! { <a class="button button-primary button-small" href="/app">"Open dashboard"</a> }.into_any()
+                    } else {
+                        view! {
+                            <A href="/login" attr:class="header-login">"Log in"</A>
+                            <a class="button button-primary button-small" href="/signup">"Start free"</a>
+                        }
+                        .into_any()
+                    }}
                 </div>
             </div>
         </header>
@@ -98,5 +138,17 @@ pub fn Logo() -> impl IntoView {
             <circle cx="16" cy="16" r="15" class="logo-ring" />
             <path d="M16 4 L19 13 L28 16 L19 19 L16 28 L13 19 L4 16 L13 13 Z" class="logo-star" />
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_signed_in_mark_among_other_cookies() {
+        assert!(has_signed_in_mark("theme=dark; lodestar_signed_in=1"));
+        assert!(!has_signed_in_mark("lodestar_signed_in=; theme=dark"));
+        assert!(!has_signed_in_mark("xlodestar_signed_in=1"));
     }
 }

@@ -64,6 +64,12 @@ impl Tier {
         }
     }
 
+    /// Secret keys and the REST API: a paid feature, as Pricing says
+    /// ("Analytics, webhooks and REST API" from Pro).
+    pub fn has_rest_api(self) -> bool {
+        self != Tier::Free
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Tier::Free => "Free",

@@ -10,7 +10,7 @@ use leptos::prelude::use_context;
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
 use crate::chat::{
-    BotSettings, BotUsage, ConversationFilter, ConversationSummary, Transcript, WidgetSettings, WidgetSetup,
+    BotSettings, BotUsage, ConversationFilter, ConversationSummary, FirstSteps, Transcript, WidgetSettings, WidgetSetup,
 };
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
@@ -75,8 +75,9 @@ pub trait AccountsService: Send + Sync + 'static {
     /// Ends the caller's session; the cookie clears it in the browser.
     async fn log_out(&self, caller: &Caller) -> Result<SessionCookie, ServiceError>;
     async fn viewer(&self, caller: &Caller) -> Result<Option<Viewer>, ServiceError>;
-    /// Returns the verified email.
-    async fn verify_email(&self, caller: &Caller, token: &str) -> Result<String, ServiceError>;
+    /// Returns the verified email and a session: the emailed link proves who
+    /// the person is, so they need not log in again.
+    async fn verify_email(&self, caller: &Caller, token: &str) -> Result<(String, LoggedIn), ServiceError>;
     async fn resend_verification(&self, caller: &Caller, email: &str) -> Result<(), ServiceError>;
     async fn request_password_reset(&self, caller: &Caller, email: &str) -> Result<(), ServiceError>;
     async fn reset_password(&self, caller: &Caller, token: &str, password: &Password) -> Result<(), ServiceError>;
@@ -198,6 +199,8 @@ pub trait ChatService: Send + Sync + 'static {
     ) -> Result<WidgetSetup, ServiceError>;
     /// This month's answers against the plan's quota; any member may see it.
     async fn usage(&self, caller: &Caller, workspace_id: &str) -> Result<BotUsage, ServiceError>;
+    /// Which of a new workspace's first steps have happened; any member may see it.
+    async fn first_steps(&self, caller: &Caller, workspace_id: &str) -> Result<FirstSteps, ServiceError>;
     async fn conversations(
         &self,
         caller: &Caller,

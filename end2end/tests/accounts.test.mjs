@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE_URL, launch, openPage, hydrated, screenshot } from "./browser.mjs";
 import { waitForLink } from "./outbox.mjs";
+import { execFileSync } from "node:child_process";
 
 const RUN = Date.now().toString(36);
 const address = (who) => `${who}-${RUN}@example.com`;
@@ -22,8 +23,11 @@ after(async () => {
   await browser?.close();
 });
 
-/** Signs up for a business account and waits for "Check your inbox". */
+/** Signs up for a business account and waits for "Check your inbox", without a Leptos warning on the way. */
 async function signUp(page, { name, email, password = PASSWORD, workspace }) {
+  const warnings = [];
+  const listen = (message) => message.type() === "warning" && warnings.push(message.text());
+  page.on("console", listen);
   await page.goto(`${BASE_URL}/signup`);
   await hydrated(page);
   await page.getByLabel("Your name", { exact: true }).fill(name);
@@ -33,20 +37,30 @@ async function signUp(page, { name, email, password = PASSWORD, workspace }) {
   await page.getByLabel("Workspace name", { exact: true }).fill(workspace);
   await page.getByRole("button", { name: "Create account" }).click();
   await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+  page.off("console", listen);
+  assert.deepEqual(warnings, [], "the console stays quiet");
   assert.match(await page.getByRole("status").first().innerText(), new RegExp(email.replace(/[.+]/g, "\\$&")));
 }
 
-/** Follows the emailed verification link and ends on the login page. */
+/** Follows the emailed verification link; confirming it logs the person in and opens their dashboard. */
 async function verifyEmail(page, email) {
   const link = await waitForLink(email, "/verify");
   await page.goto(link);
   await hydrated(page);
   // Opening the link changes nothing; the button does.
   await page.getByRole("button", { name: "Verify my email" }).click();
-  await page.getByRole("heading", { name: "Your email is confirmed" }).waitFor();
-  await page.getByRole("main").getByRole("link", { name: "Log in" }).click();
-  await page.waitForURL(`${BASE_URL}/login?verified=1`);
-  assert.match(await page.getByRole("status").first().innerText(), /email is confirmed/);
+  await page.waitForURL(WORKSPACE_HOME);
+}
+
+/** Puts a workspace on a plan straight in the server's SQLite file (as billing will). */
+function setPlan(workspace, plan) {
+  const script = `
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=10)
+db.execute("UPDATE workspaces SET plan = ? WHERE id = ?", (sys.argv[3], sys.argv[2]))
+db.commit()
+`;
+  execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db", workspace, plan]);
 }
 
 async function logIn(page, email, password) {
@@ -65,15 +79,31 @@ test("an owner signs up, invites an agent who joins, and creates a secret key sh
     const memberEmail = address("agent");
     const workspace = `Acme ${RUN}`;
 
-    // Sign up, verify, log in: the owner lands in their new workspace.
+    // Sign up and confirm the email: that logs the owner in, into their new workspace.
     await signUp(owner.page, { name: "Ada Lovelace", email: ownerEmail, workspace });
     await verifyEmail(owner.page, ownerEmail);
-    await logIn(owner.page, ownerEmail, PASSWORD);
-    await owner.page.waitForURL(WORKSPACE_HOME);
     const workspaceId = owner.page.url().match(WORKSPACE_HOME)[1];
     const workspaceUrl = `${BASE_URL}/app/w/${workspaceId}`;
     const ownerNav = owner.page.getByRole("navigation", { name: "Workspace" });
     await ownerNav.getByText(workspace).waitFor();
+
+    // A new workspace lands on its first steps, none done yet, the first one to do highlighted.
+    const steps = owner.page.getByRole("region", { name: "Get your assistant answering" });
+    await steps.waitFor();
+    assert.match(await steps.innerText(), /0 of 5 done/);
+    assert.equal(await steps.getByRole("listitem").count(), 5);
+    assert.match(await steps.locator(".first-step-next").innerText(), /Add what your assistant should know/);
+    await screenshot(owner.page, "first-steps");
+    await steps.getByRole("link", { name: "Add knowledge" }).click();
+    await owner.page.waitForURL(`${workspaceUrl}/knowledge`);
+
+    // Signed in, the public pages offer the dashboard instead of "Log in".
+    await owner.page.goto(BASE_URL);
+    await hydrated(owner.page);
+    const header = owner.page.getByRole("banner");
+    assert.equal(await header.getByRole("link", { name: "Log in" }).count(), 0);
+    await header.getByRole("link", { name: "Open dashboard" }).click();
+    await owner.page.waitForURL(workspaceUrl);
 
     // Invite the member as an agent from the Team page.
     await ownerNav.getByRole("link", { name: "Team", exact: true }).click();
@@ -126,9 +156,16 @@ test("an owner signs up, invites an agent who joins, and creates a secret key sh
     const members = owner.page.getByRole("region", { name: /^Members/ });
     await members.getByText(memberEmail).waitFor();
 
-    // The owner creates a secret key: its secret is shown once, then only its prefix.
+    // Secret keys are for the REST API, which Pricing lists from Pro: Free offers none.
     await ownerNav.getByRole("link", { name: "API keys", exact: true }).click();
     await owner.page.waitForURL(`${workspaceUrl}/keys`);
+    await owner.page.getByText("Secret keys for the REST API come with the Pro plan.").waitFor();
+    assert.equal(await owner.page.getByRole("radio", { name: "Secret key" }).count(), 0);
+
+    // On Pro the owner creates a secret key: its secret is shown once, then only its prefix.
+    setPlan(workspaceId, "pro");
+    await owner.page.reload();
+    await hydrated(owner.page);
     await owner.page.getByLabel("Key name", { exact: true }).fill("Billing server");
     await owner.page.getByRole("radio", { name: "Secret key" }).check();
     // Secret keys have no allowed sites: the field goes away.

@@ -81,13 +81,13 @@ function startHost() {
   });
 }
 
-/** Flag state of the newest conversation, straight from the server's SQLite file. */
-function newestConversationFlag() {
+/** The newest conversation's flag and visitor email, straight from the server's SQLite file. */
+function newestConversation() {
   const script = `
 import json, sqlite3, sys
 db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
-row = db.execute("SELECT flag_reason FROM conversations ORDER BY updated_at DESC LIMIT 1").fetchone()
-print(json.dumps(row[0] if row else None))
+row = db.execute("SELECT flag_reason, visitor_email FROM conversations ORDER BY updated_at DESC LIMIT 1").fetchone()
+print(json.dumps({"flag": row[0], "email": row[1]} if row else {}))
 `;
   return JSON.parse(execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db"], { encoding: "utf8" }));
 }
@@ -170,6 +170,15 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   const cited = page.locator("lodestar-widget .msg.bot:has(.sources)", { hasText: "4 euros" }).last();
   await cited.waitFor({ timeout: ANSWER_TIMEOUT });
   assert.match(await cited.locator(".sources").innerText(), /\[\d\] [^\n]*(Gift wrapping|gift-wrapping)/i);
+  // A file has no address to link to: its citation opens the quoted passage in place,
+  // from the source list or from the [n] in the answer.
+  const quote = cited.locator(".sources details blockquote");
+  assert.equal(await quote.isVisible(), false);
+  await cited.locator(".cite").first().click();
+  await quote.waitFor({ state: "visible" });
+  assert.match(await quote.innerText(), /Every order can be gift wrapped for 4 euros per parcel\./);
+  assert.doesNotMatch(await quote.innerText(), /#/);
+  await screenshot(page, "widget-quoted-passage");
 
   // A reload keeps the conversation (the visitor token is in localStorage).
   await page.reload();
@@ -177,10 +186,25 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   await page.locator("lodestar-widget .msg.visitor", { hasText: question }).waitFor({ timeout: 30_000 });
   await page.locator("lodestar-widget .msg.bot:has(.sources)").first().waitFor();
 
-  // "Talk to a human" flags the conversation for the team.
+  // "Talk to a human" flags the conversation for the team and says what really happens:
+  // nobody answers in the chat yet, so the team writes by email, and asks where.
   await page.locator("lodestar-widget .human").click();
-  await page.locator("lodestar-widget .status", { hasText: "A person from the team" }).waitFor();
-  assert.equal(newestConversationFlag(), "asked_for_human");
+  const handoff = page.locator("lodestar-widget .handoff");
+  await handoff.getByText("Our team will follow up by email. Where should they write to you?").waitFor();
+  assert.equal(newestConversation().flag, "asked_for_human");
+  await handoff.getByRole("textbox").fill("not an email");
+  await handoff.getByRole("textbox").press("Enter");
+  await handoff.getByRole("alert").getByText("Please enter a valid email address.").waitFor();
+  await handoff.getByRole("textbox").fill("visitor@example.com");
+  await handoff.getByRole("button").click();
+  await page.locator("lodestar-widget .status", { hasText: "will reply to visitor@example.com" }).waitFor();
+  await handoff.waitFor({ state: "detached" });
+  assert.equal(newestConversation().email, "visitor@example.com");
+  await screenshot(page, "widget-handoff");
+  // After a reload the widget remembers that the team will write.
+  await page.reload();
+  await page.locator("lodestar-widget .launcher").click();
+  await page.locator("lodestar-widget .status", { hasText: "will reply to visitor@example.com" }).waitFor({ timeout: 30_000 });
 
   const unexpected = errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e));
   assert.deepEqual(unexpected, []);
@@ -232,7 +256,7 @@ test("on a phone the panel fills the screen", async () => {
   await context.close();
 });
 
-test("the Widget page saves the widget's looks, previews the real widget, and the conversation shows in Conversations", async () => {
+test("the Widget page saves the widget's looks and previews the real widget, whose test chats stay out of Conversations", async () => {
   const { page, errors, context } = await openPage(browser);
   const workspace = await logInAsDemo(page);
   await page.goto(`${workspace}/widget`);
@@ -263,17 +287,17 @@ test("the Widget page saves the widget's looks, previews the real widget, and th
   await preview.locator("lodestar-widget .msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
   await screenshot(page, "widget-page");
 
-  // The earlier visitor who asked for a person is waiting in Conversations.
+  // Chats in the preview are the team's tests: Conversations lists visitors only,
+  // and the earlier visitor who asked for a person is waiting there.
   await page.goto(`${workspace}/conversations`);
   await hydrated(page, errors);
-  await page.getByRole("link", { name: /Which payment methods/ }).waitFor();
+  await page.locator(".conversation-link").first().waitFor();
+  assert.equal(await page.locator(".conversation-link", { hasText: "Which payment methods" }).count(), 0);
   await page.getByLabel("Waiting for a person").check();
   await page.getByRole("button", { name: "Apply" }).click();
   await page.waitForURL(/flagged=true/);
   const flagged = page.locator(".conversation-link", { hasText: "Asked for a person" }).first();
   await flagged.waitFor();
-  // The URL changes before the list does: wait for the filtered list.
-  await page.locator(".conversation-link", { hasText: "Which payment methods" }).waitFor({ state: "detached" });
 
   // Search from the keyboard, then open the transcript.
   await page.getByLabel("Search", { exact: true }).fill("standard delivery");

@@ -49,6 +49,13 @@ const STYLE: &str = r#"
 .msg a { color: var(--accent); text-decoration: underline; }
 .visitor a { color: #fff; }
 .sources { margin-top: 6px; font-size: 13px; display: flex; flex-direction: column; gap: 2px; }
+.sources summary { cursor: pointer; color: var(--accent); text-decoration: underline; }
+.sources blockquote { margin: 4px 0 6px; padding: 6px 10px; border-left: 3px solid var(--accent); background: #fff; border-radius: 0 8px 8px 0; color: #374151; }
+.cite { background: none; border: 0; padding: 0; font: inherit; color: var(--accent); text-decoration: underline; cursor: pointer; }
+.handoff { align-self: stretch; display: flex; flex-direction: column; gap: 6px; padding: 10px 12px; border: 1px solid #e5e7eb; border-radius: 12px; background: #f9fafb; }
+.handoff label { font-size: 14px; }
+.handoff-error { font-size: 13px; color: #b91c1c; }
+.handoff-error:empty { display: none; }
 .note { margin-top: 6px; font-size: 12px; color: #6b7280; }
 .feedback { margin-top: 6px; display: flex; gap: 4px; align-items: center; font-size: 12px; color: #6b7280; }
 .feedback button { background: #fff; border: 1px solid #d1d5db; border-radius: 8px; cursor: pointer; padding: 2px 8px; font-size: 14px; }
@@ -59,6 +66,7 @@ const STYLE: &str = r#"
 .typing { color: #6b7280; font-style: italic; }
 .status { padding: 6px 16px; font-size: 13px; color: #92400e; background: #fffbeb; }
 .status:empty { display: none; }
+.status.done { color: #065f46; background: #ecfdf5; }
 .composer { border-top: 1px solid #e5e7eb; padding: 10px; display: flex; flex-direction: column; gap: 8px; }
 .row { display: flex; gap: 8px; align-items: flex-end; }
 textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radius: 10px; padding: 8px 10px; background: #fff; min-height: 40px; max-height: 120px; font-size: 16px; }
@@ -125,6 +133,8 @@ struct Widget {
     /// The workspace's own words for the placeholder, Send and "Talk to a human".
     custom_texts: RefCell<[String; 3]>,
     ask_email: Cell<bool>,
+    /// Whether the team has an email to follow up at (after a hand-off).
+    email_known: Cell<bool>,
     session_started: Cell<bool>,
     busy: Cell<bool>,
 }
@@ -224,6 +234,7 @@ impl Widget {
             starters: RefCell::new(Vec::new()),
             custom_texts: RefCell::new(Default::default()),
             ask_email: Cell::new(false),
+            email_known: Cell::new(false),
             session_started: Cell::new(false),
             busy: Cell::new(false),
         })
@@ -260,7 +271,7 @@ impl Widget {
         let w = self.clone();
         on(&self.human, "click", move |_| {
             let w = w.clone();
-            wasm_bindgen_futures::spawn_local(async move { w.hand_off().await });
+            wasm_bindgen_futures::spawn_local(async move { w.hand_off(None).await });
         })?;
         Ok(())
     }
@@ -420,8 +431,9 @@ impl Widget {
         for (i, message) in messages.iter().enumerate() {
             let _ = self.render_message(&message, i as u32 == last);
         }
+        self.email_known.set(field(session, "email_known").as_bool() == Some(true));
         if field(session, "flagged").as_bool() == Some(true) {
-            self.show_status(self.texts().human_requested);
+            self.show_handoff();
         }
         self.scroll_down();
     }
@@ -457,6 +469,10 @@ impl Widget {
             let _ = p.set_attribute("aria-busy", "true");
         }
         self.scroll_down();
+        // An answer that hands over knows where the team will write.
+        if self.ask_email.get() {
+            self.email_known.set(true);
+        }
         let mut outcome = self.stream_answer(&text, &email, pending.as_ref(), None).await;
         // Past this address's share of the day: show some work, then ask again.
         for _ in 0..3 {
@@ -557,7 +573,7 @@ impl Widget {
                     }
                     let _ = self.render_message(&field(&data, "message"), true);
                     if field(&data, "flagged").as_bool() == Some(true) {
-                        self.show_status(self.texts().human_requested);
+                        self.show_handoff();
                     }
                     return Ok(());
                 }
@@ -571,13 +587,95 @@ impl Widget {
         Err(Failure::Network)
     }
 
-    async fn hand_off(self: Rc<Self>) {
+    /// Asks for a person, with the email the team should write to when the
+    /// visitor gave it in the hand-off form.
+    async fn hand_off(self: Rc<Self>, email: Option<String>) {
         let token = self.token.borrow().clone().unwrap_or_default();
-        match net::send(&format!("{}handoff", self.api), Some(&object(&[("token", JsValue::from(token))]))).await {
-            Ok(_) => self.show_status(self.texts().human_requested),
-            Err(Failure::Refused { message, .. }) if !message.is_empty() => self.show_status(&message),
-            Err(_) => self.show_status(self.texts().failed),
+        let mut body = vec![("token", JsValue::from(token))];
+        if let Some(email) = &email {
+            body.push(("email", JsValue::from(email.as_str())));
         }
+        let outcome = match net::send(&format!("{}handoff", self.api), Some(&object(&body))).await {
+            Ok(response) => net::json(&response).await.map_err(|_| self.texts().failed.to_string()),
+            Err(Failure::Refused { message, .. }) if !message.is_empty() => Err(message),
+            Err(_) => Err(self.texts().failed.to_string()),
+        };
+        match outcome {
+            Ok(answer) => {
+                if let Some(email) = &email {
+                    store(&self.email_key(), email.trim());
+                }
+                self.email_known.set(field(&answer, "email_known").as_bool() == Some(true));
+                self.show_handoff();
+            }
+            Err(message) => match self.list.query_selector(".handoff-error").ok().flatten() {
+                Some(error) => error.set_text_content(Some(&message)),
+                None => self.show_status(&message),
+            },
+        }
+    }
+
+    /// Says what happens after a hand-off, honestly: nobody answers in the
+    /// chat yet, so the team follows up by email, and without one the
+    /// visitor is asked for it.
+    fn show_handoff(self: &Rc<Self>) {
+        if let Ok(Some(form)) = self.list.query_selector(".handoff") {
+            form.remove();
+        }
+        let t = self.texts();
+        if self.email_known.get() {
+            let said = match stored(&self.email_key()) {
+                Some(email) => t.handoff_sent_to.replace("{email}", &email),
+                None => t.handoff_sent.to_string(),
+            };
+            self.show_status(&said);
+            self.status.set_class_name("status done");
+        } else {
+            self.show_status("");
+            let _ = self.handoff_form();
+        }
+    }
+
+    fn handoff_form(self: &Rc<Self>) -> Result<(), JsValue> {
+        let t = self.texts();
+        let form = self.document.create_element("form")?;
+        // Our own message, in the widget's language, instead of the browser's bubble.
+        attributes(&form, &[("class", "handoff"), ("novalidate", "")])?;
+        let label = self.document.create_element("label")?;
+        attributes(&label, &[("for", "lodestar-handoff-email")])?;
+        label.set_text_content(Some(t.handoff_ask));
+        let input: HtmlInputElement = self.document.create_element("input")?.dyn_into()?;
+        attributes(
+            &input,
+            &[("id", "lodestar-handoff-email"), ("type", "email"), ("autocomplete", "email"), ("placeholder", t.email)],
+        )?;
+        let send: HtmlElement = self.document.create_element("button")?.dyn_into()?;
+        attributes(&send, &[("type", "submit"), ("class", "send")])?;
+        send.set_text_content(Some(t.send));
+        let row = self.document.create_element("div")?;
+        row.set_class_name("row");
+        row.append_child(&input)?;
+        row.append_child(&send)?;
+        let error = self.document.create_element("div")?;
+        attributes(&error, &[("class", "handoff-error"), ("role", "alert")])?;
+        form.append_child(&label)?;
+        form.append_child(&row)?;
+        form.append_child(&error)?;
+        self.list.append_child(&form)?;
+        self.scroll_down();
+        let w = self.clone();
+        on(&form, "submit", move |event| {
+            event.prevent_default();
+            let email = input.value();
+            if !looks_like_email(&email) {
+                error.set_text_content(Some(w.texts().email_invalid));
+                let _ = input.focus();
+                return;
+            }
+            error.set_text_content(Some(""));
+            let w = w.clone();
+            wasm_bindgen_futures::spawn_local(async move { w.hand_off(Some(email.trim().to_owned())).await });
+        })
     }
 
     fn append_text_bubble(&self, author: &str, text: &str) -> Result<HtmlElement, JsValue> {
@@ -602,47 +700,64 @@ impl Widget {
             bubble.append_child(&who)?;
         }
         let citations = Array::from(&field(message, "citations"));
-        let link_of = |number: u32| {
-            citations
-                .iter()
-                .find(|c| field(c, "number").as_f64() == Some(f64::from(number)))
-                .and_then(|c| text(&c, "url"))
-                .filter(|u| is_web_link(u))
-        };
+        // Each source: a link when it has a web address, else its quoted
+        // passage, opened in place. Built first so `[n]` can open them.
+        let sources = self.document.create_element("div")?;
+        sources.set_class_name("sources");
+        let heading = self.document.create_element("span")?;
+        heading.set_text_content(Some(t.sources));
+        sources.append_child(&heading)?;
+        let mut entries: Vec<(u32, Cited)> = Vec::new();
+        for citation in citations.iter() {
+            let number = field(&citation, "number").as_f64().unwrap_or(0.0) as u32;
+            let label = format!("[{number}] {}", text_or_empty(&citation, "title"));
+            let url = text(&citation, "url").filter(|u| is_web_link(u));
+            let (entry, cited): (Element, Cited) = match (url, text(&citation, "quote").filter(|q| !q.is_empty())) {
+                (Some(url), _) => (self.link(&label, &url)?.into(), Cited::Link(url)),
+                (None, Some(quote)) => {
+                    let details = self.document.create_element("details")?;
+                    let summary = self.document.create_element("summary")?;
+                    summary.set_text_content(Some(&label));
+                    let passage = self.document.create_element("blockquote")?;
+                    passage.set_text_content(Some(&quote));
+                    details.append_child(&summary)?;
+                    details.append_child(&passage)?;
+                    (details.clone(), Cited::Quote(details))
+                }
+                (None, None) => {
+                    let span = self.document.create_element("span")?;
+                    span.set_text_content(Some(&label));
+                    (span, Cited::Title)
+                }
+            };
+            sources.append_child(&entry)?;
+            entries.push((number, cited));
+        }
         let body = text(message, "body").unwrap_or_default();
         for (piece, citation) in split_citations(&body) {
-            match citation.and_then(|n| Some((n, link_of(n)?))) {
-                Some((number, url)) => {
-                    let a = self.link(&format!("[{number}]"), &url)?;
-                    bubble.append_child(&a)?;
+            let entry = citation.and_then(|n| entries.iter().find(|(number, _)| *number == n));
+            match entry {
+                Some((number, Cited::Link(url))) => {
+                    let link = self.link(&format!("[{number}]"), url)?;
+                    bubble.append_child(&link)?;
                 }
-                None => {
+                Some((number, Cited::Quote(details))) => {
+                    let cite = self.document.create_element("button")?;
+                    attributes(&cite, &[("type", "button"), ("class", "cite")])?;
+                    cite.set_text_content(Some(&format!("[{number}]")));
+                    let details = details.clone();
+                    on(&cite, "click", move |_| {
+                        let _ = details.set_attribute("open", "");
+                        details.scroll_into_view();
+                    })?;
+                    bubble.append_child(&cite)?;
+                }
+                _ => {
                     bubble.append_child(&self.document.create_text_node(piece))?;
                 }
             }
         }
         if citations.length() > 0 {
-            let sources = self.document.create_element("div")?;
-            sources.set_class_name("sources");
-            let heading = self.document.create_element("span")?;
-            heading.set_text_content(Some(t.sources));
-            sources.append_child(&heading)?;
-            for citation in citations.iter() {
-                let label = format!(
-                    "[{}] {}",
-                    field(&citation, "number").as_f64().unwrap_or(0.0),
-                    text_or_empty(&citation, "title")
-                );
-                let entry: Element = match text(&citation, "url").filter(|u| is_web_link(u)) {
-                    Some(url) => self.link(&label, &url)?.into(),
-                    None => {
-                        let span = self.document.create_element("span")?;
-                        span.set_text_content(Some(&label));
-                        span
-                    }
-                };
-                sources.append_child(&entry)?;
-            }
             bubble.append_child(&sources)?;
         }
         if let Some(note) = text(message, "note") {
@@ -736,12 +851,23 @@ impl Widget {
     }
 
     fn show_status(&self, message: &str) {
+        self.status.set_class_name("status");
         self.status.set_text_content(Some(message));
     }
 
     fn scroll_down(&self) {
         self.list.set_scroll_top(self.list.scroll_height());
     }
+}
+
+/// What a citation marker in an answer leads to.
+enum Cited {
+    /// The page, in a new tab.
+    Link(String),
+    /// The quoted passage's `<details>`, opened in place.
+    Quote(Element),
+    /// Nothing to open (an answer stored before quotes).
+    Title,
 }
 
 /// Splits `[n]` citation markers out of `body`, keeping everything else.

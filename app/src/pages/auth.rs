@@ -139,11 +139,12 @@ pub fn SignUpPage() -> impl IntoView {
                 <div class="notice notice-success" role="status">
                     <p>
                         "We sent a link to " <strong>{check_email}</strong>
-                        ". Open it to confirm your address, then log in."
+                        ". Open it to confirm your address: that signs you in."
                     </p>
                     <p class="muted small">"The link works for 24 hours."</p>
                 </div>
-                <ResendLink email=check_email().unwrap_or_default() />
+                // Read once, as the card is made: not a subscription.
+                <ResendLink email=untrack(check_email).unwrap_or_default() />
             </AuthCard>
         </Show>
     }
@@ -154,7 +155,6 @@ fn login_notice(flag: &str) -> Option<&'static str> {
     match flag {
         "logged_out" => Some("You're logged out. See you soon."),
         "reset" => Some("Your password is changed. Log in with your new password."),
-        "verified" => Some("Your email is confirmed. Log in to get started."),
         _ => None,
     }
 }
@@ -165,7 +165,7 @@ pub fn LogInPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let notice = move || {
         query
-            .with(|q| ["verified", "reset", "logged_out"].into_iter().find(|flag| q.get(flag).as_deref() == Some("1")))
+            .with(|q| ["reset", "logged_out"].into_iter().find(|flag| q.get(flag).as_deref() == Some("1")))
             .and_then(login_notice)
     };
     let log_in = ServerAction::<LogIn>::new();
@@ -237,12 +237,14 @@ pub fn VerifyPage() -> impl IntoView {
                 }
             }
         >
+            // The server logged the person in and sends them home; this shows
+            // while the dashboard opens.
             <AuthCard title="Your email is confirmed">
                 <div class="notice notice-success" role="status">
-                    <p>"Thanks: " <strong>{move || verified.get()}</strong> " is confirmed. Log in to get started."</p>
+                    <p>"Thanks: " <strong>{move || verified.get()}</strong> " is confirmed. Opening your dashboard…"</p>
                 </div>
                 <div class="actions">
-                    <a class="button button-primary" href="/login?verified=1">"Log in"</a>
+                    <a class="button button-primary" href="/app">"Open the dashboard"</a>
                 </div>
             </AuthCard>
         </Show>

@@ -357,12 +357,7 @@ impl AccountsService for Accounts {
 
     async fn log_in(&self, caller: &Caller, email: &str, password: &Password) -> Result<LoggedIn, ServiceError> {
         let user = self.authenticate(caller, email, password).await?;
-        let cookie = self.start_session(caller, &user).await?;
-        audit_everywhere(self.pool(), &user, "login.succeeded", &caller.client_addr).await.map_err(AppError::from)?;
-        let home = self.viewer_of(&user).await?.home();
-        let known_browser =
-            browsers::issue(&self.key, &user.id, &user.password_hash, now_millis(), self.cookies.secure);
-        Ok(LoggedIn { cookie, known_browser, home })
+        self.logged_in(caller, &user).await
     }
 
     async fn log_out(&self, caller: &Caller) -> Result<SessionCookie, ServiceError> {
@@ -384,7 +379,9 @@ impl AccountsService for Accounts {
         }
     }
 
-    async fn verify_email(&self, _caller: &Caller, token: &str) -> Result<String, ServiceError> {
+    /// Proving the email logs the person in: the link came to their inbox
+    /// and works once, as a password-reset link does.
+    async fn verify_email(&self, caller: &Caller, token: &str) -> Result<(String, LoggedIn), ServiceError> {
         let user_id = self.use_email_token(token, "verify").await?;
         let now = now_millis();
         sqlx::query("UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL")
@@ -394,7 +391,8 @@ impl AccountsService for Accounts {
             .await
             .map_err(AppError::from)?;
         let user = self.user_by_id(&user_id).await?.ok_or(ServiceError::NotFound)?;
-        Ok(user.email)
+        let logged_in = self.logged_in(caller, &user).await?;
+        Ok((user.email, logged_in))
     }
 
     async fn resend_verification(&self, caller: &Caller, email: &str) -> Result<(), ServiceError> {
@@ -567,6 +565,17 @@ impl AccountsService for Accounts {
 }
 
 impl Accounts {
+    /// A session for `user`, who just proved who they are: its cookie, the
+    /// known-browser mark, and where they land.
+    async fn logged_in(&self, caller: &Caller, user: &UserRow) -> Result<LoggedIn, ServiceError> {
+        let cookie = self.start_session(caller, user).await?;
+        audit_everywhere(self.pool(), user, "login.succeeded", &caller.client_addr).await.map_err(AppError::from)?;
+        let home = self.viewer_of(user).await?.home();
+        let known_browser =
+            browsers::issue(&self.key, &user.id, &user.password_hash, now_millis(), self.cookies.secure);
+        Ok(LoggedIn { cookie, known_browser, home })
+    }
+
     /// The user id of a live single-use email token, without spending it.
     async fn peek_email_token(&self, token: &str, purpose: &str) -> Result<String, ServiceError> {
         let row: Option<(String,)> = sqlx::query_as(

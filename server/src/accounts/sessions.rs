@@ -43,6 +43,25 @@ impl CookiePolicy {
         ))
     }
 
+    /// The readable mark that mirrors the session cookie (see
+    /// `app::layout::SIGNED_IN_COOKIE`): set with it, cleared with it.
+    pub fn hint(&self, signed_in: bool) -> String {
+        let max_age = if signed_in { ABSOLUTE_MS / 1000 } else { 0 };
+        format!(
+            "{}={}; Path=/; SameSite=Lax; Max-Age={max_age}{}",
+            app::layout::SIGNED_IN_COOKIE,
+            if signed_in { "1" } else { "" },
+            if self.secure { "; Secure" } else { "" }
+        )
+    }
+
+    /// Whether a `Set-Cookie` value sets (`Some(true)`) or clears
+    /// (`Some(false)`) the session cookie.
+    pub fn sets_session(&self, set_cookie: &str) -> Option<bool> {
+        let value = set_cookie.strip_prefix(self.name)?.strip_prefix('=')?;
+        Some(!value.starts_with(';') && !set_cookie.contains("Max-Age=0"))
+    }
+
     /// The session token in a `Cookie` header, if any.
     pub fn read<'a>(&self, cookie_header: &'a str) -> Option<&'a str> {
         cookie_header

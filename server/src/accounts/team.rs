@@ -7,6 +7,7 @@ use app::audit::AuditEvent;
 use app::error::{FieldErrors, ServiceError};
 use app::keys::{ApiKey, CreatedKey, KeyKind, NewKey};
 use app::permissions::{Action, Role};
+use app::plans::Tier;
 use app::services::{Caller, TeamService};
 use app::team::{InvitationPreview, Member, PendingInvitation, TeamView};
 use async_trait::async_trait;
@@ -80,6 +81,10 @@ impl From<KeyRow> for ApiKey {
         }
     }
 }
+
+/// Why a Free workspace cannot make or use a secret key.
+pub const REST_API_IS_PAID: &str =
+    "Secret keys and the REST API come with the Pro plan. Publishable keys for the widget work on every plan.";
 
 const KEY_SELECT: &str = "SELECT k.id, k.kind, k.name, k.display, k.allowed_origins, u.email AS created_by,
     k.created_at, k.last_used_at, k.revoked_at FROM api_keys k LEFT JOIN users u ON u.id = k.created_by";
@@ -602,6 +607,9 @@ impl TeamService for Accounts {
 
     async fn create_key(&self, caller: &Caller, workspace_id: &str, key: NewKey) -> Result<CreatedKey, ServiceError> {
         let actor = self.authorize(caller, workspace_id, Action::ManageApiKeys).await?;
+        if key.kind == KeyKind::Secret && !Tier::of_plan(&actor.workspace.plan).has_rest_api() {
+            return Err(ServiceError::invalid("kind", REST_API_IS_PAID));
+        }
         let (secret, display) = match key.kind {
             KeyKind::Secret => {
                 let secret = random_token("sk_");

@@ -6,6 +6,7 @@
 use app::accounts::{Password, Viewer, WorkspaceSummary};
 use app::error::ServiceError;
 use app::permissions::Role;
+use app::plans::Tier;
 use app::services::Caller;
 use serde::Serialize;
 
@@ -154,6 +155,10 @@ impl Accounts {
         .await
         .map_err(AppError::from)?;
         let (key_id, id, name, plan) = row.ok_or(ServiceError::Unauthenticated)?;
+        // A key made on a paid plan stops working if the workspace returns to Free.
+        if !Tier::of_plan(&plan).has_rest_api() {
+            return Err(ServiceError::Rejected(super::team::REST_API_IS_PAID.into()));
+        }
         sqlx::query("UPDATE api_keys SET last_used_at = $1 WHERE id = $2")
             .bind(now_millis())
             .bind(&key_id)

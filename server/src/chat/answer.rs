@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use app::chat::Citation;
+use app::chat::{Citation, QUOTE_CHARS};
 use app::knowledge::Passage;
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -47,9 +47,32 @@ pub fn citations_for(passages: &[Passage]) -> Vec<(Citation, Vec<usize>)> {
         }
         let number = citations.len() as u32 + 1;
         let url = passage.url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-        citations.push((Citation { number, title, url, source_id: passage.source_id.clone() }, vec![i]));
+        let quote = url.is_none().then(|| quote(passage));
+        citations.push((Citation { number, title, url, source_id: passage.source_id.clone(), quote }, vec![i]));
     }
     citations
+}
+
+/// The passage a file citation opens: its sentences as clean text, whole
+/// sentences up to `QUOTE_CHARS` (a longer first sentence is cut at a word).
+fn quote(passage: &Passage) -> String {
+    let mut quote = String::new();
+    for sentence in sentences(&without_heading(passage)) {
+        if quote.chars().count() + sentence.chars().count() + 1 > QUOTE_CHARS {
+            if quote.is_empty() {
+                let cut: String = sentence.chars().take(QUOTE_CHARS - 1).collect();
+                // Whole words: the last space before the cut ends it.
+                let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+                quote = format!("{cut}…");
+            }
+            break;
+        }
+        if !quote.is_empty() {
+            quote.push(' ');
+        }
+        quote.push_str(&sentence);
+    }
+    quote
 }
 
 fn display_title(passage: &Passage) -> String {
@@ -293,6 +316,27 @@ mod tests {
             coverage,
             heading_coverage: coverage / 2.0,
         }
+    }
+
+    #[test]
+    fn a_file_citation_quotes_its_passage_as_clean_text_and_a_page_links_instead() {
+        let mut file = passage(
+            "Returns",
+            "Start a return",
+            "## Start a return\nOpen **Orders** and choose *Return*. We email a label.",
+            0.7,
+            0.9,
+        );
+        file.url = None;
+        let page = passage("Shipping", "Costs", "Standard shipping costs £4.95.", 0.6, 0.5);
+        let citations = citations_for(&[file, page]);
+        assert_eq!(citations[0].0.quote.as_deref(), Some("Open Orders and choose Return. We email a label."));
+        assert_eq!(citations[1].0.quote, None);
+        assert!(citations[1].0.url.is_some());
+        let mut long = passage("Guide", "All", &"Every word counts here. ".repeat(60), 0.7, 0.9);
+        long.url = None;
+        let quote = citations_for(&[long]).remove(0).0.quote.unwrap();
+        assert!(quote.chars().count() <= QUOTE_CHARS && quote.ends_with("counts here."), "{quote}");
     }
 
     #[test]

@@ -307,6 +307,9 @@ async fn feedback(
 #[derive(Deserialize)]
 struct HandoffRequest {
     token: String,
+    /// Where the team should follow up, when the visitor leaves it here.
+    #[serde(default)]
+    email: Option<String>,
 }
 
 async fn handoff(
@@ -323,10 +326,10 @@ async fn handoff(
         let asked: HandoffRequest = body(request).await?;
         let id = state.chat.visitor(&widget, &asked.token)?;
         let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
-        state.chat.hand_off(&widget, &visitor).await
+        state.chat.hand_off(&widget, &visitor, asked.email.as_deref()).await
     }
     .await;
-    answer(&widget, result.map(|()| serde_json::json!({ "ok": true })))
+    answer(&widget, result.map(|email_known| serde_json::json!({ "ok": true, "email_known": email_known })))
 }
 
 /// Widget routes are called cross-site by design and carry no cookies, so

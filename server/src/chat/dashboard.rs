@@ -2,8 +2,8 @@
 //! query is scoped by the workspace the caller was authorised for.
 
 use app::chat::{
-    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FairUse, FlagReason,
-    Priority, SentimentLabel, Transcript, VisitorLimits, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
+    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FairUse, FirstSteps,
+    FlagReason, Priority, SentimentLabel, Transcript, VisitorLimits, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
 };
 use app::error::ServiceError;
 use app::permissions::Action;
@@ -156,6 +156,31 @@ impl ChatService for Chat {
         })
     }
 
+    async fn first_steps(&self, caller: &Caller, workspace_id: &str) -> Result<FirstSteps, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        let knowledge = self.knowledge.has_ready_source(workspace_id).await?;
+        let (tested, styled, installed, conversation): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT
+               (SELECT COUNT(*) FROM chat_events WHERE workspace_id = $1 AND kind = 'question_tested')
+                 + (SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND from_preview = 1),
+               (SELECT COUNT(*) FROM widget_settings WHERE workspace_id = $1),
+               (SELECT COUNT(*) FROM api_keys WHERE workspace_id = $1 AND kind = 'publishable'
+                  AND revoked_at IS NULL AND allowed_origins <> ''),
+               (SELECT COUNT(*) FROM conversations WHERE workspace_id = $1 AND from_preview = 0)",
+        )
+        .bind(workspace_id)
+        .fetch_one(self.pool())
+        .await
+        .map_err(AppError::from)?;
+        Ok(FirstSteps {
+            knowledge,
+            tested: tested > 0,
+            styled: styled > 0,
+            installed: installed > 0,
+            conversation: conversation > 0,
+        })
+    }
+
     async fn conversations(
         &self,
         caller: &Caller,
@@ -164,9 +189,10 @@ impl ChatService for Chat {
     ) -> Result<Vec<ConversationSummary>, ServiceError> {
         self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
         // Filters are bound parameters; a filter that is off matches everything.
+        // The team's own chats in the preview are tests, not conversations.
         let sql = format!(
             "SELECT {SUMMARY_COLUMNS} FROM conversations c
-             WHERE c.workspace_id = $1
+             WHERE c.workspace_id = $1 AND c.from_preview = 0
                AND ($2 = '' OR c.sentiment = $2)
                AND ($3 = 0 OR c.flagged_at IS NOT NULL)
                AND c.updated_at >= $4 AND c.updated_at < $5

@@ -73,7 +73,7 @@ pub const HANDOFF_REPLY: &str =
 /// To a strongly negative message that asks nothing the knowledge answers:
 /// an apology and a person, never an unrelated passage.
 pub const APOLOGY_REPLY: &str = "I'm sorry about this. I've passed your message to a person from the team, \
-who will pick it up from here.";
+who will follow up with you.";
 /// Shown under an offline answer that stands in for the LLM's.
 pub const FALLBACK_NOTE: &str =
     "Our AI assistant is unavailable right now, so this answer comes straight from our help content.";
@@ -162,6 +162,8 @@ pub struct VisitorSession {
     pub token: String,
     pub messages: Vec<ChatMessage>,
     pub flagged: bool,
+    /// Whether the team has an email to follow up at.
+    pub email_known: bool,
 }
 
 impl Chat {
@@ -351,12 +353,12 @@ impl Chat {
             }
         };
         let conversation = self.latest_conversation(&widget.workspace_id, &visitor_id).await?;
-        let (messages, flagged) = match &conversation {
-            Some(c) => (self.messages(&c.id).await?, c.flagged_at.is_some()),
-            None => (Vec::new(), false),
+        let (messages, flagged, email_known) = match &conversation {
+            Some(c) => (self.messages(&c.id).await?, c.flagged_at.is_some(), c.visitor_email.is_some()),
+            None => (Vec::new(), false, false),
         };
         let token = visitor::issue(self.accounts.server_key(), &widget.workspace_id, &visitor_id, now);
-        Ok(VisitorSession { token, messages, flagged })
+        Ok(VisitorSession { token, messages, flagged, email_known })
     }
 
     /// The visitor behind `token`, or `Unauthenticated`.
@@ -547,11 +549,12 @@ impl Chat {
         email: Option<&str>,
     ) -> Result<String, ServiceError> {
         let existing = self.latest_conversation(&widget.workspace_id, visitor_id).await?;
-        let email = email.map(str::trim).filter(|e| !e.is_empty()).map(str::to_owned);
+        let email = visitor_email(email)?;
         if let (Some(existing), None) = (&existing, &email) {
             return Ok(existing.id.clone());
         }
         let (workspace, origin, visitor) = (widget.workspace_id.clone(), widget.origin.clone(), visitor_id.to_owned());
+        let preview = widget.preview;
         let job = |db: sqlx::AnyPool| async move {
             if let Some(existing) = existing {
                 if let Some(email) = email {
@@ -568,19 +571,22 @@ impl Chat {
             let now = now_millis();
             let mut tx = db.begin().await?;
             sqlx::query(
-                "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, from_preview, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
             )
             .bind(&id)
             .bind(&workspace)
             .bind(visitor)
             .bind(email)
             .bind(&origin)
+            .bind(i32::from(preview))
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            let started = serde_json::json!({ "origin": origin });
-            record_event(&mut *tx, &workspace, Some(&id), "conversation_started", started).await?;
+            if !preview {
+                let started = serde_json::json!({ "origin": origin });
+                record_event(&mut *tx, &workspace, Some(&id), "conversation_started", started).await?;
+            }
             tx.commit().await?;
             Ok::<_, AppError>(id)
         };
@@ -595,7 +601,7 @@ impl Chat {
         let (workspace_id, visitor_id) = (workspace_id.to_owned(), visitor_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
             sqlx::query_as(
-                "SELECT id, flagged_at FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
+                "SELECT id, flagged_at, visitor_email FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
                  ORDER BY updated_at DESC LIMIT 1",
             )
             .bind(workspace_id)
@@ -714,6 +720,7 @@ impl Chat {
         let mode = reply.mode.name(self.llm.as_ref());
         let model = reply.mode.model().map(str::to_owned);
         let tokens = (reply.mode.tokens(|g| g.input_tokens), reply.mode.tokens(|g| g.output_tokens));
+        let preview = widget.preview;
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             sqlx::query(
@@ -771,10 +778,13 @@ impl Chat {
                 "latency_ms": latency_ms,
                 "mode": mode,
             });
-            record_event(&mut *tx, &workspace, Some(&conversation), "bot_answered", answered).await?;
-            if let Some(reason) = newly_flagged {
-                let escalated = serde_json::json!({ "reason": reason.as_str() });
-                record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+            // The team's own tests in the preview are not analytics.
+            if !preview {
+                record_event(&mut *tx, &workspace, Some(&conversation), "bot_answered", answered).await?;
+                if let Some(reason) = newly_flagged {
+                    let escalated = serde_json::json!({ "reason": reason.as_str() });
+                    record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+                }
             }
             tx.commit().await?;
             Ok::<_, AppError>(flagged_at.is_some() || flag.is_some())
@@ -795,12 +805,18 @@ impl Chat {
         Ok((message, flagged))
     }
 
-    /// Flags the visitor's conversation for a person ("Talk to a human").
-    pub async fn hand_off(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
+    /// Flags the visitor's conversation for a person ("Talk to a human"),
+    /// keeping the email the team should follow up at, when given. Answers
+    /// whether the team has an email for this conversation.
+    pub async fn hand_off(
+        &self,
+        widget: &Widget,
+        visitor: &Visitor<'_>,
+        email: Option<&str>,
+    ) -> Result<bool, ServiceError> {
         self.limit_feedback(widget, visitor)?;
-        let visitor_id = visitor.id;
-        let conversation = self.conversation_for(widget, visitor_id, None).await?;
-        let workspace = widget.workspace_id.clone();
+        let conversation = self.conversation_for(widget, visitor.id, email).await?;
+        let (workspace, preview) = (widget.workspace_id.clone(), widget.preview);
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             let updated = sqlx::query(
@@ -813,12 +829,19 @@ impl Chat {
             .bind(&workspace)
             .execute(&mut *tx)
             .await?;
-            if updated.rows_affected() > 0 {
+            if updated.rows_affected() > 0 && !preview {
                 let escalated = serde_json::json!({ "reason": FlagReason::AskedForHuman.as_str() });
                 record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
             }
+            let with_email: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM conversations WHERE id = $1 AND workspace_id = $2 AND visitor_email IS NOT NULL",
+            )
+            .bind(&conversation)
+            .bind(&workspace)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.commit().await?;
-            Ok::<_, AppError>(())
+            Ok::<_, AppError>(with_email > 0)
         };
         Ok(self.sql.write(job).await?)
     }
@@ -837,6 +860,7 @@ impl Chat {
         self.limit_feedback(widget, visitor)?;
         let visitor_id = visitor.id;
         let (workspace, visitor, message) = (widget.workspace_id.clone(), visitor_id.to_owned(), message_id.to_owned());
+        let preview = widget.preview;
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             let updated = sqlx::query(
@@ -852,8 +876,10 @@ impl Chat {
             if updated.rows_affected() == 0 {
                 return Err(ServiceError::NotFound.into());
             }
-            let feedback = serde_json::json!({ "message_id": message, "value": value });
-            record_event(&mut *tx, &workspace, None, "feedback", feedback).await?;
+            if !preview {
+                let feedback = serde_json::json!({ "message_id": message, "value": value });
+                record_event(&mut *tx, &workspace, None, "feedback", feedback).await?;
+            }
             tx.commit().await?;
             Ok::<_, AppError>(())
         };
@@ -893,6 +919,18 @@ fn parsed_settings<T: serde::de::DeserializeOwned + Default>(stored: Option<Stri
 
 /// Records an analytics event; inside the transaction of the change it
 /// describes where there is one, so a busy SQLite takes its write lock once.
+/// The email a visitor left, checked like any other: `None` when blank.
+fn visitor_email(input: Option<&str>) -> Result<Option<String>, ServiceError> {
+    let Some(input) = input.filter(|e| !e.trim().is_empty()) else { return Ok(None) };
+    let mut errors = app::error::FieldErrors::new();
+    let email = app::validate::email("email", input, &mut errors);
+    if errors.is_empty() {
+        Ok(Some(email))
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
+}
+
 async fn record_event<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     workspace_id: &str,
@@ -1068,6 +1106,7 @@ struct KeyRow {
 struct ConversationRow {
     id: String,
     flagged_at: Option<i64>,
+    visitor_email: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -14,6 +14,11 @@ use crate::sql::now_millis;
 
 /// The `client` of a workspace's own daily total.
 const WHOLE_WORKSPACE: &str = "*";
+/// The `client` of the dashboard preview's daily allowance.
+const PREVIEW: &str = "preview";
+/// Answers a workspace's team may get from the preview in a day: their own
+/// tests spend none of the month's quota, but still cost CPU or tokens.
+pub const PREVIEW_DAILY: i64 = 200;
 
 /// What one visitor message may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +43,9 @@ pub enum PastShare {
 /// One answer to charge: whose, against which limits.
 pub struct Charge<'a> {
     pub workspace_id: &'a str,
-    /// The client's address or /64; `None` for the owner's own preview.
+    /// The client's address or /64; `None` for the team's own preview,
+    /// which has a daily allowance of its own instead of the share, the
+    /// ceiling and the month's quota.
     pub client: Option<&'a str>,
     pub quota: Option<u32>,
     pub limits: EffectiveLimits,
@@ -53,25 +60,44 @@ pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Al
     let now = now_millis();
     let (day, month) = (day_of(now), month_of(now));
     let mut tx = db.begin().await?;
-    if let Some(client) = charge.client {
-        let used = add_daily(&mut tx, charge.workspace_id, &day, client).await?;
-        let excess = used.saturating_sub(i64::from(charge.limits.per_address_daily));
-        if excess > 0 {
-            let past = match (charge.limits.challenge, charge.proof) {
-                (false, _) => Some(PastShare::UntilTomorrow),
-                (true, proof) => {
-                    let bits = difficulty(excess as u64);
-                    let paid = match proof.filter(|p| p.bits >= bits) {
-                        Some(proof) => spend(&mut tx, proof).await?,
-                        None => false,
-                    };
-                    (!paid).then_some(PastShare::Challenge { bits })
-                }
-            };
-            if let Some(past) = past {
-                tx.rollback().await?;
-                return Ok(Err(past));
+    let Some(client) = charge.client else {
+        // The preview shows what visitors get: once the month's answers are
+        // used, the quota message, though its own answers are not charged.
+        let month_used: Option<i64> =
+            sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1 AND month = $2")
+                .bind(charge.workspace_id)
+                .bind(&month)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if charge.quota.is_some_and(|quota| month_used.unwrap_or(0) >= i64::from(quota)) {
+            tx.rollback().await?;
+            return Ok(Ok(Allowance::QuotaUsed));
+        }
+        let used = add_daily(&mut tx, charge.workspace_id, &day, PREVIEW).await?;
+        if used > PREVIEW_DAILY {
+            tx.rollback().await?;
+            return Ok(Ok(Allowance::BusyToday));
+        }
+        tx.commit().await?;
+        return Ok(Ok(Allowance::Answer));
+    };
+    let used = add_daily(&mut tx, charge.workspace_id, &day, client).await?;
+    let excess = used.saturating_sub(i64::from(charge.limits.per_address_daily));
+    if excess > 0 {
+        let past = match (charge.limits.challenge, charge.proof) {
+            (false, _) => Some(PastShare::UntilTomorrow),
+            (true, proof) => {
+                let bits = difficulty(excess as u64);
+                let paid = match proof.filter(|p| p.bits >= bits) {
+                    Some(proof) => spend(&mut tx, proof).await?,
+                    None => false,
+                };
+                (!paid).then_some(PastShare::Challenge { bits })
             }
+        };
+        if let Some(past) = past {
+            tx.rollback().await?;
+            return Ok(Err(past));
         }
     }
     let today = add_daily(&mut tx, charge.workspace_id, &day, WHOLE_WORKSPACE).await?;
@@ -144,7 +170,7 @@ async fn add_monthly(tx: &mut Transaction<'_, Any>, workspace_id: &str, month: &
 pub async fn today(db: &sqlx::AnyPool, workspace_id: &str, share: u32) -> Result<(u32, u32), sqlx::Error> {
     let day = day_of(now_millis());
     let (total, past): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT MAX(CASE WHEN client = '*' THEN answers END), COUNT(CASE WHEN client <> '*' AND answers >= $3 THEN 1 END)
+        "SELECT MAX(CASE WHEN client = '*' THEN answers END), COUNT(CASE WHEN client NOT IN ('*', 'preview') AND answers >= $3 THEN 1 END)
          FROM widget_usage_daily WHERE workspace_id = $1 AND day = $2",
     )
     .bind(workspace_id)

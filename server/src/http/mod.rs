@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn_with_state(state.clone(), security::headers))
+                .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate::mirror_session))
                 .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
                 .layer(middleware::from_fn_with_state(state.clone(), time_limit))
                 .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))

@@ -82,6 +82,29 @@ impl Knowledge {
         self.authorize(caller, workspace_id).await
     }
 
+    /// Whether any source is ready to answer from (a new workspace's first step).
+    pub async fn has_ready_source(&self, workspace_id: &str) -> Result<bool, ServiceError> {
+        let sources = self.records.sources(workspace_id).await.map_err(store_error)?;
+        Ok(sources.iter().any(|s| s.status == SourceStatus::Ready.as_str()))
+    }
+
+    /// Notes, once per workspace, that the team tried a question (a new
+    /// workspace's first steps tick it).
+    async fn note_tested(&self, workspace_id: &str) -> Result<(), ServiceError> {
+        sqlx::query(
+            "INSERT INTO chat_events (id, workspace_id, conversation_id, kind, detail, created_at)
+             SELECT $1, $2, NULL, 'question_tested', '{}', $3
+             WHERE NOT EXISTS (SELECT 1 FROM chat_events WHERE workspace_id = $2 AND kind = 'question_tested')",
+        )
+        .bind(uuid::Uuid::new_v4().to_string())
+        .bind(workspace_id)
+        .bind(crate::sql::now_millis())
+        .execute(self.sql.pool())
+        .await
+        .map_err(sql_error)?;
+        Ok(())
+    }
+
     async fn authorize(&self, caller: &Caller, workspace_id: &str) -> Result<KnowledgeLimits, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::ManageKnowledge).await?;
         Ok(KnowledgeLimits::for_plan(&actor.workspace.plan))
@@ -567,6 +590,7 @@ impl KnowledgeService for Knowledge {
         // widget composes from them without a language model.
         let passages = self.search(workspace_id, question, crate::chat::PASSAGES, filter, Mode::Hybrid).await?;
         let draft = crate::chat::answer::compose(question, &passages);
+        self.note_tested(workspace_id).await?;
         Ok(TestAnswer {
             body: draft.body,
             citations: draft.citations,

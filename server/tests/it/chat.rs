@@ -235,6 +235,7 @@ backend_tests! {
         let unknown = widget(&app, "GET", "/api/widget/v1/pk_not_a_key/config", Some(SHOP), None).await;
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         // A secret key is not a widget key.
+        app.set_plan(&shop.workspace, "pro").await;
         let fields = [("workspace_id", shop.workspace.as_str()), ("name", "server"), ("kind", "secret")];
         let secret = app.call(&shop.session, "/api/keys/create", &fields).await.json()["secret"].as_str().unwrap().to_string();
         let with_secret = widget(&app, "GET", &format!("/api/widget/v1/{secret}/config"), Some(SHOP), None).await;

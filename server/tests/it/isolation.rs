@@ -144,7 +144,9 @@ const ENDPOINTS: &[Endpoint] = &[
             action: Action::ManageApiKeys,
             needs: Needs::Nothing,
             fresh_caller: false,
-            fields: |t| with(t, &[("name", "Matrix key"), ("kind", "secret")]),
+            fields: |t| {
+                with(t, &[("name", "Matrix key"), ("kind", "publishable"), ("allowed_origins", "https://a.example")])
+            },
         },
     },
     Endpoint {
@@ -255,6 +257,10 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         path: "/api/chat/usage",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/chat/first-steps",
         kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
     },
     Endpoint {
@@ -377,6 +383,8 @@ impl World {
             }
             Needs::Member => join(app, tenant, &self.unique_email("member"), Role::Agent).await.user_id,
             Needs::SecretKey => {
+                // Secret keys come with Pro.
+                app.set_plan(&tenant.workspace, "pro").await;
                 let key =
                     ok(app.call(&tenant.owner, "/api/keys/create", &[ws, ("name", "k"), ("kind", "secret")]).await);
                 key.json()["key"]["id"].as_str().unwrap().to_string()

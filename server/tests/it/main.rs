@@ -13,6 +13,7 @@ mod chat;
 mod contact_sales;
 mod csrf;
 mod fair_use;
+mod first_run;
 mod health;
 mod ingest_limits;
 mod isolation;

@@ -242,7 +242,12 @@ impl TestApp {
             .post_form("/api/accounts/verify-email", &[("token", &token)], &[("sec-fetch-site", "same-origin")])
             .await;
         assert_eq!(verified.status, StatusCode::OK, "verify: {}", verified.body);
-        self.session(email, PASSWORD).await
+        // The emailed link logs the person in.
+        let set_cookie = verified.header("set-cookie");
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        assert!(cookie.starts_with("lodestar_session="), "{set_cookie}");
+        let viewer = self.viewer(&cookie).await;
+        Session { cookie, user_id: viewer["user_id"].as_str().unwrap().to_string() }
     }
 
     /// Logs in and returns the session.
@@ -269,6 +274,16 @@ impl TestApp {
     }
 
     /// The first workspace `session` belongs to.
+    /// Puts a workspace on `plan` ("free", "pro", "enterprise"), as billing will.
+    pub async fn set_plan(&self, workspace_id: &str, plan: &str) {
+        sqlx::query("UPDATE workspaces SET plan = $1 WHERE id = $2")
+            .bind(plan)
+            .bind(workspace_id)
+            .execute(self.state.sql.pool())
+            .await
+            .unwrap();
+    }
+
     pub async fn workspace_of(&self, session: &Session) -> String {
         self.viewer(&session.cookie).await["workspaces"][0]["id"].as_str().expect("a workspace").to_string()
     }

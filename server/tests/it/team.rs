@@ -152,6 +152,7 @@ backend_tests! {
     async fn suspending_or_removing_a_member_revokes_their_credentials(app) {
         let team = Team::new(&app).await;
         let admin = team.join(&app, "admin@example.com", "admin").await;
+        app.set_plan(&team.workspace, "pro").await;
         let created = app.call(&admin, "/api/keys/create", &[team.ws(), ("name", "Admin's key"), ("kind", "secret")]).await.json();
         let secret = created["secret"].as_str().unwrap().to_string();
         let use_key = || axum::http::Request::get("/api/v1/workspace").header("authorization", format!("Bearer {secret}")).body(axum::body::Body::empty()).unwrap();
@@ -228,6 +229,7 @@ backend_tests! {
     async fn losing_a_role_or_membership_revokes_what_it_granted(app) {
         let team = Team::new(&app).await;
         let admin = team.join(&app, "admin@example.com", "admin").await;
+        app.set_plan(&team.workspace, "pro").await;
         let key = app.call(&admin, "/api/keys/create", &[team.ws(), ("name", "Admin's key"), ("kind", "secret")]).await.json();
         let secret = key["secret"].as_str().unwrap().to_string();
         app.call(&admin, "/api/team/invite", &[team.ws(), ("email", "friend@example.com"), ("role", "admin")]).await;

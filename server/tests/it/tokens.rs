@@ -123,6 +123,7 @@ backend_tests! {
     async fn secret_keys_are_shown_once_hashed_and_revocable(app) {
         let ada = app.verified_user("ada@example.com", "business").await;
         let workspace = app.workspace_of(&ada).await;
+        app.set_plan(&workspace, "pro").await;
         let created = app.call(&ada, "/api/keys/create", &[("workspace_id", &workspace), ("name", "CRM sync"), ("kind", "secret")]).await;
         assert_eq!(created.status, StatusCode::OK, "{}", created.body);
         let created = created.json();

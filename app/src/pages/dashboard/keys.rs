@@ -12,6 +12,7 @@ use crate::components::forms::{
 use crate::components::url::site_origin;
 use crate::keys::{list_api_keys, ApiKey, CreateApiKey, KeyKind, RevokeApiKey, UpdateKeyOrigins, KEY_NAME_MAX};
 use crate::permissions::Action;
+use crate::plans::Tier;
 
 /// Room for the most origins a key may list, one per line.
 const ORIGINS_TEXT_MAX: usize = 4000;
@@ -31,6 +32,26 @@ pub fn KeysPage() -> impl IntoView {
                 view! { <NotAllowed role=here.role() what="manage API keys" /> }.into_any()
             }
         } />
+    }
+}
+
+/// The kinds of key this workspace's plan may make: secret keys are for the
+/// REST API, a paid feature.
+fn key_kinds(rest_api: bool) -> Vec<Choice> {
+    let publishable = Choice {
+        value: "publishable",
+        label: "Publishable key",
+        hint: "For the chat widget. Safe in your pages: it only works on the sites you list.",
+    };
+    let secret = Choice {
+        value: "secret",
+        label: "Secret key",
+        hint: "For your servers and the REST API. Keep it private; we show it once.",
+    };
+    if rest_api {
+        vec![publishable, secret]
+    } else {
+        vec![publishable]
     }
 }
 
@@ -68,6 +89,7 @@ fn KeyManager(here: Here) -> impl IntoView {
     };
     let origin = StoredValue::new(site_origin());
     let workspace = StoredValue::new(here.workspace.id.clone());
+    let rest_api = Tier::of_plan(&here.workspace.plan).has_rest_api();
 
     view! {
         <section class="panel" aria-labelledby="create-key-title">
@@ -78,18 +100,13 @@ fn KeyManager(here: Here) -> impl IntoView {
                 <Field name="name" label="Key name" max=KEY_NAME_MAX error=outcome.field("name") required=true
                     hint="Where it's used, so you recognise it later: \"Website\", \"Billing server\"." />
                 <Choices name="kind" legend="Kind of key" selected=kind error=outcome.field("kind")
-                    options=vec![
-                        Choice {
-                            value: "publishable",
-                            label: "Publishable key",
-                            hint: "For the chat widget. Safe in your pages: it only works on the sites you list.",
-                        },
-                        Choice {
-                            value: "secret",
-                            label: "Secret key",
-                            hint: "For your servers and the REST API. Keep it private; we show it once.",
-                        },
-                    ] />
+                    options=key_kinds(rest_api) />
+                {(!rest_api).then(|| view! {
+                    <p class="muted small">
+                        "Secret keys for the REST API come with the Pro plan. "
+                        <a href="/pricing">"Compare plans"</a>
+                    </p>
+                })}
                 <Show when=move || kind.get() == KeyKind::Publishable.as_str()>
                     <Field name="allowed_origins" label="Allowed sites" kind="textarea" max=ORIGINS_TEXT_MAX
                         error=outcome.field("allowed_origins") hint=ORIGINS_HINT />

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod conversations;
+pub mod first_steps;
 pub mod keys;
 pub mod knowledge;
 pub mod mentor;

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::first_steps::FirstStepsPanel;
 use super::{plan_label, Here, InWorkspace, PageHeader};
 use crate::components::feedback::{EmptyState, Icon};
 use crate::permissions::Action;
@@ -18,6 +19,8 @@ struct Placeholder {
     next: Option<(&'static str, &'static str, Action)>,
     /// Whether to show the workspace's current plan.
     show_plan: bool,
+    /// Whether a new workspace's first steps come first (its home page).
+    first_steps: bool,
 }
 
 const INBOX: Placeholder = Placeholder {
@@ -30,6 +33,7 @@ const INBOX: Placeholder = Placeholder {
     coming: "Coming soon: taking over a live conversation, AI-drafted replies you edit before sending, and satisfaction ratings.",
     next: Some(("Create a widget key", "/keys", Action::ManageApiKeys)),
     show_plan: false,
+    first_steps: true,
 };
 
 const TICKETS: Placeholder = Placeholder {
@@ -42,6 +46,7 @@ const TICKETS: Placeholder = Placeholder {
     coming: "Coming soon: automatic routing to agents, assignment, and signed webhooks for your own tools.",
     next: None,
     show_plan: false,
+    first_steps: false,
 };
 
 const ANALYTICS: Placeholder = Placeholder {
@@ -54,6 +59,7 @@ const ANALYTICS: Placeholder = Placeholder {
     coming: "Charts appear after the first conversations; nothing is estimated or sampled.",
     next: None,
     show_plan: false,
+    first_steps: false,
 };
 
 const BILLING: Placeholder = Placeholder {
@@ -66,6 +72,7 @@ const BILLING: Placeholder = Placeholder {
     coming: "Paid plans are coming soon. Need more today? Contact sales from the pricing page.",
     next: None,
     show_plan: true,
+    first_steps: false,
 };
 
 #[component]
@@ -89,7 +96,9 @@ fn PlaceholderPage(page: &'static Placeholder) -> impl IntoView {
                     <a class="button" href="/pricing">"Compare plans"</a>
                 </div>
             });
+            let first_steps = page.first_steps.then(|| view! { <FirstStepsPanel here=here.clone() /> });
             view! {
+                {first_steps}
                 <EmptyState title=page.empty_title icon=page.icon>
                     {plan}
                     <p>{page.body}</p>
