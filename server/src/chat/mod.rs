@@ -15,6 +15,7 @@ pub mod llm;
 pub mod openai_wire;
 pub mod prompt;
 pub mod safety;
+pub mod sentence_match;
 pub mod sentiment;
 pub mod usage;
 pub mod visitor;
@@ -435,10 +436,11 @@ impl Chat {
             // Acknowledged and handed over: a passage would not help.
             Reply::fixed(if wants_human { HANDOFF_REPLY } else { APOLOGY_REPLY }, true)
         } else {
-            let passages = self
+            let mut passages = self
                 .knowledge
                 .search_with_vector(&widget.workspace_id, text, &vector, PASSAGES, None, Retrieval::Hybrid)
                 .await?;
+            sentence_match::weigh(self.knowledge.embedder().as_ref(), &vector, &mut passages).await?;
             drop(vector);
             let draft = answer::compose(text, &passages);
             match &self.llm {

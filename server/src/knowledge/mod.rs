@@ -388,6 +388,7 @@ impl Knowledge {
                 text_score: hit.text_score,
                 coverage: hit.coverage,
                 heading_coverage: hit.heading_coverage,
+                sentence_similarity: 0.0,
             })
             .collect())
     }
