@@ -186,10 +186,6 @@ pub struct Passage {
     pub coverage: f32,
     /// The same, over its title and headings alone.
     pub heading_coverage: f32,
-    /// The best cosine of the question with one of the passage's sentences;
-    /// 0 until the answer engine weighs its candidates.
-    #[serde(default)]
-    pub sentence_similarity: f32,
 }
 
 /// What "Test a question" shows: the reply a visitor would get, composed

@@ -115,7 +115,7 @@ pub fn compose(question: &str, passages: &[Passage]) -> Draft {
     let question_terms: HashSet<String> = terms(&stemmer, question).into_iter().collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     for (rank, passage) in usable.iter().enumerate() {
-        for (position, sentence) in answer_sentences(passage).into_iter().enumerate() {
+        for (position, sentence) in sentences(answer_part(&without_heading(passage))).into_iter().enumerate() {
             let words = sentence.split_whitespace().count();
             if words < 3 {
                 continue;
@@ -176,12 +176,6 @@ struct Candidate {
     sentence: String,
     score: f32,
     words: usize,
-}
-
-/// The sentences a passage could answer with, in order: its text without
-/// its heading, and of a typed Q&A pair only the answer.
-pub fn answer_sentences(passage: &Passage) -> Vec<String> {
-    sentences(answer_part(&without_heading(passage)))
 }
 
 /// Chunks may open with their heading ("# Refunds Annual plans can…"): the
@@ -321,7 +315,6 @@ mod tests {
             text_score: 10.0 * coverage,
             coverage,
             heading_coverage: coverage / 2.0,
-            sentence_similarity: similarity,
         }
     }
 

@@ -9,8 +9,7 @@
 //! misses: how much of the question's rare vocabulary a passage holds
 //! (IDF-weighted, so a word the help centre never uses, "Linux", weighs
 //! most), whether its headings name the question's subject, and how it
-//! stands against the other candidates, and how well its best single
-//! sentence matches the question (`sentence_match.rs`).
+//! stands against the other candidates.
 //!
 //! Two small models: one chooses which of the top passages holds the answer,
 //! the other says whether that passage answers at all. Both are plain
@@ -21,28 +20,24 @@
 //! measured on a second help centre that played no part in fitting
 //! (`server/tests/data/answerability/`: 24 articles, 111 answerable and 27
 //! unanswerable questions). There, on 2026-12-05: answered from the right
-//! section with the right citation 77.5 % (the old thresholds: 72.1 %),
+//! section with the right citation 69.4 % (the old thresholds: 72.1 %),
 //! unanswerable questions declined 85.2 % (the old thresholds: 40.7 %).
-//! The best sentence's cosine moved the first from 69.4 % (passage evidence
-//! alone); counting a section's heading as one of its sentences (a FAQ's
-//! heading is the question in other words) moved it from 72.1 % to 77.5 %
-//! and the second from 92.6 % to 85.2 %, a better lesser share, which is
-//! what the threshold is chosen for. The right section is among the four
-//! candidates for 95.5 % of questions; of those still missed, about half
-//! chose the right section and declined it (paraphrases sharing few words
-//! with it, "Will Nimbus still work on a plane with no wifi?"), half chose a
-//! neighbour section. Those are what is left to win.
+//! The right section is among the four candidates for 95.5 % of questions
+//! and first for 73 %: choosing among them is what is left to win. Measured
+//! offline on the same sets, the best cosine between the question and single
+//! sentences of each candidate would lift both figures by about eight
+//! points, but embedding those sentences per question costs tens of
+//! milliseconds (precomputing them multiplies the vectors stored).
 
 use app::knowledge::Passage;
 
 /// Passages the decision weighs: the answer is in one of them or nowhere.
 pub const CONSIDERED: usize = 4;
 /// The evidence of one passage, as [`evidence`] lists it.
-pub const FEATURES: usize = 8;
+pub const FEATURES: usize = 6;
 /// What the answer model reads of the chosen passage: its cosine, its IDF
-/// coverage of the question and of its headings, and its best sentence's
-/// cosine (the first four features).
-pub const ANSWER_FEATURES: usize = 4;
+/// coverage of the question and of its headings (the first three features).
+pub const ANSWER_FEATURES: usize = 3;
 /// At this probability the chosen passage answers. Chosen on the
 /// calibration set, where it maximises the lesser of the share answered
 /// right and the share of unanswerable questions declined.
@@ -50,21 +45,19 @@ pub const ANSWERS_AT: f32 = 0.4;
 
 /// Which candidate holds the answer: weights of a logistic model fitted on
 /// the answerable calibration questions (one per feature, then the bias).
-pub const RANK_WEIGHTS: [f32; FEATURES + 1] = [-0.34, 1.76, -0.36, 1.71, 6.93, 2.6, 3.18, 1.23, -2.13];
+pub const RANK_WEIGHTS: [f32; FEATURES + 1] = [1.07, 1.97, -0.56, 8.38, 2.68, 1.61, -2.4];
 /// Whether the chosen passage answers at all: fitted on every calibration
 /// question, the unanswerable ones included.
-pub const ANSWER_WEIGHTS: [f32; ANSWER_FEATURES + 1] = [2.99, 2.07, 0.25, 2.28, -3.95];
+pub const ANSWER_WEIGHTS: [f32; ANSWER_FEATURES + 1] = [4.64, 2.07, 0.31, -3.6];
 
 /// What the model sees of each of the first [`CONSIDERED`] passages, in
 /// rank order: the passage's own cosine, IDF coverage of the question and of
-/// its headings, its best sentence's cosine (`sentence_match.rs`), how far
-/// it falls behind the best candidate on the cosines and the coverage, and
-/// its rank.
+/// its headings, how far it falls behind the best candidate on each of the
+/// first two, and its rank.
 pub fn evidence(passages: &[Passage]) -> Vec<[f32; FEATURES]> {
     let considered = &passages[..passages.len().min(CONSIDERED)];
-    let best = |f: fn(&Passage) -> f32| considered.iter().map(f).fold(f32::MIN, f32::max);
-    let (best_similarity, best_coverage, best_sentence) =
-        (best(|p| p.similarity), best(|p| p.coverage), best(|p| p.sentence_similarity));
+    let best_similarity = considered.iter().map(|p| p.similarity).fold(f32::MIN, f32::max);
+    let best_coverage = considered.iter().map(|p| p.coverage).fold(f32::MIN, f32::max);
     considered
         .iter()
         .enumerate()
@@ -73,10 +66,8 @@ pub fn evidence(passages: &[Passage]) -> Vec<[f32; FEATURES]> {
                 p.similarity,
                 p.coverage,
                 p.heading_coverage,
-                p.sentence_similarity,
                 p.similarity - best_similarity,
                 p.coverage - best_coverage,
-                p.sentence_similarity - best_sentence,
                 1.0 / (1.0 + rank as f32),
             ]
         })

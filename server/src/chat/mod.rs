@@ -15,7 +15,6 @@ pub mod llm;
 pub mod openai_wire;
 pub mod prompt;
 pub mod safety;
-pub mod sentence_match;
 pub mod sentiment;
 pub mod usage;
 pub mod visitor;
@@ -436,11 +435,10 @@ impl Chat {
             // Acknowledged and handed over: a passage would not help.
             Reply::fixed(if wants_human { HANDOFF_REPLY } else { APOLOGY_REPLY }, true)
         } else {
-            let mut passages = self
+            let passages = self
                 .knowledge
                 .search_with_vector(&widget.workspace_id, text, &vector, PASSAGES, None, Retrieval::Hybrid)
                 .await?;
-            sentence_match::weigh(self.knowledge.embedder().as_ref(), &vector, &mut passages).await?;
             drop(vector);
             let draft = answer::compose(text, &passages);
             match &self.llm {

@@ -190,7 +190,6 @@ mod tests {
             text_score: 3.0,
             coverage: 0.8,
             heading_coverage: 0.5,
-            sentence_similarity: 0.5,
         }
     }
 

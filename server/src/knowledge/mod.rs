@@ -388,7 +388,6 @@ impl Knowledge {
                 text_score: hit.text_score,
                 coverage: hit.coverage,
                 heading_coverage: hit.heading_coverage,
-                sentence_similarity: 0.0,
             })
             .collect())
     }

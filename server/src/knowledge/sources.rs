@@ -588,11 +588,7 @@ impl KnowledgeService for Knowledge {
         let filter = (!source_ids.is_empty()).then(|| source_ids.into_iter().take(100).collect::<HashSet<String>>());
         // The passages a visitor's question retrieves, and the reply the
         // widget composes from them without a language model.
-        let vector = self.embed_query(question).await?;
-        let mut passages = self
-            .search_with_vector(workspace_id, question, &vector, crate::chat::PASSAGES, filter, Mode::Hybrid)
-            .await?;
-        crate::chat::sentence_match::weigh(self.embedder().as_ref(), &vector, &mut passages).await?;
+        let passages = self.search(workspace_id, question, crate::chat::PASSAGES, filter, Mode::Hybrid).await?;
         let draft = crate::chat::answer::compose(question, &passages);
         self.note_tested(workspace_id).await?;
         Ok(TestAnswer {
