@@ -45,7 +45,9 @@ async fn run() {
     config.surreal.target = SurrealTarget::Memory;
     config.auth.seed_demo = true;
     config.knowledge.model_dir = support::model_dir();
-    let state = lodestar_server::open_state_with(config, None, None).await.expect("the app starts");
+    // The demo help centre is read by the extraction worker: the server binary, not this one.
+    let worker = Some(std::path::PathBuf::from(env!("CARGO_BIN_EXE_server")));
+    let state = lodestar_server::open_state_with(config, None, worker).await.expect("the app starts");
     let workspace = demo_workspace(&state).await;
     wait_for_demo_help_centre(&state, &workspace).await;
     support::lift_quota(&state, &workspace).await;
