@@ -575,13 +575,11 @@ async fn sentiment_is_accurate_and_catches_unhappy_visitors_on_the_held_out_set(
 }
 
 /// Questions about a problem, negation, contrast, sarcasm, and thanks,
-/// anger and questions in Spanish, French and German: kept apart from the
-/// training data (`chat/sentiment_training.tsv`). The floor keeps what the
-/// negation, contrast and sarcasm cues won (0.572 before them, 0.615 with
-/// them); the goal is 0.90, which a linear model over MiniLM's English
-/// sentence vectors does not reach.
+/// anger and questions in Spanish, French and German: written apart from
+/// the model and its training data (`chat/sentiment/data/`), never trained
+/// on. The model before this one read 0.665 of it; this one 0.925.
 #[tokio::test]
 async fn sentiment_reads_the_hard_kinds_of_message() {
     let (accuracy, _) = sentiment_on("hard.tsv").await;
-    assert!(accuracy >= 0.60, "accuracy {accuracy:.3} on the hard set");
+    assert!(accuracy >= 0.90, "accuracy {accuracy:.3} on the hard set");
 }
