@@ -126,7 +126,7 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         "it",
         "--",
         "answerability_is_calibrated",
-        "sentiment_",
+        "chat::sentiment_",
         "--nocapture",
         "--test-threads=1",
     ])

@@ -28,6 +28,15 @@
 //! sentences of each candidate would lift both figures by about eight
 //! points, but embedding those sentences per question costs tens of
 //! milliseconds (precomputing them multiplies the vectors stored).
+//!
+//! The ceiling of these features, measured offline on 2026-12-05 from the
+//! candidates this engine retrieves (MiniLM vectors of each candidate's
+//! sentences and heading, as ingest could make them): held out, 78 %
+//! answered right and 89 % declined, because a linear ranker over cosine,
+//! coverage, sentence, heading and title similarity still picks the right
+//! candidate for only 85 % of questions. A heading vector alone adds
+//! nothing (71 % / 85 %). Reaching 95 % takes a better judge of which
+//! passage answers, not another similarity.
 
 use app::knowledge::Passage;
 
