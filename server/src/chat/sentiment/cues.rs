@@ -61,25 +61,25 @@ struct Tone {
 
 pub fn cues(text: &str) -> [f32; CUES] {
     let words = &*WORDS;
-    let tokens = tokens(text);
-    let language = LEXICON.language(&tokens);
+    let message = tokens(text);
+    let language = LEXICON.language(&message);
     let repeats = LEXICON.list("repeat");
-    let mockery = sarcastic(&tokens, language);
+    let mockery = sarcastic(&message, language);
 
     let mut tone = Tone::default();
     for sentence in sentences(text) {
         let asked = sentence.contains(['?', '¿']);
-        read_sentence(&super::lexicon::tokens(sentence), language, asked, mockery, &mut tone);
+        read_sentence(&tokens(sentence), language, asked, mockery, &mut tone);
         tone.questions += f32::from(u8::from(asked));
     }
-    let count = |list: &[&str]| tokens.iter().filter(|t| listed(list, t)).count() as f32;
+    let count = |list: &[&str]| message.iter().filter(|t| listed(list, t)).count() as f32;
     let thanks = if mockery {
         0.0
     } else {
         let prefixes = LEXICON.list("thanks_prefix");
-        tokens.iter().filter(|t| prefixes.iter().any(|p| t.starts_with(p))).count() as f32
+        message.iter().filter(|t| prefixes.iter().any(|p| t.starts_with(p))).count() as f32
     };
-    let waited = tokens
+    let waited = message
         .windows(2)
         .filter(|pair| {
             let number = !pair[0].is_empty() && pair[0].chars().all(|c| c.is_ascii_digit())
