@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Everything the browser and the server share: pages, components, server
 //! functions and the DTOs they exchange. Under `ssr` this crate also declares
 //! the service traits the `server` crate implements; it never compiles a
@@ -5,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bundle;
 pub mod chat;
 pub mod components;
 pub mod dates;
@@ -24,7 +26,9 @@ pub mod theme;
 pub mod validate;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::{HashedStylesheet, MetaTags};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
@@ -45,9 +49,14 @@ use crate::pages::dashboard::widget::WidgetPage;
 use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
 use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
 
-/// The HTML document around the app: rendered on the server only.
+/// The HTML document around the app: rendered on the server only, with the
+/// app and the bundle that the address calls for.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = theme::requested_theme();
+    let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned()).unwrap_or_default();
+    let bundles = use_context::<bundle::Bundles>().expect("the server provides the bundles");
+    let (bundle, files) = bundles.for_path(&path);
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.map(theme::Theme::as_str)>
@@ -58,36 +67,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {match files {
+                    Some(files) => view! { <bundle::BundleScripts files=files.clone() /> }.into_any(),
+                    None => view! { <script type="module" nonce=use_nonce()>{bundle::STATIC_PAGE_SCRIPT}</script> }.into_any(),
+                }}
                 <MetaTags />
             </head>
             <body>
-                <App />
+                {match bundle {
+                    bundle::Bundle::Static | bundle::Bundle::Public => view! { <PublicApp /> }.into_any(),
+                    bundle::Bundle::Dashboard => view! { <App /> }.into_any(),
+                }}
             </body>
         </html>
     }
 }
 
+/// Every page: the bundle dashboard pages load (`frontend`).
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     view! {
-        <Title formatter=|page: String| {
-            if page.is_empty() { "Lodestar".to_string() } else { format!("{page} · Lodestar") }
-        } />
-        <Router>
+        <Frame>
             <Routes fallback=|| view! { <Layout><NotFoundPage /></Layout> }>
-                // Public pages share the marketing header and footer.
-                <ParentRoute path=path!("") view=PublicLayout>
-                    <Route path=path!("") view=LandingPage />
-                    <Route path=path!("pricing") view=PricingPage />
-                    <Route path=path!("signup") view=SignUpPage />
-                    <Route path=path!("login") view=LogInPage />
-                    <Route path=path!("verify") view=VerifyPage />
-                    <Route path=path!("forgot") view=ForgotPage />
-                    <Route path=path!("reset") view=ResetPage />
-                    <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async />
-                </ParentRoute>
+                <PublicRoutes />
                 // The dashboard has its own frame and gates on the viewer:
                 // rendered whole on the server, so logging out is a real redirect.
                 <ParentRoute path=path!("app") view=DashboardLayout ssr=SsrMode::Async>
@@ -113,6 +115,57 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=MentorPage />
                 </ParentRoute>
             </Routes>
-        </Router>
+        </Frame>
     }
+}
+
+/// The public pages alone: the bundle they load (`frontend-public`), which
+/// carries none of the dashboard's code. The server renders this tree for
+/// every address [`bundle::Bundle::for_path`] calls public, so what hydrates
+/// is exactly what was rendered.
+#[component]
+pub fn PublicApp() -> impl IntoView {
+    view! {
+        <Frame>
+            <Routes fallback=|| view! { <Layout><NotFoundPage /></Layout> }>
+                <PublicRoutes />
+                // Reached by a link, a redirect or `navigate` from a public
+                // page: loaded whole, with the dashboard's bundle.
+                <Route path=path!("app") view=bundle::FullLoad />
+                <Route path=path!("app/*rest") view=bundle::FullLoad />
+                <Route path=path!("mentor") view=bundle::FullLoad />
+                <Route path=path!("mentor/*rest") view=bundle::FullLoad />
+            </Routes>
+        </Frame>
+    }
+}
+
+/// The title and router both apps share.
+#[component]
+fn Frame(children: Children) -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Lodestar".to_string() } else { format!("{page} · Lodestar") }
+        } />
+        <Router>{children()}</Router>
+    }
+}
+
+/// Public pages share the marketing header and footer.
+#[component(transparent)]
+fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
+    view! {
+        <ParentRoute path=path!("") view=PublicLayout>
+            <Route path=path!("") view=LandingPage />
+            <Route path=path!("pricing") view=PricingPage />
+            <Route path=path!("signup") view=SignUpPage />
+            <Route path=path!("login") view=LogInPage />
+            <Route path=path!("verify") view=VerifyPage />
+            <Route path=path!("forgot") view=ForgotPage />
+            <Route path=path!("reset") view=ResetPage />
+            <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async />
+        </ParentRoute>
+    }
+    .into_inner()
 }

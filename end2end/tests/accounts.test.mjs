@@ -102,8 +102,10 @@ test("an owner signs up, invites an agent who joins, and creates a secret key sh
     await hydrated(owner.page);
     const header = owner.page.getByRole("banner");
     assert.equal(await header.getByRole("link", { name: "Log in" }).count(), 0);
+    // The landing page loads no WASM, so the dashboard arrives as a whole page.
     await header.getByRole("link", { name: "Open dashboard" }).click();
     await owner.page.waitForURL(workspaceUrl);
+    await hydrated(owner.page);
 
     // Invite the member as an agent from the Team page.
     await ownerNav.getByRole("link", { name: "Team", exact: true }).click();

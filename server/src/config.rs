@@ -116,6 +116,10 @@ pub struct SiteConfig {
     /// The built widget. Outside the site root, which cargo-leptos re-syncs
     /// from `public/` and would empty.
     pub widget_dir: PathBuf,
+    /// The public pages' bundle (`frontend-public`), served at `/pkg-public`:
+    /// its own site root, because cargo-leptos empties a project's root
+    /// before building it.
+    pub public_root: PathBuf,
 }
 
 /// A configured secret: usable, never printed.
@@ -400,6 +404,7 @@ impl Config {
                 None => None,
             },
             widget_dir: PathBuf::from(parse("WIDGET_DIR", "target/widget")?),
+            public_root: PathBuf::from(parse("PUBLIC_SITE_ROOT", "target/site-public")?),
         };
 
         let log_format = match parse("LOG_FORMAT", "pretty")?.as_str() {

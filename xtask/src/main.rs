@@ -85,11 +85,14 @@ fn serve(ctx: &util::Context, release: bool) -> Result<(), String> {
     site::build_widget(ctx, &tools)?;
     std::fs::create_dir_all(ctx.root.join("data")).map_err(|e| format!("cannot create ./data: {e}"))?;
     util::heading("Building and starting Lodestar (first build takes a while; later runs are quick)");
-    let mut args = vec!["leptos", "serve"];
-    if release {
-        // Brotli and gzip files next to the assets, made once at build time.
-        args.extend(["--release", "--precompress"]);
-    }
+    // Brotli and gzip files next to the assets, made once at build time.
+    let release_args: &[&str] = if release { &["--release", "--precompress"] } else { &[] };
+    // The public pages' bundle first: `serve` builds only the project it runs.
+    let mut args = vec!["leptos", "build", "--project", "lodestar-public", "--frontend-only"];
+    args.extend(release_args);
+    ctx.cargo(&args).env("PATH", tools.path()).status_ok("cargo leptos build (public pages)")?;
+    let mut args = vec!["leptos", "serve", "--project", "lodestar"];
+    args.extend(release_args);
     ctx.cargo(&args).env("PATH", tools.path()).status_ok("cargo leptos serve")
 }
 
@@ -98,5 +101,7 @@ fn dev(ctx: &util::Context) -> Result<(), String> {
     let tools = tools::setup(ctx, tools::Needs::Serve)?;
     site::build_widget(ctx, &tools)?;
     std::fs::create_dir_all(ctx.root.join("data")).map_err(|e| format!("cannot create ./data: {e}"))?;
-    ctx.cargo(&["leptos", "watch"]).env("PATH", tools.path()).status_ok("cargo leptos watch")
+    // Watch rebuilds one bundle, so every page loads the dashboard's, which
+    // holds every page (`server::http::assets::bundles`).
+    ctx.cargo(&["leptos", "watch", "--project", "lodestar"]).env("PATH", tools.path()).status_ok("cargo leptos watch")
 }

@@ -39,25 +39,36 @@ pub fn build_widget(ctx: &Context, tools: &Tools) -> Result<(), String> {
 }
 
 /// A development build of everything the pages load, without cargo-leptos:
-/// hydration WASM and JS, the stylesheet and the public assets.
+/// both hydration bundles' WASM and JS, the stylesheet and the public assets.
 pub fn build_for_tests(ctx: &Context, tools: &Tools) -> Result<(), String> {
     build_widget(ctx, tools)?;
-    heading("Building the hydration bundle");
-    ctx.cargo(&["build", "--locked", "-p", "frontend", "--lib", "--target", WASM_TARGET])
-        .status_ok("building the frontend")?;
+    heading("Building the hydration bundles");
+    // One cargo run: both link the same compiled `app`.
+    ctx.cargo(&["build", "--locked", "-p", "frontend", "-p", "frontend-public", "--lib", "--target", WASM_TARGET])
+        .status_ok("building the frontends")?;
     let site = ctx.site_root();
     let pkg = site.join("pkg");
-    let wasm = ctx.target_dir.join(WASM_TARGET).join("debug").join("frontend.wasm");
-    bindgen(tools, &wasm, &pkg, "lodestar")?;
-    // cargo-leptos names the module `lodestar.wasm`; the server expects that.
-    std::fs::rename(pkg.join("lodestar_bg.wasm"), pkg.join("lodestar.wasm"))
-        .map_err(|e| format!("cannot rename the hydration WASM: {e}"))?;
+    bundle_for_tests(ctx, tools, "frontend", &pkg, "lodestar")?;
+    bundle_for_tests(ctx, tools, "frontend_public", &ctx.public_root().join("pkg"), "lodestar")?;
     copy(&ctx.root.join("style").join("main.css"), &pkg.join("lodestar.css"))?;
     for entry in std::fs::read_dir(ctx.root.join("public")).map_err(|e| format!("cannot read public/: {e}"))? {
         let entry = entry.map_err(|e| e.to_string())?;
         copy(&entry.path(), &site.join(entry.file_name()))?;
     }
     Ok(())
+}
+
+/// One bundle's JS and WASM into `pkg`, named as cargo-leptos names them
+/// (`{name}.js`, `{name}.wasm`), which is what the server looks for.
+fn bundle_for_tests(ctx: &Context, tools: &Tools, krate: &str, pkg: &Path, name: &str) -> Result<(), String> {
+    // As cargo-leptos does: the server takes what it finds here.
+    if pkg.exists() {
+        std::fs::remove_dir_all(pkg).map_err(|e| format!("cannot empty {}: {e}", pkg.display()))?;
+    }
+    let wasm = ctx.target_dir.join(WASM_TARGET).join("debug").join(format!("{krate}.wasm"));
+    bindgen(tools, &wasm, pkg, name)?;
+    std::fs::rename(pkg.join(format!("{name}_bg.wasm")), pkg.join(format!("{name}.wasm")))
+        .map_err(|e| format!("cannot rename the hydration WASM: {e}"))
 }
 
 fn bindgen(tools: &Tools, wasm: &Path, out: &Path, name: &str) -> Result<(), String> {

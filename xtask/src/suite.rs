@@ -79,12 +79,14 @@ pub fn run(ctx: &Context) -> ExitCode {
         ])
         .status_ok("clippy")
     });
-    suite.step("clippy: frontend, widget (wasm32, hydrate)", || {
+    suite.step("clippy: frontend, frontend-public, widget (wasm32, hydrate)", || {
         ctx.cargo(&[
             "clippy",
             "--locked",
             "-p",
             "frontend",
+            "-p",
+            "frontend-public",
             "-p",
             "widget",
             "--target",
@@ -103,7 +105,7 @@ pub fn run(ctx: &Context) -> ExitCode {
             .env("TEST_DATABASE_URL", url)
             .status_ok("cargo test")
     });
-    let built = suite.step("WASM builds (hydration bundle and widget)", || {
+    let built = suite.step("WASM builds (both hydration bundles and the widget)", || {
         site::build_for_tests(ctx, tools.as_ref().ok_or("the tools could not be installed")?)
     });
     suite.step("browser tests (end2end/, Chromium)", || {

@@ -46,6 +46,12 @@ impl Context {
         self.root.join("target").join("site")
     }
 
+    /// The public pages' bundle: its own root, which cargo-leptos empties
+    /// before building that project.
+    pub fn public_root(&self) -> PathBuf {
+        self.root.join("target").join("site-public")
+    }
+
     /// Outside the site root: cargo-leptos re-syncs that from `public/`.
     pub fn widget_dir(&self) -> PathBuf {
         self.root.join("target").join("widget")
@@ -170,6 +176,7 @@ impl Server {
                 ("MODEL_DIR", crate::model::dir(ctx).display().to_string()),
                 ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
                 ("WIDGET_DIR", ctx.widget_dir().display().to_string()),
+                ("PUBLIC_SITE_ROOT", ctx.public_root().display().to_string()),
                 ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
                 ("LEPTOS_HASH_FILES", hashed_assets.to_string()),
                 ("RUST_LOG", log_level.into()),

@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_navigate;
 
 use crate::accounts::{
     LogIn, Purpose, RequestPasswordReset, ResendVerification, ResetPassword, SignUp, SignUpOutcome, VerifyEmail,
@@ -76,10 +75,9 @@ pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
     let outcome = Outcome::of(sign_up);
     let result = success(sign_up);
-    let navigate = use_navigate();
     on_success(sign_up, move |outcome| {
         if let SignUpOutcome::Joined { redirect } = outcome {
-            navigate(redirect, Default::default());
+            crate::bundle::load_page(redirect);
         }
     });
     let check_email = move || {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::accounts::{current_viewer, Viewer};
 use crate::components::feedback::Loading;
@@ -22,8 +22,7 @@ pub fn InvitePage() -> impl IntoView {
     let preview = Resource::new(move || token.get(), get_invitation);
     let viewer = Resource::new(|| (), |_| current_viewer());
     let accept = ServerAction::<AcceptInvitation>::new();
-    let navigate = use_navigate();
-    on_success(accept, move |workspace| navigate(&format!("/app/w/{}", workspace.id), Default::default()));
+    on_success(accept, move |workspace| crate::bundle::load_page(&format!("/app/w/{}", workspace.id)));
 
     view! {
         <Title text="Invitation" />

@@ -32,8 +32,10 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn app(state: AppState) -> Router {
     let services = state.services.clone();
     let reload_port = state.config.site.reload_port;
+    let bundles = assets::bundles(&state.config.site, &state.leptos.hash_file);
     let page_context = move || {
         provide_context(services.clone());
+        provide_context(bundles.clone());
         security::provide_page_csp(reload_port);
     };
     let leptos_options = state.leptos.clone();

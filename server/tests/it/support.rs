@@ -89,6 +89,7 @@ impl TestAppBuilder {
         let mut config = Config::for_tests(dir.path().to_path_buf(), url);
         config.site.root = dir.path().join("site");
         config.site.widget_dir = dir.path().join("widget");
+        config.site.public_root = dir.path().join("site-public");
         for f in self.configure {
             f(&mut config);
         }
