@@ -24,10 +24,7 @@ impl Bundle {
     /// Dashboard addresses are `/app` and `/mentor` and everything below
     /// them; the landing page is static.
     pub fn for_path(path: &str) -> Self {
-        let under = |root: &str| {
-            path.strip_prefix(root)
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
-        };
+        let under = |root: &str| path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
         if path == "/" {
             Bundle::Static
         } else if under("/app") || under("/mentor") {
@@ -76,8 +73,7 @@ pub fn BundleScripts(files: BundleFiles) -> impl IntoView {
     let BundleFiles { js, wasm } = files;
     let start = format!(
         "import({js:?}).then(m => m.default({{module_or_path: {wasm:?}}}).then(() => m.hydrate())).catch(e => {{\
-         console.error(e); document.documentElement.setAttribute('data-load-failed', '');\
-         const n = document.createElement('div'); n.className = 'load-failed'; n.setAttribute('role', 'alert');\
+         console.error(e); const n = document.createElement('div'); n.className = 'load-failed'; n.setAttribute('role', 'alert');\
          n.textContent = {FAILED:?}; const b = document.createElement('button'); b.type = 'button';\
          b.className = 'button button-small'; b.textContent = 'Try again'; b.onclick = () => location.reload();\
          n.append(b); document.body.append(n); }});",
@@ -127,7 +123,7 @@ mod tests {
 
     #[test]
     fn only_dashboard_addresses_load_the_dashboard_bundle() {
-        for path in ["/app", "/app/", "/app/w/ws_1/knowledge", "/mentor", "/mentor?x=1"] {
+        for path in ["/app", "/app/", "/app/w/ws_1/knowledge", "/mentor", "/mentor/profile"] {
             assert_eq!(Bundle::for_path(path), Bundle::Dashboard, "{path}");
         }
         for path in ["/pricing", "/login", "/signup", "/invite/abc", "/apples", "/mentors", "/nope"] {
