@@ -53,10 +53,11 @@ use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFound
 /// app and the bundle that the address calls for.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use bundle::PageCode;
     let theme = theme::requested_theme();
     let path = use_context::<http::request::Parts>().map(|parts| parts.uri.path().to_owned()).unwrap_or_default();
     let bundles = use_context::<bundle::Bundles>().expect("the server provides the bundles");
-    let (bundle, files) = bundles.for_path(&path);
+    let code = bundles.for_path(&path);
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.map(theme::Theme::as_str)>
@@ -67,16 +68,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
-                {match files {
-                    Some(files) => view! { <bundle::BundleScripts files=files.clone() /> }.into_any(),
-                    None => view! { <script type="module" nonce=use_nonce()>{bundle::STATIC_PAGE_SCRIPT}</script> }.into_any(),
+                {match code {
+                    PageCode::Public(files) | PageCode::Dashboard(files) => {
+                        view! { <bundle::BundleScripts files=files.clone() /> }.into_any()
+                    }
+                    PageCode::Static => {
+                        view! { <script type="module" nonce=use_nonce()>{bundle::STATIC_PAGE_SCRIPT}</script> }.into_any()
+                    }
                 }}
                 <MetaTags />
             </head>
             <body>
-                {match bundle {
-                    bundle::Bundle::Static | bundle::Bundle::Public => view! { <PublicApp /> }.into_any(),
-                    bundle::Bundle::Dashboard => view! { <App /> }.into_any(),
+                {match code {
+                    PageCode::Static | PageCode::Public(_) => view! { <PublicApp /> }.into_any(),
+                    PageCode::Dashboard(_) => view! { <App /> }.into_any(),
                 }}
             </body>
         </html>

@@ -4,11 +4,5 @@
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
-    console_error_panic_hook::set_once();
-    app::bundle::redirect_with_page_loads();
-    leptos::mount::hydrate_body(app::PublicApp);
-    // Lets styles and browser tests tell a live page from server HTML.
-    if let Some(root) = leptos::prelude::document().document_element() {
-        let _ = root.set_attribute("data-hydrated", "");
-    }
+    app::bundle::start(app::PublicApp, app::bundle::Bundle::Public);
 }

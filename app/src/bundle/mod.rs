@@ -8,7 +8,7 @@
 
 use leptos::prelude::*;
 
-/// The code a page loads.
+/// Which code an address calls for, whatever was built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bundle {
     /// No WASM: [`STATIC_PAGE_SCRIPT`] only.
@@ -35,6 +35,14 @@ impl Bundle {
     }
 }
 
+/// What one page loads: its [`Bundle`], with the files it was built into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageCode<'a> {
+    Static,
+    Public(&'a BundleFiles),
+    Dashboard(&'a BundleFiles),
+}
+
 /// Where one bundle's script and WASM are served.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BundleFiles {
@@ -51,12 +59,12 @@ pub struct Bundles {
 }
 
 impl Bundles {
-    /// The bundle that serves `path`, and its files (none for a static page).
-    pub fn for_path(&self, path: &str) -> (Bundle, Option<&BundleFiles>) {
+    /// What the page at `path` loads.
+    pub fn for_path(&self, path: &str) -> PageCode<'_> {
         match (Bundle::for_path(path), &self.public) {
-            (Bundle::Static, Some(_)) => (Bundle::Static, None),
-            (Bundle::Public, Some(public)) => (Bundle::Public, Some(public)),
-            _ => (Bundle::Dashboard, Some(&self.dashboard)),
+            (Bundle::Static, Some(_)) => PageCode::Static,
+            (Bundle::Public, Some(public)) => PageCode::Public(public),
+            _ => PageCode::Dashboard(&self.dashboard),
         }
     }
 }
@@ -108,13 +116,22 @@ pub fn load_page(address: &str) {
     let _ = window().location().assign(address);
 }
 
-/// Makes a server function's redirect (the one after logging in, say) a
-/// whole page load, before the router can claim it for client-side
-/// navigation: a public page's bundle cannot show the dashboard, and a page
-/// load after a form is what a person expects anyway. Call before hydrating.
+/// Starts a bundle: hydrates the server-rendered page with `app` (the
+/// tree the server rendered for this address), then marks the page live,
+/// which styles and browser tests use to tell it from server HTML. A
+/// public bundle first turns server functions' redirects into whole page
+/// loads: it cannot show the dashboard they usually lead to (after logging
+/// in, say), and a page load after a form is what a person expects anyway.
 #[cfg(feature = "hydrate")]
-pub fn redirect_with_page_loads() {
-    let _ = leptos::server_fn::redirect::set_redirect_hook(load_page);
+pub fn start<V: IntoView + 'static>(app: impl FnOnce() -> V + 'static, bundle: Bundle) {
+    console_error_panic_hook::set_once();
+    if bundle == Bundle::Public {
+        let _ = leptos::server_fn::redirect::set_redirect_hook(load_page);
+    }
+    leptos::mount::hydrate_body(app);
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "");
+    }
 }
 
 #[cfg(test)]
@@ -136,13 +153,13 @@ mod tests {
     fn without_a_public_bundle_every_page_loads_the_dashboards() {
         let files = |name: &str| BundleFiles { js: format!("/{name}.js"), wasm: format!("/{name}.wasm") };
         let both = Bundles { public: Some(files("public")), dashboard: files("dashboard") };
-        assert_eq!(both.for_path("/"), (Bundle::Static, None));
-        assert_eq!(both.for_path("/pricing"), (Bundle::Public, Some(&files("public"))));
-        assert_eq!(both.for_path("/app/account"), (Bundle::Dashboard, Some(&files("dashboard"))));
+        assert_eq!(both.for_path("/"), PageCode::Static);
+        assert_eq!(both.for_path("/pricing"), PageCode::Public(&files("public")));
+        assert_eq!(both.for_path("/app/account"), PageCode::Dashboard(&files("dashboard")));
         // `cargo leptos watch` builds the dashboard's alone, and the landing
         // page's script is not rebuilt with it: every page hydrates.
         let one = Bundles { public: None, dashboard: files("dashboard") };
-        assert_eq!(one.for_path("/"), (Bundle::Dashboard, Some(&files("dashboard"))));
-        assert_eq!(one.for_path("/pricing"), (Bundle::Dashboard, Some(&files("dashboard"))));
+        assert_eq!(one.for_path("/"), PageCode::Dashboard(&files("dashboard")));
+        assert_eq!(one.for_path("/pricing"), PageCode::Dashboard(&files("dashboard")));
     }
 }
