@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod knowledge;
+pub mod mentor;
 pub mod sales;
 pub mod sql;
 pub mod state;
@@ -37,6 +38,8 @@ pub enum StartError {
     SecretKey { path: String, source: std::io::Error },
     #[error(transparent)]
     Embeddings(#[from] knowledge::embed::EmbedError),
+    #[error(transparent)]
+    Onet(#[from] &'static mentor::onet::OnetError),
     #[error("{0}")]
     Llm(String),
     #[error("could not seed the demo workspace: {0}")]
@@ -62,6 +65,7 @@ pub async fn open_state_with(
 ) -> Result<AppState, StartError> {
     let sql = SqlStore::connect(&config.database_url, config.database_max_connections).await?;
     sql.migrate().await?;
+    mentor::onet::Onet::load()?;
     let knowledge = KnowledgeStore::connect(&config.surreal).await?;
     let key = match &config.auth.secret_key {
         Some(secret) => ServerKey::new(secret.clone()),

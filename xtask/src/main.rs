@@ -3,6 +3,7 @@
 
 mod bench;
 mod model;
+mod onet;
 mod postgres;
 mod site;
 mod suite;
@@ -21,6 +22,7 @@ Commands:
   test                run every check and test suite, then print a pass/fail summary
   e2e [URL]           run the browser tests against a running server (default http://127.0.0.1:3000)
   bench               release build, then print throughput, latency, download sizes and build times
+  onet DIR            rebuild the mentor's dataset (server/onet/) from an O*NET release's text files
 ";
 
 fn main() -> ExitCode {
@@ -37,6 +39,7 @@ fn main() -> ExitCode {
         Some("test") => return suite::run(&ctx),
         Some("e2e") => suite::browser_tests(&ctx, args.get(1).map_or("http://127.0.0.1:3000", String::as_str)),
         Some("bench") => bench::run(&ctx),
+        Some("onet") => onet::run(&ctx, args.get(1).map(String::as_str)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
