@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use lodestar_server::config::Config;
 use lodestar_server::knowledge::worker;
+use lodestar_server::mentor::vectors;
 use lodestar_server::{http, open_state, telemetry, StartError};
 
 // Every streamed chunk allocates and frees a few small buffers, thousands
@@ -16,6 +17,17 @@ fn main() -> ExitCode {
     // The extraction worker is this binary too; it must not start a runtime.
     if std::env::args().nth(1).as_deref() == Some(worker::WORKER_ARG) {
         return ExitCode::from(worker::run_worker() as u8);
+    }
+    // `cargo xtask onet` makes the mentor's occupation vectors this way.
+    if std::env::args().nth(1).as_deref() == Some(vectors::WRITE_ARG) {
+        let out = std::env::args().nth(2).unwrap_or_else(|| "server/onet/vectors.bin".into());
+        return match vectors::write(std::path::Path::new(&out)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lodestar: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime starts");
     runtime.block_on(serve())

@@ -157,6 +157,26 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     .env("MODEL_DIR", crate::model::dir(ctx))
     .status_ok("the answer and sentiment measurements")?;
 
+    heading("Mentor: dataset start-up and memory, recommendation latency (release, in-process)");
+    ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "mentor"])
+        .env("MODEL_DIR", crate::model::dir(ctx))
+        .status_ok("cargo bench --bench mentor")?;
+    heading(
+        "Mentor: the right role in the top 3 for the labelled profiles (the test suite's measurement, debug build)",
+    );
+    ctx.cargo(&[
+        "test",
+        "--locked",
+        "-p",
+        "server",
+        "--lib",
+        "--",
+        "the_right_role_is_in_the_top_three",
+        "--nocapture",
+    ])
+    .env("MODEL_DIR", crate::model::dir(ctx))
+    .status_ok("the mentor's labelled profiles")?;
+
     heading("Chat: concurrent streaming answers from a fake LLM at 30 tokens/s (release, in-process)");
     ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "streaming"])
         .env("MODEL_DIR", crate::model::dir(ctx))

@@ -6,7 +6,9 @@
 //! job zones, interests, technology skills with their flags, core tasks,
 //! related occupations), one line per occupation or technology where that
 //! saves repeating codes, and writes the attribution the licence asks for
-//! beside it. The output is the same for the same input, byte for byte.
+//! beside it; then the server embeds each occupation (`vectors.bin`, see
+//! `server/src/mentor/vectors.rs`). The text files are the same for the
+//! same input, byte for byte.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
@@ -30,6 +32,14 @@ pub fn run(ctx: &Context, source: Option<&str>) -> Result<(), String> {
         std::fs::write(&path, &contents).map_err(|e| format!("writing {}: {e}", path.display()))?;
         println!("  {:<24} {:>9} bytes", name, contents.len());
     }
+    // The occupation vectors come from the server's own MiniLM, which reads
+    // the files just written (they are compiled in).
+    crate::model::ensure(ctx)?;
+    let vectors = out.join("vectors.bin");
+    let vectors = vectors.to_str().ok_or("the checkout's path is not UTF-8")?;
+    ctx.cargo(&["run", "--locked", "-p", "server", "--", "onet-vectors", vectors])
+        .env("MODEL_DIR", crate::model::dir(ctx))
+        .status_ok("writing the occupation vectors")?;
     println!("wrote {}", out.display());
     Ok(())
 }
@@ -260,6 +270,7 @@ What it keeps, tab-separated, with a header row:
 - `tasks.tsv`: each occupation's core tasks.
 - `related.tsv`: related occupations by tier (Primary-Short, Primary-Long, Supplemental), each in O*NET's order.
 - `job_zones.tsv`: what each job zone means: experience, education and training.
+- `vectors.bin`: each occupation embedded by all-MiniLM-L6-v2 (int8), for matching a person's words by meaning.
 
 Left out: supplemental tasks, title sources, commodity codes, interest high-points and dates.
 "

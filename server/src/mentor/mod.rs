@@ -1,5 +1,27 @@
 //! The career mentor. `onet.rs`: the occupational data it rests on, parsed
 //! once per process. `skills.rs`: what people type as skills, matched to it.
+//! `interest.rs`: a person's own words matched to occupations.
+//! `recommend.rs`: roles, readiness, confidence and gaps, with the score
+//! documented. `learning_hours.rs` (+ `.tsv`): how long a skill takes.
+//! `vectors.rs`: occupations as MiniLM vectors, for matching by meaning.
 
+pub mod interest;
+pub mod learning_hours;
 pub mod onet;
+pub mod recommend;
 pub mod skills;
+pub mod vectors;
+
+/// all-MiniLM-L6-v2 from `MODEL_DIR` or `data/models` (where `cargo xtask
+/// setup` puts it), loaded once for every test that needs it.
+#[cfg(test)]
+fn test_model() -> &'static crate::knowledge::embed::MiniLm {
+    static MODEL: std::sync::OnceLock<crate::knowledge::embed::MiniLm> = std::sync::OnceLock::new();
+    MODEL.get_or_init(|| {
+        let dir = std::env::var_os("MODEL_DIR").map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models/all-MiniLM-L6-v2"),
+            std::path::PathBuf::from,
+        );
+        crate::knowledge::embed::MiniLm::load(&dir).expect("the MiniLM model (cargo xtask setup fetches it)")
+    })
+}
