@@ -4,11 +4,15 @@
 //! `recommend.rs`: roles, readiness, confidence and gaps, with the score
 //! documented. `learning_hours.rs` (+ `.tsv`): how long a skill takes.
 //! `vectors.rs`: occupations as MiniLM vectors, for matching by meaning.
+//! `roadmap.rs`: the gaps as phases over the weeks. `adjacent.rs`: related
+//! roles, with what carries over and what they add.
 
+pub mod adjacent;
 pub mod interest;
 pub mod learning_hours;
 pub mod onet;
 pub mod recommend;
+pub mod roadmap;
 pub mod skills;
 pub mod vectors;
 
