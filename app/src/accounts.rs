@@ -220,6 +220,16 @@ impl Viewer {
             _ => "/mentor".to_string(),
         }
     }
+
+    /// Where `/app` leads: the first workspace, else what the person can
+    /// do without one.
+    pub fn dashboard_home(&self) -> String {
+        match (self.workspaces.first(), self.purpose) {
+            (Some(workspace), _) => format!("/app/w/{}", workspace.id),
+            (None, Purpose::Business) => "/app/new-workspace".to_string(),
+            (None, Purpose::Mentor) => "/app/account".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -91,6 +91,7 @@ fn SiteHeader() -> impl IntoView {
                 <nav aria-label="Main" class="main-nav">
                     <A href="/" exact=true>"Product"</A>
                     <A href="/pricing">"Pricing"</A>
+                    <A href="/mentor">"Career mentor"</A>
                     <a href="/pricing#contact-sales">"Contact sales"</a>
                 </nav>
                 <div class="header-actions">
@@ -122,6 +123,7 @@ fn SiteFooter() -> impl IntoView {
                 <nav aria-label="Footer" class="footer-nav">
                     <a href="/">"Product"</a>
                     <a href="/pricing">"Pricing"</a>
+                    <a href="/mentor">"Career mentor"</a>
                     <a href="/pricing#faq">"FAQ"</a>
                     <a href="/pricing#contact-sales">"Contact sales"</a>
                 </nav>

@@ -15,6 +15,7 @@ pub mod focus;
 pub mod keys;
 pub mod knowledge;
 pub mod layout;
+pub mod mentor;
 pub mod pages;
 pub mod permissions;
 pub mod plans;
@@ -40,13 +41,13 @@ use crate::pages::dashboard::account::AccountPage;
 use crate::pages::dashboard::conversations::{ConversationsPage, TranscriptPage};
 use crate::pages::dashboard::keys::KeysPage;
 use crate::pages::dashboard::knowledge::{KnowledgePage, KnowledgeSourcePage};
-use crate::pages::dashboard::mentor::MentorPage;
 use crate::pages::dashboard::new_workspace::NewWorkspacePage;
 use crate::pages::dashboard::placeholders::{AnalyticsPage, BillingPage, InboxPage, TicketsPage};
 use crate::pages::dashboard::settings::SettingsPage;
 use crate::pages::dashboard::team::TeamPage;
 use crate::pages::dashboard::widget::WidgetPage;
 use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
+use crate::pages::mentor::MentorPage;
 use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
 
 /// The HTML document around the app: rendered on the server only, with the
@@ -116,9 +117,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("settings") view=SettingsPage />
                     </ParentRoute>
                 </ParentRoute>
-                <ParentRoute path=path!("mentor") view=DashboardLayout ssr=SsrMode::Async>
-                    <Route path=path!("") view=MentorPage />
-                </ParentRoute>
             </Routes>
         </Frame>
     }
@@ -138,8 +136,6 @@ pub fn PublicApp() -> impl IntoView {
                 // page: loaded whole, with the dashboard's bundle.
                 <Route path=path!("app") view=bundle::FullLoad />
                 <Route path=path!("app/*rest") view=bundle::FullLoad />
-                <Route path=path!("mentor") view=bundle::FullLoad />
-                <Route path=path!("mentor/*rest") view=bundle::FullLoad />
             </Routes>
         </Frame>
     }
@@ -170,6 +166,7 @@ fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
             <Route path=path!("forgot") view=ForgotPage />
             <Route path=path!("reset") view=ResetPage />
             <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async />
+            <Route path=path!("mentor") view=MentorPage />
         </ParentRoute>
     }
     .into_inner()

@@ -15,6 +15,7 @@ use crate::chat::{
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
+use crate::mentor::{CareerQuery, CareerResults, SkillSuggestion};
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -215,6 +216,14 @@ pub trait ChatService: Send + Sync + 'static {
     ) -> Result<Transcript, ServiceError>;
 }
 
+/// The career mentor. Recommendations need no account: anyone may ask, a
+/// few times a minute per client.
+#[async_trait]
+pub trait MentorService: Send + Sync + 'static {
+    async fn recommend(&self, caller: &Caller, query: CareerQuery) -> Result<CareerResults, ServiceError>;
+    async fn suggest_skills(&self, caller: &Caller, typed: &str) -> Result<Vec<SkillSuggestion>, ServiceError>;
+}
+
 /// Every service, handed to Leptos as context for each request.
 #[derive(Clone)]
 pub struct Services {
@@ -223,6 +232,7 @@ pub struct Services {
     pub team: Arc<dyn TeamService>,
     pub knowledge: Arc<dyn KnowledgeService>,
     pub chat: Arc<dyn ChatService>,
+    pub mentor: Arc<dyn MentorService>,
 }
 
 /// The body of every server function: finds the services and the caller,

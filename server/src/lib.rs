@@ -94,13 +94,15 @@ pub async fn open_state_with(
             ),
         },
     };
+    let mentor = Arc::new(mentor::service::Mentor::new(&embedder));
+    mentor.warm_up();
     let knowledge_service =
         Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);
     let llm = config.llm.clone().map(chat::llm::Llm::new).transpose().map_err(StartError::Llm)?;
     let chat = Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config));
     chat.warm_up();
     let seed = config.auth.seed_demo;
-    let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat);
+    let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat, mentor);
     // Seeded sources are written before the workers start, so no job can
     // conflict with their writes.
     if seed {

@@ -11,6 +11,7 @@ use crate::chat::Chat;
 use crate::config::{Config, Environment};
 use crate::http::metrics::Metrics;
 use crate::knowledge::{Knowledge, KnowledgeStore};
+use crate::mentor::service::Mentor;
 use crate::sales::SqlSalesService;
 use crate::sql::SqlStore;
 
@@ -39,6 +40,7 @@ impl AppState {
         accounts: Arc<Accounts>,
         knowledge: Arc<Knowledge>,
         chat: Arc<Chat>,
+        mentor: Arc<Mentor>,
     ) -> Self {
         let services = Services {
             sales: Arc::new(SqlSalesService::new(sql.clone())),
@@ -46,6 +48,7 @@ impl AppState {
             team: accounts.clone(),
             knowledge: knowledge.clone(),
             chat: chat.clone(),
+            mentor,
         };
         AppState {
             accounts,

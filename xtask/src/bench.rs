@@ -50,7 +50,8 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         ("/".to_string(), None),
         ("/pricing".to_string(), None),
         ("/login".to_string(), None),
-        ("/mentor".to_string(), Some(cookie.as_str())),
+        // The career mentor's results, as anyone reaches them.
+        ("/mentor?interest=analyse+data&experience=mid&skills=Python%2C+SQL".to_string(), None),
         (team_page.clone(), Some(cookie.as_str())),
     ];
     let mut page_sizes = Vec::new();
@@ -75,7 +76,7 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         .env("CHROMIUM_PATH", &chromium)
         .env("SESSION_COOKIE", &cookie)
         .env("PAGES", paths.join(" "))
-        .env("SIGNED_IN_FROM", "3")
+        .env("SIGNED_IN_FROM", "4")
         .status_ok("the pages' time to interactive")?;
 
     heading("Widget: from script request to launcher painted, in Chromium");

@@ -1,9 +1,9 @@
 //! Which browser code a page loads. The landing page loads none: it is
 //! static but for its theme toggle and skip link, which `static_page.js`
 //! (under 1 KB) wires up. The other public pages (`/pricing`, sign-up,
-//! log-in…) hydrate with `frontend-public`, built from [`crate::PublicApp`]
-//! and so without a line of the dashboard; `/app` and `/mentor` hydrate with
-//! `frontend`, built from [`crate::App`]. Why this split rather than lazy
+//! log-in, the career mentor…) hydrate with `frontend-public`, built from
+//! [`crate::PublicApp`] and so without a line of the dashboard; `/app`
+//! hydrates with `frontend`, built from [`crate::App`]. Why this split rather than lazy
 //! routes or islands is in `ARCHITECTURE.md`.
 
 use leptos::prelude::*;
@@ -21,13 +21,13 @@ pub enum Bundle {
 pub const STATIC_PAGE_SCRIPT: &str = include_str!("static_page.js");
 
 impl Bundle {
-    /// Dashboard addresses are `/app` and `/mentor` and everything below
-    /// them; the landing page is static.
+    /// Dashboard addresses are `/app` and everything below it; the landing
+    /// page is static.
     pub fn for_path(path: &str) -> Self {
         let under = |root: &str| path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
         if path == "/" {
             Bundle::Static
-        } else if under("/app") || under("/mentor") {
+        } else if under("/app") {
             Bundle::Dashboard
         } else {
             Bundle::Public
@@ -140,10 +140,10 @@ mod tests {
 
     #[test]
     fn only_dashboard_addresses_load_the_dashboard_bundle() {
-        for path in ["/app", "/app/", "/app/w/ws_1/knowledge", "/mentor", "/mentor/profile"] {
+        for path in ["/app", "/app/", "/app/w/ws_1/knowledge"] {
             assert_eq!(Bundle::for_path(path), Bundle::Dashboard, "{path}");
         }
-        for path in ["/pricing", "/login", "/signup", "/invite/abc", "/apples", "/mentors", "/nope"] {
+        for path in ["/pricing", "/login", "/signup", "/invite/abc", "/mentor", "/mentor/chat", "/apps", "/nope"] {
             assert_eq!(Bundle::for_path(path), Bundle::Public, "{path}");
         }
         assert_eq!(Bundle::for_path("/"), Bundle::Static);

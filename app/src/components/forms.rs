@@ -150,7 +150,7 @@ pub fn Field(
     let control = if kind == "textarea" {
         view! {
             <textarea id=id.clone() name=name rows="5" maxlength=max readonly=readonly required=required
-                aria-invalid=invalid aria-describedby=described_by>{value}</textarea>
+                aria-invalid=invalid aria-describedby=described_by>{textarea_text(value)}</textarea>
         }
         .into_any()
     } else {
@@ -168,6 +168,18 @@ pub fn Field(
             <p class="field-error" id=error_id>{move || error.get()}</p>
         </div>
     }
+}
+
+/// A `<textarea>`'s first text. Leptos 0.8 writes a textarea's children
+/// unescaped on the server (tachys treats them as raw text, like a
+/// script's: leptos#4730 escaped them, #4819 reverted that for breaking
+/// hydration, #4821 fixed both after 0.8), so a value holding
+/// "</textarea>" would end the element and inject markup. The server
+/// escapes it here; the browser sets text through the DOM and must not.
+fn textarea_text(value: Option<String>) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    let value = value.map(|v| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
+    value
 }
 
 fn default_autocomplete(name: &str) -> &'static str {

@@ -5,6 +5,8 @@ struct Audience {
     who: &'static str,
     headline: &'static str,
     points: [&'static str; 3],
+    /// Where to try it now, if anyone can.
+    try_it: Option<(&'static str, &'static str)>,
 }
 
 const AUDIENCES: [Audience; 3] = [
@@ -16,6 +18,7 @@ const AUDIENCES: [Audience; 3] = [
             "Work the inbox and tickets with AI-drafted replies",
             "See what visitors ask, and what the bot couldn't answer",
         ],
+        try_it: None,
     },
     Audience {
         who: "For your visitors",
@@ -25,6 +28,7 @@ const AUDIENCES: [Audience; 3] = [
             "Streamed answers that cite your own pages",
             "One click to reach a human when it matters",
         ],
+        try_it: None,
     },
     Audience {
         who: "For career changers",
@@ -34,6 +38,7 @@ const AUDIENCES: [Audience; 3] = [
             "A readiness score and skill gaps, quick wins first",
             "A roadmap, and a mentor to ask about it",
         ],
+        try_it: Some(("/mentor", "Try the career mentor")),
     },
 ];
 
@@ -91,6 +96,7 @@ pub fn LandingPage() -> impl IntoView {
                                     <ul class="checks">
                                         {a.points.iter().map(|p| view! { <li>{*p}</li> }).collect_view()}
                                     </ul>
+                                    {a.try_it.map(|(href, label)| view! { <a class="button" href=href>{label}</a> })}
                                 </article>
                             }
                         })

@@ -50,12 +50,11 @@ pub fn adjacent(recommender: &Recommender, target: OccupationId, profile: &Profi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mentor::onet::Onet;
     use crate::mentor::recommend::Experience;
 
     #[test]
     fn a_web_developers_neighbours_reuse_their_skills_and_say_what_they_add() {
-        let r = Recommender::new(Onet::get().unwrap()).unwrap();
+        let r = Recommender::get().unwrap();
         let profile = Profile {
             interest: String::new(),
             experience: Experience::Junior,
@@ -63,7 +62,7 @@ mod tests {
             hours_per_week: 10,
         };
         let web = r.onet.find("15-1254.00").unwrap();
-        let next = adjacent(&r, web, &profile, 5);
+        let next = adjacent(r, web, &profile, 5);
         assert_eq!(next.len(), 5);
         assert!(next.windows(2).all(|p| p[0].tier <= p[1].tier), "closest tier first");
         assert_eq!(next[0].tier, Tier::PrimaryShort);

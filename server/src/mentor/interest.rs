@@ -9,19 +9,19 @@
 //! holds, each word saturating (a word in the title and every task is not
 //! worth ten words), so two occupations compare on the same scale.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::onet::{OccupationId, Onet};
-use crate::knowledge::index::terms;
 
 /// Words that say someone wants something rather than what: "I'd like to
 /// become…", "a career in…". Dropped before matching.
 const INTENT_WORDS: &[&str] = &[
     "like", "love", "want", "wish", "hope", "enjoy", "becom", "job", "career", "role", "work", "interest", "someth",
-    "thing", "realli", "dream", "day", "mayb", "start", "good", "d", "ll", "m", "im", "id", "make", "people", "peopl",
-    "kind", "new", "lot", "abl", "need", "help", "use",
+    "thing", "realli", "dream", "day", "mayb", "start", "good", "d", "ll", "m", "im", "id", "make", "peopl", "kind",
+    "new", "lot", "abl", "need", "help", "use",
 ];
 
 /// A word's weight in one occupation: 3 in its title; in its other titles
@@ -54,7 +54,7 @@ impl InterestIndex {
         for (i, occupation) in onet.occupations().iter().enumerate() {
             let id = OccupationId(i as u16);
             let mut weights: HashMap<String, f32> = HashMap::new();
-            for word in terms(&stemmer, &occupation.title) {
+            for word in words_in(&stemmer, &occupation.title) {
                 weights.insert(word, TITLE);
             }
             for (word, count) in holders(&stemmer, &occupation.titles) {
@@ -79,7 +79,7 @@ impl InterestIndex {
 
     /// The interest's words that can match anything, once each.
     fn words(&self, interest: &str) -> Vec<String> {
-        let mut words: Vec<String> = terms(&self.stemmer, interest)
+        let mut words: Vec<String> = words_in(&self.stemmer, interest)
             .into_iter()
             .filter(|w| !INTENT_WORDS.contains(&w.as_str()) && self.idf.contains_key(w))
             .collect();
@@ -119,7 +119,7 @@ impl InterestIndex {
         let mut titles: Vec<(usize, &str)> = std::iter::once(&occupation.title)
             .chain(&occupation.titles)
             .map(|title| {
-                let held = terms(&self.stemmer, title);
+                let held = words_in(&self.stemmer, title);
                 (words.iter().filter(|w| held.contains(w)).count(), &**title)
             })
             .filter(|(n, _)| *n > 0)
@@ -129,11 +129,102 @@ impl InterestIndex {
     }
 }
 
+/// The stemmed words of `text`, British spellings read as O*NET's American
+/// ones ("analyse" finds "analyze", "modelling" "modeling").
+fn words_in(stemmer: &Stemmer, text: &str) -> Vec<String> {
+    crate::knowledge::index::terms(stemmer, &american(text))
+}
+
+/// `text` lower-cased, each word in its American spelling. Applied to the
+/// occupations and to what people type alike, so a rule that also catches
+/// a word with no British form ("advise" → "advize") changes nothing.
+fn american(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    for c in text.to_lowercase().chars().chain(std::iter::once(' ')) {
+        if c.is_alphabetic() {
+            word.push(c);
+            continue;
+        }
+        if !word.is_empty() {
+            out.push_str(&american_word(&word));
+            word.clear();
+        }
+        out.push(c);
+    }
+    out.pop();
+    out
+}
+
+fn american_word(word: &str) -> Cow<'_, str> {
+    if let Some((_, us)) = BRITISH_WORDS.iter().find(|(uk, _)| *uk == word) {
+        return Cow::Borrowed(us);
+    }
+    for (uk, us, shortest_stem) in BRITISH_ENDINGS {
+        if let Some(stem) = word.strip_suffix(uk).filter(|stem| stem.chars().count() >= *shortest_stem) {
+            return Cow::Owned(format!("{stem}{us}"));
+        }
+    }
+    Cow::Borrowed(word)
+}
+
+/// Longest first, so "isations" is not read as "ise" + "ations".
+const BRITISH_ENDINGS: &[(&str, &str, usize)] = &[
+    ("isations", "izations", 2),
+    ("isation", "ization", 2),
+    ("ysing", "yzing", 2),
+    ("ising", "izing", 2),
+    ("ysed", "yzed", 2),
+    ("yses", "yzes", 2),
+    ("ised", "ized", 2),
+    ("iser", "izer", 2),
+    ("ises", "izes", 2),
+    ("ours", "ors", 3),
+    ("tres", "ters", 2),
+    ("yse", "yze", 2),
+    ("ise", "ize", 2),
+    ("our", "or", 3),
+    ("tre", "ter", 2),
+    ("bre", "ber", 2),
+];
+
+const BRITISH_WORDS: &[(&str, &str)] = &[
+    ("maths", "math"),
+    ("programme", "program"),
+    ("programmes", "programs"),
+    ("licence", "license"),
+    ("defence", "defense"),
+    ("offence", "offense"),
+    ("travelling", "traveling"),
+    ("modelling", "modeling"),
+    ("modelled", "modeled"),
+    ("labelling", "labeling"),
+    ("labelled", "labeled"),
+    ("counselling", "counseling"),
+    ("counsellor", "counselor"),
+    ("counsellors", "counselors"),
+    ("jewellery", "jewelry"),
+    ("enrolment", "enrollment"),
+    ("catalogue", "catalog"),
+    ("dialogue", "dialog"),
+    ("aluminium", "aluminum"),
+    ("tyre", "tire"),
+    ("tyres", "tires"),
+    ("mould", "mold"),
+    ("paediatric", "pediatric"),
+    ("paediatrics", "pediatrics"),
+    ("orthopaedic", "orthopedic"),
+    ("anaesthetist", "anesthesiologist"),
+    ("anaesthesia", "anesthesia"),
+    ("haematology", "hematology"),
+    ("grey", "gray"),
+];
+
 /// Each word of `texts`, with how many of the texts hold it.
 fn holders(stemmer: &Stemmer, texts: &[Box<str>]) -> HashMap<String, usize> {
     let mut counts: HashMap<String, usize> = HashMap::new();
     for text in texts {
-        let mut words = terms(stemmer, text);
+        let mut words = words_in(stemmer, text);
         words.sort();
         words.dedup();
         for word in words {
@@ -161,6 +252,14 @@ mod tests {
         assert!(found.iter().all(|m| (0.0..=1.0001).contains(&m.score)), "scores are shares");
         let web = found.iter().find(|m| &*onet.occupation(m.occupation).code == "15-1254.00").unwrap();
         assert!(!index.matched_titles(onet, web.occupation, &web.words).is_empty());
+    }
+
+    #[test]
+    fn british_spellings_read_as_american_ones() {
+        assert_eq!(american("Analyse colour, Modelling; centre"), "analyze color, modeling; center");
+        assert_eq!(american("hour tour four rise"), "hour tour four rise", "short words keep their endings");
+        let index = InterestIndex::new(Onet::get().unwrap());
+        assert_eq!(index.words("analyse behaviour"), index.words("analyze behavior"));
     }
 
     #[test]

@@ -5,14 +5,17 @@
 //! documented. `learning_hours.rs` (+ `.tsv`): how long a skill takes.
 //! `vectors.rs`: occupations as MiniLM vectors, for matching by meaning.
 //! `roadmap.rs`: the gaps as phases over the weeks. `adjacent.rs`: related
-//! roles, with what carries over and what they add.
+//! roles, with what carries over and what they add. `results.rs`: all of it
+//! as a person reads it. `service.rs`: `MentorService`.
 
 pub mod adjacent;
 pub mod interest;
 pub mod learning_hours;
 pub mod onet;
 pub mod recommend;
+pub mod results;
 pub mod roadmap;
+pub mod service;
 pub mod skills;
 pub mod vectors;
 

@@ -8,10 +8,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// The attribution CC BY 4.0 asks for, shown wherever the data is.
-pub const ATTRIBUTION: &str = "This product includes information from the O*NET 29.2 Database by the U.S. \
-Department of Labor, Employment and Training Administration (USDOL/ETA). Used under the CC BY 4.0 license. \
-O*NET® is a trademark of USDOL/ETA.";
+pub use app::mentor::Tier;
 
 const OCCUPATIONS: &str = include_str!("../../onet/occupations.tsv");
 const TITLES: &str = include_str!("../../onet/titles.tsv");
@@ -57,14 +54,6 @@ pub struct Uses {
 pub struct Related {
     pub occupation: OccupationId,
     pub tier: Tier,
-}
-
-/// O*NET's relatedness tiers, closest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tier {
-    PrimaryShort,
-    PrimaryLong,
-    Supplemental,
 }
 
 #[derive(Debug)]
@@ -304,7 +293,10 @@ mod tests {
         assert!(first.code.starts_with("15-"), "a web developer's closest relative is a computer job: {}", first.title);
         assert_eq!(onet.job_zone(5).unwrap().zone, 5);
         assert!(onet.job_zone(6).is_none());
-        assert!(include_str!("../../onet/README.md").contains(ATTRIBUTION), "the attribution shown is the dataset's");
+        assert!(
+            include_str!("../../onet/README.md").contains(app::mentor::ONET_ATTRIBUTION),
+            "the attribution shown is the dataset's"
+        );
     }
 
     #[test]

@@ -30,6 +30,9 @@
 //! more key ones, medium with two or more, low otherwise.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
+
+pub use app::mentor::{Confidence, Experience};
 
 use super::interest::InterestIndex;
 use super::learning_hours::{weeks, LearningHours, LearningTable};
@@ -46,27 +49,13 @@ const MAX_KEY_TECHNOLOGIES: usize = 15;
 /// four flagged technologies.
 const RANKING_MIN_WEIGHT: f32 = 8.0;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Experience {
-    /// No work experience yet.
-    New,
-    /// Under two years.
-    Junior,
-    /// Two to five years.
-    Mid,
-    /// More than five years.
-    Senior,
-}
-
-impl Experience {
-    /// The highest job zone this experience usually reaches.
-    fn reach(self) -> u8 {
-        match self {
-            Experience::New => 2,
-            Experience::Junior => 3,
-            Experience::Mid => 4,
-            Experience::Senior => 5,
-        }
+/// The highest job zone an experience usually reaches.
+fn reach(experience: Experience) -> u8 {
+    match experience {
+        Experience::New => 2,
+        Experience::Junior => 3,
+        Experience::Mid => 4,
+        Experience::Senior => 5,
     }
 }
 
@@ -76,13 +65,6 @@ pub struct Profile {
     pub experience: Experience,
     pub skills: Vec<Skill>,
     pub hours_per_week: u8,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Confidence {
-    Low,
-    Medium,
-    High,
 }
 
 #[derive(Debug, Clone)]
@@ -130,7 +112,18 @@ pub struct Recommender {
     hours: LearningTable,
 }
 
+static RECOMMENDER: OnceLock<Result<Recommender, String>> = OnceLock::new();
+
 impl Recommender {
+    /// The process's recommender, built on first use: start-up builds it on
+    /// a blocking thread so the first person to ask does not wait.
+    pub fn get() -> Result<&'static Recommender, &'static str> {
+        RECOMMENDER
+            .get_or_init(|| Recommender::new(Onet::get().map_err(|e| e.to_string())?))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+
     pub fn new(onet: &'static Onet) -> Result<Self, String> {
         Ok(Recommender {
             onet,
@@ -288,7 +281,7 @@ fn coverage(keys: &[KeyTechnology]) -> (f32, f32) {
 }
 
 fn experience_fit(experience: Experience, zone: Option<u8>) -> f32 {
-    let reach = experience.reach();
+    let reach = reach(experience);
     let zone = zone.unwrap_or(3);
     if zone <= reach {
         if reach - zone >= 3 {
@@ -308,8 +301,8 @@ mod tests {
     use super::*;
     use crate::mentor::test_model as model;
 
-    fn recommender() -> Recommender {
-        Recommender::new(Onet::get().unwrap()).unwrap()
+    fn recommender() -> &'static Recommender {
+        Recommender::get().unwrap()
     }
 
     fn profile(r: &Recommender, interest: &str, experience: Experience, skills: &[&str]) -> Profile {
@@ -325,7 +318,7 @@ mod tests {
     fn a_web_profile_gets_web_roles_with_reasons_and_quick_wins_first() {
         let r = recommender();
         let p =
-            profile(&r, "I'd like to make websites for small businesses", Experience::Junior, &["html", "css", "js"]);
+            profile(r, "I'd like to make websites for small businesses", Experience::Junior, &["html", "css", "js"]);
         let roles = r.recommend(&p, None);
         assert_eq!(roles.len(), ROLES);
         let web =
@@ -341,7 +334,7 @@ mod tests {
     #[test]
     fn meaning_finds_the_role_from_plain_words_alone() {
         let r = recommender();
-        let p = profile(&r, "I'd like to make websites for small businesses", Experience::New, &[]);
+        let p = profile(r, "I'd like to make websites for small businesses", Experience::New, &[]);
         let meaning = model().embed(std::slice::from_ref(&p.interest)).remove(0);
         let top: Vec<&str> =
             r.recommend(&p, Some(&meaning)).iter().take(3).map(|x| &*r.onet.occupation(x.occupation).code).collect();
@@ -351,9 +344,9 @@ mod tests {
     #[test]
     fn few_skills_mean_low_confidence() {
         let r = recommender();
-        let p = profile(&r, "websites", Experience::Junior, &["html"]);
+        let p = profile(r, "websites", Experience::Junior, &["html"]);
         assert_eq!(r.recommend(&p, None)[0].confidence, Confidence::Low);
-        let p = profile(&r, "websites", Experience::Junior, &["html", "css", "javascript", "git", "react", "node.js"]);
+        let p = profile(r, "websites", Experience::Junior, &["html", "css", "javascript", "git", "react", "node.js"]);
         let web = r.onet.find("15-1254.00").unwrap();
         assert_eq!(r.assess(web, &p, &technologies(&p)).confidence, Confidence::High);
     }
@@ -374,7 +367,6 @@ mod tests {
     fn more_of_a_roles_key_skills_never_lowers_readiness() {
         let r = recommender();
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
-        let experiences = [Experience::New, Experience::Junior, Experience::Mid, Experience::Senior];
         for _ in 0..300 {
             let occupation = OccupationId(rng.next(r.onet.occupations().len()) as u16);
             let keys: Vec<TechnologyId> =
@@ -384,7 +376,7 @@ mod tests {
             }
             let mut p = Profile {
                 interest: String::new(),
-                experience: experiences[rng.next(4)],
+                experience: Experience::ALL[rng.next(4)],
                 skills: Vec::new(),
                 hours_per_week: 1 + rng.next(40) as u8,
             };
@@ -409,14 +401,9 @@ mod tests {
         let rows: Vec<&str> = include_str!("../../tests/data/mentor/profiles.tsv").lines().skip(1).collect();
         for line in &rows {
             let cells: Vec<&str> = line.split('\t').collect();
-            let experience = match cells[1] {
-                "new" => Experience::New,
-                "junior" => Experience::Junior,
-                "mid" => Experience::Mid,
-                _ => Experience::Senior,
-            };
+            let experience = Experience::parse(cells[1]).expect("an experience level");
             let skills: Vec<&str> = cells[2].split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-            let p = profile(&r, cells[0], experience, &skills);
+            let p = profile(r, cells[0], experience, &skills);
             let meaning = by_meaning.then(|| model().embed(std::slice::from_ref(&p.interest)).remove(0));
             let top: Vec<&Occupation> =
                 r.recommend(&p, meaning.as_deref()).iter().take(3).map(|x| r.onet.occupation(x.occupation)).collect();

@@ -6,6 +6,8 @@
 //! time: a person with ten hours a week does not learn three things in
 //! parallel, and the estimate should not pretend they do.
 
+pub use app::mentor::PhaseKind;
+
 use super::onet::TechnologyId;
 use super::recommend::Gap;
 
@@ -15,13 +17,6 @@ const QUICK_WIN_WEEKS: f32 = 4.0;
 const MAX_SCHEDULED: usize = 8;
 /// Building a project that uses the new skills, and applying.
 const SHOWCASE_WEEKS: f32 = 4.0;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PhaseKind {
-    QuickWins,
-    CoreSkills,
-    Showcase,
-}
 
 /// One skill on the roadmap, with the weeks it occupies.
 #[derive(Debug, Clone, PartialEq)]

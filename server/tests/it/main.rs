@@ -21,6 +21,7 @@ mod knowledge;
 mod knowledge_jobs;
 mod llm;
 mod mail;
+mod mentor;
 mod pages;
 mod recovery;
 mod requests;

@@ -9,7 +9,6 @@ pub mod conversations;
 pub mod first_steps;
 pub mod keys;
 pub mod knowledge;
-pub mod mentor;
 pub mod new_workspace;
 pub mod placeholders;
 pub mod settings;
@@ -141,7 +140,8 @@ pub fn PageHeader(title: &'static str, #[prop(optional)] lead: Option<&'static s
     }
 }
 
-/// `/app`: straight on to the person's home. It asks the server afresh (the
+/// `/app`: straight on to the person's first workspace (or, without one,
+/// creating one or their account). It asks the server afresh (the
 /// shared viewer may predate leaving a workspace) and then refreshes the
 /// shared copy too.
 #[component]
@@ -159,7 +159,7 @@ pub fn AppHome() -> impl IntoView {
             <Suspense fallback=|| view! { <Loading label="Opening your dashboard…" /> }>
                 {move || Suspend::new(async move {
                     match fresh.await {
-                        Ok(Some(viewer)) => view! { <Redirect path=viewer.home() options=replace() /> }.into_any(),
+                        Ok(Some(viewer)) => view! { <Redirect path=viewer.dashboard_home() options=replace() /> }.into_any(),
                         Ok(None) => view! { <Redirect path=login_url("/app") options=replace() /> }.into_any(),
                         Err(error) => view! { <ErrorPanel error /> }.into_any(),
                     }

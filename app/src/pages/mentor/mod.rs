@@ -1,0 +1,95 @@
+//! `/mentor`: the career mentor's form and its results, open to anyone.
+//! The form lives in the page's address (`/mentor?interest=…&skills=…`), so
+//! results survive a reload, can be bookmarked or shared, and render on the
+//! server before any of the page's code has loaded. `form.rs`: the form and
+//! its skill suggestions; `results.rs`: the roles and everything behind
+//! them; `roadmap.rs`: the plan, drawn.
+
+mod form;
+mod results;
+mod roadmap;
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::use_query_map;
+
+use crate::components::feedback::{ErrorPanel, Loading};
+use crate::error::ServiceError;
+use crate::mentor::{recommend_careers, CareerForm, ONET_ATTRIBUTION};
+
+#[component]
+pub fn MentorPage() -> impl IntoView {
+    let query = use_query_map();
+    let form = Memo::new(move |_| query.with(|q| CareerForm::from_query(|key| q.get(key))));
+    // Checked here as on the server, so a mistake shows beside its field
+    // without a round trip.
+    let errors = Memo::new(move |_| form.with(|f| if f.is_blank() { None } else { f.validate().err() }));
+    let results = Resource::new(
+        move || form.get(),
+        |form| async move {
+            if form.is_blank() || form.validate().is_err() {
+                None
+            } else {
+                Some(recommend_careers(form).await)
+            }
+        },
+    );
+    let pending = RwSignal::new(false);
+    view! {
+        <Title text="Career mentor" />
+        <Meta name="description" content="Find the roles you're closest to from your interests and skills, how ready you are, and a plan to close the gaps. Free, no account needed." />
+        <section class="section mentor">
+            <div class="container">
+                <header class="mentor-hero no-print">
+                    <p class="eyebrow">"Career mentor"</p>
+                    <h1>"Find the roles you're closest to, and the way there"</h1>
+                    <p class="lead">
+                        "Say what you'd like to do and what you know. You'll get roles with the reasons behind "
+                        "them, how ready you are, the skills to learn quick wins first, and a plan over the weeks. "
+                        "Free, no account needed."
+                    </p>
+                </header>
+                <form::CareerFormView form errors pending />
+                <div class="mentor-results" id="results">
+                    <Transition fallback=|| view! { <Loading label="Finding your roles…" /> } set_pending=pending.write_only()>
+                        {move || Suspend::new(async move {
+                            match results.await {
+                                None => view! { <Intro /> }.into_any(),
+                                Some(Ok(found)) => view! { <results::Results results=found /> }.into_any(),
+                                // The form shows these beside their fields.
+                                Some(Err(ServiceError::Invalid(_))) => ().into_any(),
+                                Some(Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </div>
+                <p class="attribution small muted">
+                    {ONET_ATTRIBUTION}
+                    " Occupations, titles, technologies and job zones come from "
+                    <a href="https://www.onetcenter.org/database.html" rel="noopener">"O*NET"</a>
+                    "; learning-time estimates are ours, with their assumptions shown beside them."
+                </p>
+            </div>
+        </section>
+    }
+}
+
+/// What the page shows before anything was asked.
+#[component]
+fn Intro() -> impl IntoView {
+    view! {
+        <div class="mentor-intro">
+            <h2 class="h3">"What you'll get"</h2>
+            <ul class="checks left">
+                <li>"About five roles, ranked by your interest, your skills and your experience, each with its reasons"</li>
+                <li>"A readiness score for each, how sure it is, and what would raise it most"</li>
+                <li>"The skills to learn, quick wins first, with weeks at your pace"</li>
+                <li>"A roadmap you can print, and the roles next door"</li>
+            </ul>
+            <p class="muted small">
+                "Built on O*NET, the U.S. Department of Labor's database of about 900 occupations. "
+                "Nothing you type is stored unless you sign up."
+            </p>
+        </div>
+    }
+}

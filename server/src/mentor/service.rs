@@ -1,0 +1,125 @@
+//! `MentorService`: the career form's recommendations and skill
+//! suggestions, for the pages, and later the REST API, alike.
+
+use std::sync::Arc;
+
+use app::error::ServiceError;
+use app::mentor::{CareerQuery, CareerResults, MatchMode, SkillRead, SkillSuggestion};
+use app::services::{Caller, MentorService};
+use async_trait::async_trait;
+
+use super::recommend::{Profile, Recommender};
+use super::results::role_match;
+use super::skills::Skill;
+use crate::accounts::throttle::{Rule, Throttle};
+use crate::chat::guard::client_of;
+use crate::error::AppError;
+use crate::knowledge::embed::{Embedder, MINILM_ID};
+
+/// Recommendations per client: far more than a person asks for, far fewer
+/// than a script would like (each costs a few milliseconds of CPU).
+const RECOMMEND_RULE: Rule = Rule::per_minutes(30, 1);
+/// Suggestions come as someone types.
+const SUGGEST_RULE: Rule = Rule::per_minutes(240, 1);
+const SUGGESTIONS: usize = 8;
+
+pub struct Mentor {
+    /// The local MiniLM, when that is the embedder: the occupation vectors
+    /// are MiniLM's, so a provider's embeddings cannot be compared to them.
+    meaning: Option<Arc<dyn Embedder>>,
+    throttle: Throttle,
+}
+
+impl Mentor {
+    pub fn new(embedder: &Arc<dyn Embedder>) -> Self {
+        Mentor { meaning: (embedder.id() == MINILM_ID).then(|| embedder.clone()), throttle: Throttle::default() }
+    }
+
+    /// Builds the recommender on a blocking thread now, so the first person
+    /// to ask does not wait for it.
+    pub fn warm_up(&self) {
+        tokio::task::spawn_blocking(|| {
+            let started = std::time::Instant::now();
+            match Recommender::get() {
+                Ok(_) => tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "mentor ready"),
+                Err(error) => tracing::error!(%error, "the mentor's recommender could not be built"),
+            }
+        });
+    }
+
+    fn limit(&self, caller: &Caller, what: &str, rule: Rule) -> Result<(), ServiceError> {
+        let key = format!("{what}:{}", client_of(&caller.client_addr));
+        self.throttle.hit(&key, rule).map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })
+    }
+
+    /// The interest's MiniLM vector, or `None` to match by words alone.
+    async fn meaning(&self, interest: &str) -> Option<Vec<f32>> {
+        let embedder = self.meaning.as_ref().filter(|_| !interest.is_empty())?;
+        match embedder.embed(vec![interest.to_owned()]).await {
+            Ok(mut vectors) => vectors.pop(),
+            Err(error) => {
+                tracing::warn!(%error, "matching a career interest by its words alone");
+                None
+            }
+        }
+    }
+}
+
+fn recommender() -> Result<&'static Recommender, ServiceError> {
+    Recommender::get().map_err(|e| AppError::Task(e.to_owned()).into())
+}
+
+#[async_trait]
+impl MentorService for Mentor {
+    #[tracing::instrument(skip_all)]
+    async fn recommend(&self, caller: &Caller, query: CareerQuery) -> Result<CareerResults, ServiceError> {
+        self.limit(caller, "recommend", RECOMMEND_RULE)?;
+        let meaning = self.meaning(query.interest()).await;
+        let mode = if meaning.is_some() { MatchMode::WordsAndMeaning } else { MatchMode::Words };
+        tokio::task::spawn_blocking(move || {
+            let r = recommender()?;
+            let skills: Vec<Skill> = query.skills().iter().map(|s| r.skills.normalise(s)).collect();
+            let read = query
+                .skills()
+                .iter()
+                .zip(&skills)
+                .map(|(typed, skill)| SkillRead {
+                    typed: typed.clone(),
+                    technology: match skill {
+                        Skill::Technology(id) => Some(r.onet.technology(*id).name.to_string()),
+                        Skill::Other(_) => None,
+                    },
+                })
+                .collect();
+            let profile = Profile {
+                interest: query.interest().to_owned(),
+                experience: query.experience(),
+                skills,
+                hours_per_week: query.hours_per_week(),
+            };
+            let roles = r.recommend(&profile, meaning.as_deref()).iter().map(|x| role_match(r, x, &profile)).collect();
+            Ok(CareerResults { skills: read, roles, hours_per_week: query.hours_per_week(), mode })
+        })
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))?
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn suggest_skills(&self, caller: &Caller, typed: &str) -> Result<Vec<SkillSuggestion>, ServiceError> {
+        self.limit(caller, "skills", SUGGEST_RULE)?;
+        let typed: String = typed.chars().take(app::mentor::SKILL_MAX).collect();
+        let r = recommender()?;
+        Ok(r.skills
+            .suggest(&typed, SUGGESTIONS)
+            .into_iter()
+            .map(|id| {
+                let technology = r.onet.technology(id);
+                SkillSuggestion {
+                    name: technology.name.to_string(),
+                    category: technology.category.to_string(),
+                    hot: technology.hot,
+                }
+            })
+            .collect())
+    }
+}
