@@ -67,6 +67,9 @@ pub struct SignUpForm {
     pub workspace_name: String,
     /// An invitation token when signing up from an invitation link.
     pub invitation: Option<String>,
+    /// The career form someone filled in before signing up (its query
+    /// string), kept as their mentor profile.
+    pub career: Option<String>,
 }
 
 /// A sign-up that passed validation.
@@ -78,7 +81,14 @@ pub struct NewAccount {
     pub purpose: Purpose,
     pub workspace_name: Option<String>,
     pub invitation: Option<String>,
+    /// Kept as the mentor profile; a form that does not validate is dropped
+    /// rather than failing the sign-up.
+    pub career: Option<crate::mentor::CareerQuery>,
 }
+
+/// A career form's query string is a few hundred bytes; anything near
+/// this is not one.
+const CAREER_QUERY_MAX: usize = 16 * 1024;
 
 impl SignUpForm {
     pub fn validate(self) -> Result<NewAccount, FieldErrors> {
@@ -114,7 +124,14 @@ impl SignUpForm {
         if !errors.is_empty() {
             return Err(errors);
         }
-        Ok(NewAccount { name, email, password: self.password, purpose, workspace_name, invitation })
+        let career = self
+            .career
+            .as_deref()
+            .filter(|q| q.len() <= CAREER_QUERY_MAX)
+            .map(crate::mentor::CareerForm::parse_query)
+            .filter(|form| !form.is_blank())
+            .and_then(|form| form.validate().ok());
+        Ok(NewAccount { name, email, password: self.password, purpose, workspace_name, invitation, career })
     }
 }
 
@@ -280,8 +297,10 @@ pub async fn sign_up(
     #[server(default)] purpose: String,
     #[server(default)] workspace_name: String,
     #[server(default)] invitation: Option<String>,
+    #[server(default)] career: Option<String>,
 ) -> Result<SignUpOutcome, ServiceError> {
-    let form = SignUpForm { name, email, password: Password::new(password), purpose, workspace_name, invitation };
+    let form =
+        SignUpForm { name, email, password: Password::new(password), purpose, workspace_name, invitation, career };
     let signed_up = crate::services::call(|s, caller| async move { s.accounts.sign_up(&caller, form).await }).await?;
     if let Some(cookie) = &signed_up.cookie {
         crate::services::set_cookie(cookie);
@@ -393,6 +412,21 @@ mod tests {
             purpose: purpose.into(),
             workspace_name: String::new(),
             invitation: None,
+            career: None,
+        }
+    }
+
+    #[test]
+    fn a_career_form_filled_before_signing_up_comes_along_when_it_is_valid() {
+        let kept = SignUpForm {
+            career: Some("interest=data+science&experience=mid&skills=Python".into()),
+            ..form("correct horse battery", "mentor")
+        };
+        let career = kept.validate().unwrap().career.expect("kept");
+        assert_eq!((career.interest(), career.skills()), ("data science", &["Python".to_string()][..]));
+        for dropped in ["", "experience=wizard&interest=x", "nonsense"] {
+            let form = SignUpForm { career: Some(dropped.into()), ..form("correct horse battery", "mentor") };
+            assert!(form.validate().unwrap().career.is_none(), "{dropped:?}");
         }
     }
 

@@ -16,7 +16,7 @@ pub const SIGNED_IN_COOKIE: &str = "lodestar_signed_in";
 /// Whether this browser holds a session, by [`SIGNED_IN_COOKIE`]: from the
 /// request on the server, from the document in the browser, so both render
 /// the same header.
-fn signed_in_hint() -> bool {
+pub fn signed_in_hint() -> bool {
     #[cfg(feature = "ssr")]
     let cookies = use_context::<http::request::Parts>()
         .and_then(|parts| parts.headers.get(http::header::COOKIE)?.to_str().ok().map(str::to_owned));

@@ -166,7 +166,8 @@ fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
             <Route path=path!("forgot") view=ForgotPage />
             <Route path=path!("reset") view=ResetPage />
             <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async />
-            <Route path=path!("mentor") view=MentorPage />
+            // Async: a signed-in person's bare `/mentor` redirects to their saved profile with a 302.
+            <Route path=path!("mentor") view=MentorPage ssr=SsrMode::Async />
         </ParentRoute>
     }
     .into_inner()

@@ -168,6 +168,12 @@ impl CareerForm {
         }
     }
 
+    /// The form in a query string (as [`CareerForm::to_query`] writes it).
+    pub fn parse_query(query: &str) -> CareerForm {
+        let pairs = crate::components::url::decode_query(query);
+        CareerForm::from_query(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+    }
+
     /// The address that shows this form's results.
     pub fn to_query(&self) -> String {
         let mut parts = vec![
@@ -412,6 +418,23 @@ pub async fn suggest_skills(typed: String) -> Result<Vec<SkillSuggestion>, Servi
     crate::services::call(|s, caller| async move { s.mentor.suggest_skills(&caller, &typed).await }).await
 }
 
+/// The signed-in person's saved career form, if they have one (none for
+/// anyone signed out).
+#[server(endpoint = "mentor/profile")]
+pub async fn my_mentor_profile() -> Result<Option<CareerForm>, ServiceError> {
+    crate::services::call(|s, caller| async move { s.mentor.profile(&caller).await }).await
+}
+
+/// Keeps a career form as the signed-in person's profile.
+#[server(endpoint = "mentor/save-profile")]
+pub async fn save_mentor_profile(form: CareerForm) -> Result<(), ServiceError> {
+    crate::services::call(|s, caller| async move {
+        let query = form.validate().map_err(ServiceError::Invalid)?;
+        s.mentor.save_profile(&caller, query).await
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -454,17 +477,9 @@ mod tests {
 
     #[test]
     fn the_address_round_trips_the_form() {
-        let original = form("make websites & apps", &["Python", "C++"]);
-        let query = original.to_query();
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .map(|pair| {
-                let (k, v) = pair.split_once('=').unwrap();
-                (k.to_string(), percent_decode(v))
-            })
-            .collect();
-        let back = CareerForm::from_query(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()));
-        assert_eq!(back, original);
+        let original = form("make websites & apps 100%", &["Python", "C++"]);
+        assert_eq!(CareerForm::parse_query(&original.to_query()), original);
+        assert_eq!(CareerForm::parse_query("interest=data+science&experience=mid").interest, "data science");
         let typed = CareerForm::from_query(|key| match key {
             "skills" => Some("Excel, SQL".into()),
             "more_skills" => Some("Tableau; R".into()),
@@ -473,21 +488,5 @@ mod tests {
         });
         assert_eq!(typed.skills, ["Excel", "SQL", "Tableau", "R"]);
         assert_eq!(typed.hours_per_week, Some(0), "not a number is refused, not defaulted");
-    }
-
-    fn percent_decode(value: &str) -> String {
-        let bytes = value.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
     }
 }

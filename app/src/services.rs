@@ -15,7 +15,7 @@ use crate::chat::{
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
-use crate::mentor::{CareerQuery, CareerResults, SkillSuggestion};
+use crate::mentor::{CareerForm, CareerQuery, CareerResults, SkillSuggestion};
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -222,6 +222,9 @@ pub trait ChatService: Send + Sync + 'static {
 pub trait MentorService: Send + Sync + 'static {
     async fn recommend(&self, caller: &Caller, query: CareerQuery) -> Result<CareerResults, ServiceError>;
     async fn suggest_skills(&self, caller: &Caller, typed: &str) -> Result<Vec<SkillSuggestion>, ServiceError>;
+    /// The caller's saved form; `None` without one or signed out.
+    async fn profile(&self, caller: &Caller) -> Result<Option<CareerForm>, ServiceError>;
+    async fn save_profile(&self, caller: &Caller, query: CareerQuery) -> Result<(), ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

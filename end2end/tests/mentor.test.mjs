@@ -3,6 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { BASE_URL, launch, openPage, hydrated, screenshot } from "./browser.mjs";
+import { waitForLink } from "./outbox.mjs";
 
 let browser;
 before(async () => {
@@ -103,6 +104,43 @@ test("on a phone the results fit the screen and the roadmap stays readable", asy
   const box = await step.boundingBox();
   assert.ok(box && box.width <= 375, "a roadmap row fits the phone");
   await screenshot(page, "mentor-phone-dark");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("results found before signing up are kept as the new account's profile", async () => {
+  const { page, errors, context } = await openPage(browser);
+  await page.goto(BASE_URL + RESULTS);
+  await hydrated(page, errors);
+  const tabs = page.getByRole("tablist", { name: "Recommended roles" }).getByRole("tab");
+  const titles = await tabs.allInnerTexts();
+
+  await page.getByRole("link", { name: "Keep these results" }).click();
+  await page.waitForURL(/\/signup\?purpose=mentor&career=/);
+  const email = `mentor-${Date.now()}@example.com`;
+  await page.getByLabel("Your name", { exact: true }).fill("Maya Patel");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("a long and private passphrase");
+  assert.equal(await page.getByRole("radio", { name: "Career mentor for me" }).isChecked(), true);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+
+  // The emailed link logs Maya in and her home, the mentor, opens on her results.
+  await page.goto(await waitForLink(email, "/verify"));
+  await hydrated(page, errors);
+  await page.getByRole("button", { name: "Verify my email" }).click();
+  await page.waitForURL(/\/mentor\?interest=/);
+  await page.getByRole("heading", { name: "Roles for you" }).waitFor();
+  assert.deepEqual(await tabs.allInnerTexts(), titles);
+  assert.equal(await page.getByLabel("What kind of work would you like to do?").inputValue(), "I want to analyse data and build models");
+
+  // Changing the form and showing roles again saves it.
+  await hydrated(page, errors);
+  await page.getByLabel("Hours a week for learning").fill("15");
+  await page.getByRole("button", { name: "Show my roles" }).click();
+  await page.getByText("Saved to your profile.").waitFor();
+  await page.goto(BASE_URL + "/mentor");
+  await page.waitForURL(/hours=15/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -94,7 +94,7 @@ pub async fn open_state_with(
             ),
         },
     };
-    let mentor = Arc::new(mentor::service::Mentor::new(&embedder));
+    let mentor = Arc::new(mentor::service::Mentor::new(&embedder, sql.clone(), accounts.clone()));
     mentor.warm_up();
     let knowledge_service =
         Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);

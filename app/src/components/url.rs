@@ -16,6 +16,47 @@ pub fn encode_query_value(value: &str) -> String {
     out
 }
 
+/// The pairs of a query string (`a=1&b=two+words`), decoded as browsers
+/// encode forms: `+` is a space, `%XX` a byte.
+pub fn decode_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode_query_value(key), decode_query_value(value))
+        })
+        .collect()
+}
+
+fn decode_query_value(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The login page, coming back to `next` afterwards.
 pub fn login_url(next: &str) -> String {
     format!("/login?next={}", encode_query_value(next))

@@ -69,6 +69,7 @@ fn ResendLink(#[prop(optional)] email: Option<String>) -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let invitation = query_param("invitation").get_untracked();
     let invited_email = query_param("email").get_untracked();
+    let career = query_param("career").get_untracked();
     let purpose = query_param("purpose").get_untracked().filter(|p| Purpose::parse(p).is_some());
     let purpose = RwSignal::new(purpose.unwrap_or_else(|| Purpose::Business.as_str().to_string()));
 
@@ -98,6 +99,7 @@ pub fn SignUpPage() -> impl IntoView {
 
     let form = move || {
         let (invitation, invited_email, login_href) = (invitation.clone(), invited_email.clone(), login_href.clone());
+        let career = career.clone();
         let invited = invitation.is_some();
         let locked = invited && invited_email.is_some();
         view! {
@@ -105,6 +107,8 @@ pub fn SignUpPage() -> impl IntoView {
                 <ActionForm action=sign_up attr:class="form form-plain" attr:novalidate="novalidate">
                     <FormAlert message=outcome.message() />
                     {invitation.map(|token| view! { <input type="hidden" name="invitation" value=token /> })}
+                    // A career form filled in before signing up (the mentor's "keep these results").
+                    {career.map(|career| view! { <input type="hidden" name="career" value=career /> })}
                     <Field name="name" label="Your name" max=NAME_MAX error=outcome.field("name") required=true />
                     <Field name="email" label="Email" kind="email" max=EMAIL_MAX error=outcome.field("email")
                         value=invited_email readonly=locked required=true

@@ -160,6 +160,12 @@ impl Accounts {
             .await?)
     }
 
+    /// The signed-in person's id, for services whose data belongs to one
+    /// person; `Unauthenticated` without a live session.
+    pub async fn person_id(&self, caller: &Caller) -> Result<String, ServiceError> {
+        Ok(self.session_user(caller).await?.0.id)
+    }
+
     /// Whether `caller` holds a live session (the dashboard's pages ask).
     pub async fn is_signed_in(&self, caller: &Caller) -> Result<bool, ServiceError> {
         match self.session_user(caller).await {

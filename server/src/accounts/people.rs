@@ -149,6 +149,7 @@ impl Accounts {
                 })
             })
             .collect::<Vec<_>>();
+        let mentor_profile = crate::mentor::profiles::load(self.pool(), &user.id).await.map_err(AppError::from)?;
         Ok(json!({
             "exported_at": now_millis(),
             "account": {
@@ -159,6 +160,7 @@ impl Accounts {
             "sessions": sessions,
             "api_keys_created": keys,
             "security_events": events,
+            "mentor_profile": mentor_profile,
         }))
     }
 
@@ -281,6 +283,9 @@ impl Accounts {
         .await?;
         if let Some(name) = &account.workspace_name {
             super::team::insert_workspace(&mut tx, &user, name, "").await?;
+        }
+        if let Some(career) = &account.career {
+            crate::mentor::profiles::save(&mut tx, &user.id, career).await?;
         }
         tx.commit().await?;
         Ok(user)
@@ -624,6 +629,7 @@ pub async fn seed_demo(accounts: &Accounts) -> Result<(), AppError> {
         purpose: app::accounts::Purpose::Business,
         workspace_name: Some("Demo Store".into()),
         invitation: None,
+        career: None,
     };
     accounts.create_account(&account, true).await?;
     tracing::info!(email = DEMO_EMAIL, password = DEMO_PASSWORD, "seeded the demo workspace (development only)");

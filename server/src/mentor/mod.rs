@@ -6,12 +6,14 @@
 //! `vectors.rs`: occupations as MiniLM vectors, for matching by meaning.
 //! `roadmap.rs`: the gaps as phases over the weeks. `adjacent.rs`: related
 //! roles, with what carries over and what they add. `results.rs`: all of it
-//! as a person reads it. `service.rs`: `MentorService`.
+//! as a person reads it. `profiles.rs`: each person's saved form, in SQL.
+//! `service.rs`: `MentorService`.
 
 pub mod adjacent;
 pub mod interest;
 pub mod learning_hours;
 pub mod onet;
+pub mod profiles;
 pub mod recommend;
 pub mod results;
 pub mod roadmap;

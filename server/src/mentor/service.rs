@@ -1,20 +1,24 @@
 //! `MentorService`: the career form's recommendations and skill
-//! suggestions, for the pages, and later the REST API, alike.
+//! suggestions, and each person's saved form, for the pages and the REST
+//! API alike.
 
 use std::sync::Arc;
 
 use app::error::ServiceError;
-use app::mentor::{CareerQuery, CareerResults, MatchMode, SkillRead, SkillSuggestion};
+use app::mentor::{CareerForm, CareerQuery, CareerResults, MatchMode, SkillRead, SkillSuggestion};
 use app::services::{Caller, MentorService};
 use async_trait::async_trait;
 
+use super::profiles;
 use super::recommend::{Profile, Recommender};
 use super::results::role_match;
 use super::skills::Skill;
 use crate::accounts::throttle::{Rule, Throttle};
+use crate::accounts::Accounts;
 use crate::chat::guard::client_of;
 use crate::error::AppError;
 use crate::knowledge::embed::{Embedder, MINILM_ID};
+use crate::sql::SqlStore;
 
 /// Recommendations per client: far more than a person asks for, far fewer
 /// than a script would like (each costs a few milliseconds of CPU).
@@ -28,11 +32,18 @@ pub struct Mentor {
     /// are MiniLM's, so a provider's embeddings cannot be compared to them.
     meaning: Option<Arc<dyn Embedder>>,
     throttle: Throttle,
+    sql: SqlStore,
+    accounts: Arc<Accounts>,
 }
 
 impl Mentor {
-    pub fn new(embedder: &Arc<dyn Embedder>) -> Self {
-        Mentor { meaning: (embedder.id() == MINILM_ID).then(|| embedder.clone()), throttle: Throttle::default() }
+    pub fn new(embedder: &Arc<dyn Embedder>, sql: SqlStore, accounts: Arc<Accounts>) -> Self {
+        Mentor {
+            meaning: (embedder.id() == MINILM_ID).then(|| embedder.clone()),
+            throttle: Throttle::default(),
+            sql,
+            accounts,
+        }
     }
 
     /// Builds the recommender on a blocking thread now, so the first person
@@ -121,5 +132,24 @@ impl MentorService for Mentor {
                 }
             })
             .collect())
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn profile(&self, caller: &Caller) -> Result<Option<CareerForm>, ServiceError> {
+        let user_id = match self.accounts.person_id(caller).await {
+            Ok(id) => id,
+            Err(ServiceError::Unauthenticated) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(profiles::load(self.sql.pool(), &user_id).await.map_err(AppError::from)?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn save_profile(&self, caller: &Caller, query: CareerQuery) -> Result<(), ServiceError> {
+        let user_id = self.accounts.person_id(caller).await?;
+        let mut tx = self.sql.pool().begin().await.map_err(AppError::from)?;
+        profiles::save(&mut tx, &user_id, &query).await.map_err(AppError::from)?;
+        tx.commit().await.map_err(AppError::from)?;
+        Ok(())
     }
 }

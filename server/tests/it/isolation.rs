@@ -175,6 +175,8 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/contact-sales", kind: Kind::NoIds("a public form") },
     Endpoint { path: "/api/mentor/recommendations", kind: Kind::NoIds("computed from the form alone; nothing stored") },
     Endpoint { path: "/api/mentor/skills", kind: Kind::NoIds("suggestions from the public dataset") },
+    Endpoint { path: "/api/mentor/profile", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/mentor/save-profile", kind: Kind::NoIds(OWN_ACCOUNT) },
     Endpoint {
         path: "/api/accounts/sign-up",
         kind: Kind::NoIds("creates the caller's own account; ids sent with it are ignored (team tests)"),

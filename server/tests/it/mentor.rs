@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::backend_tests;
-use crate::support::TestApp;
+use crate::support::{TestApp, PASSWORD};
 
 const RECOMMEND: &str = "/api/mentor/recommendations";
 const SAME_SITE: &[(&str, &str)] = &[("sec-fetch-site", "same-origin")];
@@ -97,5 +97,61 @@ backend_tests! {
         let refused = recommend(&app, "", "junior", &["Excel"]).await;
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
         assert!(refused.header("retry-after").parse::<u64>().unwrap() >= 1);
+    }
+
+    async fn a_signed_in_persons_form_is_their_profile_and_theirs_alone(app) {
+        let ada = app.verified_user("ada@example.com", "mentor").await;
+        let bob = app.verified_user("bob@example.com", "mentor").await;
+        assert_eq!(app.call(&ada, "/api/mentor/profile", &[]).await.json(), serde_json::Value::Null, "none yet");
+        let form = [
+            ("form[interest]", "I want to build websites"),
+            ("form[experience]", "junior"),
+            ("form[skills][0]", "HTML"),
+            ("form[skills][1]", "CSS"),
+            ("form[hours_per_week]", "12"),
+        ];
+        let saved = app.call(&ada, "/api/mentor/save-profile", &form).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+        let profile = app.call(&ada, "/api/mentor/profile", &[]).await.json();
+        assert_eq!(profile["interest"], "I want to build websites");
+        assert_eq!(profile["skills"], serde_json::json!(["HTML", "CSS"]));
+        assert_eq!(profile["hours_per_week"], 12);
+        // Saving again replaces it.
+        let again = app.call(&ada, "/api/mentor/save-profile", &[("form[interest]", "data"), ("form[experience]", "mid")]).await;
+        assert_eq!(again.status, StatusCode::OK);
+        assert_eq!(app.call(&ada, "/api/mentor/profile", &[]).await.json()["interest"], "data");
+        assert_eq!(app.count("mentor_profiles").await, 1);
+        // Nobody else sees or changes it.
+        assert_eq!(app.call(&bob, "/api/mentor/profile", &[]).await.json(), serde_json::Value::Null);
+        assert_eq!(app.post_form("/api/mentor/profile", &[], SAME_SITE).await.json(), serde_json::Value::Null);
+        let anonymous = app.post_form("/api/mentor/save-profile", &form, SAME_SITE).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        let bad = app.call(&bob, "/api/mentor/save-profile", &[("form[interest]", " "), ("form[experience]", "mid")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(app.count("mentor_profiles").await, 1);
+
+        // Opening the bare page leads to the saved results.
+        let page = app.get_page(Some(&ada), "/mentor").await;
+        assert_eq!(page.status, StatusCode::FOUND, "{}", page.body);
+        assert!(page.header("location").starts_with("/mentor?interest=data&experience=mid"), "{}", page.header("location"));
+        assert_eq!(app.get_page(Some(&bob), "/mentor").await.status, StatusCode::OK, "no profile: the form");
+
+        // The export carries it; deleting the account deletes it.
+        assert_eq!(app.get_as(&ada, "/account/export").await.json()["mentor_profile"]["interest"], "data");
+        let gone = app.call(&ada, "/api/accounts/delete", &[("password", PASSWORD), ("confirm", "ada@example.com")]).await;
+        assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+        assert_eq!(app.count("mentor_profiles").await, 0);
+    }
+
+    async fn the_form_filled_before_signing_up_becomes_the_new_profile(app) {
+        let career = "interest=analyse+data&experience=mid&skills=Python%2C+SQL&hours=6";
+        let grace = app.verified_user_with("grace@example.com", "mentor", &[("career", career)]).await;
+        let profile = app.call(&grace, "/api/mentor/profile", &[]).await.json();
+        assert_eq!(profile["interest"], "analyse data");
+        assert_eq!(profile["skills"], serde_json::json!(["Python", "SQL"]));
+        assert_eq!(profile["hours_per_week"], 6);
+        // A form that does not validate is dropped, never the sign-up.
+        let alan = app.verified_user_with("alan@example.com", "mentor", &[("career", "experience=wizard")]).await;
+        assert_eq!(app.call(&alan, "/api/mentor/profile", &[]).await.json(), serde_json::Value::Null);
     }
 }

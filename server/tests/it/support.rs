@@ -201,7 +201,8 @@ impl TestApp {
     pub async fn get_page(&self, session: Option<&Session>, path: &str) -> TestResponse {
         let mut request = Request::get(path).header("accept", "text/html,application/xhtml+xml");
         if let Some(session) = session {
-            request = request.header("cookie", &session.cookie);
+            // With the readable mark a browser keeps beside the session.
+            request = request.header("cookie", format!("{}; {}=1", session.cookie, app::layout::SIGNED_IN_COOKIE));
         }
         self.request(request.body(Body::empty()).unwrap()).await
     }
@@ -218,7 +219,13 @@ impl TestApp {
     /// Signs up from an address of its own, as different people do, so
     /// per-address sign-up limits don't couple unrelated tests' fixtures.
     pub async fn sign_up(&self, email: &str, purpose: &str) -> TestResponse {
-        let fields = [("name", "Test Person"), ("email", email), ("password", PASSWORD), ("purpose", purpose)];
+        self.sign_up_with(email, purpose, &[]).await
+    }
+
+    /// [`TestApp::sign_up`] with more fields (a career form, say).
+    pub async fn sign_up_with(&self, email: &str, purpose: &str, more: &[(&str, &str)]) -> TestResponse {
+        let mut fields = vec![("name", "Test Person"), ("email", email), ("password", PASSWORD), ("purpose", purpose)];
+        fields.extend_from_slice(more);
         let mut request = form_request("/api/accounts/sign-up", &fields, &[("sec-fetch-site", "same-origin")]);
         let n = SIGN_UPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let peer = std::net::SocketAddr::from(([10, 0, (n / 250) as u8, (n % 250) as u8 + 1], 40000));
@@ -235,7 +242,12 @@ impl TestApp {
     /// Signs up through the real endpoints, follows the emailed verification
     /// link, and logs in.
     pub async fn verified_user(&self, email: &str, purpose: &str) -> Session {
-        let response = self.sign_up(email, purpose).await;
+        self.verified_user_with(email, purpose, &[]).await
+    }
+
+    /// [`TestApp::verified_user`], signing up with more fields.
+    pub async fn verified_user_with(&self, email: &str, purpose: &str, more: &[(&str, &str)]) -> Session {
+        let response = self.sign_up_with(email, purpose, more).await;
         assert_eq!(response.status, StatusCode::OK, "sign-up: {}", response.body);
         let link = self.mail_link(email, "/verify?token=");
         let token = link.split("token=").nth(1).unwrap().to_string();

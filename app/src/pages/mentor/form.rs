@@ -31,6 +31,8 @@ pub fn CareerFormView(
     form: Memo<CareerForm>,
     errors: Memo<Option<FieldErrors>>,
     pending: RwSignal<bool>,
+    /// Called as the form is sent (not when the address changes otherwise).
+    submitted: Callback<()>,
 ) -> impl IntoView {
     let error = move |name: &'static str| {
         Signal::derive(move || errors.with(|e| e.as_ref().and_then(|e| e.get(name).cloned())))
@@ -40,7 +42,8 @@ pub fn CareerFormView(
         let experience = RwSignal::new(initial.experience.clone());
         let hours = initial.hours_per_week.unwrap_or(DEFAULT_HOURS).to_string();
         view! {
-            <Form method="get" action="/mentor" attr:class="panel mentor-form no-print" attr:aria-label="About you">
+            <Form method="get" action="/mentor" attr:class="panel mentor-form no-print" attr:aria-label="About you"
+                on_form_data=std::sync::Arc::new(move |_: &leptos::web_sys::FormData| submitted.run(()))>
                 <div class="mentor-form-grid">
                     <div class="mentor-form-interest">
                         <Field name="interest" kind="textarea" label="What kind of work would you like to do?" max=INTEREST_MAX

@@ -11,11 +11,15 @@ mod roadmap;
 
 use leptos::prelude::*;
 use leptos_meta::{Meta, Title};
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
+use leptos_router::NavigateOptions;
 
 use crate::components::feedback::{ErrorPanel, Loading};
+use crate::components::url::encode_query_value;
 use crate::error::ServiceError;
-use crate::mentor::{recommend_careers, CareerForm, ONET_ATTRIBUTION};
+use crate::layout::signed_in_hint;
+use crate::mentor::{my_mentor_profile, recommend_careers, save_mentor_profile, CareerForm, ONET_ATTRIBUTION};
 
 #[component]
 pub fn MentorPage() -> impl IntoView {
@@ -35,6 +39,29 @@ pub fn MentorPage() -> impl IntoView {
         },
     );
     let pending = RwSignal::new(false);
+    let signed_in = signed_in_hint();
+    // Someone signed in who opens `/mentor` bare sees their saved profile.
+    let saved = Resource::new(
+        move || signed_in && form.with(CareerForm::is_blank),
+        |wanted| async move {
+            if wanted {
+                my_mentor_profile().await.ok().flatten()
+            } else {
+                None
+            }
+        },
+    );
+    // A signed-in person's submitted form becomes their profile (only on a
+    // submit: opening a link to `/mentor?…` never changes it).
+    let save_next = StoredValue::new(false);
+    let save = Action::new(|form: &CareerForm| save_mentor_profile(form.clone()));
+    Effect::new(move |_| {
+        let form = form.get();
+        if save_next.get_value() && form.validate().is_ok() {
+            save_next.set_value(false);
+            save.dispatch(form);
+        }
+    });
     view! {
         <Title text="Career mentor" />
         <Meta name="description" content="Find the roles you're closest to from your interests and skills, how ready you are, and a plan to close the gaps. Free, no account needed." />
@@ -49,7 +76,15 @@ pub fn MentorPage() -> impl IntoView {
                         "Free, no account needed."
                     </p>
                 </header>
-                <form::CareerFormView form errors pending />
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        saved.await.map(|profile| view! {
+                            <Redirect path=format!("/mentor?{}", profile.to_query()) options=NavigateOptions { replace: true, ..Default::default() } />
+                        })
+                    })}
+                </Suspense>
+                <form::CareerFormView form errors pending submitted=Callback::new(move |()| save_next.set_value(signed_in)) />
+                <KeepResults form signed_in save />
                 <div class="mentor-results" id="results">
                     <Transition fallback=|| view! { <Loading label="Finding your roles…" /> } set_pending=pending.write_only()>
                         {move || Suspend::new(async move {
@@ -71,6 +106,44 @@ pub fn MentorPage() -> impl IntoView {
                 </p>
             </div>
         </section>
+    }
+}
+
+/// Under the form once there are results: for someone signed in, whether
+/// their profile was saved; for anyone else, how to keep the results.
+#[component]
+fn KeepResults(
+    form: Memo<CareerForm>,
+    signed_in: bool,
+    save: Action<CareerForm, Result<(), ServiceError>>,
+) -> impl IntoView {
+    let asked = move || form.with(|f| !f.is_blank() && f.validate().is_ok());
+    move || {
+        if !asked() {
+            return None;
+        }
+        Some(if signed_in {
+            view! {
+                <p class="keep-results small muted no-print" role="status">
+                    {move || match save.value().get() {
+                        Some(Ok(())) => "Saved to your profile.",
+                        Some(Err(_)) => "We couldn't save this to your profile. Your results are below.",
+                        None if save.pending().get() => "Saving to your profile…",
+                        None => "",
+                    }}
+                </p>
+            }
+            .into_any()
+        } else {
+            let career = encode_query_value(&form.get().to_query());
+            view! {
+                <p class="keep-results no-print">
+                    <a class="button button-small" href=format!("/signup?purpose=mentor&career={career}")>"Keep these results"</a>
+                    <span class="small muted">" Free account: your profile is kept, and you can ask the mentor about it."</span>
+                </p>
+            }
+            .into_any()
+        })
     }
 }
 

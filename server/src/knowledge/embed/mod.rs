@@ -42,7 +42,8 @@ const HUB_BASE: &str = "https://huggingface.co/sentence-transformers/all-MiniLM-
 
 /// all-MiniLM-L6-v2 in this process. Inference runs on rayon's pool, one
 /// pass per core at a time. Calls that arrive while the passes are busy
-/// queue here (a few bytes each) and the next pass takes them together:
+/// queue here (a few bytes each; single texts ahead of batches) and the
+/// next pass takes them together:
 /// under a burst of questions each pass embeds many, for little more than
 /// the cost of one (see `minilm::TOKENS_PER_PASS`).
 pub struct LocalMiniLm {
@@ -164,7 +165,7 @@ impl Embedder for LocalMiniLm {
 
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
         let (done, mut embedded) = oneshot::channel();
-        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push_back(Waiting { texts, done });
+        enqueue(&mut self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()), Waiting { texts, done });
         // Whoever gets a turn runs a pass for everyone waiting; a caller
         // whose texts another pass took waits for that pass.
         loop {
@@ -185,6 +186,19 @@ impl Embedder for LocalMiniLm {
             drop(turn);
         }
     }
+}
+
+/// Queues a call. A single text is someone waiting on an answer (a
+/// visitor's question, a career interest): it goes ahead of batches of
+/// documents being ingested, behind other single texts, so one tenant's
+/// upload cannot hold up everyone's questions.
+fn enqueue(waiting: &mut VecDeque<Waiting>, call: Waiting) {
+    let at = if call.texts.len() == 1 {
+        waiting.iter().position(|w| w.texts.len() > 1).unwrap_or(waiting.len())
+    } else {
+        waiting.len()
+    };
+    waiting.insert(at, call);
 }
 
 /// Fetches the two model files from the Hugging Face hub into `dir`,
@@ -212,4 +226,24 @@ async fn download_from_hub(dir: &Path) -> Result<(), EmbedError> {
         tokio::fs::rename(&partial, dir.join(file)).await.map_err(|e| unavailable(e.to_string()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(texts: &[&str]) -> Waiting {
+        Waiting { texts: texts.iter().map(|t| t.to_string()).collect(), done: oneshot::channel().0 }
+    }
+
+    #[test]
+    fn questions_go_ahead_of_documents_in_the_order_they_came() {
+        let mut waiting = VecDeque::new();
+        enqueue(&mut waiting, call(&["doc 1", "doc 2"]));
+        enqueue(&mut waiting, call(&["first question"]));
+        enqueue(&mut waiting, call(&["doc 3", "doc 4"]));
+        enqueue(&mut waiting, call(&["second question"]));
+        let order: Vec<&str> = waiting.iter().map(|w| w.texts[0].as_str()).collect();
+        assert_eq!(order, ["first question", "second question", "doc 1", "doc 3"]);
+    }
 }
