@@ -2,7 +2,8 @@
 //! recommender (start-up time and the memory they hold), then a
 //! recommendation's latency with the dataset in memory, for profiles from
 //! the labelled set (their interests embedded beforehand, as the request
-//! path does once per request). `cargo bench -p server --bench mentor`;
+//! path does once per request), alone and as the page gets them.
+//! `cargo bench -p server --bench mentor`;
 //! `cargo xtask bench` runs it too. Prints numbers, asserts nothing.
 //! Targets: a recommendation's p99 under 20 ms, the dataset under 60 MB.
 
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 use lodestar_server::knowledge::embed::LocalMiniLm;
 use lodestar_server::mentor::onet::Onet;
 use lodestar_server::mentor::recommend::{Experience, Profile, Recommender};
+use lodestar_server::mentor::results::role_match;
 
 mod support;
 use support::{model_dir, report, rss_mb};
@@ -65,6 +67,18 @@ fn main() {
         }
     }
     report("recommendations (5 roles with readiness and gaps, 1,016 occupations)", &mut times);
+    let mut times: Vec<Duration> = Vec::new();
+    for (profile, meaning) in &profiles {
+        let started = Instant::now();
+        let roles: Vec<_> = recommender
+            .recommend(profile, Some(meaning))
+            .iter()
+            .map(|r| role_match(&recommender, r, profile))
+            .collect();
+        times.push(started.elapsed());
+        assert!(!roles.is_empty());
+    }
+    report("results as the page gets them (+ reasons, roadmaps, 4 adjacent roles each)", &mut times);
     let mut times: Vec<Duration> = Vec::new();
     for (profile, _) in &profiles {
         let started = Instant::now();

@@ -119,19 +119,25 @@ impl MentorService for Mentor {
     async fn suggest_skills(&self, caller: &Caller, typed: &str) -> Result<Vec<SkillSuggestion>, ServiceError> {
         self.limit(caller, "skills", SUGGEST_RULE)?;
         let typed: String = typed.chars().take(app::mentor::SKILL_MAX).collect();
-        let r = recommender()?;
-        Ok(r.skills
-            .suggest(&typed, SUGGESTIONS)
-            .into_iter()
-            .map(|id| {
-                let technology = r.onet.technology(id);
-                SkillSuggestion {
-                    name: technology.name.to_string(),
-                    category: technology.category.to_string(),
-                    hot: technology.hot,
-                }
-            })
-            .collect())
+        // A scan of every technology name (and, right after start-up, maybe
+        // a wait for the recommender): off the async threads.
+        tokio::task::spawn_blocking(move || {
+            let r = recommender()?;
+            Ok(r.skills
+                .suggest(&typed, SUGGESTIONS)
+                .into_iter()
+                .map(|id| {
+                    let technology = r.onet.technology(id);
+                    SkillSuggestion {
+                        name: technology.name.to_string(),
+                        category: technology.category.to_string(),
+                        hot: technology.hot,
+                    }
+                })
+                .collect())
+        })
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))?
     }
 
     #[tracing::instrument(skip_all)]
