@@ -166,13 +166,18 @@ impl Accounts {
         Ok(self.session_user(caller).await?.0.id)
     }
 
-    /// Whether `caller` holds a live session (the dashboard's pages ask).
-    pub async fn is_signed_in(&self, caller: &Caller) -> Result<bool, ServiceError> {
-        match self.session_user(caller).await {
-            Ok(_) => Ok(true),
-            Err(ServiceError::Unauthenticated) => Ok(false),
+    /// [`Accounts::person_id`], or `None` without a live session.
+    pub async fn signed_in_person(&self, caller: &Caller) -> Result<Option<String>, ServiceError> {
+        match self.person_id(caller).await {
+            Ok(id) => Ok(Some(id)),
+            Err(ServiceError::Unauthenticated) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// Whether `caller` holds a live session (the dashboard's pages ask).
+    pub async fn is_signed_in(&self, caller: &Caller) -> Result<bool, ServiceError> {
+        Ok(self.signed_in_person(caller).await?.is_some())
     }
 
     /// The logged-in person and their session, or `Unauthenticated`.

@@ -80,6 +80,8 @@ pub struct KeyTechnology {
 #[derive(Debug, Clone)]
 pub struct Gap {
     pub technology: TechnologyId,
+    /// In Demand in this role's postings.
+    pub in_demand: bool,
     pub weeks: f32,
     /// The table row the estimate used.
     pub assumption: LearningHours,
@@ -202,6 +204,7 @@ impl Recommender {
                 let assumption = self.hours.for_category(&technology.category).clone();
                 Gap {
                     technology: k.technology,
+                    in_demand: k.in_demand,
                     weeks: weeks(assumption.hours, profile.hours_per_week),
                     assumption,
                     points: (75.0 * k.weight / total_weight).round() as u8,

@@ -31,12 +31,11 @@ pub fn role_match(r: &Recommender, recommendation: &Recommendation, profile: &Pr
         .iter()
         .map(|g| {
             let technology = r.onet.technology(g.technology);
-            let in_demand = recommendation.key_technologies.iter().any(|k| k.technology == g.technology && k.in_demand);
             SkillGap {
                 name: technology.name.to_string(),
                 category: technology.category.to_string(),
                 hot: technology.hot,
-                in_demand,
+                in_demand: g.in_demand,
                 weeks: g.weeks,
                 hours: g.assumption.hours,
                 assumption: g.assumption.why.to_string(),

@@ -84,6 +84,7 @@ mod tests {
     fn gap(id: u16, weeks: f32) -> Gap {
         Gap {
             technology: TechnologyId(id),
+            in_demand: false,
             weeks,
             assumption: LearningHours { category: "*", hours: 0, why: "" },
             points: 5,

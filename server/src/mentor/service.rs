@@ -142,11 +142,7 @@ impl MentorService for Mentor {
 
     #[tracing::instrument(skip_all)]
     async fn profile(&self, caller: &Caller) -> Result<Option<CareerForm>, ServiceError> {
-        let user_id = match self.accounts.person_id(caller).await {
-            Ok(id) => id,
-            Err(ServiceError::Unauthenticated) => return Ok(None),
-            Err(e) => return Err(e),
-        };
+        let Some(user_id) = self.accounts.signed_in_person(caller).await? else { return Ok(None) };
         Ok(profiles::load(self.sql.pool(), &user_id).await.map_err(AppError::from)?)
     }
 
