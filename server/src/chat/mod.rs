@@ -200,7 +200,7 @@ impl Chat {
     pub fn warm_up(&self) {
         let embedder = self.knowledge.embedder().clone();
         tokio::spawn(async move {
-            if let Err(error) = Classifier::for_embedder(embedder.as_ref()).await {
+            if let Err(error) = Classifier::for_embedder(&embedder).await {
                 tracing::warn!(%error, "the sentiment classifier could not be trained yet; the first message will try again");
             }
         });
@@ -416,7 +416,7 @@ impl Chat {
         events: &mpsc::Sender<ChatEvent>,
     ) -> Result<(), AppError> {
         let vector = self.knowledge.embed_query(text).await?;
-        let classifier = Classifier::for_embedder(self.knowledge.embedder().as_ref())
+        let classifier = Classifier::for_embedder(self.knowledge.embedder())
             .await
             .map_err(|e| AppError::Task(e.to_string()))?;
         let sentiment = classifier.classify(vector.clone(), text);

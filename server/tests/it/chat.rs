@@ -533,7 +533,7 @@ async fn sentiment_on(file: &str) -> (f64, f64) {
     use lodestar_server::chat::sentiment::Classifier;
 
     let embedder = crate::support::embedder();
-    let classifier = Classifier::for_embedder(embedder.as_ref()).await.unwrap();
+    let classifier = Classifier::for_embedder(&embedder).await.unwrap();
     let examples = labelled_messages(file);
     assert!(examples.len() >= 150, "{} labelled messages in {file}", examples.len());
     let vectors = embedder.embed(examples.iter().map(|(_, _, m)| m.clone()).collect()).await.unwrap();

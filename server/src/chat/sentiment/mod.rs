@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use app::chat::{Priority, Sentiment, SentimentLabel};
-use tokio::sync::OnceCell;
+use tokio::sync::watch;
 
 use crate::knowledge::embed::{dot, EmbedError, Embedder};
 use cues::cues;
@@ -91,24 +91,65 @@ impl Weights {
     }
 }
 
+/// A training's outcome once it has one: the classifier or why it failed.
+type Training = watch::Receiver<Option<Result<Arc<Classifier>, String>>>;
+
 pub struct Classifier {
     weights: [Weights; 3],
 }
 
 impl Classifier {
     /// The classifier for `embedder`, trained once per process. Callers
-    /// that arrive while it trains wait for that training, not their own.
-    pub async fn for_embedder(embedder: &dyn Embedder) -> Result<Arc<Classifier>, EmbedError> {
-        type Cells = HashMap<String, Arc<OnceCell<Arc<Classifier>>>>;
-        static TRAINED: Mutex<Option<Cells>> = Mutex::new(None);
-        let cell = TRAINED
-            .lock()
-            .expect("classifier cache")
-            .get_or_insert_default()
-            .entry(embedder.id().to_owned())
-            .or_default()
-            .clone();
-        cell.get_or_try_init(|| Self::train_for(embedder)).await.cloned()
+    /// that arrive while it trains wait for that training, not their own;
+    /// after a failed training the next caller starts another.
+    ///
+    /// Training runs on a thread of its own, so it finishes even when the
+    /// request (or, in tests, the runtime) that started it goes away: once
+    /// it was a future of whoever asked first, and every test that ended
+    /// early threw away a training half done for the next to start again.
+    pub async fn for_embedder(embedder: &Arc<dyn Embedder>) -> Result<Arc<Classifier>, EmbedError> {
+        static TRAININGS: Mutex<Option<HashMap<String, Training>>> = Mutex::new(None);
+        let mut training = {
+            let mut trainings = TRAININGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let trainings = trainings.get_or_insert_default();
+            match trainings.get(embedder.id()) {
+                Some(training) if Self::worth_waiting_for(training) => training.clone(),
+                _ => {
+                    let (trained, training) = watch::channel(None);
+                    let trainee = embedder.clone();
+                    std::thread::Builder::new()
+                        .name("sentiment-training".into())
+                        .spawn(move || {
+                            let outcome = tokio::runtime::Builder::new_current_thread()
+                                .enable_all()
+                                .build()
+                                .map_err(|e| e.to_string())
+                                .and_then(|runtime| {
+                                    runtime.block_on(Self::train_for(trainee.as_ref())).map_err(|e| e.to_string())
+                                });
+                            trained.send_replace(Some(outcome));
+                        })
+                        .map_err(|e| EmbedError::Failed(e.to_string()))?;
+                    trainings.insert(embedder.id().to_owned(), training.clone());
+                    training
+                }
+            }
+        };
+        let outcome = training.wait_for(Option::is_some).await.map_err(|e| EmbedError::Failed(e.to_string()))?;
+        match &*outcome {
+            Some(Ok(classifier)) => Ok(classifier.clone()),
+            Some(Err(error)) => Err(EmbedError::Failed(error.clone())),
+            None => Err(EmbedError::Failed("the sentiment training ended without a classifier".into())),
+        }
+    }
+
+    /// A training that succeeded or is still under way (a failed one, or
+    /// one whose thread died, is started again).
+    fn worth_waiting_for(training: &Training) -> bool {
+        match &*training.borrow() {
+            Some(outcome) => outcome.is_ok(),
+            None => training.has_changed().is_ok(),
+        }
     }
 
     async fn train_for(embedder: &dyn Embedder) -> Result<Arc<Classifier>, EmbedError> {

@@ -46,10 +46,18 @@ const HUB_BASE: &str = "https://huggingface.co/sentence-transformers/all-MiniLM-
 /// next pass takes them together:
 /// under a burst of questions each pass embeds many, for little more than
 /// the cost of one (see `minilm::TOKENS_PER_PASS`).
+///
+/// A long call goes through in passes of [`TEXTS_PER_PASS`], one after
+/// another, so a question waits for at most one pass of someone's batch.
+/// A pass holds its turn until it ends, even when the caller that started
+/// it has gone: with the turn released at cancellation, passes whose
+/// callers had left (the sentiment classifier's 2,225 training texts, once
+/// per test) piled up on the pool and kept a single question waiting past
+/// the 30 s request timeout.
 pub struct LocalMiniLm {
     model: Arc<MiniLm>,
     waiting: Mutex<VecDeque<Waiting>>,
-    running: tokio::sync::Semaphore,
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 /// A call's texts, and where their vectors go.
@@ -58,7 +66,7 @@ struct Waiting {
     done: oneshot::Sender<Result<Vec<Vec<f32>>, EmbedError>>,
 }
 
-/// Texts one pass takes from the queue (whole calls, at least one).
+/// Texts one pass takes from the queue (whole calls, each at most this many).
 const TEXTS_PER_PASS: usize = 64;
 
 impl LocalMiniLm {
@@ -89,7 +97,7 @@ impl LocalMiniLm {
         LocalMiniLm {
             model: Arc::new(model),
             waiting: Mutex::new(VecDeque::new()),
-            running: tokio::sync::Semaphore::new(cores),
+            running: Arc::new(tokio::sync::Semaphore::new(cores)),
         }
     }
 
@@ -113,8 +121,8 @@ impl LocalMiniLm {
     /// another thread, every layer went to the pool and back, and on a busy
     /// machine each of those hand-offs waited for threads to be scheduled).
     /// The job answers each call itself, so they get their vectors even if
-    /// the caller running the pass goes away.
-    async fn run(&self, calls: Vec<Waiting>) {
+    /// the caller running the pass goes away, and keeps `turn` until done.
+    async fn run(&self, calls: Vec<Waiting>, turn: tokio::sync::OwnedSemaphorePermit) {
         let model = self.model.clone();
         let (finished, pass) = oneshot::channel::<()>();
         rayon::spawn(move || {
@@ -137,6 +145,7 @@ impl LocalMiniLm {
                     }
                 }
             }
+            drop(turn);
             let _ = finished.send(());
         });
         let _ = pass.await;
@@ -164,6 +173,21 @@ impl Embedder for LocalMiniLm {
     }
 
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+        if texts.len() <= TEXTS_PER_PASS {
+            return self.embed_call(texts).await;
+        }
+        let mut vectors = Vec::with_capacity(texts.len());
+        let mut texts = texts.into_iter().peekable();
+        while texts.peek().is_some() {
+            vectors.extend(self.embed_call(texts.by_ref().take(TEXTS_PER_PASS).collect()).await?);
+        }
+        Ok(vectors)
+    }
+}
+
+impl LocalMiniLm {
+    /// Embeds at most [`TEXTS_PER_PASS`] texts, in whichever pass takes them.
+    async fn embed_call(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
         let (done, mut embedded) = oneshot::channel();
         enqueue(&mut self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner()), Waiting { texts, done });
         // Whoever gets a turn runs a pass for everyone waiting; a caller
@@ -174,7 +198,7 @@ impl Embedder for LocalMiniLm {
                 vectors = &mut embedded => {
                     return vectors.map_err(|e| EmbedError::Failed(e.to_string()))?;
                 }
-                turn = self.running.acquire() => turn.map_err(|e| EmbedError::Failed(e.to_string()))?,
+                turn = self.running.clone().acquire_owned() => turn.map_err(|e| EmbedError::Failed(e.to_string()))?,
             };
             let calls = self.take_waiting();
             if calls.is_empty() {
@@ -182,8 +206,7 @@ impl Embedder for LocalMiniLm {
                 drop(turn);
                 return embedded.await.map_err(|e| EmbedError::Failed(e.to_string()))?;
             }
-            self.run(calls).await;
-            drop(turn);
+            self.run(calls, turn).await;
         }
     }
 }
