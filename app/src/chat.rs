@@ -493,22 +493,8 @@ impl BotUsage {
 
 /// The English name of the month `after` months past `month` (`YYYY-MM`).
 fn month_name(month: &str, after: usize) -> &'static str {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let number = month.split('-').nth(1).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m));
-    number.map_or("this month", |m| NAMES[(m - 1 + after) % 12])
+    number.map_or("this month", |m| crate::dates::MONTHS[(m - 1 + after) % 12])
 }
 
 /// A publishable key as the Widget page shows it (public by nature).

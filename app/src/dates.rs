@@ -29,6 +29,28 @@ pub fn month_of(unix_ms: i64) -> String {
     format!("{year:04}-{month:02}")
 }
 
+/// The months' English names, January first.
+pub const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// "1 January 2027" (UTC).
+pub fn long_date(unix_ms: i64) -> String {
+    let (year, month, day) = civil(unix_ms);
+    format!("{day} {} {year}", MONTHS[(month - 1) as usize])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,5 +64,7 @@ mod tests {
         assert_eq!(day_of(951_782_400_000), "2000-02-29");
         assert_eq!(day_of(1_795_305_600_000 - 1), "2026-11-21");
         assert_eq!(day_of(-1), "1969-12-31");
+        assert_eq!(long_date(951_782_400_000), "29 February 2000");
+        assert_eq!(long_date(1_796_083_200_000), "1 December 2026");
     }
 }

@@ -29,6 +29,10 @@ pub enum ServiceError {
     NotFound,
     #[error("Too many attempts. Please wait {retry_after_secs} seconds and try again.")]
     RateLimited { retry_after_secs: u64 },
+    /// A plan's allowance is used up: the message says which, when it
+    /// comes back and what gives more.
+    #[error("{message}")]
+    QuotaReached { message: String, retry_after_secs: u64 },
     /// Past a fair share: the client may go on once it has solved this
     /// proof-of-work challenge (the widget does so by itself).
     #[error("Please wait a moment while we check your connection.")]
@@ -65,9 +69,21 @@ impl ServiceError {
             ServiceError::Unauthenticated | ServiceError::WrongCredentials => 401,
             ServiceError::Forbidden => 403,
             ServiceError::NotFound => 404,
-            ServiceError::RateLimited { .. } | ServiceError::ChallengeRequired { .. } => 429,
+            ServiceError::RateLimited { .. }
+            | ServiceError::QuotaReached { .. }
+            | ServiceError::ChallengeRequired { .. } => 429,
             ServiceError::Transport(_) | ServiceError::Malformed => 400,
             ServiceError::Internal => 500,
+        }
+    }
+
+    /// Seconds until a refused request may be sent again (`Retry-After`).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            ServiceError::RateLimited { retry_after_secs } | ServiceError::QuotaReached { retry_after_secs, .. } => {
+                Some(*retry_after_secs)
+            }
+            _ => None,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod knowledge;
 pub mod layout;
 pub mod mentor;
+pub mod mentor_chat;
 pub mod pages;
 pub mod permissions;
 pub mod plans;
@@ -47,7 +48,7 @@ use crate::pages::dashboard::settings::SettingsPage;
 use crate::pages::dashboard::team::TeamPage;
 use crate::pages::dashboard::widget::WidgetPage;
 use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
-use crate::pages::mentor::MentorPage;
+use crate::pages::mentor::{MentorChatPage, MentorPage};
 use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
 
 /// The HTML document around the app: rendered on the server only, with the
@@ -168,6 +169,7 @@ fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
             <Route path=path!("invite/:token") view=InvitePage ssr=SsrMode::Async />
             // Async: a signed-in person's bare `/mentor` redirects to their saved profile with a 302.
             <Route path=path!("mentor") view=MentorPage ssr=SsrMode::Async />
+            <Route path=path!("mentor/chat") view=MentorChatPage />
         </ParentRoute>
     }
     .into_inner()

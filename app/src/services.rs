@@ -16,6 +16,7 @@ use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
 use crate::mentor::{CareerForm, CareerQuery, CareerResults, SkillSuggestion};
+use crate::mentor_chat::{MentorChat, MentorReply};
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -225,6 +226,16 @@ pub trait MentorService: Send + Sync + 'static {
     /// The caller's saved form; `None` without one or signed out.
     async fn profile(&self, caller: &Caller) -> Result<Option<CareerForm>, ServiceError>;
     async fn save_profile(&self, caller: &Caller, query: CareerQuery) -> Result<(), ServiceError>;
+    /// The signed-in person's chat: greeting, mode, allowance, history, and
+    /// `conversation` (theirs) open.
+    async fn chat(&self, caller: &Caller, conversation: Option<&str>) -> Result<MentorChat, ServiceError>;
+    /// Charges one question to the person's allowance and answers it.
+    async fn ask(
+        &self,
+        caller: &Caller,
+        conversation: Option<&str>,
+        question: &str,
+    ) -> Result<MentorReply, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.
@@ -290,8 +301,8 @@ pub fn set_status_of(error: &ServiceError) {
         response.set_status(
             http::StatusCode::from_u16(error.status_code()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
         );
-        if let ServiceError::RateLimited { retry_after_secs } = error {
-            response.insert_header(http::header::RETRY_AFTER, (*retry_after_secs).into());
+        if let Some(retry_after_secs) = error.retry_after_secs() {
+            response.insert_header(http::header::RETRY_AFTER, retry_after_secs.into());
         }
     }
 }

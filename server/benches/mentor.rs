@@ -2,14 +2,18 @@
 //! recommender (start-up time and the memory they hold), then a
 //! recommendation's latency with the dataset in memory, for profiles from
 //! the labelled set (their interests embedded beforehand, as the request
-//! path does once per request), alone and as the page gets them.
+//! path does once per request), alone and as the page gets them, and the
+//! chat's offline answers.
 //! `cargo bench -p server --bench mentor`;
 //! `cargo xtask bench` runs it too. Prints numbers, asserts nothing.
 //! Targets: a recommendation's p99 under 20 ms, the dataset under 60 MB.
 
 use std::time::{Duration, Instant};
 
+use app::mentor::{CareerResults, MatchMode};
+use app::mentor_chat::STARTERS;
 use lodestar_server::knowledge::embed::LocalMiniLm;
+use lodestar_server::mentor::answers;
 use lodestar_server::mentor::onet::Onet;
 use lodestar_server::mentor::recommend::{Experience, Profile, Recommender};
 use lodestar_server::mentor::results::role_match;
@@ -79,6 +83,25 @@ fn main() {
         assert!(!roles.is_empty());
     }
     report("results as the page gets them (+ reasons, roadmaps, 4 adjacent roles each)", &mut times);
+    // The chat's offline answer: the person's results, then an answer
+    // composed from them (the embedding is timed below).
+    let mut times: Vec<Duration> = Vec::new();
+    for (profile, meaning) in &profiles {
+        for question in STARTERS {
+            let started = Instant::now();
+            let roles = recommender
+                .recommend(profile, Some(meaning))
+                .iter()
+                .map(|r| role_match(&recommender, r, profile))
+                .collect();
+            let results =
+                CareerResults { skills: Vec::new(), roles, hours_per_week: 10, mode: MatchMode::WordsAndMeaning };
+            let answer = answers::answer(question, &results);
+            times.push(started.elapsed());
+            assert!(!answer.text.is_empty());
+        }
+    }
+    report("offline mentor answers (results, then composed; the 4 suggested questions)", &mut times);
     let mut times: Vec<Duration> = Vec::new();
     for (profile, _) in &profiles {
         let started = Instant::now();

@@ -219,6 +219,16 @@ impl LlmProvider {
             LlmProvider::OpenAiCompatible => "openai-compatible",
         }
     }
+
+    /// As people read it.
+    pub fn label(self) -> &'static str {
+        match self {
+            LlmProvider::OpenAi => "OpenAI",
+            LlmProvider::Anthropic => "Anthropic",
+            LlmProvider::Ollama => "Ollama",
+            LlmProvider::OpenAiCompatible => "An OpenAI-compatible server",
+        }
+    }
 }
 
 /// Generation by an LLM provider (`LLM_PROVIDER`); without one the bot

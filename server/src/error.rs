@@ -71,7 +71,10 @@ impl IntoResponse for AppError {
             }
         };
         let mut response = (status, Json(body)).into_response();
-        if let AppError::Service(ServiceError::RateLimited { retry_after_secs }) = self {
+        if let Some(retry_after_secs) = match &self {
+            AppError::Service(e) => e.retry_after_secs(),
+            _ => None,
+        } {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
         }
         response

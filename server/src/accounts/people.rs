@@ -150,6 +150,8 @@ impl Accounts {
             })
             .collect::<Vec<_>>();
         let mentor_profile = crate::mentor::profiles::load(self.pool(), &user.id).await.map_err(AppError::from)?;
+        let mentor_conversations =
+            crate::mentor::conversations::export(self.pool(), &user.id).await.map_err(AppError::from)?;
         Ok(json!({
             "exported_at": now_millis(),
             "account": {
@@ -161,6 +163,7 @@ impl Accounts {
             "api_keys_created": keys,
             "security_events": events,
             "mentor_profile": mentor_profile,
+            "mentor_conversations": mentor_conversations,
         }))
     }
 

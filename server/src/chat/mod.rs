@@ -87,7 +87,8 @@ pub struct Chat {
     knowledge: Arc<Knowledge>,
     accounts: Arc<Accounts>,
     /// The deployment's LLM; `None` answers with the offline engine.
-    llm: Option<Llm>,
+    /// Shared with the mentor: one provider, one circuit breaker.
+    llm: Option<Arc<Llm>>,
     /// This server's own origins: the dashboard's preview runs there.
     own_origins: Vec<String>,
     visitor_limit: Gcra,
@@ -171,7 +172,7 @@ impl Chat {
         sql: SqlStore,
         knowledge: Arc<Knowledge>,
         accounts: Arc<Accounts>,
-        llm: Option<Llm>,
+        llm: Option<Arc<Llm>>,
         config: &Config,
     ) -> Self {
         Chat {
@@ -191,7 +192,7 @@ impl Chat {
     }
 
     pub fn llm(&self) -> Option<&Llm> {
-        self.llm.as_ref()
+        self.llm.as_deref()
     }
 
     /// Trains the sentiment classifier in the background at start-up, so
@@ -416,9 +417,8 @@ impl Chat {
         events: &mpsc::Sender<ChatEvent>,
     ) -> Result<(), AppError> {
         let vector = self.knowledge.embed_query(text).await?;
-        let classifier = Classifier::for_embedder(self.knowledge.embedder())
-            .await
-            .map_err(|e| AppError::Task(e.to_string()))?;
+        let classifier =
+            Classifier::for_embedder(self.knowledge.embedder()).await.map_err(|e| AppError::Task(e.to_string()))?;
         let sentiment = classifier.classify(vector.clone(), text);
         let history = self.recent_messages(conversation, HISTORY_MESSAGES).await?;
         let received = self.store_visitor_message(widget, conversation, text, sentiment).await?;
@@ -717,7 +717,7 @@ impl Chat {
         let (message_id, conversation, workspace, body) =
             (id.clone(), conversation.to_owned(), widget.workspace_id.clone(), reply.body.clone());
         let (confidence, answered, note) = (reply.confidence, reply.answered, reply.note);
-        let mode = reply.mode.name(self.llm.as_ref());
+        let mode = reply.mode.name(self.llm.as_deref());
         let model = reply.mode.model().map(str::to_owned);
         let tokens = (reply.mode.tokens(|g| g.input_tokens), reply.mode.tokens(|g| g.output_tokens));
         let preview = widget.preview;

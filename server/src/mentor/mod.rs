@@ -7,9 +7,15 @@
 //! `roadmap.rs`: the gaps as phases over the weeks. `adjacent.rs`: related
 //! roles, with what carries over and what they add. `results.rs`: all of it
 //! as a person reads it. `profiles.rs`: each person's saved form, in SQL.
-//! `service.rs`: `MentorService`.
+//! `answers.rs`: the chat's offline answers, composed from the results.
+//! `career_data.rs`: the results as text for an LLM's prompt.
+//! `conversations.rs`: the chat's conversations and question counters, in
+//! SQL. `service.rs`: `MentorService`.
 
 pub mod adjacent;
+pub mod answers;
+pub mod career_data;
+pub mod conversations;
 pub mod interest;
 pub mod learning_hours;
 pub mod onet;

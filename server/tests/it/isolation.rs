@@ -177,6 +177,8 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/mentor/skills", kind: Kind::NoIds("suggestions from the public dataset") },
     Endpoint { path: "/api/mentor/profile", kind: Kind::NoIds(OWN_ACCOUNT) },
     Endpoint { path: "/api/mentor/save-profile", kind: Kind::NoIds(OWN_ACCOUNT) },
+    Endpoint { path: "/api/mentor/chat", kind: Kind::TestedElsewhere(MENTOR_CHAT) },
+    Endpoint { path: "/api/mentor/ask", kind: Kind::TestedElsewhere(MENTOR_CHAT) },
     Endpoint {
         path: "/api/accounts/sign-up",
         kind: Kind::NoIds("creates the caller's own account; ids sent with it are ignored (team tests)"),
@@ -297,6 +299,10 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/widget/v1/{key}/feedback", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/handoff", kind: Kind::TestedElsewhere(WIDGET_API) },
 ];
+
+/// Conversations belong to a person, not a workspace.
+const MENTOR_CHAT: &str =
+    "another person's conversation ids answer 404: mentor_chat::conversations_are_theirs_alone_exported_and_deleted_with_the_account";
 
 /// Widget routes take a publishable key and a visitor token, not a session.
 const WIDGET_API: &str =

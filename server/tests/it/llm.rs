@@ -24,7 +24,7 @@ use crate::support::{Db, TestApp};
 
 const TOTAL: Duration = Duration::from_secs(10);
 
-fn config_for(fake: &FakeLlm) -> LlmConfig {
+pub fn config_for(fake: &FakeLlm) -> LlmConfig {
     LlmConfig {
         provider: match fake.wire {
             Wire::OpenAi => LlmProvider::OpenAi,

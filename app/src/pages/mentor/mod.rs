@@ -3,8 +3,10 @@
 //! results survive a reload, can be bookmarked or shared, and render on the
 //! server before any of the page's code has loaded. `form.rs`: the form and
 //! its skill suggestions; `results.rs`: the roles and everything behind
-//! them; `roadmap.rs`: the plan, drawn.
+//! them; `roadmap.rs`: the plan, drawn; `chat.rs`: `/mentor/chat`, the
+//! mentor to talk to about all of it.
 
+mod chat;
 mod form;
 mod results;
 mod roadmap;
@@ -20,6 +22,9 @@ use crate::components::url::encode_query_value;
 use crate::error::ServiceError;
 use crate::layout::signed_in_hint;
 use crate::mentor::{my_mentor_profile, recommend_careers, save_mentor_profile, CareerForm, ONET_ATTRIBUTION};
+use crate::mentor_chat::STARTERS;
+
+pub use chat::MentorChatPage;
 
 #[component]
 pub fn MentorPage() -> impl IntoView {
@@ -85,6 +90,7 @@ pub fn MentorPage() -> impl IntoView {
                 </Suspense>
                 <form::CareerFormView form errors pending submitted=Callback::new(move |()| save_next.set_value(signed_in)) />
                 <KeepResults form signed_in save />
+                <AskTheMentor form signed_in />
                 <div class="mentor-results" id="results">
                     <Transition fallback=|| view! { <Loading label="Finding your roles…" /> } set_pending=pending.write_only()>
                         {move || Suspend::new(async move {
@@ -143,6 +149,45 @@ fn KeepResults(
                 </p>
             }
             .into_any()
+        })
+    }
+}
+
+/// Under results: the questions the mentor answers, as links into the
+/// chat for someone signed in (the question fills its box; asking is
+/// theirs to do), or the way to an account for anyone else.
+#[component]
+fn AskTheMentor(form: Memo<CareerForm>, signed_in: bool) -> impl IntoView {
+    let asked = move || form.with(|f| !f.is_blank() && f.validate().is_ok());
+    move || {
+        asked().then(|| {
+            let questions = STARTERS
+                .iter()
+                .map(|q| {
+                    let href = if signed_in {
+                        format!("/mentor/chat?ask={}", encode_query_value(q))
+                    } else {
+                        format!(
+                            "/signup?purpose=mentor&career={}",
+                            encode_query_value(&form.get_untracked().to_query())
+                        )
+                    };
+                    view! { <a class="chip chip-button" href=href>{*q}</a> }
+                })
+                .collect_view();
+            view! {
+                <aside class="mentor-ask no-print" aria-labelledby="ask-title">
+                    <h2 class="h4" id="ask-title">"Ask the mentor about these results"</h2>
+                    <p class="small muted">
+                        {if signed_in {
+                            "It answers from your profile and the data behind these roles."
+                        } else {
+                            "With a free account, the mentor answers from these results: 10 questions a month."
+                        }}
+                    </p>
+                    <div class="chat-suggestions">{questions}</div>
+                </aside>
+            }
         })
     }
 }
