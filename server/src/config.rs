@@ -277,6 +277,15 @@ pub struct WidgetConfig {
     pub visitor_interval: Duration,
 }
 
+/// The career mentor's API for browser extensions.
+#[derive(Debug, Clone, Default)]
+pub struct MentorConfig {
+    /// Origins (`chrome-extension://…`, `moz-extension://…`) allowed to
+    /// call `/api/mentor/v1` from a browser (`MENTOR_EXTENSION_ORIGINS`,
+    /// comma-separated).
+    pub extension_origins: Vec<String>,
+}
+
 /// Who may read `/metrics`: it names every route and how busy it is.
 #[derive(Debug, Clone, Default)]
 pub struct MetricsConfig {
@@ -306,6 +315,7 @@ pub struct Config {
     pub llm: Option<LlmConfig>,
     pub metrics: MetricsConfig,
     pub widget: WidgetConfig,
+    pub mentor: MentorConfig,
 }
 
 impl Config {
@@ -630,7 +640,28 @@ impl Config {
             return Err(ConfigError::Malformed { name: "WIDGET_VISITOR_BURST", reason: "must be at least 1".into() });
         }
 
+        let mentor = MentorConfig {
+            extension_origins: get("MENTOR_EXTENSION_ORIGINS")
+                .map(|list| {
+                    list.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        if let Some(origin) = mentor.extension_origins.iter().find(|o| !is_extension_origin(o)) {
+            return Err(ConfigError::Malformed {
+                name: "MENTOR_EXTENSION_ORIGINS",
+                reason: format!(
+                    "{origin:?} is not a browser extension's origin (chrome-extension://ID, moz-extension://UUID or \
+                     safari-web-extension://ID)"
+                ),
+            });
+        }
+
         Ok(Config {
+            mentor,
             widget,
             metrics,
             llm,
@@ -663,6 +694,15 @@ impl Config {
         config.knowledge.fetch_delay = Duration::ZERO;
         config
     }
+}
+
+/// `scheme://id` for a browser extension scheme, with nothing after the id.
+fn is_extension_origin(origin: &str) -> bool {
+    ["chrome-extension://", "moz-extension://", "safari-web-extension://"].iter().any(|scheme| {
+        origin
+            .strip_prefix(scheme)
+            .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+    })
 }
 
 fn parsed<T: FromStr>(name: &'static str, value: &str) -> Result<T, ConfigError>

@@ -29,6 +29,8 @@ pub struct AppState {
     pub knowledge: Arc<Knowledge>,
     /// The support bot's pipeline, for the widget API.
     pub chat: Arc<Chat>,
+    /// The same value as `services.mentor`, for the extension API.
+    pub mentor: Arc<Mentor>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -48,7 +50,7 @@ impl AppState {
             team: accounts.clone(),
             knowledge: knowledge.clone(),
             chat: chat.clone(),
-            mentor,
+            mentor: mentor.clone(),
         };
         AppState {
             accounts,
@@ -58,6 +60,7 @@ impl AppState {
             sql,
             knowledge,
             chat,
+            mentor,
             services,
             metrics: Arc::new(Metrics::default()),
         }

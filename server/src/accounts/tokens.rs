@@ -130,6 +130,13 @@ impl Accounts {
     /// The person behind a bearer access token: valid signature, audience,
     /// issuer and expiry, and a family that has not been revoked since.
     pub async fn bearer_viewer(&self, access_token: &str) -> Result<Viewer, ServiceError> {
+        let person = self.bearer_person(access_token).await?;
+        let user = self.user_by_id(&person).await?.ok_or(ServiceError::Unauthenticated)?;
+        Ok(self.viewer_of(&user).await?)
+    }
+
+    /// The id of the person a live access token names.
+    pub async fn bearer_person(&self, access_token: &str) -> Result<String, ServiceError> {
         let claims = self.tokens.verify_access(access_token).ok_or(ServiceError::Unauthenticated)?;
         let live: Option<(String,)> =
             sqlx::query_as("SELECT id FROM token_families WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
@@ -139,8 +146,7 @@ impl Accounts {
                 .await
                 .map_err(AppError::from)?;
         live.ok_or(ServiceError::Unauthenticated)?;
-        let user = self.user_by_id(&claims.sub).await?.ok_or(ServiceError::Unauthenticated)?;
-        Ok(self.viewer_of(&user).await?)
+        Ok(claims.sub)
     }
 
     /// The workspace a secret API key belongs to; records its use.

@@ -54,6 +54,10 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::accounts::api::router())
         .merge(crate::knowledge::api::router())
         .merge(crate::chat::api::router())
+        .merge(
+            crate::mentor::api::router()
+                .layer(middleware::from_fn_with_state(state.clone(), crate::mentor::api::cors)),
+        )
         .merge(crate::demo::router())
         .merge(pages)
         .route_layer(middleware::from_fn(metrics::label_route))

@@ -80,7 +80,11 @@ fn is_personal(path: &str) -> bool {
 /// refused outright: nothing here accepts them.
 pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || crate::chat::api::is_widget_request(request.method(), request.uri().path()) {
+    let path = request.uri().path();
+    if safe
+        || crate::chat::api::is_widget_request(request.method(), path)
+        || crate::mentor::api::is_extension_request(path)
+    {
         return next.run(request).await;
     }
     let refuse = |status: StatusCode, message: &str| {

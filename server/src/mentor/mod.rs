@@ -10,11 +10,15 @@
 //! `answers.rs`: the chat's offline answers, composed from the results.
 //! `career_data.rs`: the results as text for an LLM's prompt.
 //! `conversations.rs`: the chat's conversations and question counters, in
-//! SQL. `service.rs`: `MentorService`.
+//! SQL. `chat.rs`: the chat, question by question. `service.rs`:
+//! `MentorService`. `api.rs`: `/api/mentor/v1`, the
+//! same for a browser extension with a bearer token.
 
 pub mod adjacent;
 pub mod answers;
+pub mod api;
 pub mod career_data;
+pub mod chat;
 pub mod conversations;
 pub mod interest;
 pub mod learning_hours;

@@ -179,6 +179,13 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/mentor/save-profile", kind: Kind::NoIds(OWN_ACCOUNT) },
     Endpoint { path: "/api/mentor/chat", kind: Kind::TestedElsewhere(MENTOR_CHAT) },
     Endpoint { path: "/api/mentor/ask", kind: Kind::TestedElsewhere(MENTOR_CHAT) },
+    Endpoint { path: "/api/mentor/v1/ask", kind: Kind::TestedElsewhere(MENTOR_API) },
+    Endpoint { path: "/api/mentor/v1/usage", kind: Kind::TestedElsewhere(MENTOR_API) },
+    Endpoint { path: "/api/mentor/v1/profile", kind: Kind::TestedElsewhere(MENTOR_API) },
+    Endpoint {
+        path: "/api/mentor/v1/recommendations",
+        kind: Kind::NoIds("computed from the form alone; nothing stored"),
+    },
     Endpoint {
         path: "/api/accounts/sign-up",
         kind: Kind::NoIds("creates the caller's own account; ids sent with it are ignored (team tests)"),
@@ -304,6 +311,10 @@ const ENDPOINTS: &[Endpoint] = &[
 const MENTOR_CHAT: &str =
     "another person's conversation ids answer 404: mentor_chat::conversations_are_theirs_alone_exported_and_deleted_with_the_account";
 
+/// The extension API knows a person by their bearer token alone.
+const MENTOR_API: &str =
+    "the bearer token's person alone, another's conversation 404: mentor_api::a_token_is_one_person_and_nobody_else";
+
 /// Widget routes take a publishable key and a visitor token, not a session.
 const WIDGET_API: &str =
     "publishable key, origin and visitor token: chat::other_sites_unknown_keys_and_other_visitors_are_refused";
@@ -326,6 +337,7 @@ fn every_route_is_in_the_matrix() {
     registered.extend(lodestar_server::accounts::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::knowledge::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::chat::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::mentor::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();

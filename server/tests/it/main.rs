@@ -22,6 +22,7 @@ mod knowledge_jobs;
 mod llm;
 mod mail;
 mod mentor;
+mod mentor_api;
 mod mentor_chat;
 mod pages;
 mod recovery;
