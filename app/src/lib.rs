@@ -17,6 +17,7 @@ pub mod knowledge;
 pub mod layout;
 pub mod mentor;
 pub mod mentor_chat;
+pub mod mentor_ops;
 pub mod pages;
 pub mod permissions;
 pub mod plans;
@@ -48,7 +49,7 @@ use crate::pages::dashboard::settings::SettingsPage;
 use crate::pages::dashboard::team::TeamPage;
 use crate::pages::dashboard::widget::WidgetPage;
 use crate::pages::dashboard::{AppHome, DashboardLayout, WorkspaceLayout};
-use crate::pages::mentor::{MentorChatPage, MentorPage};
+use crate::pages::mentor::{MentorChatPage, MentorOpsPage, MentorPage};
 use crate::pages::{invite::InvitePage, landing::LandingPage, not_found::NotFoundPage, pricing::PricingPage};
 
 /// The HTML document around the app: rendered on the server only, with the
@@ -170,6 +171,7 @@ fn PublicRoutes() -> impl leptos_router::MatchNestedRoutes + Clone {
             // Async: a signed-in person's bare `/mentor` redirects to their saved profile with a 302.
             <Route path=path!("mentor") view=MentorPage ssr=SsrMode::Async />
             <Route path=path!("mentor/chat") view=MentorChatPage />
+            <Route path=path!("ops/mentor") view=MentorOpsPage />
         </ParentRoute>
     }
     .into_inner()

@@ -17,6 +17,7 @@ use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
 use crate::mentor::{CareerForm, CareerQuery, CareerResults, SkillSuggestion};
 use crate::mentor_chat::{MentorChat, MentorReply};
+use crate::mentor_ops::MentorInsights;
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -236,6 +237,8 @@ pub trait MentorService: Send + Sync + 'static {
         conversation: Option<&str>,
         question: &str,
     ) -> Result<MentorReply, ServiceError>;
+    /// Usage across everyone, for the people in `OPERATOR_EMAILS` alone.
+    async fn insights(&self, caller: &Caller) -> Result<MentorInsights, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

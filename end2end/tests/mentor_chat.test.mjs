@@ -3,7 +3,7 @@
 // reached, and the same chat on a phone in the dark.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, screenshot } from "./browser.mjs";
+import { BASE_URL, launch, openPage, hydrated, screenshot, logInAsDemo } from "./browser.mjs";
 import { waitForLink } from "./outbox.mjs";
 
 let browser;
@@ -122,5 +122,38 @@ test("signed out, the chat says what it is and how to get it", async () => {
   await page.getByRole("heading", { name: "Talk to your career mentor" }).waitFor();
   await page.getByRole("link", { name: "Create a free account" }).waitFor();
   assert.deepEqual(errors.filter((e) => !e.includes("401")), []);
+  await context.close();
+});
+
+test("an operator sees who uses the mentor, questions per day drawn, and the limits people hit", async () => {
+  const { page, errors, context } = await openPage(browser);
+  await logInAsDemo(page); // OPERATOR_EMAILS defaults to the demo login in development
+  await page.goto(`${BASE_URL}/ops/mentor`);
+  await hydrated(page, errors);
+  await page.getByRole("heading", { name: "Career mentor: insights" }).waitFor();
+  const chart = page.getByRole("img", { name: /^Questions per day from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}$/ });
+  await chart.waitFor();
+  assert.equal(await chart.locator("rect").count(), 30, "a bar per day");
+  assert.match(await page.locator(".ops-chart figcaption").innerText(), /Questions per day · \d+ in the last 30 days/);
+  // This run's chat test asked 10 and was refused once.
+  assert.match(await page.getByText(/refused at the monthly allowance/).innerText(), /^[1-9]\d* refused at the monthly allowance/);
+  await page.getByRole("heading", { name: "Roles recommended first" }).waitFor();
+  await screenshot(page, "mentor-ops");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("nobody else can reach the operators' page", async () => {
+  const { page, errors, context } = await openPage(browser);
+  await page.goto(`${BASE_URL}/login`);
+  await hydrated(page, errors);
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await page.goto(`${BASE_URL}/ops/mentor`);
+  await hydrated(page, errors);
+  await page.getByText("We couldn't find that").waitFor();
+  assert.equal(await page.getByRole("img", { name: /Questions per day/ }).count(), 0);
   await context.close();
 });

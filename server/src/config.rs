@@ -156,6 +156,9 @@ pub struct AuthConfig {
     pub trusted_proxy_header: Option<String>,
     /// Create a demo workspace and login on first start (development only).
     pub seed_demo: bool,
+    /// People who may see the operators' pages (`/ops/…`), by email,
+    /// lower-cased (`OPERATOR_EMAILS`; in development, the demo login).
+    pub operator_emails: Vec<String>,
 }
 
 /// An OpenAI-compatible embeddings endpoint (`EMBEDDINGS=openai`).
@@ -487,6 +490,11 @@ impl Config {
             trusted_proxy_header,
             seed_demo: environment == Environment::Development
                 && parsed::<bool>("SEED_DEMO", &parse("SEED_DEMO", "true")?)?,
+            operator_emails: match get("OPERATOR_EMAILS") {
+                Some(list) => list.split(',').map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect(),
+                None if environment == Environment::Development => vec![crate::accounts::DEMO_EMAIL.to_owned()],
+                None => Vec::new(),
+            },
         };
 
         let provider = match parse("EMBEDDINGS", "local")?.as_str() {
@@ -690,6 +698,7 @@ impl Config {
         config.surreal.target = SurrealTarget::Memory;
         config.auth.secret_key = Some(Secret::new(format!("test-secret-{}", uuid::Uuid::new_v4().simple())));
         config.auth.seed_demo = false;
+        config.auth.operator_emails.clear();
         config.knowledge.upload_dir = config.data_dir.join("uploads");
         config.knowledge.fetch_delay = Duration::ZERO;
         config

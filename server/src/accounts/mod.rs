@@ -71,6 +71,8 @@ pub struct Accounts {
     key: ServerKey,
     tokens: Tokens,
     public_url: String,
+    /// `OPERATOR_EMAILS`, lower-cased.
+    operator_emails: Vec<String>,
     /// Ids of deleted workspaces, for stores outside SQL to purge.
     deleted_workspaces: tokio::sync::broadcast::Sender<String>,
 }
@@ -106,6 +108,7 @@ impl Accounts {
             tokens: Tokens::new(&key, &config.public_url),
             cookies: CookiePolicy::for_public_url(&config.public_url),
             public_url: config.public_url.clone(),
+            operator_emails: config.auth.operator_emails.clone(),
             throttle: Throttle::default(),
             sql,
             mailer,
@@ -164,6 +167,19 @@ impl Accounts {
     /// person; `Unauthenticated` without a live session.
     pub async fn person_id(&self, caller: &Caller) -> Result<String, ServiceError> {
         Ok(self.session_user(caller).await?.0.id)
+    }
+
+    /// Whether the signed-in person is one of `OPERATOR_EMAILS`:
+    /// `Unauthenticated` signed out, `NotFound` for anyone else (the
+    /// operators' pages are not admitted to exist).
+    pub async fn check_operator(&self, caller: &Caller) -> Result<(), ServiceError> {
+        let (user, _) = self.session_user(caller).await?;
+        let email = user.email.to_lowercase();
+        if self.operator_emails.contains(&email) {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound)
+        }
     }
 
     /// [`Accounts::person_id`], or `None` without a live session.

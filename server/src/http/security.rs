@@ -68,7 +68,7 @@ pub async fn headers(State(state): State<AppState>, request: Request, next: Next
 fn is_personal(path: &str) -> bool {
     path == "/app"
         || path == "/mentor"
-        || ["/app/", "/mentor/", "/account/", "/api/"].iter().any(|p| path.starts_with(p))
+        || ["/app/", "/mentor/", "/ops/", "/account/", "/api/"].iter().any(|p| path.starts_with(p))
 }
 
 /// Cross-site request forgery defence for every state-changing request

@@ -12,6 +12,7 @@ use app::plans::{Product, Tier};
 use super::answers::{self, Composed};
 use super::career_data::career_data;
 use super::conversations::{self, NewMessage, Refusal};
+use super::insights;
 use super::profiles;
 use super::service::Mentor;
 use crate::chat::llm::Sink;
@@ -103,6 +104,8 @@ impl Mentor {
             .await
             .map_err(AppError::from)?
         {
+            drop(tx);
+            insights::record_refusal(pool, user_id, refusal, now).await.map_err(AppError::from)?;
             return Err(refused(refusal, &plan, now));
         }
         let conversation = match conversation {

@@ -10,7 +10,8 @@
 //! `answers.rs`: the chat's offline answers, composed from the results.
 //! `career_data.rs`: the results as text for an LLM's prompt.
 //! `conversations.rs`: the chat's conversations and question counters, in
-//! SQL. `chat.rs`: the chat, question by question. `service.rs`:
+//! SQL. `chat.rs`: the chat, question by question. `insights.rs`: what
+//! operators see (`/ops/mentor`). `service.rs`:
 //! `MentorService`. `api.rs`: `/api/mentor/v1`, the
 //! same for a browser extension with a bearer token.
 
@@ -20,6 +21,7 @@ pub mod api;
 pub mod career_data;
 pub mod chat;
 pub mod conversations;
+pub mod insights;
 pub mod interest;
 pub mod learning_hours;
 pub mod onet;

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use app::error::ServiceError;
 use app::mentor::{CareerForm, CareerQuery, CareerResults, MatchMode, SkillRead, SkillSuggestion};
 use app::mentor_chat::{MentorChat, MentorReply};
+use app::mentor_ops::MentorInsights;
 use app::services::{Caller, MentorService};
 use async_trait::async_trait;
 
+use super::insights;
 use super::recommend::{Profile, Recommender};
 use super::results::role_match;
 use super::skills::Skill;
@@ -19,7 +21,7 @@ use crate::chat::guard::client_of;
 use crate::chat::llm::{Llm, Sink};
 use crate::error::AppError;
 use crate::knowledge::embed::{Embedder, MINILM_ID};
-use crate::sql::SqlStore;
+use crate::sql::{now_millis, SqlStore};
 
 /// Recommendations per client: far more than a person asks for, far fewer
 /// than a script would like (each costs a few milliseconds of CPU).
@@ -180,6 +182,23 @@ impl MentorService for Mentor {
     ) -> Result<MentorReply, ServiceError> {
         let asked = self.begin_ask(&self.accounts.person_id(caller).await?, conversation, question).await?;
         self.finish_ask(asked, &mut Discard).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn insights(&self, caller: &Caller) -> Result<MentorInsights, ServiceError> {
+        self.accounts.check_operator(caller).await?;
+        let (mut insights, forms) = insights::counts(self.sql.pool(), now_millis()).await.map_err(AppError::from)?;
+        let interests: Vec<String> = forms.iter().map(|f| f.interest.clone()).collect();
+        let meanings = match &self.meaning {
+            Some(model) if !interests.is_empty() => model.embed(interests).await.ok(),
+            _ => None,
+        };
+        tokio::task::spawn_blocking(move || {
+            insights::read_profiles(recommender()?, &forms, meanings.as_deref(), &mut insights);
+            Ok(insights)
+        })
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))?
     }
 
     #[tracing::instrument(skip_all)]

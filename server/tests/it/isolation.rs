@@ -179,6 +179,10 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/mentor/save-profile", kind: Kind::NoIds(OWN_ACCOUNT) },
     Endpoint { path: "/api/mentor/chat", kind: Kind::TestedElsewhere(MENTOR_CHAT) },
     Endpoint { path: "/api/mentor/ask", kind: Kind::TestedElsewhere(MENTOR_CHAT) },
+    Endpoint {
+        path: "/api/mentor/insights",
+        kind: Kind::TestedElsewhere("operators alone: mentor_chat::operators_alone_see_the_mentors_insights"),
+    },
     Endpoint { path: "/api/mentor/v1/ask", kind: Kind::TestedElsewhere(MENTOR_API) },
     Endpoint { path: "/api/mentor/v1/usage", kind: Kind::TestedElsewhere(MENTOR_API) },
     Endpoint { path: "/api/mentor/v1/profile", kind: Kind::TestedElsewhere(MENTOR_API) },

@@ -206,3 +206,66 @@ async fn with_a_provider_the_mentor_answers_from_the_profile_and_says_so() {
     let text = fallback["answer"]["text"].as_str().unwrap();
     assert!(text.contains("composed offline") && text.contains("1. "), "{text}");
 }
+
+async fn operators_alone_see_the_mentors_insights(db: Db) {
+    let app = TestApp::builder(db).config(|c| c.auth.operator_emails = vec!["ops@example.com".into()]).build().await;
+    let ops = app.verified_user("ops@example.com", "business").await;
+    let ada = app.verified_user_with("ada@example.com", "mentor", &[("career", CAREER)]).await;
+    let bob = app
+        .verified_user_with(
+            "bob@example.com",
+            "mentor",
+            &[("career", "interest=build+websites&experience=junior&skills=HTML")],
+        )
+        .await;
+    for _ in 0..3 {
+        assert_eq!(ask(&app, &ada, None, "What should I learn first?").await.status, StatusCode::OK);
+    }
+    assert_eq!(ask(&app, &bob, None, "Why was this role recommended?").await.status, StatusCode::OK);
+    set_mentor_plan(&app, &bob, "free").await;
+    sqlx::query("UPDATE mentor_usage SET questions = 10 WHERE user_id = $1 AND period NOT LIKE '%-%-%'")
+        .bind(&bob.user_id)
+        .execute(app.state.sql.pool())
+        .await
+        .unwrap();
+    assert_eq!(ask(&app, &bob, None, "And then?").await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    let insights = app.get_as(&ops, "/api/mentor/insights").await;
+    assert_eq!(insights.status, StatusCode::OK, "{}", insights.body);
+    let insights = insights.json();
+    assert_eq!(insights["people"], 2);
+    assert_eq!(insights["profiles"], 2);
+    assert_eq!(insights["asking_this_month"], 2);
+    assert_eq!(insights["questions_this_month"], 13, "ada's 3 and bob's 10");
+    let per_day = insights["per_day"].as_array().unwrap();
+    assert_eq!(per_day.len(), 30);
+    assert_eq!(per_day[29]["questions"], 4, "today's questions as they were asked");
+    assert_eq!(insights["month_limit_hits"], 1);
+    assert_eq!(insights["people_limited"], 1);
+    assert_eq!(insights["profiles_read"], 2);
+    let words: Vec<&str> =
+        insights["interests"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert!(words.contains(&"websites") && words.contains(&"statistics"), "{words:?}");
+    assert_eq!(
+        insights["target_roles"].as_array().unwrap().iter().map(|r| r["count"].as_u64().unwrap()).sum::<u64>(),
+        2
+    );
+    assert!(!insights["gaps"].as_array().unwrap().is_empty());
+
+    // Nobody else reaches it; its page is not admitted to exist.
+    assert_eq!(app.get_as(&ada, "/api/mentor/insights").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/api/mentor/insights").await.status, StatusCode::UNAUTHORIZED);
+    let page = app.get_page(Some(&ops), "/ops/mentor").await;
+    assert!(page.body.contains("Questions per day"), "{}", page.body);
+    assert!(!app.get_page(Some(&ada), "/ops/mentor").await.body.contains("Questions per day"));
+}
+
+#[tokio::test]
+async fn operators_alone_see_the_mentors_insights_sqlite() {
+    operators_alone_see_the_mentors_insights(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn operators_alone_see_the_mentors_insights_postgres() {
+    operators_alone_see_the_mentors_insights(Db::Postgres).await;
+}

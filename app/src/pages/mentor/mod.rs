@@ -4,10 +4,12 @@
 //! server before any of the page's code has loaded. `form.rs`: the form and
 //! its skill suggestions; `results.rs`: the roles and everything behind
 //! them; `roadmap.rs`: the plan, drawn; `chat.rs`: `/mentor/chat`, the
-//! mentor to talk to about all of it.
+//! mentor to talk to about all of it; `ops.rs`: `/ops/mentor`, what
+//! operators see.
 
 mod chat;
 mod form;
+mod ops;
 mod results;
 mod roadmap;
 
@@ -25,6 +27,7 @@ use crate::mentor::{my_mentor_profile, recommend_careers, save_mentor_profile, C
 use crate::mentor_chat::STARTERS;
 
 pub use chat::MentorChatPage;
+pub use ops::MentorOpsPage;
 
 #[component]
 pub fn MentorPage() -> impl IntoView {
