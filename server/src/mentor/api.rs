@@ -107,20 +107,12 @@ async fn refusal(state: &AppState, person: Option<&str>, error: ServiceError) ->
         (ServiceError::QuotaReached { .. }, Some(person)) => state.mentor.usage_of(person).await.ok(),
         _ => None,
     };
-    let mut response = AppError::Service(error).into_response();
-    if let Some(usage) = usage {
-        let status = response.status();
-        let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
-        let message = axum::body::to_bytes(std::mem::take(response.body_mut()), MAX_BODY_BYTES)
-            .await
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .map(|body| body["error"].clone())
-            .unwrap_or_default();
-        response = (status, Json(json!({ "error": message, "kind": "quota", "usage": usage }))).into_response();
-        if let Some(retry_after) = retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, retry_after);
-        }
+    let Some(usage) = usage else { return AppError::Service(error).into_response() };
+    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+    let mut response =
+        (status, Json(json!({ "error": error.to_string(), "kind": "quota", "usage": usage }))).into_response();
+    if let Some(seconds) = error.retry_after_secs() {
+        response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
     }
     response
 }
@@ -145,7 +137,7 @@ async fn ask(
     };
     let begun = match state.mentor.begin_ask(&person, asked.conversation.as_deref(), &asked.question).await {
         Ok(begun) => begun,
-        Err(error) => return refusal(&state, Some(&person), error).await,
+        Err(error) => return refusal(&state, Some(&person), error.into()).await,
     };
     let streams = headers
         .get(header::ACCEPT)
@@ -154,7 +146,7 @@ async fn ask(
     if !streams {
         return match state.mentor.finish_ask(begun, &mut Discard).await {
             Ok(reply) => Json(reply).into_response(),
-            Err(error) => refusal(&state, Some(&person), error).await,
+            Err(error) => refusal(&state, Some(&person), error.into()).await,
         };
     }
     let (events, receiver) = mpsc::channel::<Event>(32);
@@ -163,7 +155,10 @@ async fn ask(
         let mut sink = Pieces(events.clone());
         let done = match mentor.finish_ask(begun, &mut sink).await {
             Ok(reply) => Event::default().event("done").data(serde_json::to_string(&reply).unwrap_or_default()),
-            Err(error) => Event::default().event("failed").data(json!({ "error": error.to_string() }).to_string()),
+            Err(error) => {
+                let error = ServiceError::from(error);
+                Event::default().event("failed").data(json!({ "error": error.to_string() }).to_string())
+            }
         };
         let _ = events.send(done).await;
     });
@@ -188,7 +183,7 @@ impl Sink for Pieces {
 async fn usage(State(state): State<AppState>, BearerPerson(person): BearerPerson) -> Response {
     match state.mentor.usage_of(&person).await {
         Ok(usage) => Json::<MentorUsage>(usage).into_response(),
-        Err(error) => refusal(&state, None, error).await,
+        Err(error) => refusal(&state, None, error.into()).await,
     }
 }
 
@@ -196,7 +191,7 @@ async fn usage(State(state): State<AppState>, BearerPerson(person): BearerPerson
 async fn profile(State(state): State<AppState>, BearerPerson(person): BearerPerson) -> Response {
     match state.mentor.profile_of(&person).await {
         Ok(profile) => Json::<Option<CareerForm>>(profile).into_response(),
-        Err(error) => refusal(&state, None, error).await,
+        Err(error) => refusal(&state, None, error.into()).await,
     }
 }
 
@@ -205,7 +200,7 @@ async fn save_profile(State(state): State<AppState>, BearerPerson(person): Beare
     let saved = async {
         let form: CareerForm = json_body(request).await?;
         let query = form.validate().map_err(ServiceError::Invalid)?;
-        state.mentor.save_profile_of(&person, &query).await?;
+        state.mentor.save_profile_of(&person, &query).await.map_err(ServiceError::from)?;
         Ok::<_, ServiceError>(form)
     };
     match saved.await {

@@ -11,7 +11,7 @@ use app::plans::{Product, Tier};
 
 use super::answers::{self, Composed};
 use super::career_data::career_data;
-use super::conversations::{self, NewMessage, Refusal};
+use super::conversations::{self, Question, Refusal};
 use super::insights;
 use super::profiles;
 use super::service::Mentor;
@@ -42,16 +42,16 @@ pub struct Asked {
 
 impl Mentor {
     /// The chat as `user_id` left it, with `conversation` (theirs) open.
-    pub async fn chat_for(&self, user_id: &str, conversation: Option<&str>) -> Result<MentorChat, ServiceError> {
+    pub async fn chat_for(&self, user_id: &str, conversation: Option<&str>) -> Result<MentorChat, AppError> {
         let pool = self.sql.pool();
         let now = now_millis();
-        let (name, plan) = conversations::person(pool, user_id).await.map_err(AppError::from)?;
+        let (name, plan) = conversations::person(pool, user_id).await?;
         let results = self.profile_results(user_id).await?.map(|(_, results)| results);
         let messages = match conversation {
-            Some(id) if conversations::owns(pool, user_id, id).await.map_err(AppError::from)? => {
-                conversations::messages(pool, user_id, id, None).await.map_err(AppError::from)?
+            Some(id) if conversations::owns(pool, user_id, id).await? => {
+                conversations::messages(pool, user_id, id, None).await?
             }
-            Some(_) => return Err(ServiceError::NotFound),
+            Some(_) => return Err(ServiceError::NotFound.into()),
             None => Vec::new(),
         };
         let asked: Vec<String> = messages.iter().filter(|m| !m.from_mentor).map(|m| m.text.clone()).collect();
@@ -61,7 +61,7 @@ impl Mentor {
             mode: self.mode(),
             suggestions: results.as_ref().map(|r| answers::suggestions(r, &asked, None)).unwrap_or_default(),
             usage: self.usage(user_id, &plan, now).await?,
-            conversations: conversations::list(pool, user_id).await.map_err(AppError::from)?,
+            conversations: conversations::list(pool, user_id).await?,
             conversation: conversation.map(str::to_owned),
             messages,
         })
@@ -76,52 +76,53 @@ impl Mentor {
         user_id: &str,
         conversation: Option<&str>,
         question: &str,
-    ) -> Result<Asked, ServiceError> {
+    ) -> Result<Asked, AppError> {
         let question = question.trim();
         if question.is_empty() {
-            return Err(ServiceError::invalid("question", "Ask the mentor something first."));
+            return Err(ServiceError::invalid("question", "Ask the mentor something first.").into());
         }
         if question.chars().count() > QUESTION_MAX {
-            return Err(ServiceError::invalid("question", format!("Keep a question under {QUESTION_MAX} characters.")));
+            return Err(
+                ServiceError::invalid("question", format!("Keep a question under {QUESTION_MAX} characters.")).into()
+            );
         }
         let pool = self.sql.pool();
-        let (name, plan) = conversations::person(pool, user_id).await.map_err(AppError::from)?;
+        let (name, plan) = conversations::person(pool, user_id).await?;
         let history = match conversation {
-            Some(id) if conversations::owns(pool, user_id, id).await.map_err(AppError::from)? => {
-                conversations::messages(pool, user_id, id, Some(HISTORY)).await.map_err(AppError::from)?
+            Some(id) if conversations::owns(pool, user_id, id).await? => {
+                conversations::messages(pool, user_id, id, Some(HISTORY)).await?
             }
-            Some(_) => return Err(ServiceError::NotFound),
+            Some(_) => return Err(ServiceError::NotFound.into()),
             None => Vec::new(),
         };
         let Some((query, results)) = self.profile_results(user_id).await? else {
             return Err(ServiceError::Rejected(
                 "Fill in the career form first: the mentor answers from your profile.".into(),
-            ));
+            )
+            .into());
         };
         let now = now_millis();
-        let mut tx = pool.begin().await.map_err(AppError::from)?;
-        if let Err(refusal) = conversations::charge(&mut tx, user_id, Product::CareerMentor.monthly_quota(&plan), now)
-            .await
-            .map_err(AppError::from)?
-        {
-            drop(tx);
-            insights::record_refusal(pool, user_id, refusal, now).await.map_err(AppError::from)?;
-            return Err(refused(refusal, &plan, now));
-        }
-        let conversation = match conversation {
-            Some(id) => id.to_owned(),
-            None => conversations::create(&mut tx, user_id, question, now).await.map_err(AppError::from)?,
-        };
-        let asked: Vec<String> = history.iter().filter(|m| !m.from_mentor).map(|m| m.text.clone()).collect();
-        let asked_message = conversations::add(
-            &mut tx,
-            &conversation,
-            NewMessage { from_mentor: false, text: question, sources: &[], mode: None },
+        // On the write lane: the charge reads the counters, then writes them
+        // (two such transactions at once on SQLite, one would fail to upgrade its lock).
+        let asking = Question {
+            user_id: user_id.to_owned(),
+            conversation: conversation.map(str::to_owned),
+            text: question.to_owned(),
+            monthly: Product::CareerMentor.monthly_quota(&plan),
             now,
-        )
-        .await
-        .map_err(AppError::from)?;
-        tx.commit().await.map_err(AppError::from)?;
+        };
+        let (conversation, asked_message) =
+            match self.sql.write(move |db| conversations::store_question(db, asking)).await? {
+                Ok(stored) => stored,
+                Err(refusal) => {
+                    let user = user_id.to_owned();
+                    self.sql
+                        .write(move |db| async move { insights::record_refusal(&db, &user, refusal, now).await })
+                        .await?;
+                    return Err(refused(refusal, &plan, now).into());
+                }
+            };
+        let asked: Vec<String> = history.iter().filter(|m| !m.from_mentor).map(|m| m.text.clone()).collect();
         Ok(Asked {
             user_id: user_id.to_owned(),
             name,
@@ -138,21 +139,12 @@ impl Mentor {
 
     /// Answers a stored question, writing the answer to `sink` as it comes,
     /// and stores the answer.
-    pub async fn finish_ask(&self, asked: Asked, sink: &mut dyn Sink) -> Result<MentorReply, ServiceError> {
+    pub async fn finish_ask(&self, asked: Asked, sink: &mut dyn Sink) -> Result<MentorReply, AppError> {
         let Asked { user_id, name, plan, query, results, history, asked, conversation, question, now } = asked;
         let history = history.into_iter().map(|m: MentorMessage| (!m.from_mentor, m.text)).collect();
         let (composed, text, mode) = self.answer(&name, &query, &results, history, &question.text, sink).await;
-        let pool = self.sql.pool();
-        let mut tx = pool.begin().await.map_err(AppError::from)?;
-        let answer = conversations::add(
-            &mut tx,
-            &conversation,
-            NewMessage { from_mentor: true, text: &text, sources: &composed.sources, mode: Some(mode) },
-            now_millis().max(now + 1),
-        )
-        .await
-        .map_err(AppError::from)?;
-        tx.commit().await.map_err(AppError::from)?;
+        let (kept, sources, at) = (conversation.clone(), composed.sources.clone(), now_millis().max(now + 1));
+        let answer = self.sql.write(move |db| conversations::store_answer(db, kept, text, sources, mode, at)).await?;
         Ok(MentorReply {
             suggestions: answers::suggestions(&results, &asked, Some(composed.intent)),
             usage: self.usage(&user_id, &plan, now).await?,
@@ -164,25 +156,25 @@ impl Mentor {
     }
 
     /// `user_id`'s questions this month against their plan.
-    pub async fn usage_of(&self, user_id: &str) -> Result<MentorUsage, ServiceError> {
-        let (_, plan) = conversations::person(self.sql.pool(), user_id).await.map_err(AppError::from)?;
+    pub async fn usage_of(&self, user_id: &str) -> Result<MentorUsage, AppError> {
+        let (_, plan) = conversations::person(self.sql.pool(), user_id).await?;
         self.usage(user_id, &plan, now_millis()).await
     }
 
-    pub async fn profile_of(&self, user_id: &str) -> Result<Option<CareerForm>, ServiceError> {
-        Ok(profiles::load(self.sql.pool(), user_id).await.map_err(AppError::from)?)
+    pub async fn profile_of(&self, user_id: &str) -> Result<Option<CareerForm>, AppError> {
+        Ok(profiles::load(self.sql.pool(), user_id).await?)
     }
 
-    pub async fn save_profile_of(&self, user_id: &str, query: &CareerQuery) -> Result<(), ServiceError> {
-        let mut tx = self.sql.pool().begin().await.map_err(AppError::from)?;
-        profiles::save(&mut tx, user_id, query).await.map_err(AppError::from)?;
-        tx.commit().await.map_err(AppError::from)?;
+    pub async fn save_profile_of(&self, user_id: &str, query: &CareerQuery) -> Result<(), AppError> {
+        let mut tx = self.sql.pool().begin().await?;
+        profiles::save(&mut tx, user_id, query).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// The person's results from their saved profile, if they have one.
-    async fn profile_results(&self, user_id: &str) -> Result<Option<(CareerQuery, CareerResults)>, ServiceError> {
-        let Some(form) = profiles::load(self.sql.pool(), user_id).await.map_err(AppError::from)? else {
+    async fn profile_results(&self, user_id: &str) -> Result<Option<(CareerQuery, CareerResults)>, AppError> {
+        let Some(form) = profiles::load(self.sql.pool(), user_id).await? else {
             return Ok(None);
         };
         let Ok(query) = form.validate() else { return Ok(None) };
@@ -197,8 +189,8 @@ impl Mentor {
         }
     }
 
-    async fn usage(&self, user_id: &str, plan: &str, now: i64) -> Result<MentorUsage, ServiceError> {
-        let (used, streak_days) = conversations::usage(self.sql.pool(), user_id, now).await.map_err(AppError::from)?;
+    async fn usage(&self, user_id: &str, plan: &str, now: i64) -> Result<MentorUsage, AppError> {
+        let (used, streak_days) = conversations::usage(self.sql.pool(), user_id, now).await?;
         Ok(MentorUsage {
             plan: Tier::of_plan(plan).label().to_owned(),
             used,

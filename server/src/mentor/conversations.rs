@@ -27,7 +27,7 @@ pub async fn person(pool: &AnyPool, user_id: &str) -> Result<(String, String), s
 
 /// Charges one question to `user_id` if the month (`monthly`, `None` for
 /// unlimited) and the hour allow it; nothing is charged otherwise.
-pub async fn charge(
+async fn charge(
     tx: &mut Transaction<'static, Any>,
     user_id: &str,
     monthly: Option<u32>,
@@ -133,8 +133,66 @@ fn periods(now: i64) -> (String, String, String) {
     (month_of(now), day.clone(), format!("{day}T{hour:02}"))
 }
 
+/// A question to charge and keep.
+pub struct Question {
+    pub user_id: String,
+    /// One of the person's conversations (checked by the caller), or a new one.
+    pub conversation: Option<String>,
+    pub text: String,
+    /// The plan's monthly allowance; `None` is unlimited.
+    pub monthly: Option<u32>,
+    pub now: i64,
+}
+
+/// Charges `question` and keeps it, in one transaction: its conversation
+/// and the stored message, or why it was refused (nothing then changes).
+/// For the SQL store's write lane: it reads, then writes.
+pub async fn store_question(
+    db: AnyPool,
+    question: Question,
+) -> Result<Result<(String, MentorMessage), Refusal>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    if let Err(refusal) = charge(&mut tx, &question.user_id, question.monthly, question.now).await? {
+        return Ok(Err(refusal));
+    }
+    let conversation = match question.conversation {
+        Some(id) => id,
+        None => create(&mut tx, &question.user_id, &question.text, question.now).await?,
+    };
+    let message = add(
+        &mut tx,
+        &conversation,
+        NewMessage { from_mentor: false, text: &question.text, sources: &[], mode: None },
+        question.now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok((conversation, message)))
+}
+
+/// Keeps the mentor's answer in `conversation`.
+pub async fn store_answer(
+    db: AnyPool,
+    conversation: String,
+    text: String,
+    sources: Vec<String>,
+    mode: &'static str,
+    at: i64,
+) -> Result<MentorMessage, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    let message = add(
+        &mut tx,
+        &conversation,
+        NewMessage { from_mentor: true, text: &text, sources: &sources, mode: Some(mode) },
+        at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(message)
+}
+
 /// Starts a conversation titled by its first question.
-pub async fn create(
+async fn create(
     tx: &mut Transaction<'static, Any>,
     user_id: &str,
     first_question: &str,
@@ -166,7 +224,7 @@ pub async fn owns(pool: &AnyPool, user_id: &str, conversation_id: &str) -> Resul
 }
 
 /// A message to add; `mode` is set on the mentor's answers.
-pub struct NewMessage<'a> {
+struct NewMessage<'a> {
     pub from_mentor: bool,
     pub text: &'a str,
     pub sources: &'a [String],
@@ -174,7 +232,7 @@ pub struct NewMessage<'a> {
 }
 
 /// Adds `message` to a conversation the caller has checked is the person's.
-pub async fn add(
+async fn add(
     tx: &mut Transaction<'static, Any>,
     conversation_id: &str,
     message: NewMessage<'_>,

@@ -165,12 +165,12 @@ impl MentorService for Mentor {
     #[tracing::instrument(skip_all)]
     async fn profile(&self, caller: &Caller) -> Result<Option<CareerForm>, ServiceError> {
         let Some(user_id) = self.accounts.signed_in_person(caller).await? else { return Ok(None) };
-        self.profile_of(&user_id).await
+        Ok(self.profile_of(&user_id).await?)
     }
 
     #[tracing::instrument(skip_all)]
     async fn chat(&self, caller: &Caller, conversation: Option<&str>) -> Result<MentorChat, ServiceError> {
-        self.chat_for(&self.accounts.person_id(caller).await?, conversation).await
+        Ok(self.chat_for(&self.accounts.person_id(caller).await?, conversation).await?)
     }
 
     #[tracing::instrument(skip_all)]
@@ -181,7 +181,7 @@ impl MentorService for Mentor {
         question: &str,
     ) -> Result<MentorReply, ServiceError> {
         let asked = self.begin_ask(&self.accounts.person_id(caller).await?, conversation, question).await?;
-        self.finish_ask(asked, &mut Discard).await
+        Ok(self.finish_ask(asked, &mut Discard).await?)
     }
 
     #[tracing::instrument(skip_all)]
@@ -203,6 +203,6 @@ impl MentorService for Mentor {
 
     #[tracing::instrument(skip_all)]
     async fn save_profile(&self, caller: &Caller, query: CareerQuery) -> Result<(), ServiceError> {
-        self.save_profile_of(&self.accounts.person_id(caller).await?, &query).await
+        Ok(self.save_profile_of(&self.accounts.person_id(caller).await?, &query).await?)
     }
 }

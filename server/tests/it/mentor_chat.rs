@@ -158,6 +158,18 @@ backend_tests! {
         assert_eq!(app.get("/api/mentor/chat").await.status, StatusCode::UNAUTHORIZED);
     }
 
+    async fn questions_asked_at_once_are_all_charged_kept_and_answered(app) {
+        let ada = app.verified_user_with("ada@example.com", "mentor", &[("career", CAREER)]).await;
+        let bob = app.verified_user_with("bob@example.com", "mentor", &[("career", CAREER)]).await;
+        let asks = (0..8).map(|i| ask(&app, if i % 2 == 0 { &ada } else { &bob }, None, "What should I learn first?"));
+        for reply in futures_util::future::join_all(asks).await {
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        }
+        assert_eq!(app.count("mentor_messages").await, 16);
+        assert_eq!(chat(&app, &ada, None).await.json()["usage"]["used"], 4);
+        assert_eq!(chat(&app, &bob, None).await.json()["usage"]["used"], 4);
+    }
+
     async fn conversations_are_theirs_alone_exported_and_deleted_with_the_account(app) {
         let ada = app.verified_user_with("ada@example.com", "mentor", &[("career", CAREER)]).await;
         let bob = app.verified_user_with("bob@example.com", "mentor", &[("career", CAREER)]).await;
