@@ -337,6 +337,13 @@ pub struct AdjacentRole {
     pub readiness: u8,
 }
 
+impl AdjacentRole {
+    /// "Statisticians (15-2041.00, closest), 21 % ready".
+    pub fn summary(&self) -> String {
+        format!("{} ({}, {}), {} % ready", self.title, self.soc, self.tier.label().to_lowercase(), self.readiness)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobZoneInfo {
     pub zone: u8,

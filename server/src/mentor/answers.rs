@@ -364,13 +364,7 @@ fn adjacent(role: &RoleMatch) -> String {
     }
     let mut text = format!("Roles next to {} that O*NET relates to it:", role.title);
     for next in &role.adjacent {
-        text.push_str(&format!(
-            "\n• {} ({}, {}): {} % ready",
-            next.title,
-            next.soc,
-            next.tier.label().to_lowercase(),
-            next.readiness
-        ));
+        text.push_str(&format!("\n• {}", next.summary()));
         if !next.reuses.is_empty() {
             text.push_str(&format!("; reuses {}", next.reuses.join(", ")));
         }

@@ -50,13 +50,7 @@ pub fn career_data(name: &str, query: &CareerQuery, results: &CareerResults) -> 
             out.push_str(&format!("Would raise readiness most: {}\n", role.movers.join("; ")));
         }
         for next in &role.adjacent {
-            out.push_str(&format!(
-                "Related role: {} ({}, {}), {} % ready.\n",
-                next.title,
-                next.soc,
-                next.tier.label().to_lowercase(),
-                next.readiness
-            ));
+            out.push_str(&format!("Related role: {}.\n", next.summary()));
         }
     }
     out
