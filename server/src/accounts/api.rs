@@ -75,12 +75,17 @@ async fn revoke(State(state): State<AppState>, Json(request): Json<RefreshReques
 }
 
 fn bearer(headers: &HeaderMap) -> Result<&str, AppError> {
+    bearer_token(headers).ok_or(AppError::Service(ServiceError::Unauthenticated))
+}
+
+/// The token of an `Authorization: Bearer …` header, if one was sent.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(str::trim)
-        .ok_or(AppError::Service(ServiceError::Unauthenticated))
+        .filter(|token| !token.is_empty())
 }
 
 async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {

@@ -70,14 +70,7 @@ impl FromRequestParts<AppState> for BearerPerson {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let Some(token) = token else {
+        let Some(token) = crate::accounts::api::bearer_token(&parts.headers) else {
             return Err(unauthorized(
                 "Send an access token as `Authorization: Bearer …` (from POST /api/v1/auth/token).",
             ));
