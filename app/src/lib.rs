@@ -18,6 +18,7 @@ pub mod layout;
 pub mod mentor;
 pub mod mentor_chat;
 pub mod mentor_ops;
+pub mod mentor_resume;
 pub mod pages;
 pub mod permissions;
 pub mod plans;

@@ -18,6 +18,7 @@ use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail
 use crate::mentor::{CareerForm, CareerQuery, CareerResults, SkillSuggestion};
 use crate::mentor_chat::{MentorChat, MentorReply};
 use crate::mentor_ops::MentorInsights;
+use crate::mentor_resume::{ResumeConfirmation, ResumeReading};
 use crate::permissions::Role;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
@@ -239,6 +240,23 @@ pub trait MentorService: Send + Sync + 'static {
     ) -> Result<MentorReply, ServiceError>;
     /// Usage across everyone, for the people in `OPERATOR_EMAILS` alone.
     async fn insights(&self, caller: &Caller) -> Result<MentorInsights, ServiceError>;
+    /// Reads a résumé's skills; for someone signed in the reading is kept
+    /// until confirmed. Its route gives each client a turn before reading
+    /// the upload, so that is not checked again here.
+    async fn read_resume(
+        &self,
+        caller: &Caller,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<ResumeReading, ServiceError>;
+    /// The signed-in person confirms their reading `id`: what they chose
+    /// joins their profile, which is returned.
+    async fn confirm_resume(
+        &self,
+        caller: &Caller,
+        id: &str,
+        confirmed: ResumeConfirmation,
+    ) -> Result<CareerForm, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

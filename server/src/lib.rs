@@ -95,10 +95,16 @@ pub async fn open_state_with(
         },
     };
     let llm = config.llm.clone().map(chat::llm::Llm::new).transpose().map_err(StartError::Llm)?.map(Arc::new);
-    let mentor = Arc::new(mentor::service::Mentor::new(&embedder, sql.clone(), accounts.clone(), llm.clone()));
-    mentor.warm_up();
     let knowledge_service =
-        Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder, worker_program);
+        Knowledge::new(&config, sql.clone(), knowledge.clone(), accounts.clone(), embedder.clone(), worker_program);
+    let mentor = Arc::new(mentor::service::Mentor::new(
+        &embedder,
+        sql.clone(),
+        accounts.clone(),
+        llm.clone(),
+        knowledge_service.worker_limits(),
+    ));
+    mentor.warm_up();
     let chat = Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config));
     chat.warm_up();
     let seed = config.auth.seed_demo;

@@ -4,4 +4,5 @@ pub mod feedback;
 pub mod format;
 pub mod forms;
 pub mod meter;
+pub mod upload;
 pub mod url;

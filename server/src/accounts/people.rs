@@ -152,6 +152,7 @@ impl Accounts {
         let mentor_profile = crate::mentor::profiles::load(self.pool(), &user.id).await.map_err(AppError::from)?;
         let mentor_conversations =
             crate::mentor::conversations::export(self.pool(), &user.id).await.map_err(AppError::from)?;
+        let mentor_resume = crate::mentor::resumes::export(self.pool(), &user.id).await.map_err(AppError::from)?;
         Ok(json!({
             "exported_at": now_millis(),
             "account": {
@@ -164,6 +165,7 @@ impl Accounts {
             "security_events": events,
             "mentor_profile": mentor_profile,
             "mentor_conversations": mentor_conversations,
+            "mentor_resume": mentor_resume,
         }))
     }
 

@@ -54,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::accounts::api::router())
         .merge(crate::knowledge::api::router())
         .merge(crate::chat::api::router())
+        .merge(crate::mentor::resume::router())
         .merge(
             crate::mentor::api::router()
                 .layer(middleware::from_fn_with_state(state.clone(), crate::mentor::api::cors)),
@@ -82,14 +83,15 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// `REQUEST_TIMEOUT_SECS` for the response to start, except for uploads,
-/// which keep their own limits (`knowledge::api`): a large file on a slow
-/// link must not be cut off after some of it was read.
+/// which keep their own limits (`knowledge::api`, `mentor::resume`): a
+/// large file on a slow link must not be cut off after some of it was read.
 async fn time_limit(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
-    if crate::knowledge::api::is_upload(request.method(), request.uri().path()) {
+    let (method, path) = (request.method(), request.uri().path());
+    if crate::knowledge::api::is_upload(method, path) || crate::mentor::resume::is_upload(method, path) {
         return next.run(request).await;
     }
     match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {

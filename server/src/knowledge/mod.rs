@@ -119,6 +119,12 @@ fn store_error(e: surrealdb::Error) -> ServiceError {
 }
 
 impl Knowledge {
+    /// How the extraction worker is started and bounded (the mentor's
+    /// résumés use the same program, with tighter limits).
+    pub fn worker_limits(&self) -> &WorkerLimits {
+        &self.worker
+    }
+
     pub fn new(
         config: &Config,
         sql: SqlStore,

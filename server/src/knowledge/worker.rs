@@ -48,13 +48,14 @@ impl WorkerLimits {
 }
 
 /// What the worker reads on stdin: a one-byte [`Reading`] (0 = sniff, 1–6 a
-/// format, 7 = sniff preferring Markdown), the most text it may answer with
+/// format, 7 = sniff preferring Markdown, 8 = sniff keeping lines), the most text it may answer with
 /// (8 bytes, little-endian; the plan's room for passages), and then the file.
 fn reading_byte(reading: Reading) -> u8 {
     match reading {
         Reading::Sniffed => 0,
         Reading::As(format) => 1 + FORMATS.iter().position(|f| *f == format).expect("every format is listed") as u8,
         Reading::PreferringMarkdown => 7,
+        Reading::Lines => 8,
     }
 }
 
@@ -62,6 +63,7 @@ fn reading_of(byte: u8) -> Option<Reading> {
     match byte {
         0 => Some(Reading::Sniffed),
         7 => Some(Reading::PreferringMarkdown),
+        8 => Some(Reading::Lines),
         n => FORMATS.get(usize::from(n) - 1).map(|f| Reading::As(*f)),
     }
 }

@@ -14,8 +14,9 @@ use std::convert::Infallible;
 use app::error::ServiceError;
 use app::mentor::{CareerForm, CareerResults};
 use app::mentor_chat::MentorUsage;
+use app::mentor_resume::{ResumeConfirmation, ResumeReading};
 use app::services::{Caller, MentorService};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, Multipart, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -27,6 +28,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::resume;
 use super::service::Discard;
 use crate::chat::llm::Sink;
 use crate::error::AppError;
@@ -41,6 +43,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/mentor/v1/profile"),
     ("PUT", "/api/mentor/v1/profile"),
     ("POST", "/api/mentor/v1/recommendations"),
+    ("POST", "/api/mentor/v1/resume"),
+    ("POST", "/api/mentor/v1/resume/{id}/confirm"),
 ];
 
 /// Questions and forms are small; anything bigger is refused unread.
@@ -52,7 +56,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/mentor/v1/usage", get(usage))
         .route("/api/mentor/v1/profile", get(profile).put(save_profile))
         .route("/api/mentor/v1/recommendations", post(recommendations))
+        .route("/api/mentor/v1/resume/{id}/confirm", post(confirm_resume))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // After the layer above, so a file gets the room a résumé needs.
+        .route("/api/mentor/v1/resume", post(read_resume).layer(resume::body_limit()))
 }
 
 /// Extension routes carry no cookies and are called from extension
@@ -217,6 +224,45 @@ async fn recommendations(
     };
     match found.await {
         Ok(results) => Json::<CareerResults>(results).into_response(),
+        Err(error) => refusal(&state, None, error).await,
+    }
+}
+
+/// A résumé (multipart, one `file` part) → the skills found, kept until
+/// confirmed by `POST /resume/{id}/confirm`.
+#[tracing::instrument(skip_all)]
+async fn read_resume(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    BearerPerson(person): BearerPerson,
+    multipart: Multipart,
+) -> Response {
+    let read = async {
+        let _turn = state.mentor.resume_turn(&caller)?;
+        let (file_name, bytes) = resume::receive(multipart).await?;
+        Ok::<_, ServiceError>(state.mentor.read_resume_of(Some(&person), &file_name, bytes).await?)
+    };
+    match read.await {
+        Ok(reading) => Json::<ResumeReading>(reading).into_response(),
+        Err(error) => refusal(&state, None, error).await,
+    }
+}
+
+/// `{skills, experience?}`: what the person has of reading `id` joins
+/// their profile, which is returned.
+#[tracing::instrument(skip_all)]
+async fn confirm_resume(
+    State(state): State<AppState>,
+    BearerPerson(person): BearerPerson,
+    Path(id): Path<String>,
+    request: Request,
+) -> Response {
+    let confirmed = async {
+        let confirmed: ResumeConfirmation = json_body(request).await?;
+        Ok::<_, ServiceError>(state.mentor.confirm_resume_of(&person, &id, confirmed).await?)
+    };
+    match confirmed.await {
+        Ok(form) => Json::<CareerForm>(form).into_response(),
         Err(error) => refusal(&state, None, error).await,
     }
 }

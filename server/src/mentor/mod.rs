@@ -11,7 +11,9 @@
 //! `career_data.rs`: the results as text for an LLM's prompt.
 //! `conversations.rs`: the chat's conversations and question counters, in
 //! SQL. `chat.rs`: the chat, question by question. `insights.rs`: what
-//! operators see (`/ops/mentor`). `service.rs`:
+//! operators see (`/ops/mentor`). `resume.rs`: résumés read in the
+//! extraction worker and confirmed into the profile (`resume_reading.rs`:
+//! what a résumé says; `resumes.rs`: readings kept in SQL). `service.rs`:
 //! `MentorService`. `api.rs`: `/api/mentor/v1`, the
 //! same for a browser extension with a bearer token.
 
@@ -28,6 +30,9 @@ pub mod onet;
 pub mod profiles;
 pub mod recommend;
 pub mod results;
+pub mod resume;
+pub mod resume_reading;
+pub mod resumes;
 pub mod roadmap;
 pub mod service;
 pub mod skills;

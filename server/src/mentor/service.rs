@@ -8,19 +8,22 @@ use app::error::ServiceError;
 use app::mentor::{CareerForm, CareerQuery, CareerResults, MatchMode, SkillRead, SkillSuggestion};
 use app::mentor_chat::{MentorChat, MentorReply};
 use app::mentor_ops::MentorInsights;
+use app::mentor_resume::{ResumeConfirmation, ResumeReading};
 use app::services::{Caller, MentorService};
 use async_trait::async_trait;
+use tokio::sync::Semaphore;
 
-use super::insights;
 use super::recommend::{Profile, Recommender};
 use super::results::role_match;
 use super::skills::Skill;
+use super::{insights, resume};
 use crate::accounts::throttle::{Rule, Throttle};
 use crate::accounts::Accounts;
 use crate::chat::guard::client_of;
 use crate::chat::llm::{Llm, Sink};
 use crate::error::AppError;
 use crate::knowledge::embed::{Embedder, MINILM_ID};
+use crate::knowledge::worker::WorkerLimits;
 use crate::sql::{now_millis, SqlStore};
 
 /// Recommendations per client: far more than a person asks for, far fewer
@@ -39,16 +42,27 @@ pub struct Mentor {
     accounts: Arc<Accounts>,
     /// The support bot's provider, when one is configured.
     pub(super) llm: Option<Arc<Llm>>,
+    /// Résumés received or read now, across everyone (`resume.rs`).
+    pub(super) reading: Arc<Semaphore>,
+    pub(super) resume_worker: WorkerLimits,
 }
 
 impl Mentor {
-    pub fn new(embedder: &Arc<dyn Embedder>, sql: SqlStore, accounts: Arc<Accounts>, llm: Option<Arc<Llm>>) -> Self {
+    pub fn new(
+        embedder: &Arc<dyn Embedder>,
+        sql: SqlStore,
+        accounts: Arc<Accounts>,
+        llm: Option<Arc<Llm>>,
+        worker: &WorkerLimits,
+    ) -> Self {
         Mentor {
             meaning: (embedder.id() == MINILM_ID).then(|| embedder.clone()),
             throttle: Throttle::default(),
             sql,
             accounts,
             llm,
+            reading: Arc::new(Semaphore::new(resume::READING_AT_ONCE)),
+            resume_worker: resume::worker_limits(worker),
         }
     }
 
@@ -64,7 +78,7 @@ impl Mentor {
         });
     }
 
-    fn limit(&self, caller: &Caller, what: &str, rule: Rule) -> Result<(), ServiceError> {
+    pub(super) fn limit(&self, caller: &Caller, what: &str, rule: Rule) -> Result<(), ServiceError> {
         let key = format!("{what}:{}", client_of(&caller.client_addr));
         self.throttle.hit(&key, rule).map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })
     }
@@ -125,7 +139,7 @@ impl Sink for Discard {
     }
 }
 
-fn recommender() -> Result<&'static Recommender, ServiceError> {
+pub(super) fn recommender() -> Result<&'static Recommender, ServiceError> {
     Recommender::get().map_err(|e| AppError::Task(e.to_owned()).into())
 }
 
@@ -204,5 +218,26 @@ impl MentorService for Mentor {
     #[tracing::instrument(skip_all)]
     async fn save_profile(&self, caller: &Caller, query: CareerQuery) -> Result<(), ServiceError> {
         Ok(self.save_profile_of(&self.accounts.person_id(caller).await?, &query).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn read_resume(
+        &self,
+        caller: &Caller,
+        file_name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<ResumeReading, ServiceError> {
+        let person = self.accounts.signed_in_person(caller).await?;
+        Ok(self.read_resume_of(person.as_deref(), file_name, bytes).await?)
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn confirm_resume(
+        &self,
+        caller: &Caller,
+        id: &str,
+        confirmed: ResumeConfirmation,
+    ) -> Result<CareerForm, ServiceError> {
+        Ok(self.confirm_resume_of(&self.accounts.person_id(caller).await?, id, confirmed).await?)
     }
 }

@@ -14,7 +14,7 @@
 //! expanded first ("ms", "js", "k8s"), and a single typo is forgiven in
 //! words of five letters or more.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::onet::{Onet, TechnologyId};
 
@@ -69,7 +69,15 @@ pub struct SkillIndex {
     /// How many occupations use each technology: who wins a shared short
     /// name, and the order of suggestions.
     users: Vec<u16>,
+    /// One-word names that are also ordinary English: they occur in
+    /// O*NET's own task statements ("word", "project", "access"), so in
+    /// prose they are read as words, and as skills only where a résumé
+    /// lists them as skills.
+    ordinary: HashSet<String>,
 }
+
+/// The most words a technology's name spans when found in prose.
+const LONGEST_NAME_WORDS: usize = 5;
 
 impl SkillIndex {
     pub fn new(onet: &Onet) -> Self {
@@ -94,7 +102,50 @@ impl SkillIndex {
         for (name, id) in short {
             keys.entry(name).or_insert(id);
         }
-        SkillIndex { keys, users }
+        let mut uses: HashMap<&str, u32> = keys.keys().filter(|k| !k.contains(' ')).map(|k| (k.as_str(), 0)).collect();
+        for occupation in onet.occupations() {
+            for task in &occupation.core_tasks {
+                for word in key(task).split(' ') {
+                    if let Some(count) = uses.get_mut(word) {
+                        *count += 1;
+                    }
+                }
+            }
+        }
+        let ordinary = uses.into_iter().filter(|(_, count)| *count >= 3).map(|(word, _)| word.to_owned()).collect();
+        SkillIndex { keys, users, ordinary }
+    }
+
+    /// The technologies a line of prose names, by full or short name, the
+    /// longest name first where names overlap ("Microsoft Power BI", not
+    /// "Power"). No typo is forgiven here: prose is not a skill typed on
+    /// purpose. One-word names of two letters or fewer, or that are
+    /// ordinary English, count only when `listed` (the line is in a list
+    /// of skills).
+    pub fn find_in(&self, text: &str, listed: bool) -> Vec<TechnologyId> {
+        let expanded = expand(&key(text));
+        let words: Vec<&str> = expanded.split(' ').filter(|w| !w.is_empty()).collect();
+        let mut found = Vec::new();
+        let mut i = 0;
+        while i < words.len() {
+            let longest = LONGEST_NAME_WORDS.min(words.len() - i);
+            let matched = (1..=longest).rev().find_map(|n| {
+                let name = words[i..i + n].join(" ");
+                let id = *self.keys.get(&name)?;
+                let plain_word = n == 1 && (name.chars().count() <= 2 || self.ordinary.contains(&name));
+                (listed || !plain_word).then_some((n, id))
+            });
+            match matched {
+                Some((n, id)) => {
+                    if !found.contains(&id) {
+                        found.push(id);
+                    }
+                    i += n;
+                }
+                None => i += 1,
+            }
+        }
+        found
     }
 
     /// What `typed` means: a technology, or the text itself, tidied.
@@ -275,6 +326,28 @@ mod tests {
         assert!(names.contains(&"Microsoft PowerPoint".to_string()), "{names:?}");
         assert!(index.suggest("", 5).is_empty());
         assert!(index.suggest("zzzzqq", 5).is_empty());
+    }
+
+    #[test]
+    fn prose_names_technologies_but_ordinary_words_stay_words() {
+        let (onet, index) = index();
+        let names = |text: &str, listed: bool| -> Vec<String> {
+            index.find_in(text, listed).into_iter().map(|id| onet.technology(id).name.to_string()).collect()
+        };
+        assert_eq!(
+            names("Built dashboards in Microsoft Power BI and Tableau from PostgreSQL data with Python.", false),
+            ["Microsoft Power BI", "Tableau", "PostgreSQL", "Python"]
+        );
+        assert_eq!(names("Reported weekly in MS Excel", false), ["Microsoft Excel"]);
+        // Ordinary words in prose are not skills ...
+        assert!(names("Led the project and gave every word of the report access to the team", false).is_empty());
+        // ... but they are in a list of skills.
+        assert!(
+            names("Word, Project", true).contains(&"Microsoft Word".to_string()),
+            "{:?}",
+            names("Word, Project", true)
+        );
+        assert!(names("", false).is_empty());
     }
 
     #[test]

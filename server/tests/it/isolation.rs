@@ -183,6 +183,10 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/api/mentor/insights",
         kind: Kind::TestedElsewhere("operators alone: mentor_chat::operators_alone_see_the_mentors_insights"),
     },
+    Endpoint { path: "/api/mentor/resume", kind: Kind::TestedElsewhere(MENTOR_RESUME) },
+    Endpoint { path: "/api/mentor/resume/confirm", kind: Kind::TestedElsewhere(MENTOR_RESUME) },
+    Endpoint { path: "/api/mentor/v1/resume", kind: Kind::TestedElsewhere(MENTOR_RESUME_API) },
+    Endpoint { path: "/api/mentor/v1/resume/{id}/confirm", kind: Kind::TestedElsewhere(MENTOR_RESUME_API) },
     Endpoint { path: "/api/mentor/v1/ask", kind: Kind::TestedElsewhere(MENTOR_API) },
     Endpoint { path: "/api/mentor/v1/usage", kind: Kind::TestedElsewhere(MENTOR_API) },
     Endpoint { path: "/api/mentor/v1/profile", kind: Kind::TestedElsewhere(MENTOR_API) },
@@ -315,6 +319,13 @@ const ENDPOINTS: &[Endpoint] = &[
 const MENTOR_CHAT: &str =
     "another person's conversation ids answer 404: mentor_chat::conversations_are_theirs_alone_exported_and_deleted_with_the_account";
 
+/// A résumé reading is kept for the person who sent it, or for nobody.
+const MENTOR_RESUME: &str = "another person's reading answers 404: \
+    mentor_resume::a_resume_is_read_then_confirmed_into_the_profile_exported_and_deleted_with_the_account";
+
+const MENTOR_RESUME_API: &str =
+    "another token's reading answers 404: mentor_resume::the_extension_reads_and_confirms_with_a_token";
+
 /// The extension API knows a person by their bearer token alone.
 const MENTOR_API: &str =
     "the bearer token's person alone, another's conversation 404: mentor_api::a_token_is_one_person_and_nobody_else";
@@ -342,6 +353,7 @@ fn every_route_is_in_the_matrix() {
     registered.extend(lodestar_server::knowledge::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::chat::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::mentor::resume::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();

@@ -24,6 +24,7 @@ mod mail;
 mod mentor;
 mod mentor_api;
 mod mentor_chat;
+mod mentor_resume;
 mod pages;
 mod recovery;
 mod requests;

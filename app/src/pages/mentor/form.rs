@@ -33,6 +33,7 @@ pub fn CareerFormView(
     pending: RwSignal<bool>,
     /// Called as the form is sent (not when the address changes otherwise).
     submitted: Callback<()>,
+    signed_in: bool,
 ) -> impl IntoView {
     let error = move |name: &'static str| {
         Signal::derive(move || errors.with(|e| e.as_ref().and_then(|e| e.get(name).cloned())))
@@ -40,6 +41,7 @@ pub fn CareerFormView(
     move || {
         let initial = form.get();
         let experience = RwSignal::new(initial.experience.clone());
+        let skills = RwSignal::new(initial.skills.clone());
         let hours = initial.hours_per_week.unwrap_or(DEFAULT_HOURS).to_string();
         view! {
             <Form method="get" action="/mentor" attr:class="panel mentor-form no-print" attr:aria-label="About you"
@@ -51,7 +53,10 @@ pub fn CareerFormView(
                             hint="In your own words, e.g. \"I'd like to make websites for small businesses\"." />
                     </div>
                     <Choices name="experience" legend="Work experience" options=EXPERIENCE.to_vec() selected=experience error=error("experience") />
-                    <SkillsInput initial=initial.skills.clone() error=error("skills") />
+                    <SkillsInput skills error=error("skills") />
+                    <div class="mentor-form-resume">
+                        <super::resume::ResumeReader skills experience signed_in />
+                    </div>
                     <div class="field mentor-hours">
                         <label for="field-hours">"Hours a week for learning"</label>
                         <p class="field-hint" id="field-hours-hint">"Estimates in weeks use this."</p>
@@ -73,8 +78,7 @@ pub fn CareerFormView(
 /// with or without the page's code. Suggestions follow the ARIA combobox
 /// pattern: arrows to move, Enter to take one, Escape to close.
 #[component]
-fn SkillsInput(initial: Vec<String>, error: Signal<Option<String>>) -> impl IntoView {
-    let skills = RwSignal::new(initial);
+fn SkillsInput(skills: RwSignal<Vec<String>>, error: Signal<Option<String>>) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let suggestions = RwSignal::new(Vec::<SkillSuggestion>::new());
     let active = RwSignal::new(None::<usize>);

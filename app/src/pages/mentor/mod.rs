@@ -2,7 +2,8 @@
 //! The form lives in the page's address (`/mentor?interest=…&skills=…`), so
 //! results survive a reload, can be bookmarked or shared, and render on the
 //! server before any of the page's code has loaded. `form.rs`: the form and
-//! its skill suggestions; `results.rs`: the roles and everything behind
+//! its skill suggestions; `resume.rs`: skills read from a résumé, confirmed
+//! before they join the form; `results.rs`: the roles and everything behind
 //! them; `roadmap.rs`: the plan, drawn; `chat.rs`: `/mentor/chat`, the
 //! mentor to talk to about all of it; `ops.rs`: `/ops/mentor`, what
 //! operators see.
@@ -11,6 +12,7 @@ mod chat;
 mod form;
 mod ops;
 mod results;
+mod resume;
 mod roadmap;
 
 use leptos::prelude::*;
@@ -91,7 +93,7 @@ pub fn MentorPage() -> impl IntoView {
                         })
                     })}
                 </Suspense>
-                <form::CareerFormView form errors pending submitted=Callback::new(move |()| save_next.set_value(signed_in)) />
+                <form::CareerFormView form errors pending submitted=Callback::new(move |()| save_next.set_value(signed_in)) signed_in />
                 <KeepResults form signed_in save />
                 <AskTheMentor form signed_in />
                 <div class="mentor-results" id="results">

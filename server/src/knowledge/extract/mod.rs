@@ -195,6 +195,9 @@ pub enum Reading {
     /// the parsers that read text. Bytes that are not text, HTML or CSV are
     /// never read as Markdown for it.
     PreferringMarkdown,
+    /// From the content, but text is kept a line to a block (a résumé,
+    /// whose lines are its structure: "SKILLS", then one line of them).
+    Lines,
 }
 
 /// Reads `bytes` as `reading` says.
@@ -202,6 +205,14 @@ pub fn read(bytes: &[u8], reading: Reading) -> Result<Extracted, ExtractError> {
     match (reading, sniff(bytes)) {
         (Reading::As(format), _) => extract_as(format, bytes),
         (Reading::PreferringMarkdown, Ok(Format::Text)) => extract_as(Format::Markdown, bytes),
+        (Reading::Lines, Ok(Format::Text | Format::Markdown)) => {
+            let mut extracted = lines(&decode_text(bytes)?);
+            tidy(&mut extracted);
+            if extracted.blocks.is_empty() {
+                return Err(ExtractError::Empty);
+            }
+            Ok(extracted)
+        }
         (_, sniffed) => extract_as(sniffed?, bytes),
     }
 }
@@ -244,6 +255,21 @@ fn plain_text(text: &str) -> Extracted {
         blocks[0] = Block { kind: BlockKind::Heading(1), text: title.clone(), page: None };
     }
     Extracted { format: Format::Text, title, blocks, pages: None, links: Vec::new() }
+}
+
+/// A block per line; Markdown's `#` marks make headings.
+fn lines(text: &str) -> Extracted {
+    let blocks = text
+        .lines()
+        .map(|line| {
+            let marks = line.chars().take_while(|c| *c == '#').count();
+            let heading = (1..=6).contains(&marks) && line[marks..].starts_with(' ');
+            let kind = if heading { BlockKind::Heading(marks as u8) } else { BlockKind::Paragraph };
+            let text = if heading { &line[marks..] } else { line };
+            Block { kind, text: text.to_owned(), page: None }
+        })
+        .collect();
+    Extracted { format: Format::Text, title: None, blocks, pages: None, links: Vec::new() }
 }
 
 /// Collapses whitespace, strips control characters, drops empty blocks and

@@ -27,6 +27,8 @@ use crate::components::feedback::{Confirm, EmptyState, ErrorPanel, Icon, IconSvg
 use crate::components::format::{count_of, format_bytes, format_count, Time};
 use crate::components::forms::{explain, on_success, Choice, Choices, Field, FormAlert, Outcome, Submit};
 use crate::components::meter::Meter;
+#[cfg(feature = "hydrate")]
+use crate::components::upload::{files_of, Sent, Transfer};
 use crate::error::ServiceError;
 use crate::knowledge::{
     knowledge_source, load_knowledge_overview, AddQaSource, AddTextSource, AddUrlSource, CancelSource, DeleteSource,
@@ -786,7 +788,7 @@ struct Uploader {
     /// Why the whole batch was refused or failed.
     problem: RwSignal<Option<String>>,
     #[cfg(feature = "hydrate")]
-    transfer: StoredValue<Option<browser::Transfer>, LocalStorage>,
+    transfer: StoredValue<Option<Transfer>, LocalStorage>,
 }
 
 impl Uploader {
@@ -848,8 +850,15 @@ impl Uploader {
                 let _ = sending.try_set(Some(Sending { files: count, percent }));
             }
         };
-        let on_finished = move |finished: Finished| self.finish(finished, accepted, refused);
-        match browser::Transfer::start(&url, &chosen, on_progress, on_finished) {
+        let on_finished = move |sent: Sent| {
+            let finished = match sent {
+                Sent::Answered { status, body } => read_response(status, &body),
+                Sent::Cancelled => Finished::Cancelled,
+                Sent::Unreachable => Finished::Failed(UPLOAD_NETWORK.to_string()),
+            };
+            self.finish(finished, accepted, refused)
+        };
+        match Transfer::start(&url, &chosen, on_progress, on_finished) {
             // Replacing the last transfer (long finished) releases its handlers.
             Ok(transfer) => self.transfer.set_value(Some(transfer)),
             Err(problem) => {
@@ -884,104 +893,11 @@ impl Uploader {
     }
 }
 
-/// The browser half of uploads: reading files from the picker and drops,
-/// and the `XMLHttpRequest` (a `fetch` can't report upload progress).
-#[cfg(feature = "hydrate")]
-mod browser {
-    use leptos::wasm_bindgen::closure::Closure;
-    use leptos::wasm_bindgen::JsCast;
-    use web_sys::{Event, FileList, FormData, ProgressEvent, XmlHttpRequest};
-
-    use super::{read_response, Finished, UPLOAD_NETWORK};
-
-    pub fn files_of(list: Option<FileList>) -> Vec<web_sys::File> {
-        let Some(list) = list else { return Vec::new() };
-        (0..list.length()).filter_map(|i| list.get(i)).collect()
-    }
-
-    /// One multipart upload, with the handlers it reports through. Dropping
-    /// it detaches them and aborts the request if it is still running.
-    pub struct Transfer {
-        xhr: XmlHttpRequest,
-        _progress: Closure<dyn FnMut(ProgressEvent)>,
-        _finished: Closure<dyn FnMut(Event)>,
-    }
-
-    impl Transfer {
-        pub fn start(
-            url: &str,
-            files: &[web_sys::File],
-            mut on_progress: impl FnMut(f64, f64) + 'static,
-            on_finished: impl FnOnce(Finished) + 'static,
-        ) -> Result<Transfer, String> {
-            let failed = |_| "Your browser couldn't start the upload. Reload the page and try again.".to_string();
-            let form = FormData::new().map_err(failed)?;
-            for file in files {
-                form.append_with_blob_and_filename("file", file, &file.name()).map_err(failed)?;
-            }
-            let xhr = XmlHttpRequest::new().map_err(failed)?;
-            xhr.open_with_async("POST", url, true).map_err(failed)?;
-            xhr.set_request_header("Accept", "application/json").map_err(failed)?;
-
-            let progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |ev: ProgressEvent| {
-                if ev.length_computable() {
-                    on_progress(ev.loaded(), ev.total());
-                }
-            });
-            xhr.upload().map_err(failed)?.set_onprogress(Some(progress.as_ref().unchecked_ref()));
-
-            let request = xhr.clone();
-            let mut on_finished = Some(on_finished);
-            let finished = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
-                let Some(report) = on_finished.take() else { return };
-                report(match ev.type_().as_str() {
-                    "load" => read_response(
-                        request.status().unwrap_or(0),
-                        &request.response_text().ok().flatten().unwrap_or_default(),
-                    ),
-                    "abort" => Finished::Cancelled,
-                    _ => Finished::Failed(UPLOAD_NETWORK.to_string()),
-                });
-            });
-            let handler = Some(finished.as_ref().unchecked_ref());
-            xhr.set_onload(handler);
-            xhr.set_onerror(handler);
-            xhr.set_onabort(handler);
-            xhr.set_ontimeout(handler);
-
-            let transfer = Transfer { xhr, _progress: progress, _finished: finished };
-            transfer.xhr.send_with_opt_form_data(Some(&form)).map_err(failed)?;
-            Ok(transfer)
-        }
-
-        pub fn cancel(&self) {
-            if self.xhr.ready_state() != XmlHttpRequest::DONE {
-                let _ = self.xhr.abort();
-            }
-        }
-    }
-
-    impl Drop for Transfer {
-        fn drop(&mut self) {
-            self.xhr.set_onload(None);
-            self.xhr.set_onerror(None);
-            self.xhr.set_onabort(None);
-            self.xhr.set_ontimeout(None);
-            if let Ok(upload) = self.xhr.upload() {
-                upload.set_onprogress(None);
-            }
-            if self.xhr.ready_state() != XmlHttpRequest::DONE {
-                let _ = self.xhr.abort();
-            }
-        }
-    }
-}
-
 #[cfg(feature = "hydrate")]
 fn on_files_chosen(ev: leptos::ev::Event, uploader: Uploader) {
     use leptos::wasm_bindgen::JsCast;
     let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-    let files = browser::files_of(input.files());
+    let files = files_of(input.files());
     // Choosing the same file again must fire `change` again.
     input.set_value("");
     uploader.send(files);
@@ -993,7 +909,7 @@ fn on_files_chosen(_ev: leptos::ev::Event, _uploader: Uploader) {}
 #[cfg(feature = "hydrate")]
 fn on_files_dropped(ev: leptos::ev::DragEvent, uploader: Uploader) {
     ev.prevent_default();
-    let files = browser::files_of(ev.data_transfer().and_then(|d| d.files()));
+    let files = files_of(ev.data_transfer().and_then(|d| d.files()));
     uploader.send(files);
 }
 
