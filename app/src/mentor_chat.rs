@@ -5,6 +5,8 @@
 //! configured LLM provider.
 
 use leptos::prelude::*;
+use leptos::server_fn::codec::{JsonEncoding, StreamingText, TextStream};
+use leptos::server_fn::{Bytes, Decodes, Encodes};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ServiceError;
@@ -142,9 +144,80 @@ pub async fn open_mentor_chat(conversation: Option<String>) -> Result<MentorChat
     crate::services::call(|s, caller| async move { s.mentor.chat(&caller, conversation.as_deref()).await }).await
 }
 
-/// Asks the mentor, in `conversation` or a new one.
-#[server(endpoint = "mentor/ask")]
-pub async fn ask_mentor(conversation: Option<String>, question: String) -> Result<MentorReply, ServiceError> {
+/// One line of an answer as it streams from [`ask_mentor`] (JSON, one per line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MentorEvent {
+    /// Text as it is written.
+    Delta(String),
+    /// The reply as stored. Its text is the one to keep: when a provider
+    /// fails mid-answer, the offline answer replaces what streamed.
+    Done(Box<MentorReply>),
+    /// No answer could be given (the question was charged and kept).
+    Failed(ServiceError),
+}
+
+impl MentorEvent {
+    /// The event as a line of the stream.
+    pub fn to_line(&self) -> String {
+        let json = <JsonEncoding as Encodes<MentorEvent>>::encode(self).unwrap_or_default();
+        format!("{}\n", String::from_utf8_lossy(&json))
+    }
+}
+
+/// Reads a stream's chunks as events: a chunk may hold several lines, or
+/// part of one.
+#[derive(Debug, Default)]
+pub struct EventLines {
+    partial: String,
+}
+
+impl EventLines {
+    pub fn push(&mut self, chunk: &str) -> Vec<MentorEvent> {
+        self.partial.push_str(chunk);
+        let mut events = Vec::new();
+        while let Some(end) = self.partial.find('\n') {
+            let line: String = self.partial.drain(..=end).collect();
+            if let Ok(event) = <JsonEncoding as Decodes<MentorEvent>>::decode(Bytes::from(line)) {
+                events.push(event);
+            }
+        }
+        events
+    }
+}
+
+/// Asks the mentor, in `conversation` or a new one. A refusal (a limit, no
+/// profile, a bad question) is an error before anything streams; then the
+/// answer streams as [`MentorEvent`] lines, so a provider's words appear
+/// as it writes them.
+#[server(endpoint = "mentor/ask", output = StreamingText)]
+pub async fn ask_mentor(
+    conversation: Option<String>,
+    question: String,
+) -> Result<TextStream<ServiceError>, ServiceError> {
     crate::services::call(|s, caller| async move { s.mentor.ask(&caller, conversation.as_deref(), &question).await })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_read_whole_however_the_stream_is_cut() {
+        let events = [
+            MentorEvent::Delta("Start with ".into()),
+            MentorEvent::Delta("statistics.\nThen {\"json\"}".into()),
+            MentorEvent::Failed(ServiceError::Internal),
+        ];
+        let stream: String = events.iter().map(MentorEvent::to_line).collect();
+        assert_eq!(stream.lines().count(), 3, "one line each, even with a new line in the text");
+        for cut in [1, 7, 30, stream.len() - 1] {
+            let mut lines = EventLines::default();
+            let (head, tail) = stream.split_at(cut);
+            let mut read = lines.push(head);
+            read.extend(lines.push(tail));
+            assert_eq!(read, events, "cut at {cut}");
+        }
+    }
 }

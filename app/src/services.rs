@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use leptos::prelude::use_context;
+use leptos::server_fn::codec::TextStream;
 
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
@@ -16,7 +17,7 @@ use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
 use crate::mentor::{CareerForm, CareerQuery, CareerResults, SkillSuggestion};
-use crate::mentor_chat::{MentorChat, MentorReply};
+use crate::mentor_chat::MentorChat;
 use crate::mentor_ops::MentorInsights;
 use crate::mentor_resume::{ResumeConfirmation, ResumeReading};
 use crate::permissions::Role;
@@ -231,13 +232,14 @@ pub trait MentorService: Send + Sync + 'static {
     /// The signed-in person's chat: greeting, mode, allowance, history, and
     /// `conversation` (theirs) open.
     async fn chat(&self, caller: &Caller, conversation: Option<&str>) -> Result<MentorChat, ServiceError>;
-    /// Charges one question to the person's allowance and answers it.
+    /// Charges one question to the person's allowance and answers it, the
+    /// answer streaming as `MentorEvent` lines.
     async fn ask(
         &self,
         caller: &Caller,
         conversation: Option<&str>,
         question: &str,
-    ) -> Result<MentorReply, ServiceError>;
+    ) -> Result<TextStream<ServiceError>, ServiceError>;
     /// Usage across everyone, for the people in `OPERATOR_EMAILS` alone.
     async fn insights(&self, caller: &Caller) -> Result<MentorInsights, ServiceError>;
     /// Reads a résumé's skills; for someone signed in the reading is kept

@@ -57,6 +57,9 @@ export async function screenshot(page, name) {
 export const DEMO = { email: "demo@lodestar.localhost", password: "lodestar-demo-2026" };
 export const WORKSPACE_HOME = /\/app\/w\/([^/?#]+)$/;
 
+/** A career form's results, as the address holds them. */
+export const MENTOR_RESULTS = "/mentor?interest=I+want+to+analyse+data+and+build+models&experience=mid&skills=Python%2C+SQL%2C+Excel&hours=8";
+
 /** Logs in as the demo owner; returns the workspace's dashboard URL. */
 export async function logInAsDemo(page) {
   await page.goto(`${BASE_URL}/login`);

@@ -2,7 +2,7 @@
 // the roles with their readiness, gaps and roadmap, on a laptop and a phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, screenshot } from "./browser.mjs";
+import { BASE_URL, launch, openPage, hydrated, screenshot, MENTOR_RESULTS } from "./browser.mjs";
 import { waitForLink } from "./outbox.mjs";
 
 let browser;
@@ -13,7 +13,6 @@ after(async () => {
   await browser?.close();
 });
 
-const RESULTS = "/mentor?interest=I+want+to+analyse+data+and+build+models&experience=mid&skills=Python%2C+SQL%2C+Excel&hours=8";
 
 test("anyone can describe themselves, pick skills from suggestions by keyboard, and get roles with a plan", async () => {
   const { page, errors, context } = await openPage(browser);
@@ -92,7 +91,7 @@ test("a blank form says what is missing beside the field", async () => {
 test("on a phone the results fit the screen and the roadmap stays readable", async () => {
   const { page, errors, context } = await openPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
   await page.emulateMedia({ colorScheme: "dark" });
-  await page.goto(BASE_URL + RESULTS);
+  await page.goto(BASE_URL + MENTOR_RESULTS);
   await hydrated(page, errors);
   await page.getByRole("heading", { name: "Roles for you" }).waitFor();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -110,7 +109,7 @@ test("on a phone the results fit the screen and the roadmap stays readable", asy
 
 test("results found before signing up are kept as the new account's profile", async () => {
   const { page, errors, context } = await openPage(browser);
-  await page.goto(BASE_URL + RESULTS);
+  await page.goto(BASE_URL + MENTOR_RESULTS);
   await hydrated(page, errors);
   const tabs = page.getByRole("tablist", { name: "Recommended roles" }).getByRole("tab");
   const titles = await tabs.allInnerTexts();

@@ -3,7 +3,7 @@
 // reached, and the same chat on a phone in the dark.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, screenshot, logInAsDemo } from "./browser.mjs";
+import { BASE_URL, launch, openPage, hydrated, screenshot, logInAsDemo, MENTOR_RESULTS } from "./browser.mjs";
 import { waitForLink } from "./outbox.mjs";
 
 let browser;
@@ -14,13 +14,12 @@ after(async () => {
   await browser?.close();
 });
 
-const RESULTS = "/mentor?interest=I+want+to+analyse+data+and+build+models&experience=mid&skills=Python%2C+SQL%2C+Excel&hours=8";
 const PASSWORD = "a long and private passphrase";
 const email = `chat-${Date.now()}@example.com`;
 
 test("results kept by signing up are what the mentor answers from, with suggestions, history and the month's quota", async () => {
   const { page, errors, context } = await openPage(browser);
-  await page.goto(BASE_URL + RESULTS);
+  await page.goto(BASE_URL + MENTOR_RESULTS);
   await hydrated(page, errors);
   const topRole = (await page.getByRole("tablist", { name: "Recommended roles" }).getByRole("tab").first().innerText()).split("\n")[0];
   await page.getByRole("link", { name: "Keep these results" }).click();

@@ -20,7 +20,7 @@ const fixture = (path) => fileURLToPath(new URL(`../../server/tests/data/${path}
 const ROSA = fixture("resumes/rosa-martinez.txt");
 const SAM = fixture("resumes/sam-lee.docx");
 const chipsOf = (page) =>
-  page.getByRole("list", { name: "Your skills" }).getByRole("listitem").allInnerTexts().then((t) => t.map((s) => s.replace(/\s*×$/, "")));
+  page.getByRole("list", { name: "Your skills", exact: true }).getByRole("listitem").allInnerTexts().then((t) => t.map((s) => s.replace(/\s*×$/, "")));
 
 test("anyone can read skills from a résumé, untick what isn't theirs, and get roles from the rest", async () => {
   const { page, errors, context } = await openPage(browser);
@@ -51,7 +51,7 @@ test("anyone can read skills from a résumé, untick what isn't theirs, and get 
   const count = Number((await add.innerText()).match(/\d+/)[0]);
   await add.click();
 
-  await page.getByText(/^Added \d+ skills from rosa-martinez\.txt\. Experience set to “More than 5 years”/).waitFor();
+  await page.locator("[data-test=resume-added]", { hasText: /^Added \d+ skills from rosa-martinez\.txt\. Experience set to “More than 5 years”/ }).waitFor();
   const chips = await chipsOf(page);
   assert.equal(chips.length, count);
   assert.ok(chips.includes("Tableau") && chips.includes("Customer service"), `${chips}`);
@@ -110,7 +110,7 @@ test("someone signed in confirms skills from their Word résumé on a phone, and
   await found.getByRole("checkbox", { name: /^React\b/ }).tap();
   await found.getByRole("checkbox", { name: /^JavaScript\b/ }).tap();
   await found.getByRole("button", { name: "Add 2 skills" }).tap();
-  await page.getByText(/Saved to your profile\.$/).waitFor();
+  await page.locator("[data-test=resume-added]", { hasText: /Saved to your profile\.$/ }).waitFor();
 
   // The profile now holds them: the bare /mentor opens on it.
   await page.goto(BASE_URL + "/mentor");

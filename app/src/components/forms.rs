@@ -200,7 +200,8 @@ pub struct Choice {
 }
 
 /// A group of radio buttons shown as cards. `selected` follows the choice
-/// so a form can show or hide what depends on it.
+/// so a form can show or hide what depends on it, and the choice follows
+/// `selected` (a résumé can set someone's experience).
 #[component]
 pub fn Choices(
     name: &'static str,
@@ -226,6 +227,7 @@ pub fn Choices(
                         view! {
                             <label class="choice" for=label_for>
                                 <input type="radio" id=id name=name value=choice.value checked=initial == choice.value
+                                    prop:checked=move || selected.with(|s| s == choice.value)
                                     aria-labelledby=title_id.clone() aria-describedby=hint_id.clone()
                                     on:change=move |_| selected.set(choice.value.to_string()) />
                                 <span class="choice-text">

@@ -27,6 +27,7 @@ use serde::Deserialize;
 
 use super::{Chat, ChatEvent, Visitor, Widget, WidgetRefusal};
 use crate::error::AppError;
+use crate::http::json_body::json_body;
 use crate::state::AppState;
 
 pub const PREFIX: &str = "/api/widget/v1/";
@@ -197,15 +198,6 @@ async fn config(State(state): State<AppState>, Path(key): Path<String>, headers:
     }
 }
 
-/// Reads a JSON body whatever its declared type: browsers may send
-/// `text/plain` to skip a preflight, and a malformed body is a clear 422.
-async fn body<T: serde::de::DeserializeOwned>(request: Request) -> Result<T, ServiceError> {
-    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ServiceError::Rejected("The request was too large or interrupted.".into()))?;
-    serde_json::from_slice(&bytes).map_err(|_| ServiceError::invalid("body", "The request was not understood."))
-}
-
 #[derive(Deserialize)]
 struct SessionRequest {
     token: Option<String>,
@@ -222,7 +214,7 @@ async fn session(
         Err(refused) => return refused,
     };
     let result = async {
-        let asked: SessionRequest = body(request).await?;
+        let asked: SessionRequest = json_body(request, MAX_BODY_BYTES).await?;
         state.chat.session(&widget, asked.token.as_deref(), &caller.client_addr).await
     }
     .await;
@@ -251,7 +243,7 @@ async fn messages(
     };
     let chat: Arc<Chat> = state.chat.clone();
     let result = async {
-        let asked: MessageRequest = body(request).await?;
+        let asked: MessageRequest = json_body(request, MAX_BODY_BYTES).await?;
         let id = chat.visitor(&widget, &asked.token)?;
         let proof = asked.challenge.as_deref().zip(asked.solution.as_deref());
         let visitor = Visitor { id: &id, address: &caller.client_addr, proof };
@@ -295,7 +287,7 @@ async fn feedback(
         Err(refused) => return refused,
     };
     let result = async {
-        let asked: FeedbackRequest = body(request).await?;
+        let asked: FeedbackRequest = json_body(request, MAX_BODY_BYTES).await?;
         let id = state.chat.visitor(&widget, &asked.token)?;
         let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
         state.chat.feedback(&widget, &visitor, &asked.message_id, asked.value).await
@@ -323,7 +315,7 @@ async fn handoff(
         Err(refused) => return refused,
     };
     let result = async {
-        let asked: HandoffRequest = body(request).await?;
+        let asked: HandoffRequest = json_body(request, MAX_BODY_BYTES).await?;
         let id = state.chat.visitor(&widget, &asked.token)?;
         let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
         state.chat.hand_off(&widget, &visitor, asked.email.as_deref()).await

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod caller;
 pub mod health;
+pub mod json_body;
 pub mod metrics;
 pub mod security;
 pub mod sign_in_gate;
@@ -20,6 +21,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -74,7 +76,13 @@ pub fn app(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn_with_state(state.clone(), security::headers))
                 .layer(middleware::from_fn_with_state(state.clone(), sign_in_gate::mirror_session))
-                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)))
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)).compress_when(
+                    // Streams are sent as they are written: a compressor would hold
+                    // a streamed answer back until it had a block's worth. Server
+                    // functions stream as application/octet-stream; SSE is excluded
+                    // by the default predicate.
+                    DefaultPredicate::new().and(NotForContentType::const_new("application/octet-stream")),
+                ))
                 .layer(middleware::from_fn_with_state(state.clone(), time_limit))
                 .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
                 .layer(middleware::from_fn_with_state(state.clone(), caller::identify)),

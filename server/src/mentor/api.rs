@@ -13,7 +13,7 @@ use std::convert::Infallible;
 
 use app::error::ServiceError;
 use app::mentor::{CareerForm, CareerResults};
-use app::mentor_chat::MentorUsage;
+use app::mentor_chat::{MentorEvent, MentorUsage};
 use app::mentor_resume::{ResumeConfirmation, ResumeReading};
 use app::services::{Caller, MentorService};
 use axum::extract::{FromRequestParts, Multipart, Path, Request, State};
@@ -24,14 +24,14 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use super::resume;
-use super::service::Discard;
 use crate::chat::llm::Sink;
 use crate::error::AppError;
+use crate::http::json_body::json_body;
 use crate::state::AppState;
 
 pub const PREFIX: &str = "/api/mentor/v1/";
@@ -131,7 +131,7 @@ async fn ask(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let asked: AskRequest = match json_body(request).await {
+    let asked: AskRequest = match json_body(request, MAX_BODY_BYTES).await {
         Ok(asked) => asked,
         Err(error) => return refusal(&state, None, error).await,
     };
@@ -149,33 +149,27 @@ async fn ask(
             Err(error) => refusal(&state, Some(&person), error.into()).await,
         };
     }
-    let (events, receiver) = mpsc::channel::<Event>(32);
-    let mentor = state.mentor.clone();
-    tokio::spawn(async move {
-        let mut sink = Pieces(events.clone());
-        let done = match mentor.finish_ask(begun, &mut sink).await {
-            Ok(reply) => Event::default().event("done").data(serde_json::to_string(&reply).unwrap_or_default()),
-            Err(error) => {
-                let error = ServiceError::from(error);
+    let stream = state.mentor.answer_events(begun).map(|event| {
+        Ok::<_, Infallible>(match event {
+            MentorEvent::Delta(text) => Event::default().event("delta").data(json!({ "text": text }).to_string()),
+            MentorEvent::Done(reply) => {
+                Event::default().event("done").data(serde_json::to_string(&reply).unwrap_or_default())
+            }
+            MentorEvent::Failed(error) => {
                 Event::default().event("failed").data(json!({ "error": error.to_string() }).to_string())
             }
-        };
-        let _ = events.send(done).await;
-    });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let event = receiver.recv().await?;
-        Some((Ok::<_, Infallible>(event), receiver))
+        })
     });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
-/// Streamed text as `delta` events; `false` once the client has gone.
-struct Pieces(mpsc::Sender<Event>);
+/// For answers sent whole (JSON): the pieces of a stream go nowhere.
+struct Discard;
 
 #[async_trait::async_trait]
-impl Sink for Pieces {
-    async fn piece(&mut self, text: String) -> bool {
-        self.0.send(Event::default().event("delta").data(json!({ "text": text }).to_string())).await.is_ok()
+impl Sink for Discard {
+    async fn piece(&mut self, _text: String) -> bool {
+        true
     }
 }
 
@@ -198,7 +192,7 @@ async fn profile(State(state): State<AppState>, BearerPerson(person): BearerPers
 #[tracing::instrument(skip_all)]
 async fn save_profile(State(state): State<AppState>, BearerPerson(person): BearerPerson, request: Request) -> Response {
     let saved = async {
-        let form: CareerForm = json_body(request).await?;
+        let form: CareerForm = json_body(request, MAX_BODY_BYTES).await?;
         let query = form.validate().map_err(ServiceError::Invalid)?;
         state.mentor.save_profile_of(&person, &query).await.map_err(ServiceError::from)?;
         Ok::<_, ServiceError>(form)
@@ -218,7 +212,7 @@ async fn recommendations(
     request: Request,
 ) -> Response {
     let found = async {
-        let form: CareerForm = json_body(request).await?;
+        let form: CareerForm = json_body(request, MAX_BODY_BYTES).await?;
         let query = form.validate().map_err(ServiceError::Invalid)?;
         state.mentor.recommend(&caller, query).await
     };
@@ -258,22 +252,13 @@ async fn confirm_resume(
     request: Request,
 ) -> Response {
     let confirmed = async {
-        let confirmed: ResumeConfirmation = json_body(request).await?;
+        let confirmed: ResumeConfirmation = json_body(request, MAX_BODY_BYTES).await?;
         Ok::<_, ServiceError>(state.mentor.confirm_resume_of(&person, &id, confirmed).await?)
     };
     match confirmed.await {
         Ok(form) => Json::<CareerForm>(form).into_response(),
         Err(error) => refusal(&state, None, error).await,
     }
-}
-
-/// A JSON body: too big or not the expected shape is a clear refusal.
-async fn json_body<T: serde::de::DeserializeOwned>(request: Request) -> Result<T, ServiceError> {
-    let bytes = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ServiceError::Rejected("The request was too large or interrupted.".into()))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ServiceError::invalid("body", format!("The JSON was not understood: {e}")))
 }
 
 /// CORS for the extension origins in `MENTOR_EXTENSION_ORIGINS` (layered

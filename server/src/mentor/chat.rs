@@ -6,8 +6,12 @@
 use app::dates::long_date;
 use app::error::ServiceError;
 use app::mentor::{CareerForm, CareerQuery, CareerResults};
-use app::mentor_chat::{AnswerMode, MentorChat, MentorMessage, MentorReply, MentorUsage, HOURLY_LIMIT, QUESTION_MAX};
+use app::mentor_chat::{
+    AnswerMode, MentorChat, MentorEvent, MentorMessage, MentorReply, MentorUsage, HOURLY_LIMIT, QUESTION_MAX,
+};
 use app::plans::{Product, Tier};
+use futures_util::Stream;
+use tokio::sync::mpsc;
 
 use super::answers::{self, Composed};
 use super::career_data::career_data;
@@ -155,6 +159,27 @@ impl Mentor {
         })
     }
 
+    /// [`Mentor::finish_ask`] on a task of its own, as events: the text as
+    /// it is written, then the reply as stored (or why there is none). A
+    /// client that goes away stops the provider's stream; the answer is
+    /// still stored.
+    pub fn answer_events(&self, asked: Asked) -> impl Stream<Item = MentorEvent> + Send + 'static {
+        let (events, receiver) = mpsc::channel::<MentorEvent>(32);
+        let mentor = self.clone();
+        tokio::spawn(async move {
+            let mut sink = Deltas(events.clone());
+            let last = match mentor.finish_ask(asked, &mut sink).await {
+                Ok(reply) => MentorEvent::Done(Box::new(reply)),
+                Err(error) => MentorEvent::Failed(error.into()),
+            };
+            let _ = events.send(last).await;
+        });
+        futures_util::stream::unfold(receiver, |mut receiver| async move {
+            let event = receiver.recv().await?;
+            Some((event, receiver))
+        })
+    }
+
     /// `user_id`'s questions this month against their plan.
     pub async fn usage_of(&self, user_id: &str) -> Result<MentorUsage, AppError> {
         let (_, plan) = conversations::person(self.sql.pool(), user_id).await?;
@@ -285,5 +310,15 @@ fn refused(refusal: Refusal, plan: &str, now: i64) -> ServiceError {
                 retry_after_secs: ((again - now) / 1000).max(1) as u64,
             }
         }
+    }
+}
+
+/// Streamed text as [`MentorEvent::Delta`]s; `false` once the client has gone.
+struct Deltas(mpsc::Sender<MentorEvent>);
+
+#[async_trait::async_trait]
+impl Sink for Deltas {
+    async fn piece(&mut self, text: String) -> bool {
+        self.0.send(MentorEvent::Delta(text)).await.is_ok()
     }
 }

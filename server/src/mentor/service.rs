@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use app::error::ServiceError;
 use app::mentor::{CareerForm, CareerQuery, CareerResults, MatchMode, SkillRead, SkillSuggestion};
-use app::mentor_chat::{MentorChat, MentorReply};
+use app::mentor_chat::MentorChat;
 use app::mentor_ops::MentorInsights;
 use app::mentor_resume::{ResumeConfirmation, ResumeReading};
 use app::services::{Caller, MentorService};
 use async_trait::async_trait;
+use futures_util::StreamExt;
+use leptos::server_fn::codec::TextStream;
 use tokio::sync::Semaphore;
 
 use super::recommend::{Profile, Recommender};
@@ -20,7 +22,7 @@ use super::{insights, resume};
 use crate::accounts::throttle::{Rule, Throttle};
 use crate::accounts::Accounts;
 use crate::chat::guard::client_of;
-use crate::chat::llm::{Llm, Sink};
+use crate::chat::llm::Llm;
 use crate::error::AppError;
 use crate::knowledge::embed::{Embedder, MINILM_ID};
 use crate::knowledge::worker::WorkerLimits;
@@ -33,11 +35,13 @@ const RECOMMEND_RULE: Rule = Rule::per_minutes(30, 1);
 const SUGGEST_RULE: Rule = Rule::per_minutes(240, 1);
 const SUGGESTIONS: usize = 8;
 
+/// Cheap to clone (shared parts): an answer streams from a task of its own.
+#[derive(Clone)]
 pub struct Mentor {
     /// The local MiniLM, when that is the embedder: the occupation vectors
     /// are MiniLM's, so a provider's embeddings cannot be compared to them.
     meaning: Option<Arc<dyn Embedder>>,
-    throttle: Throttle,
+    throttle: Arc<Throttle>,
     pub(super) sql: SqlStore,
     accounts: Arc<Accounts>,
     /// The support bot's provider, when one is configured.
@@ -57,7 +61,7 @@ impl Mentor {
     ) -> Self {
         Mentor {
             meaning: (embedder.id() == MINILM_ID).then(|| embedder.clone()),
-            throttle: Throttle::default(),
+            throttle: Arc::default(),
             sql,
             accounts,
             llm,
@@ -129,16 +133,6 @@ impl Mentor {
     }
 }
 
-/// For answers sent whole (the page, JSON): the pieces of a stream go nowhere.
-pub(super) struct Discard;
-
-#[async_trait]
-impl Sink for Discard {
-    async fn piece(&mut self, _text: String) -> bool {
-        true
-    }
-}
-
 pub(super) fn recommender() -> Result<&'static Recommender, ServiceError> {
     Recommender::get().map_err(|e| AppError::Task(e.to_owned()).into())
 }
@@ -193,9 +187,9 @@ impl MentorService for Mentor {
         caller: &Caller,
         conversation: Option<&str>,
         question: &str,
-    ) -> Result<MentorReply, ServiceError> {
+    ) -> Result<TextStream<ServiceError>, ServiceError> {
         let asked = self.begin_ask(&self.accounts.person_id(caller).await?, conversation, question).await?;
-        Ok(self.finish_ask(asked, &mut Discard).await?)
+        Ok(TextStream::from(self.answer_events(asked).map(|event| event.to_line())))
     }
 
     #[tracing::instrument(skip_all)]

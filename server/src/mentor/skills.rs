@@ -74,6 +74,10 @@ pub struct SkillIndex {
     /// prose they are read as words, and as skills only where a résumé
     /// lists them as skills.
     ordinary: HashSet<String>,
+    /// One-word names that are a name's trailing acronym ("html" from
+    /// "Hypertext markup language HTML", "apps" from "… System APPS"): in
+    /// prose they count only written in capitals, so "web apps" is not APPS.
+    acronyms: HashSet<String>,
 }
 
 /// The most words a technology's name spans when found in prose.
@@ -113,7 +117,12 @@ impl SkillIndex {
             }
         }
         let ordinary = uses.into_iter().filter(|(_, count)| *count >= 3).map(|(word, _)| word.to_owned()).collect();
-        SkillIndex { keys, users, ordinary }
+        let acronyms = onet
+            .technologies()
+            .iter()
+            .filter_map(|t| trailing_acronym(&t.name.split_whitespace().collect::<Vec<_>>()).map(|(last, _)| key(last)))
+            .collect();
+        SkillIndex { keys, users, ordinary, acronyms }
     }
 
     /// The technologies a line of prose names, by full or short name, the
@@ -133,7 +142,8 @@ impl SkillIndex {
                 let name = words[i..i + n].join(" ");
                 let id = *self.keys.get(&name)?;
                 let plain_word = n == 1 && (name.chars().count() <= 2 || self.ordinary.contains(&name));
-                (listed || !plain_word).then_some((n, id))
+                let lower_acronym = n == 1 && self.acronyms.contains(&name) && !written_in_capitals(text, &name);
+                (listed || !(plain_word || lower_acronym)).then_some((n, id))
             });
             match matched {
                 Some((n, id)) => {
@@ -186,6 +196,12 @@ impl SkillIndex {
     }
 }
 
+/// Whether `text` has `word` in capitals ("HTML", not "html").
+fn written_in_capitals(text: &str, word: &str) -> bool {
+    let upper = word.to_uppercase();
+    text.split(|c: char| !c.is_alphanumeric()).any(|w| w == upper)
+}
+
 /// Lower case, punctuation as spaces (but `+`, `#` and `.` inside a word,
 /// for C++, C# and Node.js), single spaces.
 fn key(text: &str) -> String {
@@ -230,17 +246,22 @@ fn short_names(name: &str) -> Vec<String> {
     }
     // A trailing acronym after a descriptive name: "Hypertext markup
     // language HTML" → "html", and the description alone.
-    if let Some((last, rest)) = base.split_last() {
-        let is_acronym = last.len() >= 2
-            && last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && last.chars().any(|c| c.is_ascii_uppercase());
-        if is_acronym && rest.iter().any(|w| w.chars().any(|c| c.is_lowercase())) {
-            names.push(key(last));
-            names.push(key(&rest.join(" ")));
-        }
+    if let Some((last, rest)) = trailing_acronym(base) {
+        names.push(key(last));
+        names.push(key(&rest.join(" ")));
     }
     names.retain(|n| !n.is_empty() && *n != full);
     names
+}
+
+/// The acronym a descriptive name ends with ("Hypertext markup language
+/// HTML"), and the words before it.
+fn trailing_acronym<'a, 'b>(words: &'b [&'a str]) -> Option<(&'a str, &'b [&'a str])> {
+    let (last, rest) = words.split_last()?;
+    let is_acronym = last.len() >= 2
+        && last.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && last.chars().any(|c| c.is_ascii_uppercase());
+    (is_acronym && rest.iter().any(|w| w.chars().any(|c| c.is_lowercase()))).then_some((*last, rest))
 }
 
 /// Whether `a` becomes `b` by one insertion, deletion, substitution or
@@ -339,6 +360,9 @@ mod tests {
             ["Microsoft Power BI", "Tableau", "PostgreSQL", "Python"]
         );
         assert_eq!(names("Reported weekly in MS Excel", false), ["Microsoft Excel"]);
+        // An acronym counts in capitals: "web apps" is not the APPS system.
+        assert!(names("Built accessible web apps", false).is_empty());
+        assert_eq!(names("Pages in HTML", false), ["Hypertext markup language HTML"]);
         // Ordinary words in prose are not skills ...
         assert!(names("Led the project and gave every word of the report access to the team", false).is_empty());
         // ... but they are in a list of skills.

@@ -13,10 +13,21 @@ use crate::support::{Db, Session, TestApp, PASSWORD};
 const CAREER: &str = "interest=analyse+data+with+statistics&experience=mid&skills=Python%2C+SQL&hours=8";
 const SAME_SITE: &[(&str, &str)] = &[("sec-fetch-site", "same-origin")];
 
+/// Asks as the chat page does. A refusal comes back as it is; an answer
+/// streams as JSON lines (text as it is written, then the reply as stored),
+/// and the reply is what comes back.
 async fn ask(app: &TestApp, who: &Session, conversation: Option<&str>, question: &str) -> crate::support::TestResponse {
     let mut fields = vec![("question", question)];
     fields.extend(conversation.map(|c| ("conversation", c)));
-    app.call(who, "/api/mentor/ask", &fields).await
+    let mut response = app.call(who, "/api/mentor/ask", &fields).await;
+    if response.status == StatusCode::OK {
+        let events: Vec<Value> = response.body.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+        let (done, deltas) = events.split_last().unwrap_or_else(|| panic!("no reply: {}", response.body));
+        assert!(deltas.iter().all(|e| e["delta"].is_string()), "{}", response.body);
+        assert!(done["done"].is_object(), "{}", response.body);
+        response.body = done["done"].to_string();
+    }
+    response
 }
 
 async fn chat(app: &TestApp, who: &Session, conversation: Option<&str>) -> crate::support::TestResponse {
@@ -196,7 +207,17 @@ async fn with_a_provider_the_mentor_answers_from_the_profile_and_says_so() {
     let app = TestApp::builder(Db::Sqlite).config(move |c| c.llm = Some(config)).build().await;
     let ada = app.verified_user_with("ada@example.com", "mentor", &[("career", CAREER)]).await;
     let role = top_role(&app).await;
-    fake.script([Script::Answer(pieces(&["Start with ", "statistics."])), Script::Answer(pieces(&["About a year."]))]);
+    let start = || Script::Answer(pieces(&["Start with ", "statistics."]));
+    fake.script([start(), start(), Script::Answer(pieces(&["About a year."]))]);
+    // The page gets the provider's words as it writes them, uncompressed
+    // (a compressor would hold them back).
+    let headers = [("cookie", ada.cookie.as_str()), ("sec-fetch-site", "same-origin"), ("accept-encoding", "gzip, br")];
+    let streamed = app.post_form("/api/mentor/ask", &[("question", "Why this role?")], &headers).await;
+    assert_eq!(streamed.status, StatusCode::OK, "{}", streamed.body);
+    assert!(streamed.header("content-encoding").is_empty(), "{:?}", streamed.headers);
+    let lines: Vec<&str> = streamed.body.lines().collect();
+    assert_eq!(lines[..2], [r#"{"delta":"Start with "}"#, r#"{"delta":"statistics."}"#], "{}", streamed.body);
+    assert!(lines[2].starts_with(r#"{"done":"#), "{}", streamed.body);
     let first = ask(&app, &ada, None, "What should I learn first?").await.json();
     assert_eq!(first["answer"]["text"], "Start with statistics.");
     assert_eq!(first["mode"]["kind"], "ai");

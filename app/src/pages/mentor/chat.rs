@@ -2,10 +2,12 @@
 //! their saved profile. `?c=` opens a past conversation, `?ask=` fills the
 //! question box (the results page's suggestions link here). The page
 //! shows the mode answers come in, the month's questions against the plan
-//! and the streak.
+//! and the streak. Answers stream in as they are written.
 
+use futures_util::StreamExt;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
+use leptos::server_fn::codec::TextStream;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -16,8 +18,8 @@ use crate::dates::long_date;
 use crate::error::ServiceError;
 use crate::mentor::ONET_ATTRIBUTION;
 use crate::mentor_chat::{
-    ask_mentor, conversation_title, open_mentor_chat, MentorChat, MentorConversation, MentorMessage, MentorReply,
-    MentorUsage, QUESTION_MAX,
+    ask_mentor, conversation_title, open_mentor_chat, EventLines, MentorChat, MentorConversation, MentorEvent,
+    MentorMessage, MentorReply, MentorUsage, QUESTION_MAX,
 };
 
 #[component]
@@ -73,11 +75,17 @@ fn ChatView(chat: MentorChat) -> impl IntoView {
     let failure = RwSignal::new(None::<ServiceError>);
     let open = StoredValue::new(conversation.clone());
     let navigate = use_navigate();
-    let ask = Action::new(move |question: &String| ask_mentor(open.get_value(), question.clone()));
+    // The answer as it streams in, until the reply as stored replaces it.
+    let streamed = RwSignal::new(String::new());
+    let ask = Action::new(move |question: &String| {
+        let (conversation, question) = (open.get_value(), question.clone());
+        async move { read_answer(ask_mentor(conversation, question).await?, streamed).await }
+    });
     Effect::new(move |_| {
         let Some(outcome) = ask.value().get() else { return };
         let question = asking.get_untracked().unwrap_or_default();
         asking.set(None);
+        streamed.set(String::new());
         match outcome {
             Ok(MentorReply { conversation, question, answer, suggestions: next, usage: now, .. }) => {
                 conversations.update(|list| note_question(list, &conversation, &question));
@@ -145,9 +153,20 @@ fn ChatView(chat: MentorChat) -> impl IntoView {
                     </For>
                     {move || asking.get().map(|question| view! {
                         <li class="bubble bubble-visitor"><p class="bubble-text">{question}</p></li>
-                        <li class="bubble bubble-bot bubble-pending" role="status">
-                            <span class="spinner" aria-hidden="true"></span>" The mentor is thinking…"
-                        </li>
+                        {move || if streamed.with(String::is_empty) {
+                            view! {
+                                <li class="bubble bubble-bot bubble-pending" role="status">
+                                    <span class="spinner" aria-hidden="true"></span>" The mentor is thinking…"
+                                </li>
+                            }.into_any()
+                        } else {
+                            // Read out once whole (as the stored reply), not word by word.
+                            view! {
+                                <li class="bubble bubble-bot bubble-streaming" aria-busy="true">
+                                    <p class="bubble-text">{move || streamed.get()}</p>
+                                </li>
+                            }.into_any()
+                        }}
                     })}
                 </ol>
                 {move || failure.get().map(|error| view! { <Refusal error /> })}
@@ -178,6 +197,28 @@ fn ChatView(chat: MentorChat) -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// Reads an answer's stream: text into `streamed` as it comes, then the
+/// reply as stored.
+async fn read_answer(
+    answer: TextStream<ServiceError>,
+    streamed: RwSignal<String>,
+) -> Result<MentorReply, ServiceError> {
+    let mut stream = std::pin::pin!(answer.into_inner());
+    let mut lines = EventLines::default();
+    while let Some(chunk) = stream.next().await {
+        for event in lines.push(&chunk?) {
+            match event {
+                MentorEvent::Delta(text) => streamed.update(|s| s.push_str(&text)),
+                MentorEvent::Done(reply) => return Ok(*reply),
+                MentorEvent::Failed(error) => return Err(error),
+            }
+        }
+    }
+    Err(ServiceError::Rejected(
+        "The answer was cut off. Your question was kept: reload the page to see whether it was answered.".into(),
+    ))
 }
 
 /// Past conversations, newest first, and a way to start a new one.
