@@ -23,11 +23,16 @@ export async function launch() {
   });
 }
 
+// Each page's console errors, so that `hydrated` can report them whether or
+// not its caller kept them.
+const consoleErrors = new WeakMap();
+
 /** A fresh page whose console errors and uncaught exceptions are collected. */
 export async function openPage(browser, options = {}) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   const errors = [];
+  consoleErrors.set(page, errors);
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text());
   });
@@ -37,13 +42,24 @@ export async function openPage(browser, options = {}) {
 
 /**
  * Waits until the WASM has hydrated the page; if it never does, the error
- * names the page and what its console said, so a failure explains itself.
+ * names the page, what its console said and which of its bundle's files had
+ * arrived (size and milliseconds of each), so a failure explains itself.
  */
-export async function hydrated(page, errors = []) {
+export async function hydrated(page, errors = consoleErrors.get(page) ?? []) {
   try {
     await page.waitForSelector("html[data-hydrated]", { timeout: 30_000 });
   } catch (error) {
-    const loaded = await page.evaluate(() => ({ state: document.readyState, title: document.title })).catch(String);
+    const loaded = await page
+      .evaluate(() => ({
+        state: document.readyState,
+        title: document.title,
+        bundle: performance
+          .getEntriesByType("resource")
+          .filter((entry) => /\/pkg[^/]*\//.test(entry.name))
+          .map((entry) => `${new URL(entry.name).pathname} ${entry.encodedBodySize} B in ${Math.round(entry.duration)} ms`),
+      }))
+      .catch(String);
+    await screenshot(page, `not-hydrated-${Date.now()}`).catch(() => {});
     throw new Error(`${page.url()} did not hydrate (${JSON.stringify(loaded)}); console: ${JSON.stringify(errors)}`, { cause: error });
   }
 }

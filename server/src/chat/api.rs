@@ -17,7 +17,8 @@ use app::chat::WidgetSettings;
 use app::error::ServiceError;
 use app::services::Caller;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -92,23 +93,34 @@ fn origin<'a>(chat: &'a Chat, headers: &'a HeaderMap) -> Option<&'a str> {
     }
 }
 
-/// Resolves the widget or answers the refusal (without CORS headers, so a
-/// page that is not allowed cannot read even the error).
-async fn widget(chat: &Chat, key: &str, headers: &HeaderMap) -> Result<Widget, Response> {
-    chat.widget(key, origin(chat, headers)).await.map_err(|refusal| {
-        let status = match &refusal {
+/// Every widget route starts here: the publishable key in the path and the
+/// page's origin, checked. A refusal is answered without CORS headers, so a
+/// page that is not allowed cannot read even the error.
+impl FromRequestParts<AppState> for Widget {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Path(key) = Path::<String>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
+        let chat = &state.chat;
+        chat.widget(&key, origin(chat, &parts.headers)).await.map_err(IntoResponse::into_response)
+    }
+}
+
+impl IntoResponse for WidgetRefusal {
+    fn into_response(self) -> Response {
+        let status = match &self {
             WidgetRefusal::UnknownKey => StatusCode::NOT_FOUND,
             WidgetRefusal::OriginNotAllowed => StatusCode::FORBIDDEN,
             WidgetRefusal::Service(e) => {
                 StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             }
         };
-        let message = match refusal {
+        let message = match self {
             WidgetRefusal::Service(e) => e.to_string(),
             other => other.to_string(),
         };
         (status, Json(serde_json::json!({ "error": message }))).into_response()
-    })
+    }
 }
 
 /// Adds the CORS headers for the widget's (already checked) origin.
@@ -161,11 +173,7 @@ fn error_response(error: ServiceError) -> Response {
     response
 }
 
-async fn preflight(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    let widget = match widget(&state.chat, &key, &headers).await {
-        Ok(widget) => widget,
-        Err(refused) => return refused,
-    };
+async fn preflight(widget: Widget) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();
     h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST"));
@@ -184,18 +192,13 @@ struct WidgetConfig {
     launcher: &'static str,
 }
 
-async fn config(State(state): State<AppState>, Path(key): Path<String>, headers: HeaderMap) -> Response {
-    match widget(&state.chat, &key, &headers).await {
-        Ok(widget) => answer(
-            &widget,
-            Ok(WidgetConfig {
-                settings: widget.settings.clone(),
-                mode: if state.chat.llm().is_some() { "ai" } else { "offline" },
-                launcher: widget.settings.launcher_icon.glyph(),
-            }),
-        ),
-        Err(refused) => refused,
-    }
+async fn config(State(state): State<AppState>, widget: Widget) -> Response {
+    let config = WidgetConfig {
+        settings: widget.settings.clone(),
+        mode: if state.chat.llm().is_some() { "ai" } else { "offline" },
+        launcher: widget.settings.launcher_icon.glyph(),
+    };
+    answer(&widget, Ok(config))
 }
 
 #[derive(Deserialize)]
@@ -206,13 +209,9 @@ struct SessionRequest {
 async fn session(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(key): Path<String>,
+    widget: Widget,
     request: Request,
 ) -> Response {
-    let widget = match widget(&state.chat, &key, request.headers()).await {
-        Ok(widget) => widget,
-        Err(refused) => return refused,
-    };
     let result = async {
         let asked: SessionRequest = json_body(request, MAX_BODY_BYTES).await?;
         state.chat.session(&widget, asked.token.as_deref(), &caller.client_addr).await
@@ -234,13 +233,9 @@ struct MessageRequest {
 async fn messages(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(key): Path<String>,
+    widget: Widget,
     request: Request,
 ) -> Response {
-    let widget = match widget(&state.chat, &key, request.headers()).await {
-        Ok(widget) => widget,
-        Err(refused) => return refused,
-    };
     let chat: Arc<Chat> = state.chat.clone();
     let result = async {
         let asked: MessageRequest = json_body(request, MAX_BODY_BYTES).await?;
@@ -279,13 +274,9 @@ struct FeedbackRequest {
 async fn feedback(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(key): Path<String>,
+    widget: Widget,
     request: Request,
 ) -> Response {
-    let widget = match widget(&state.chat, &key, request.headers()).await {
-        Ok(widget) => widget,
-        Err(refused) => return refused,
-    };
     let result = async {
         let asked: FeedbackRequest = json_body(request, MAX_BODY_BYTES).await?;
         let id = state.chat.visitor(&widget, &asked.token)?;
@@ -307,13 +298,9 @@ struct HandoffRequest {
 async fn handoff(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    Path(key): Path<String>,
+    widget: Widget,
     request: Request,
 ) -> Response {
-    let widget = match widget(&state.chat, &key, request.headers()).await {
-        Ok(widget) => widget,
-        Err(refused) => return refused,
-    };
     let result = async {
         let asked: HandoffRequest = json_body(request, MAX_BODY_BYTES).await?;
         let id = state.chat.visitor(&widget, &asked.token)?;

@@ -8,14 +8,17 @@ pub mod answerability;
 pub mod api;
 pub mod breaker;
 pub mod connections;
+pub mod conversations;
 pub mod dashboard;
 pub mod guard;
 pub mod limits;
 pub mod llm;
 pub mod openai_wire;
 pub mod prompt;
+pub mod safe_stream;
 pub mod safety;
 pub mod sentiment;
+pub mod settings;
 pub mod usage;
 pub mod visitor;
 
@@ -23,8 +26,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::chat::{
-    asks_for_human, validate_visitor_message, Author, BotSettings, ChatMessage, Citation, FlagReason, Priority,
-    Sentiment, SentimentLabel, VisitorLimits, WidgetSettings, HISTORY_MESSAGES,
+    asks_for_human, validate_visitor_message, Author, BotSettings, ChatMessage, Citation, FlagReason, Sentiment,
+    SentimentLabel, VisitorLimits, WidgetSettings, HISTORY_MESSAGES,
 };
 use app::error::ServiceError;
 use app::knowledge::Passage;
@@ -41,7 +44,9 @@ use guard::{Guard, Proof};
 use limits::Gcra;
 use llm::{Llm, LlmFailure};
 use prompt::Prompt;
+use safe_stream::SafeStream;
 use sentiment::Classifier;
+use settings::SettingsTable;
 use usage::{Allowance, PastShare};
 
 /// Whether a message asks something beyond its complaint: a question mark,
@@ -111,6 +116,20 @@ pub struct Widget {
     pub preview: bool,
 }
 
+impl Widget {
+    fn from_row(row: settings::WidgetRow, origin: &str, preview: bool) -> Widget {
+        Widget {
+            workspace_id: row.workspace_id,
+            workspace_name: row.name,
+            plan: row.plan,
+            origin: origin.to_owned(),
+            settings: settings::parsed(row.widget),
+            limits: settings::parsed::<BotSettings>(row.bot).limits,
+            preview,
+        }
+    }
+}
+
 /// Why a widget request was refused before anything else ran.
 #[derive(Debug, thiserror::Error)]
 pub enum WidgetRefusal {
@@ -120,6 +139,12 @@ pub enum WidgetRefusal {
     OriginNotAllowed,
     #[error(transparent)]
     Service(#[from] ServiceError),
+}
+
+impl From<sqlx::Error> for WidgetRefusal {
+    fn from(error: sqlx::Error) -> Self {
+        WidgetRefusal::Service(AppError::from(error).into())
+    }
 }
 
 /// What the visitor's browser hears while an answer is made. Messages are
@@ -224,31 +249,13 @@ impl Chat {
             return self.preview_widget(key, origin).await;
         }
         let digest = crate::accounts::secrets::digest(key);
-        let row: Option<KeyRow> = self
-            .sql
-            .read(|db| async move {
-                sqlx::query_as(
-                    "SELECT k.workspace_id, k.allowed_origins, w.plan, w.name, s.settings AS widget, b.settings AS bot
-                     FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
-                     LEFT JOIN widget_settings s ON s.workspace_id = k.workspace_id
-                     LEFT JOIN bot_settings b ON b.workspace_id = k.workspace_id
-                     WHERE k.token_hash = $1 AND k.kind = 'publishable' AND k.revoked_at IS NULL",
-                )
-                .bind(digest)
-                .fetch_optional(&db)
-                .await
-            })
-            .await
-            .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let KeyRow { workspace_id, allowed_origins: allowed, plan, name: workspace_name, widget: settings, bot } =
-            row.ok_or(WidgetRefusal::UnknownKey)?;
+        let found = self.sql.read(|db| async move { settings::by_key(&db, &digest).await }).await?;
+        let (row, allowed) = found.ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
         if !allowed.lines().any(|allowed| allowed.trim().eq_ignore_ascii_case(origin)) {
             return Err(WidgetRefusal::OriginNotAllowed);
         }
-        let settings = parsed_settings(settings);
-        let limits = parsed_settings::<BotSettings>(bot).limits;
-        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings, limits, preview: false })
+        Ok(Widget::from_row(row, origin, false))
     }
 
     /// The dashboard's live preview: a signed, short-lived preview key, on
@@ -258,19 +265,8 @@ impl Chat {
             visitor::verify_preview(self.accounts.server_key(), key, now_millis()).ok_or(WidgetRefusal::UnknownKey)?;
         let origin = origin.filter(|o| self.own_origins.iter().any(|own| own.eq_ignore_ascii_case(o)));
         let origin = origin.ok_or(WidgetRefusal::OriginNotAllowed)?;
-        let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT w.plan, w.name, s.settings, b.settings FROM workspaces w
-             LEFT JOIN widget_settings s ON s.workspace_id = w.id LEFT JOIN bot_settings b ON b.workspace_id = w.id
-             WHERE w.id = $1",
-        )
-        .bind(&workspace_id)
-        .fetch_optional(self.pool())
-        .await
-        .map_err(|e| ServiceError::from(AppError::from(e)))?;
-        let (plan, workspace_name, settings, bot) = row.ok_or(WidgetRefusal::UnknownKey)?;
-        let settings = parsed_settings(settings);
-        let limits = parsed_settings::<BotSettings>(bot).limits;
-        Ok(Widget { workspace_id, workspace_name, plan, origin: origin.to_owned(), settings, limits, preview: true })
+        let row = self.sql.read(|db| async move { settings::by_workspace(&db, &workspace_id).await }).await?;
+        Ok(Widget::from_row(row.ok_or(WidgetRefusal::UnknownKey)?, origin, true))
     }
 
     /// This server's public origin.
@@ -299,40 +295,27 @@ impl Chat {
         self.store_settings(SettingsTable::Bot, workspace_id, settings).await
     }
 
-    /// A workspace's settings row as JSON; defaults when none is stored.
+    /// A workspace's settings document; defaults when none is stored.
     async fn load_settings<T: serde::de::DeserializeOwned + Default>(
         &self,
         table: SettingsTable,
         workspace_id: &str,
     ) -> Result<T, ServiceError> {
-        let sql = format!("SELECT settings FROM {} WHERE workspace_id = $1", table.name());
         let workspace_id = workspace_id.to_owned();
-        let stored: Option<String> = self
-            .sql
-            .read(|db| async move { sqlx::query_scalar(&sql).bind(workspace_id).fetch_optional(&db).await })
-            .await
-            .map_err(AppError::from)?;
-        Ok(parsed_settings(stored))
+        let stored = self.sql.read(|db| async move { settings::load(&db, table, &workspace_id).await }).await;
+        Ok(settings::parsed(stored.map_err(AppError::from)?))
     }
 
     async fn store_settings<T: serde::Serialize>(
         &self,
         table: SettingsTable,
         workspace_id: &str,
-        settings: &T,
+        document: &T,
     ) -> Result<(), ServiceError> {
-        let json = serde_json::to_string(settings).map_err(|e| AppError::Task(e.to_string()))?;
-        let sql = format!(
-            "INSERT INTO {} (workspace_id, settings, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (workspace_id) DO UPDATE SET settings = excluded.settings, updated_at = excluded.updated_at",
-            table.name()
-        );
+        let json = serde_json::to_string(document).map_err(|e| AppError::Task(e.to_string()))?;
         let workspace_id = workspace_id.to_owned();
-        self.sql
-            .write(|db| async move { sqlx::query(&sql).bind(workspace_id).bind(json).bind(now_millis()).execute(&db).await })
-            .await
-            .map_err(AppError::from)?;
-        Ok(())
+        let stored = self.sql.write(|db| async move { settings::store(&db, table, &workspace_id, &json).await }).await;
+        Ok(stored.map_err(AppError::from)?)
     }
 
     /// Resumes the visitor behind `token`, or starts a new one.
@@ -526,7 +509,9 @@ impl Chat {
         };
         let failed = serde_json::json!({ "provider": llm.provider().name(), "reason": failure.label() });
         let workspace = widget.workspace_id.clone();
-        self.sql.write(|db| async move { record_event(&db, &workspace, None, "llm_failed", failed).await }).await?;
+        self.sql
+            .write(|db| async move { conversations::record_event(&db, &workspace, None, "llm_failed", failed).await })
+            .await?;
         if stream.sent_anything() && failure != LlmFailure::Cancelled {
             let _ = events.send(ChatEvent::Retract).await;
         }
@@ -558,35 +543,22 @@ impl Chat {
         let job = |db: sqlx::AnyPool| async move {
             if let Some(existing) = existing {
                 if let Some(email) = email {
-                    sqlx::query("UPDATE conversations SET visitor_email = $1 WHERE id = $2 AND workspace_id = $3")
-                        .bind(email)
-                        .bind(&existing.id)
-                        .bind(&workspace)
-                        .execute(&db)
-                        .await?;
+                    conversations::set_visitor_email(&db, &workspace, &existing.id, &email).await?;
                 }
                 return Ok(existing.id);
             }
             let id = uuid::Uuid::new_v4().to_string();
-            let now = now_millis();
+            let new = conversations::NewConversation {
+                id: &id,
+                workspace_id: &workspace,
+                visitor_id: &visitor,
+                visitor_email: email.as_deref(),
+                origin: &origin,
+                preview,
+                at: now_millis(),
+            };
             let mut tx = db.begin().await?;
-            sqlx::query(
-                "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, from_preview, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-            )
-            .bind(&id)
-            .bind(&workspace)
-            .bind(visitor)
-            .bind(email)
-            .bind(&origin)
-            .bind(i32::from(preview))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if !preview {
-                let started = serde_json::json!({ "origin": origin });
-                record_event(&mut *tx, &workspace, Some(&id), "conversation_started", started).await?;
-            }
+            conversations::create(&mut tx, &new).await?;
             tx.commit().await?;
             Ok::<_, AppError>(id)
         };
@@ -597,18 +569,9 @@ impl Chat {
         &self,
         workspace_id: &str,
         visitor_id: &str,
-    ) -> Result<Option<ConversationRow>, ServiceError> {
+    ) -> Result<Option<conversations::Latest>, ServiceError> {
         let (workspace_id, visitor_id) = (workspace_id.to_owned(), visitor_id.to_owned());
-        let job = |db: sqlx::AnyPool| async move {
-            sqlx::query_as(
-                "SELECT id, flagged_at, visitor_email FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
-                 ORDER BY updated_at DESC LIMIT 1",
-            )
-            .bind(workspace_id)
-            .bind(visitor_id)
-            .fetch_optional(&db)
-            .await
-        };
+        let job = |db: sqlx::AnyPool| async move { conversations::latest(&db, &workspace_id, &visitor_id).await };
         Ok(self.sql.read(job).await.map_err(AppError::from)?)
     }
 
@@ -651,45 +614,8 @@ impl Chat {
         text: &str,
         sentiment: Sentiment,
     ) -> Result<ChatMessage, AppError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = now_millis();
-        let (message_id, conversation, workspace, body) =
-            (id.clone(), conversation.to_owned(), widget.workspace_id.clone(), text.to_owned());
-        let job = |db: sqlx::AnyPool| async move {
-            let mut tx = db.begin().await?;
-            sqlx::query(
-                "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
-                 VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
-            )
-            .bind(message_id)
-            .bind(&conversation)
-            .bind(&workspace)
-            .bind(body)
-            .bind(f64::from(sentiment.score))
-            .bind(sentiment.label.as_str())
-            .bind(sentiment.priority.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2,
-                   priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
-                                   THEN $4 ELSE priority END
-                 WHERE id = $5 AND workspace_id = $6",
-            )
-            .bind(sentiment.label.as_str())
-            .bind(now)
-            .bind(priority_rank(sentiment.priority))
-            .bind(sentiment.priority.as_str())
-            .bind(conversation)
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await
-        };
-        self.sql.write(job).await?;
-        Ok(ChatMessage {
-            id,
+        let message = ChatMessage {
+            id: uuid::Uuid::new_v4().to_string(),
             author: Author::Visitor,
             body: text.to_owned(),
             citations: Vec::new(),
@@ -698,8 +624,16 @@ impl Chat {
             sentiment: Some(sentiment),
             feedback: None,
             note: None,
-            created_at: now,
-        })
+            created_at: now_millis(),
+        };
+        let (stored, conversation, workspace) = (message.clone(), conversation.to_owned(), widget.workspace_id.clone());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            conversations::add_visitor_message(&mut tx, &workspace, &conversation, &stored, sentiment).await?;
+            tx.commit().await
+        };
+        self.sql.write(job).await?;
+        Ok(message)
     }
 
     async fn store_bot_reply(
@@ -722,56 +656,31 @@ impl Chat {
         let tokens = (reply.mode.tokens(|g| g.input_tokens), reply.mode.tokens(|g| g.output_tokens));
         let preview = widget.preview;
         let job = |db: sqlx::AnyPool| async move {
+            let stored = conversations::BotMessage {
+                id: &message_id,
+                conversation_id: &conversation,
+                workspace_id: &workspace,
+                body: &body,
+                citations: &citations,
+                suggestions: &suggestions,
+                confidence,
+                answered,
+                mode,
+                model: model.as_deref(),
+                tokens,
+                note,
+                latency_ms,
+                at: now,
+            };
             let mut tx = db.begin().await?;
-            sqlx::query(
-                "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
-                                       answered, mode, model, prompt_tokens, completion_tokens, note, latency_ms, created_at)
-                 VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-            )
-            // sqlx 0.8.6's Any driver sends a NULL f64 to PostgreSQL typed as float4, and a
-            // cached statement would keep that type for the next, non-NULL, confidence.
-            .persistent(false)
-            .bind(message_id)
-            .bind(&conversation)
-            .bind(&workspace)
-            .bind(body)
-            .bind(citations)
-            .bind(suggestions)
-            .bind(confidence.map(f64::from))
-            .bind(i32::from(answered))
-            .bind(mode)
-            .bind(model)
-            .bind(tokens.0)
-            .bind(tokens.1)
-            .bind(note)
-            .bind(latency_ms)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            let (unanswered, flagged_at): (i64, Option<i64>) = sqlx::query_as(
-                "UPDATE conversations SET message_count = message_count + 1, updated_at = $1,
-                   unanswered_in_a_row = CASE WHEN $2 = 1 THEN 0 ELSE unanswered_in_a_row + 1 END
-                 WHERE id = $3 AND workspace_id = $4 RETURNING unanswered_in_a_row, flagged_at",
-            )
-            .bind(now)
-            .bind(i32::from(answered))
-            .bind(&conversation)
-            .bind(&workspace)
-            .fetch_one(&mut *tx)
-            .await?;
+            let (unanswered, flagged_at) = conversations::add_bot_message(&mut tx, &stored).await?;
             let flag = flag.or((unanswered >= UNANSWERED_BEFORE_ESCALATION).then_some(FlagReason::NotAnswered));
-            let newly_flagged = flag.filter(|_| flagged_at.is_none());
-            if let Some(reason) = newly_flagged {
-                sqlx::query(
-                    "UPDATE conversations SET flagged_at = $1, flag_reason = $2 WHERE id = $3 AND workspace_id = $4",
-                )
-                .bind(now)
-                .bind(reason.as_str())
-                .bind(&conversation)
-                .bind(&workspace)
-                .execute(&mut *tx)
-                .await?;
-            }
+            let newly_flagged = match flag.filter(|_| flagged_at.is_none()) {
+                Some(reason) => {
+                    conversations::flag(&mut *tx, &workspace, &conversation, reason, now).await?.then_some(reason)
+                }
+                None => None,
+            };
             let answered = serde_json::json!({
                 "answered": answered,
                 "confidence": confidence,
@@ -780,10 +689,12 @@ impl Chat {
             });
             // The team's own tests in the preview are not analytics.
             if !preview {
-                record_event(&mut *tx, &workspace, Some(&conversation), "bot_answered", answered).await?;
+                conversations::record_event(&mut *tx, &workspace, Some(&conversation), "bot_answered", answered)
+                    .await?;
                 if let Some(reason) = newly_flagged {
                     let escalated = serde_json::json!({ "reason": reason.as_str() });
-                    record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+                    conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated)
+                        .await?;
                 }
             }
             tx.commit().await?;
@@ -819,29 +730,15 @@ impl Chat {
         let (workspace, preview) = (widget.workspace_id.clone(), widget.preview);
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1
-                 WHERE id = $3 AND workspace_id = $4 AND flagged_at IS NULL",
-            )
-            .bind(now_millis())
-            .bind(FlagReason::AskedForHuman.as_str())
-            .bind(&conversation)
-            .bind(&workspace)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() > 0 && !preview {
-                let escalated = serde_json::json!({ "reason": FlagReason::AskedForHuman.as_str() });
-                record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+            let reason = FlagReason::AskedForHuman;
+            let flagged = conversations::flag(&mut *tx, &workspace, &conversation, reason, now_millis()).await?;
+            if flagged && !preview {
+                let escalated = serde_json::json!({ "reason": reason.as_str() });
+                conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
             }
-            let with_email: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM conversations WHERE id = $1 AND workspace_id = $2 AND visitor_email IS NOT NULL",
-            )
-            .bind(&conversation)
-            .bind(&workspace)
-            .fetch_one(&mut *tx)
-            .await?;
+            let with_email = conversations::has_email(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;
-            Ok::<_, AppError>(with_email > 0)
+            Ok::<_, AppError>(with_email)
         };
         Ok(self.sql.write(job).await?)
     }
@@ -863,22 +760,12 @@ impl Chat {
         let preview = widget.preview;
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
-            let updated = sqlx::query(
-                "UPDATE messages SET feedback = $1 WHERE id = $2 AND workspace_id = $3 AND author = 'bot'
-                   AND conversation_id IN (SELECT id FROM conversations WHERE workspace_id = $3 AND visitor_id = $4)",
-            )
-            .bind(i32::from(value))
-            .bind(&message)
-            .bind(&workspace)
-            .bind(visitor)
-            .execute(&mut *tx)
-            .await?;
-            if updated.rows_affected() == 0 {
+            if !conversations::set_feedback(&mut *tx, &workspace, &visitor, &message, value).await? {
                 return Err(ServiceError::NotFound.into());
             }
             if !preview {
                 let feedback = serde_json::json!({ "message_id": message, "value": value });
-                record_event(&mut *tx, &workspace, None, "feedback", feedback).await?;
+                conversations::record_event(&mut *tx, &workspace, None, "feedback", feedback).await?;
             }
             tx.commit().await?;
             Ok::<_, AppError>(())
@@ -897,28 +784,11 @@ impl Chat {
 
     async fn messages(&self, conversation: &str) -> Result<Vec<ChatMessage>, ServiceError> {
         let conversation = conversation.to_owned();
-        let job = |db: sqlx::AnyPool| async move {
-            sqlx::query_as(
-                "SELECT id, author, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
-                        feedback, note, created_at
-                 FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
-            )
-            .bind(conversation)
-            .fetch_all(&db)
-            .await
-        };
-        let rows: Vec<MessageRow> = self.sql.read(job).await.map_err(AppError::from)?;
-        Ok(rows.into_iter().map(ChatMessage::from).collect())
+        let job = |db: sqlx::AnyPool| async move { conversations::messages(&db, &conversation).await };
+        Ok(self.sql.read(job).await.map_err(AppError::from)?)
     }
 }
 
-/// A workspace's stored settings document, or the defaults.
-fn parsed_settings<T: serde::de::DeserializeOwned + Default>(stored: Option<String>) -> T {
-    stored.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default()
-}
-
-/// Records an analytics event; inside the transaction of the change it
-/// describes where there is one, so a busy SQLite takes its write lock once.
 /// The email a visitor left, checked like any other: `None` when blank.
 fn visitor_email(input: Option<&str>) -> Result<Option<String>, ServiceError> {
     let Some(input) = input.filter(|e| !e.trim().is_empty()) else { return Ok(None) };
@@ -928,84 +798,6 @@ fn visitor_email(input: Option<&str>) -> Result<Option<String>, ServiceError> {
         Ok(Some(email))
     } else {
         Err(ServiceError::Invalid(errors))
-    }
-}
-
-async fn record_event<'e>(
-    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    workspace_id: &str,
-    conversation: Option<&str>,
-    kind: &str,
-    detail: serde_json::Value,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO chat_events (id, workspace_id, conversation_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(uuid::Uuid::new_v4().to_string())
-    .bind(workspace_id)
-    .bind(conversation)
-    .bind(kind)
-    .bind(detail.to_string())
-    .bind(now_millis())
-    .execute(executor)
-    .await?;
-    Ok(())
-}
-
-/// Streams a reply as it is written, but only text that is already safe:
-/// what was sent is always a prefix of the safe form of what the provider
-/// wrote so far. Only the reply's unsettled tail is kept and made safe again
-/// on each piece (see [`safety::settled_len`]), so the work per piece does
-/// not grow with the length of the answer.
-struct SafeStream<'a> {
-    /// What the provider wrote after the settled part.
-    tail: String,
-    /// The safe form of `tail` already sent.
-    sent_tail: String,
-    /// Bytes sent for the settled part.
-    settled_sent: usize,
-    events: &'a mpsc::Sender<ChatEvent>,
-}
-
-impl<'a> SafeStream<'a> {
-    fn new(events: &'a mpsc::Sender<ChatEvent>) -> Self {
-        SafeStream { tail: String::new(), sent_tail: String::new(), settled_sent: 0, events }
-    }
-
-    fn sent_anything(&self) -> bool {
-        self.settled_sent > 0 || !self.sent_tail.is_empty()
-    }
-
-    /// What of `body`, the safe form of the whole reply, is still to be
-    /// sent; `None` when it does not continue what was sent.
-    fn rest_of<'b>(&self, body: &'b str) -> Option<&'b str> {
-        body.get(self.settled_sent..)?.strip_prefix(self.sent_tail.as_str())
-    }
-}
-
-#[async_trait::async_trait]
-impl llm::Sink for SafeStream<'_> {
-    async fn piece(&mut self, text: String) -> bool {
-        self.tail.push_str(&text);
-        let safe = safety::make_safe(&self.tail);
-        let listening = match safe.strip_prefix(self.sent_tail.as_str()) {
-            Some(new) if !new.is_empty() => {
-                let text = new.to_owned();
-                self.sent_tail = safe;
-                self.events.send(ChatEvent::Delta { text }).await.is_ok()
-            }
-            _ => !self.events.is_closed(),
-        };
-        let cut = safety::settled_len(&self.tail);
-        if cut > 0 {
-            let settled = safety::make_safe(&self.tail[..cut]);
-            if self.sent_tail.starts_with(&settled) {
-                self.tail.drain(..cut);
-                self.sent_tail.drain(..settled.len());
-                self.settled_sent += settled.len();
-            }
-        }
-        listening
     }
 }
 
@@ -1075,90 +867,6 @@ impl Reply {
     }
 }
 
-/// The tables holding one JSON settings document per workspace.
-#[derive(Clone, Copy)]
-enum SettingsTable {
-    Widget,
-    Bot,
-}
-
-impl SettingsTable {
-    fn name(self) -> &'static str {
-        match self {
-            SettingsTable::Widget => "widget_settings",
-            SettingsTable::Bot => "bot_settings",
-        }
-    }
-}
-
-/// A publishable key with its workspace and both settings documents.
-#[derive(sqlx::FromRow)]
-struct KeyRow {
-    workspace_id: String,
-    allowed_origins: String,
-    plan: String,
-    name: String,
-    widget: Option<String>,
-    bot: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct ConversationRow {
-    id: String,
-    flagged_at: Option<i64>,
-    visitor_email: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct MessageRow {
-    id: String,
-    author: String,
-    body: String,
-    citations: String,
-    suggestions: String,
-    confidence: Option<f64>,
-    sentiment_score: Option<f64>,
-    sentiment_label: Option<String>,
-    priority: Option<String>,
-    feedback: Option<i32>,
-    note: Option<String>,
-    created_at: i64,
-}
-
-impl From<MessageRow> for ChatMessage {
-    fn from(row: MessageRow) -> Self {
-        let sentiment = match (row.sentiment_score, row.sentiment_label.as_deref().and_then(SentimentLabel::parse)) {
-            (Some(score), Some(label)) => Some(Sentiment {
-                score: score as f32,
-                label,
-                priority: row.priority.as_deref().and_then(Priority::parse).unwrap_or(Priority::Normal),
-            }),
-            _ => None,
-        };
-        ChatMessage {
-            id: row.id,
-            author: Author::parse(&row.author).unwrap_or(Author::Bot),
-            body: row.body,
-            citations: serde_json::from_str(&row.citations).unwrap_or_default(),
-            suggestions: serde_json::from_str(&row.suggestions).unwrap_or_default(),
-            confidence: row.confidence.map(|c| c as f32),
-            sentiment,
-            feedback: row.feedback.and_then(|f| i8::try_from(f).ok()),
-            note: row.note,
-            created_at: row.created_at,
-        }
-    }
-}
-
-fn priority_rank(priority: Priority) -> i32 {
-    match priority {
-        Priority::Low => 0,
-        Priority::Normal => 1,
-        Priority::High => 2,
-        Priority::Urgent => 3,
-    }
-}
-
 /// The answer in a few pieces (a sentence or so each) so the widget can
 /// show it as it arrives; an LLM's stream is coalesced the same way.
 fn pieces(text: &str) -> Vec<&str> {
@@ -1192,58 +900,6 @@ pub fn own_origins(public_url: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What a stream sends for `pieces`, and what it says of the whole safe answer.
-    async fn streamed(pieces: &[&str]) -> (Vec<String>, Option<String>, usize) {
-        use llm::Sink;
-        let (sender, mut receiver) = mpsc::channel(1024);
-        let mut stream = SafeStream::new(&sender);
-        let mut longest_tail = 0;
-        for piece in pieces {
-            assert!(stream.piece((*piece).to_owned()).await);
-            longest_tail = longest_tail.max(stream.tail.len() + stream.sent_tail.len());
-        }
-        let mut sent = Vec::new();
-        while let Ok(event) = receiver.try_recv() {
-            match event {
-                ChatEvent::Delta { text } => sent.push(text),
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-        let body = safety::make_safe(&pieces.concat());
-        (sent, stream.rest_of(&body).map(str::to_owned), longest_tail)
-    }
-
-    #[tokio::test]
-    async fn a_stream_sends_what_remaking_the_whole_reply_safe_would_and_keeps_only_its_tail() {
-        let replies = [
-            "Refunds take 30 days [1]. See [the guide](https://help.example/refunds) or ask [2]. ",
-            "Hi <script>alert(1)</script> there [1] ![x](https://evil.example/p.gif) end",
-            "a < b [x](javascript:alert(1)) and [y](https://ok.example/(a)) done [3]",
-            "Plain <b>bold</b> text, then [1] and a tail ",
-        ];
-        for reply in replies {
-            let pieces: Vec<&str> = reply.split_inclusive(' ').collect();
-            // The reference: the safe form of the whole reply so far, sent while it extends what was sent.
-            let (mut raw, mut sent, mut expected) = (String::new(), String::new(), Vec::new());
-            for piece in &pieces {
-                raw.push_str(piece);
-                let safe = safety::make_safe(&raw);
-                if let Some(new) = safe.strip_prefix(sent.as_str()).filter(|new| !new.is_empty()) {
-                    expected.push(new.to_owned());
-                    sent = safe;
-                }
-            }
-            let (deltas, rest, _) = streamed(&pieces).await;
-            assert_eq!(deltas, expected, "{reply:?}");
-            let body = safety::make_safe(reply);
-            assert_eq!(rest, body.strip_prefix(sent.as_str()).map(str::to_owned), "{reply:?}");
-        }
-        let long = "plain words and [1] more ".repeat(100);
-        let (deltas, rest, longest_tail) = streamed(&long.split_inclusive(' ').collect::<Vec<_>>()).await;
-        assert_eq!(deltas.concat() + &rest.expect("plain text continues"), long);
-        assert!(longest_tail < 100, "the stream kept {longest_tail} bytes");
-    }
 
     #[test]
     fn answers_stream_in_sentence_pieces_that_rejoin_exactly() {

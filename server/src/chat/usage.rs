@@ -113,11 +113,11 @@ pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Al
     // The answer that reaches a limit records it, once.
     if let Some(ceiling) = charge.limits.daily_ceiling.filter(|&c| today == i64::from(c)) {
         let detail = serde_json::json!({ "day": day, "ceiling": ceiling });
-        super::record_event(&mut *tx, charge.workspace_id, None, "ceiling_reached", detail).await?;
+        super::conversations::record_event(&mut *tx, charge.workspace_id, None, "ceiling_reached", detail).await?;
     }
     if let Some(quota) = charge.quota.filter(|&q| month_used == i64::from(q)) {
         let detail = serde_json::json!({ "month": month, "quota": quota });
-        super::record_event(&mut *tx, charge.workspace_id, None, "quota_reached", detail).await?;
+        super::conversations::record_event(&mut *tx, charge.workspace_id, None, "quota_reached", detail).await?;
     }
     tx.commit().await?;
     Ok(Ok(Allowance::Answer))

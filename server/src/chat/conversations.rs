@@ -1,0 +1,338 @@
+//! The conversation store: conversations, their messages and the events
+//! they record for analytics, as small named queries on a pool or inside a
+//! transaction the caller holds. The pipeline (`chat/mod.rs`) decides what
+//! happens; this module only reads and writes it, every statement scoped by
+//! the workspace.
+
+use app::chat::{Author, ChatMessage, FlagReason, Priority, Sentiment, SentimentLabel};
+use sqlx::{Any, AnyConnection, Executor};
+
+use crate::error::AppError;
+use crate::sql::now_millis;
+
+/// A visitor's latest conversation, as the pipeline needs it.
+#[derive(sqlx::FromRow)]
+pub struct Latest {
+    pub id: String,
+    pub flagged_at: Option<i64>,
+    pub visitor_email: Option<String>,
+}
+
+/// A conversation as it starts, on the visitor's first message or hand-off.
+pub struct NewConversation<'a> {
+    pub id: &'a str,
+    pub workspace_id: &'a str,
+    pub visitor_id: &'a str,
+    pub visitor_email: Option<&'a str>,
+    pub origin: &'a str,
+    /// The team testing in the dashboard's preview.
+    pub preview: bool,
+    pub at: i64,
+}
+
+/// A bot reply as stored, with what analytics and the dashboard read of it.
+pub struct BotMessage<'a> {
+    pub id: &'a str,
+    pub conversation_id: &'a str,
+    pub workspace_id: &'a str,
+    pub body: &'a str,
+    /// JSON arrays.
+    pub citations: &'a str,
+    pub suggestions: &'a str,
+    pub confidence: Option<f32>,
+    pub answered: bool,
+    /// `offline` or the provider's name.
+    pub mode: &'static str,
+    pub model: Option<&'a str>,
+    pub tokens: (Option<i64>, Option<i64>),
+    pub note: Option<&'static str>,
+    pub latency_ms: i64,
+    pub at: i64,
+}
+
+/// The latest conversation of `visitor_id` in the workspace.
+pub async fn latest<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    visitor_id: &str,
+) -> Result<Option<Latest>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, flagged_at, visitor_email FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
+         ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(workspace_id)
+    .bind(visitor_id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn set_visitor_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE conversations SET visitor_email = $1 WHERE id = $2 AND workspace_id = $3")
+        .bind(email)
+        .bind(conversation_id)
+        .bind(workspace_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Inserts the conversation and, unless it is a preview, records that it started.
+pub async fn create(tx: &mut AnyConnection, new: &NewConversation<'_>) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, from_preview, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(new.id)
+    .bind(new.workspace_id)
+    .bind(new.visitor_id)
+    .bind(new.visitor_email)
+    .bind(new.origin)
+    .bind(i32::from(new.preview))
+    .bind(new.at)
+    .execute(&mut *tx)
+    .await?;
+    if !new.preview {
+        let started = serde_json::json!({ "origin": new.origin });
+        record_event(&mut *tx, new.workspace_id, Some(new.id), "conversation_started", started).await?;
+    }
+    Ok(())
+}
+
+/// Stores a visitor's message and folds its sentiment into the
+/// conversation: the latest mood, and the highest priority seen.
+pub async fn add_visitor_message(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    message: &ChatMessage,
+    sentiment: Sentiment,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
+         VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
+    )
+    .bind(&message.id)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .bind(&message.body)
+    .bind(f64::from(sentiment.score))
+    .bind(sentiment.label.as_str())
+    .bind(sentiment.priority.as_str())
+    .bind(message.created_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2,
+           priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
+                           THEN $4 ELSE priority END
+         WHERE id = $5 AND workspace_id = $6",
+    )
+    .bind(sentiment.label.as_str())
+    .bind(message.created_at)
+    .bind(priority_rank(sentiment.priority))
+    .bind(sentiment.priority.as_str())
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores a bot reply and counts it on the conversation; answers how many
+/// replies in a row have not answered, and when the conversation was
+/// flagged for a person, if it was.
+pub async fn add_bot_message(
+    tx: &mut AnyConnection,
+    message: &BotMessage<'_>,
+) -> Result<(i64, Option<i64>), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, workspace_id, author, body, citations, suggestions, confidence,
+                               answered, mode, model, prompt_tokens, completion_tokens, note, latency_ms, created_at)
+         VALUES ($1, $2, $3, 'bot', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    // sqlx 0.8.6's Any driver sends a NULL f64 to PostgreSQL typed as float4, and a
+    // cached statement would keep that type for the next, non-NULL, confidence.
+    .persistent(false)
+    .bind(message.id)
+    .bind(message.conversation_id)
+    .bind(message.workspace_id)
+    .bind(message.body)
+    .bind(message.citations)
+    .bind(message.suggestions)
+    .bind(message.confidence.map(f64::from))
+    .bind(i32::from(message.answered))
+    .bind(message.mode)
+    .bind(message.model)
+    .bind(message.tokens.0)
+    .bind(message.tokens.1)
+    .bind(message.note)
+    .bind(message.latency_ms)
+    .bind(message.at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query_as(
+        "UPDATE conversations SET message_count = message_count + 1, updated_at = $1,
+           unanswered_in_a_row = CASE WHEN $2 = 1 THEN 0 ELSE unanswered_in_a_row + 1 END
+         WHERE id = $3 AND workspace_id = $4 RETURNING unanswered_in_a_row, flagged_at",
+    )
+    .bind(message.at)
+    .bind(i32::from(message.answered))
+    .bind(message.conversation_id)
+    .bind(message.workspace_id)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// Flags the conversation for a person unless it already is; answers
+/// whether this call flagged it.
+pub async fn flag<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+    reason: FlagReason,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1
+         WHERE id = $3 AND workspace_id = $4 AND flagged_at IS NULL",
+    )
+    .bind(at)
+    .bind(reason.as_str())
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() > 0)
+}
+
+/// Whether the visitor left an email the team can follow up at.
+pub async fn has_email<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let with_email: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM conversations WHERE id = $1 AND workspace_id = $2 AND visitor_email IS NOT NULL",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_one(db)
+    .await?;
+    Ok(with_email > 0)
+}
+
+/// Thumbs up (1) or down (-1) on a bot reply in one of this visitor's
+/// conversations; answers whether there was such a reply.
+pub async fn set_feedback<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    visitor_id: &str,
+    message_id: &str,
+    value: i8,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE messages SET feedback = $1 WHERE id = $2 AND workspace_id = $3 AND author = 'bot'
+           AND conversation_id IN (SELECT id FROM conversations WHERE workspace_id = $3 AND visitor_id = $4)",
+    )
+    .bind(i32::from(value))
+    .bind(message_id)
+    .bind(workspace_id)
+    .bind(visitor_id)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() > 0)
+}
+
+/// A conversation's messages, oldest first.
+pub async fn messages<'e>(
+    db: impl Executor<'e, Database = Any>,
+    conversation_id: &str,
+) -> Result<Vec<ChatMessage>, sqlx::Error> {
+    let rows: Vec<MessageRow> = sqlx::query_as(
+        "SELECT id, author, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
+                feedback, note, created_at
+         FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
+    )
+    .bind(conversation_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(ChatMessage::from).collect())
+}
+
+/// Records an analytics event; inside the transaction of the change it
+/// describes where there is one, so a busy SQLite takes its write lock once.
+pub async fn record_event<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation: Option<&str>,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO chat_events (id, workspace_id, conversation_id, kind, detail, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(workspace_id)
+    .bind(conversation)
+    .bind(kind)
+    .bind(detail.to_string())
+    .bind(now_millis())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: String,
+    author: String,
+    body: String,
+    citations: String,
+    suggestions: String,
+    confidence: Option<f64>,
+    sentiment_score: Option<f64>,
+    sentiment_label: Option<String>,
+    priority: Option<String>,
+    feedback: Option<i32>,
+    note: Option<String>,
+    created_at: i64,
+}
+
+impl From<MessageRow> for ChatMessage {
+    fn from(row: MessageRow) -> Self {
+        let sentiment = match (row.sentiment_score, row.sentiment_label.as_deref().and_then(SentimentLabel::parse)) {
+            (Some(score), Some(label)) => Some(Sentiment {
+                score: score as f32,
+                label,
+                priority: row.priority.as_deref().and_then(Priority::parse).unwrap_or(Priority::Normal),
+            }),
+            _ => None,
+        };
+        ChatMessage {
+            id: row.id,
+            author: Author::parse(&row.author).unwrap_or(Author::Bot),
+            body: row.body,
+            citations: serde_json::from_str(&row.citations).unwrap_or_default(),
+            suggestions: serde_json::from_str(&row.suggestions).unwrap_or_default(),
+            confidence: row.confidence.map(|c| c as f32),
+            sentiment,
+            feedback: row.feedback.and_then(|f| i8::try_from(f).ok()),
+            note: row.note,
+            created_at: row.created_at,
+        }
+    }
+}
+
+fn priority_rank(priority: Priority) -> i32 {
+    match priority {
+        Priority::Low => 0,
+        Priority::Normal => 1,
+        Priority::High => 2,
+        Priority::Urgent => 3,
+    }
+}
