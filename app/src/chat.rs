@@ -122,6 +122,9 @@ pub const QUOTE_CHARS: usize = 700;
 pub struct ChatMessage {
     pub id: String,
     pub author: Author,
+    /// Who from the team wrote an agent's message, as the visitor sees them.
+    #[serde(default)]
+    pub author_name: Option<String>,
     /// Plain text with `[n]` citation markers; never HTML.
     pub body: String,
     pub citations: Vec<Citation>,

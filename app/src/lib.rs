@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod chat;
 pub mod components;
 pub mod dates;
+pub mod desk;
 pub mod error;
 pub mod focus;
 pub mod keys;

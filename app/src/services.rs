@@ -11,8 +11,10 @@ use leptos::server_fn::codec::TextStream;
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
 use crate::chat::{
-    BotSettings, BotUsage, ConversationFilter, ConversationSummary, FirstSteps, Transcript, WidgetSettings, WidgetSetup,
+    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, FirstSteps, Transcript,
+    WidgetSettings, WidgetSetup,
 };
+use crate::desk::Takeover;
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
@@ -220,6 +222,29 @@ pub trait ChatService: Send + Sync + 'static {
     ) -> Result<Transcript, ServiceError>;
 }
 
+/// The support desk: a person from the team taking a conversation over from
+/// the bot. Members who may answer conversations may do all of it.
+#[async_trait]
+pub trait DeskService: Send + Sync + 'static {
+    /// The caller answers the conversation from now on; the bot stops.
+    async fn join(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<Takeover, ServiceError>;
+    /// Sends the visitor a message (joining first if nobody answers yet).
+    async fn reply(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+        text: String,
+    ) -> Result<ChatMessage, ServiceError>;
+    /// The bot answers again.
+    async fn hand_back(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Takeover, ServiceError>;
+}
+
 /// The career mentor. Recommendations need no account: anyone may ask, a
 /// few times a minute per client.
 #[async_trait]
@@ -269,6 +294,7 @@ pub struct Services {
     pub team: Arc<dyn TeamService>,
     pub knowledge: Arc<dyn KnowledgeService>,
     pub chat: Arc<dyn ChatService>,
+    pub desk: Arc<dyn DeskService>,
     pub mentor: Arc<dyn MentorService>,
 }
 

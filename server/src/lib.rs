@@ -7,9 +7,11 @@ pub mod backoff;
 pub mod chat;
 pub mod config;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod http;
 pub mod knowledge;
+pub mod live;
 pub mod mentor;
 pub mod sales;
 pub mod sql;
@@ -105,10 +107,14 @@ pub async fn open_state_with(
         knowledge_service.worker_limits(),
     ));
     mentor.warm_up();
-    let chat = Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, &config));
+    let live = Arc::new(live::Live::start(sql.clone(), &config.database_url).await);
+    let chat =
+        Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, live.clone(), &config));
     chat.warm_up();
     let seed = config.auth.seed_demo;
-    let state = AppState::new(config, sql, knowledge, accounts, knowledge_service.clone(), chat, mentor);
+    let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone()));
+    let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor };
+    let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can
     // conflict with their writes.
     if seed {

@@ -71,7 +71,14 @@ async fn run(config: Config) -> Result<(), StartError> {
         });
     }
     let (sql, knowledge, jobs) = (state.sql.clone(), state.knowledge_store.clone(), state.knowledge.clone());
-    http::serve(listener, http::app(state), http::shutdown_signal(), grace).await.map_err(StartError::Serve)?;
+    let live = state.live.clone();
+    let shutdown = async move {
+        http::shutdown_signal().await;
+        // Live channels never finish by themselves: closed now, their
+        // clients reconnect to another process and resume.
+        live.close();
+    };
+    http::serve(listener, http::app(state), shutdown, grace).await.map_err(StartError::Serve)?;
     jobs.release_running().await;
     sql.close().await;
     knowledge.close().await;

@@ -9,8 +9,10 @@ use leptos::config::{Env, LeptosOptions};
 use crate::accounts::Accounts;
 use crate::chat::Chat;
 use crate::config::{Config, Environment};
+use crate::desk::Desk;
 use crate::http::metrics::Metrics;
 use crate::knowledge::{Knowledge, KnowledgeStore};
+use crate::live::Live;
 use crate::mentor::service::Mentor;
 use crate::sales::SqlSalesService;
 use crate::sql::SqlStore;
@@ -29,9 +31,22 @@ pub struct AppState {
     pub knowledge: Arc<Knowledge>,
     /// The support bot's pipeline, for the widget API.
     pub chat: Arc<Chat>,
+    /// Live conversations: closed at shutdown.
+    pub live: Arc<Live>,
+    /// The same value as `services.desk`, for the agents' live channels.
+    pub desk: Arc<Desk>,
     /// The same value as `services.mentor`, for the extension API.
     pub mentor: Arc<Mentor>,
     pub metrics: Arc<Metrics>,
+}
+
+/// The products' services, built at start-up and handed to the state together.
+pub struct Products {
+    pub knowledge: Arc<Knowledge>,
+    pub chat: Arc<Chat>,
+    pub live: Arc<Live>,
+    pub desk: Arc<Desk>,
+    pub mentor: Arc<Mentor>,
 }
 
 impl AppState {
@@ -40,16 +55,16 @@ impl AppState {
         sql: SqlStore,
         knowledge_store: KnowledgeStore,
         accounts: Arc<Accounts>,
-        knowledge: Arc<Knowledge>,
-        chat: Arc<Chat>,
-        mentor: Arc<Mentor>,
+        products: Products,
     ) -> Self {
+        let Products { knowledge, chat, live, desk, mentor } = products;
         let services = Services {
             sales: Arc::new(SqlSalesService::new(sql.clone())),
             accounts: accounts.clone(),
             team: accounts.clone(),
             knowledge: knowledge.clone(),
             chat: chat.clone(),
+            desk: desk.clone(),
             mentor: mentor.clone(),
         };
         AppState {
@@ -60,6 +75,8 @@ impl AppState {
             sql,
             knowledge,
             chat,
+            live,
+            desk,
             mentor,
             services,
             metrics: Arc::new(Metrics::default()),

@@ -577,6 +577,13 @@ impl Widget {
                     }
                     return Ok(());
                 }
+                // A person answers this conversation: their reply comes on the live channel.
+                "held" => {
+                    if let Some(p) = pending {
+                        p.remove();
+                    }
+                    return Ok(());
+                }
                 "failed" => {
                     return Err(Failure::Refused { message: text_or_empty(&data, "error"), kind: String::new() });
                 }

@@ -102,6 +102,17 @@ pub(crate) struct Actor {
     pub(crate) workspace: WorkspaceSummary,
 }
 
+impl Actor {
+    pub(crate) fn user_id(&self) -> &str {
+        &self.user.id
+    }
+
+    /// The name the person gave, as visitors and the team see it.
+    pub(crate) fn user_name(&self) -> &str {
+        &self.user.name
+    }
+}
+
 impl Accounts {
     pub fn new(config: &Config, sql: SqlStore, key: ServerKey, mailer: Mailer) -> Self {
         Accounts {

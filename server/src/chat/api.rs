@@ -39,6 +39,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/widget/v1/{key}/messages"),
     ("POST", "/api/widget/v1/{key}/feedback"),
     ("POST", "/api/widget/v1/{key}/handoff"),
+    ("POST", "/api/widget/v1/{key}/events"),
     ("GET", "/widget-preview/{key}"),
 ];
 
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/widget/v1/{key}/messages", post(messages).options(preflight))
         .route("/api/widget/v1/{key}/feedback", post(feedback).options(preflight))
         .route("/api/widget/v1/{key}/handoff", post(handoff).options(preflight))
+        .route("/api/widget/v1/{key}/events", post(events).options(preflight))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route("/widget-preview/{key}", get(preview_page))
 }
@@ -256,6 +258,7 @@ async fn messages(
             ChatEvent::Received { .. } => "received",
             ChatEvent::Delta { .. } => "delta",
             ChatEvent::Retract => "retract",
+            ChatEvent::Held => "held",
             ChatEvent::Done { .. } => "done",
             ChatEvent::Failed { .. } => "failed",
         };
@@ -309,6 +312,39 @@ async fn handoff(
     }
     .await;
     answer(&widget, result.map(|email_known| serde_json::json!({ "ok": true, "email_known": email_known })))
+}
+
+#[derive(Deserialize)]
+struct EventsRequest {
+    token: String,
+    /// The number of the last entry the widget has (0 for everything).
+    #[serde(default)]
+    after: i64,
+}
+
+/// The visitor's push channel: what happens in their conversation that
+/// they did not ask for (a person joining, their replies, the bot taking
+/// over again), as Server-Sent Events read with `fetch`, resumed after the
+/// last entry the widget saw. 204 before the visitor has a conversation.
+async fn events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    widget: Widget,
+    request: Request,
+) -> Response {
+    let result = async {
+        let asked: EventsRequest = json_body(request, MAX_BODY_BYTES).await?;
+        let id = state.chat.visitor(&widget, &asked.token)?;
+        let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
+        state.chat.follow(&widget, &visitor, asked.after).await
+    }
+    .await;
+    let response = match result {
+        Ok(Some((entries, slots))) => crate::live::sse(entries, slots),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => error_response(error),
+    };
+    allow(&widget, response)
 }
 
 /// Widget routes are called cross-site by design and carry no cookies, so

@@ -16,6 +16,8 @@ pub struct Latest {
     pub id: String,
     pub flagged_at: Option<i64>,
     pub visitor_email: Option<String>,
+    /// The person answering instead of the bot.
+    pub assignee_id: Option<String>,
 }
 
 /// A conversation as it starts, on the visitor's first message or hand-off.
@@ -57,7 +59,7 @@ pub async fn latest<'e>(
     visitor_id: &str,
 ) -> Result<Option<Latest>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, flagged_at, visitor_email FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
+        "SELECT id, flagged_at, visitor_email, assignee_id FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
          ORDER BY updated_at DESC LIMIT 1",
     )
     .bind(workspace_id)
@@ -210,6 +212,102 @@ pub async fn flag<'e>(
     Ok(updated.rows_affected() > 0)
 }
 
+/// Gives the conversation to a person (`Some`) or back to the bot (`None`);
+/// answers whether that changed anything. `None` when there is no such
+/// conversation in the workspace.
+pub async fn assign(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    assignee_id: Option<&str>,
+    at: i64,
+) -> Result<Option<bool>, sqlx::Error> {
+    // One conditional statement, so two people joining at once cannot both
+    // think they changed it.
+    let changed = match assignee_id {
+        Some(assignee_id) => sqlx::query(
+            "UPDATE conversations SET assignee_id = $1, updated_at = $2
+             WHERE id = $3 AND workspace_id = $4 AND (assignee_id IS NULL OR assignee_id <> $1)",
+        )
+        .bind(assignee_id),
+        None => sqlx::query(
+            "UPDATE conversations SET assignee_id = NULL, updated_at = $1
+             WHERE id = $2 AND workspace_id = $3 AND assignee_id IS NOT NULL",
+        ),
+    }
+    .bind(at)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        return Ok(Some(true));
+    }
+    Ok(assignee(tx, workspace_id, conversation_id).await?.map(|_| false))
+}
+
+/// Whether the workspace has this conversation.
+pub async fn exists<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE id = $1 AND workspace_id = $2")
+        .bind(conversation_id)
+        .bind(workspace_id)
+        .fetch_one(db)
+        .await?;
+    Ok(found > 0)
+}
+
+/// Who answers the conversation: a person's id, or `None` for the bot.
+pub async fn assignee(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT assignee_id FROM conversations WHERE id = $1 AND workspace_id = $2")
+            .bind(conversation_id)
+            .bind(workspace_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(row.map(|(assignee,)| assignee))
+}
+
+/// Stores a message a person from the team wrote to the visitor.
+pub async fn add_agent_message(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    author_id: &str,
+    message: &ChatMessage,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, workspace_id, author, author_id, author_name, body, created_at)
+         VALUES ($1, $2, $3, 'agent', $4, $5, $6, $7)",
+    )
+    .bind(&message.id)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .bind(author_id)
+    .bind(&message.author_name)
+    .bind(&message.body)
+    .bind(message.created_at)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE conversations SET message_count = message_count + 1, updated_at = $1 WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(message.created_at)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Whether the visitor left an email the team can follow up at.
 pub async fn has_email<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -254,7 +352,7 @@ pub async fn messages<'e>(
     conversation_id: &str,
 ) -> Result<Vec<ChatMessage>, sqlx::Error> {
     let rows: Vec<MessageRow> = sqlx::query_as(
-        "SELECT id, author, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
+        "SELECT id, author, author_name, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
                 feedback, note, created_at
          FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
     )
@@ -291,6 +389,7 @@ pub async fn record_event<'e>(
 struct MessageRow {
     id: String,
     author: String,
+    author_name: Option<String>,
     body: String,
     citations: String,
     suggestions: String,
@@ -316,6 +415,7 @@ impl From<MessageRow> for ChatMessage {
         ChatMessage {
             id: row.id,
             author: Author::parse(&row.author).unwrap_or(Author::Bot),
+            author_name: row.author_name,
             body: row.body,
             citations: serde_json::from_str(&row.citations).unwrap_or_default(),
             suggestions: serde_json::from_str(&row.suggestions).unwrap_or_default(),

@@ -32,6 +32,7 @@ use app::chat::{
 use app::error::ServiceError;
 use app::knowledge::Passage;
 use app::plans::{Product, Tier};
+use futures_util::Stream;
 use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
@@ -39,6 +40,9 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
+use crate::live::journal::{self, Entry};
+use crate::live::slots::{Slot, Slots};
+use crate::live::Live;
 use crate::sql::{now_millis, SqlStore};
 use guard::{Guard, Proof};
 use limits::Gcra;
@@ -71,6 +75,11 @@ const SESSION_BURST: u32 = 20;
 const SESSION_INTERVAL: Duration = Duration::from_secs(3);
 /// A strongly negative message (this score or below) goes to a person.
 const ESCALATE_AT_SCORE: f32 = -0.6;
+/// Live channels one visitor may hold open at once (a few tabs).
+const CHANNELS_PER_VISITOR: usize = 4;
+/// Live channels one client address may hold open at once (a busy office
+/// behind one address, not one client holding every connection).
+const CHANNELS_PER_CLIENT: usize = 64;
 const UNANSWERED_BEFORE_ESCALATION: i64 = 2;
 
 pub const HANDOFF_REPLY: &str =
@@ -96,6 +105,10 @@ pub struct Chat {
     llm: Option<Arc<Llm>>,
     /// This server's own origins: the dashboard's preview runs there.
     own_origins: Vec<String>,
+    /// Tells followers of a conversation, in every process, of its changes.
+    live: Arc<Live>,
+    channels_per_visitor: Slots,
+    channels_per_client: Slots,
     visitor_limit: Gcra,
     session_limit: Gcra,
     guard: Guard,
@@ -164,6 +177,9 @@ pub enum ChatEvent {
     /// The text streamed so far is withdrawn (the provider failed part-way,
     /// or its reply broke a guardrail); the answer that replaces it follows.
     Retract,
+    /// A person from the team answers this conversation: the message
+    /// reached them, and their reply comes on the live channel.
+    Held,
     /// The answer as stored.
     Done {
         message: Box<ChatMessage>,
@@ -198,9 +214,13 @@ impl Chat {
         knowledge: Arc<Knowledge>,
         accounts: Arc<Accounts>,
         llm: Option<Arc<Llm>>,
+        live: Arc<Live>,
         config: &Config,
     ) -> Self {
         Chat {
+            live,
+            channels_per_visitor: Slots::new(CHANNELS_PER_VISITOR),
+            channels_per_client: Slots::new(CHANNELS_PER_CLIENT),
             guard: Guard::new(accounts.server_key().clone()),
             sql,
             knowledge,
@@ -351,6 +371,28 @@ impl Chat {
             .ok_or(ServiceError::Unauthenticated)
     }
 
+    /// The visitor's live channel: their conversation's journal after entry
+    /// `after`, then each entry as it is written (a person joining, their
+    /// messages), with the slots it holds while open. `None` before the
+    /// visitor has a conversation.
+    #[allow(clippy::type_complexity)]
+    pub async fn follow(
+        &self,
+        widget: &Widget,
+        visitor: &Visitor<'_>,
+        after: i64,
+    ) -> Result<Option<(impl Stream<Item = Entry> + Send + 'static, (Slot, Slot))>, ServiceError> {
+        let Some(conversation) = self.latest_conversation(&widget.workspace_id, visitor.id).await? else {
+            return Ok(None);
+        };
+        let busy = ServiceError::RateLimited { retry_after_secs: 5 };
+        let own = self.channels_per_visitor.take(&format!("{}:{}", widget.workspace_id, visitor.id));
+        let own = own.ok_or(busy.clone())?;
+        let client = self.channels_per_client.take(&guard::client_of(visitor.address)).ok_or(busy)?;
+        let entries = self.live.follow(widget.workspace_id.clone(), conversation.id, after.max(0));
+        Ok(Some((entries, (own, client))))
+    }
+
     /// Runs the pipeline for one visitor message. Checks that can refuse
     /// the message (validation, rate limit, quota) run before this returns;
     /// the answer then arrives as events. Dropping the receiver (the
@@ -374,10 +416,16 @@ impl Chat {
                 .check(&format!("{}:{}", widget.workspace_id, visitor.id))
                 .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
         }
+        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
+        // While a person answers, the bot is silent and nothing is charged.
+        let with_person = latest.as_ref().is_some_and(|c| c.assignee_id.is_some());
         // Charged before anything is stored: a client past its share costs one transaction.
-        let allowance = self.charge(widget, &client, proof).await?;
+        let allowance = match with_person {
+            true => None,
+            false => Some(self.charge(widget, &client, proof).await?),
+        };
         let (sender, receiver) = mpsc::channel(64);
-        let conversation = self.conversation_for(widget, visitor.id, email).await?;
+        let conversation = self.conversation_for(widget, visitor.id, email, latest).await?;
         let chat = self.clone();
         let widget = widget.clone();
         tokio::spawn(async move {
@@ -395,7 +443,8 @@ impl Chat {
         widget: &Widget,
         conversation: &str,
         text: &str,
-        allowance: Allowance,
+        // `None` while a person answers the conversation.
+        allowance: Option<Allowance>,
         started: Instant,
         events: &mpsc::Sender<ChatEvent>,
     ) -> Result<(), AppError> {
@@ -407,6 +456,11 @@ impl Chat {
         let received = self.store_visitor_message(widget, conversation, text, sentiment).await?;
         let received_at = received.created_at;
         let _ = events.send(ChatEvent::Received { message: Box::new(received) }).await;
+        let Some(allowance) = allowance else {
+            // The person answering reads it live (`live::Live::follow`).
+            let _ = events.send(ChatEvent::Held).await;
+            return Ok(());
+        };
 
         let wants_human = asks_for_human(text);
         let upset = sentiment.score <= ESCALATE_AT_SCORE && sentiment.label == SentimentLabel::Negative;
@@ -532,8 +586,8 @@ impl Chat {
         widget: &Widget,
         visitor_id: &str,
         email: Option<&str>,
+        existing: Option<conversations::Latest>,
     ) -> Result<String, ServiceError> {
-        let existing = self.latest_conversation(&widget.workspace_id, visitor_id).await?;
         let email = visitor_email(email)?;
         if let (Some(existing), None) = (&existing, &email) {
             return Ok(existing.id.clone());
@@ -617,6 +671,7 @@ impl Chat {
         let message = ChatMessage {
             id: uuid::Uuid::new_v4().to_string(),
             author: Author::Visitor,
+            author_name: None,
             body: text.to_owned(),
             citations: Vec::new(),
             suggestions: Vec::new(),
@@ -626,13 +681,17 @@ impl Chat {
             note: None,
             created_at: now_millis(),
         };
+        let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
         let (stored, conversation, workspace) = (message.clone(), conversation.to_owned(), widget.workspace_id.clone());
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             conversations::add_visitor_message(&mut tx, &workspace, &conversation, &stored, sentiment).await?;
-            tx.commit().await
+            let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>((workspace, conversation, seq))
         };
-        self.sql.write(job).await?;
+        let (workspace, conversation, seq) = self.sql.write(job).await?;
+        self.live.journaled(&workspace, &conversation, seq).await;
         Ok(message)
     }
 
@@ -645,11 +704,24 @@ impl Chat {
         latency_ms: i64,
         now: i64,
     ) -> Result<(ChatMessage, bool), AppError> {
-        let id = uuid::Uuid::new_v4().to_string();
+        let message = ChatMessage {
+            id: uuid::Uuid::new_v4().to_string(),
+            author: Author::Bot,
+            author_name: None,
+            body: reply.body.clone(),
+            citations: reply.citations.clone(),
+            suggestions: reply.suggestions.clone(),
+            confidence: reply.confidence,
+            sentiment: None,
+            feedback: None,
+            note: reply.note.map(str::to_owned),
+            created_at: now,
+        };
+        let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
         let citations = serde_json::to_string(&reply.citations).map_err(|e| AppError::Task(e.to_string()))?;
         let suggestions = serde_json::to_string(&reply.suggestions).map_err(|e| AppError::Task(e.to_string()))?;
         let (message_id, conversation, workspace, body) =
-            (id.clone(), conversation.to_owned(), widget.workspace_id.clone(), reply.body.clone());
+            (message.id.clone(), conversation.to_owned(), widget.workspace_id.clone(), reply.body.clone());
         let (confidence, answered, note) = (reply.confidence, reply.answered, reply.note);
         let mode = reply.mode.name(self.llm.as_deref());
         let model = reply.mode.model().map(str::to_owned);
@@ -674,6 +746,7 @@ impl Chat {
             };
             let mut tx = db.begin().await?;
             let (unanswered, flagged_at) = conversations::add_bot_message(&mut tx, &stored).await?;
+            let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
             let flag = flag.or((unanswered >= UNANSWERED_BEFORE_ESCALATION).then_some(FlagReason::NotAnswered));
             let newly_flagged = match flag.filter(|_| flagged_at.is_none()) {
                 Some(reason) => {
@@ -698,21 +771,10 @@ impl Chat {
                 }
             }
             tx.commit().await?;
-            Ok::<_, AppError>(flagged_at.is_some() || flag.is_some())
+            Ok::<_, AppError>((flagged_at.is_some() || flag.is_some(), conversation, seq))
         };
-        let flagged = self.sql.write(job).await?;
-        let message = ChatMessage {
-            id,
-            author: Author::Bot,
-            body: reply.body.clone(),
-            citations: reply.citations.clone(),
-            suggestions: reply.suggestions.clone(),
-            confidence: reply.confidence,
-            sentiment: None,
-            feedback: None,
-            note: reply.note.map(str::to_owned),
-            created_at: now,
-        };
+        let (flagged, conversation, seq) = self.sql.write(job).await?;
+        self.live.journaled(&widget.workspace_id, &conversation, seq).await;
         Ok((message, flagged))
     }
 
@@ -726,7 +788,8 @@ impl Chat {
         email: Option<&str>,
     ) -> Result<bool, ServiceError> {
         self.limit_feedback(widget, visitor)?;
-        let conversation = self.conversation_for(widget, visitor.id, email).await?;
+        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
+        let conversation = self.conversation_for(widget, visitor.id, email, latest).await?;
         let (workspace, preview) = (widget.workspace_id.clone(), widget.preview);
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;

@@ -313,6 +313,40 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/widget/v1/{key}/messages", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/feedback", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/handoff", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/events", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint {
+        path: "/api/desk/join",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/reply",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id), ("text", "Hello from the team")]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/hand-back",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/w/{workspace_id}/conversations/{conversation_id}/events",
+        kind: Kind::TestedElsewhere(
+            "another workspace's member is refused: desk::another_workspace_can_neither_take_over_nor_watch_a_conversation",
+        ),
+    },
 ];
 
 /// Conversations belong to a person, not a workspace.
@@ -352,6 +386,7 @@ fn every_route_is_in_the_matrix() {
     registered.extend(lodestar_server::accounts::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::knowledge::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::chat::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::desk::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::resume::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
@@ -516,13 +551,16 @@ impl World {
         .fetch_all(pool)
         .await
         .unwrap();
-        let conversations: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations WHERE workspace_id = $1")
-            .bind(workspace)
-            .fetch_one(pool)
-            .await
-            .unwrap();
+        let conversations: Vec<(String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT c.id, c.assignee_id, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)
+             FROM conversations c WHERE c.workspace_id = $1 ORDER BY c.id",
+        )
+        .bind(workspace)
+        .fetch_all(pool)
+        .await
+        .unwrap();
         format!(
-            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations}"
+            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations:?}"
         )
     }
 }

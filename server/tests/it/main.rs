@@ -12,6 +12,7 @@ mod assets;
 mod chat;
 mod contact_sales;
 mod csrf;
+mod desk;
 mod fair_use;
 mod first_run;
 mod health;

@@ -407,14 +407,14 @@ fn urlencode(value: &str) -> String {
 }
 
 /// A throwaway PostgreSQL database, dropped when the test ends.
-struct PgDatabase {
+pub(crate) struct PgDatabase {
     admin_url: String,
     name: String,
-    url: String,
+    pub url: String,
 }
 
 impl PgDatabase {
-    async fn create() -> Self {
+    pub async fn create() -> Self {
         let admin_url = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| {
             panic!(
                 "TEST_DATABASE_URL is not set. The PostgreSQL half of the suite needs a server: \

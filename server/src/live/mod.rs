@@ -1,0 +1,252 @@
+//! Live conversations across server processes. A change to a conversation
+//! is written to its journal (`journal.rs`) in the transaction that makes
+//! it; then a small signal ("conversation C has entry N") tells everyone
+//! following C to read the journal on. On PostgreSQL the signal goes
+//! through `NOTIFY`, so a visitor connected to one process hears an agent
+//! who writes on another; on SQLite (one process) it goes straight to the
+//! process's own followers.
+//!
+//! Signals only wake readers; the journal is the truth. A lost signal (the
+//! listener's connection dropped, a follower fell behind) costs a re-read,
+//! never a message: followers re-read on `Resync`, after lagging, and every
+//! [`CATCH_UP`] in any case.
+
+pub mod journal;
+pub mod slots;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgListener;
+use tokio::sync::{broadcast, watch};
+
+use crate::config::DatabaseUrl;
+use crate::sql::SqlStore;
+use journal::Entry;
+
+/// The PostgreSQL channel signals travel on.
+const CHANNEL: &str = "lodestar_live";
+/// Signals a slow follower may fall behind by before it re-reads.
+const BUFFER: usize = 1024;
+/// Followers re-read this often even without a signal.
+pub const CATCH_UP: Duration = Duration::from_secs(15);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Signal {
+    /// The conversation's journal has entry `seq`.
+    Journaled { workspace_id: String, conversation_id: String, seq: i64 },
+    /// Signals may have been missed: every follower reads on.
+    Resync,
+}
+
+impl Signal {
+    fn concerns(&self, conversation_id: &str) -> bool {
+        match self {
+            Signal::Journaled { conversation_id: c, .. } => c == conversation_id,
+            Signal::Resync => true,
+        }
+    }
+}
+
+pub struct Live {
+    local: broadcast::Sender<Signal>,
+    /// True once the server shuts down: every follower ends.
+    closing: watch::Sender<bool>,
+    sql: SqlStore,
+    /// Signals go through PostgreSQL's `NOTIFY` (else only to this process).
+    notify: bool,
+}
+
+impl Live {
+    /// Starts relaying signals. On PostgreSQL this returns once the
+    /// listener listens, so a server that says it is ready hears every
+    /// signal sent after that.
+    pub async fn start(sql: SqlStore, url: &DatabaseUrl) -> Live {
+        let (local, _) = broadcast::channel(BUFFER);
+        let notify = match url {
+            DatabaseUrl::Postgres(url) => {
+                let (listening, ready) = tokio::sync::oneshot::channel();
+                tokio::spawn(listen(url.clone(), local.clone(), listening));
+                // Should PostgreSQL refuse the listener now, start anyway: the
+                // task keeps trying, and followers catch up meanwhile.
+                let _ = tokio::time::timeout(Duration::from_secs(10), ready).await;
+                true
+            }
+            DatabaseUrl::Sqlite(_) => false,
+        };
+        Live { local, closing: watch::channel(false).0, sql, notify }
+    }
+
+    /// Ends every follower: the server is shutting down.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Tells every follower of the conversation, in every process, that its
+    /// journal has entry `seq`. Call after the entry's transaction commits.
+    pub async fn journaled(&self, workspace_id: &str, conversation_id: &str, seq: i64) {
+        let signal = Signal::Journaled {
+            workspace_id: workspace_id.to_owned(),
+            conversation_id: conversation_id.to_owned(),
+            seq,
+        };
+        if !self.notify {
+            let _ = self.local.send(signal);
+            return;
+        }
+        let payload = serde_json::to_string(&signal).unwrap_or_default();
+        let sent = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(self.sql.pool()).await;
+        if let Err(error) = sent {
+            // Followers catch up within CATCH_UP; this process's at once.
+            tracing::warn!(%error, "could not signal a conversation's change to other processes");
+            let _ = self.local.send(signal);
+        }
+    }
+
+    /// The conversation's journal after entry `after`, then each entry as it
+    /// is written, until the receiver is dropped.
+    pub fn follow(
+        &self,
+        workspace_id: String,
+        conversation_id: String,
+        after: i64,
+    ) -> impl Stream<Item = Entry> + Send + 'static {
+        // Subscribed before the first read, so nothing written between the
+        // two is missed.
+        let follower = Follower {
+            signals: self.local.subscribe(),
+            closing: self.closing.subscribe(),
+            sql: self.sql.clone(),
+            workspace_id,
+            conversation_id,
+            after,
+            read: VecDeque::new(),
+            stale: true,
+        };
+        futures_util::stream::unfold(follower, |mut follower| async move {
+            let next = follower.next().await?;
+            Some((next, follower))
+        })
+    }
+}
+
+struct Follower {
+    signals: broadcast::Receiver<Signal>,
+    closing: watch::Receiver<bool>,
+    sql: SqlStore,
+    workspace_id: String,
+    conversation_id: String,
+    /// The last entry handed on.
+    after: i64,
+    /// Entries read but not yet handed on.
+    read: VecDeque<Entry>,
+    /// Whether the journal may hold entries not yet read.
+    stale: bool,
+}
+
+impl Follower {
+    /// The next entry; `None` when the journal cannot be read (the client
+    /// reconnects from its last entry) or the relay shuts down.
+    async fn next(&mut self) -> Option<Entry> {
+        loop {
+            if let Some(entry) = self.read.pop_front() {
+                self.after = entry.seq;
+                return Some(entry);
+            }
+            if self.stale {
+                let (workspace, conversation, after) =
+                    (self.workspace_id.clone(), self.conversation_id.clone(), self.after);
+                let page = self
+                    .sql
+                    .read(|db| async move { journal::since(&db, &workspace, &conversation, after).await })
+                    .await;
+                match page {
+                    Ok(page) => {
+                        // A full page means more may follow it.
+                        self.stale = page.len() as i64 == journal::PAGE;
+                        self.read.extend(page);
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "a live channel could not read its journal and closed");
+                        return None;
+                    }
+                }
+            }
+            if *self.closing.borrow() {
+                return None;
+            }
+            let signal = tokio::select! {
+                signal = tokio::time::timeout(CATCH_UP, self.signals.recv()) => signal,
+                _ = self.closing.changed() => return None,
+            };
+            self.stale = match signal {
+                Ok(Ok(signal)) => signal.concerns(&self.conversation_id),
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) | Err(_) => true,
+                Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+            };
+        }
+    }
+}
+
+/// Relays PostgreSQL notifications to this process's followers, for as
+/// long as the server runs, reconnecting when the connection drops.
+async fn listen(url: String, local: broadcast::Sender<Signal>, listening: tokio::sync::oneshot::Sender<()>) {
+    let mut listening = Some(listening);
+    loop {
+        match connect(&url).await {
+            Ok(mut listener) => {
+                if let Some(ready) = listening.take() {
+                    let _ = ready.send(());
+                }
+                // Whatever was sent while no one listened is read again.
+                let _ = local.send(Signal::Resync);
+                loop {
+                    match listener.try_recv().await {
+                        Ok(Some(notification)) => match serde_json::from_str::<Signal>(notification.payload()) {
+                            Ok(signal) => {
+                                let _ = local.send(signal);
+                            }
+                            Err(error) => tracing::warn!(%error, "an unreadable live signal was ignored"),
+                        },
+                        // The connection dropped; the next call reconnects.
+                        Ok(None) => {
+                            let _ = local.send(Signal::Resync);
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "the live listener lost PostgreSQL; reconnecting");
+                            break;
+                        }
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "the live listener cannot reach PostgreSQL; retrying"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// A follower's entries as Server-Sent Events: the entry's number is the
+/// event's `id`, which a reconnecting client sends back (`Last-Event-ID`, or
+/// `after` in the widget's request) to resume after it. `hold` (the
+/// channel's slots) is kept until the channel closes.
+pub fn sse(entries: impl Stream<Item = Entry> + Send + 'static, hold: impl Send + Sync + 'static) -> Response {
+    let events = entries.map(move |entry| {
+        let _held = &hold;
+        Ok::<_, std::convert::Infallible>(
+            Event::default().id(entry.seq.to_string()).event(entry.kind).data(entry.payload),
+        )
+    });
+    Sse::new(events).keep_alive(KeepAlive::default()).into_response()
+}

@@ -1,0 +1,327 @@
+//! The support desk: a person takes a conversation over from the bot, the
+//! visitor's push channel carries them live, the bot stays silent until
+//! it is handed back; the channel resumes after a reconnect without losing
+//! or repeating an entry; and across two server processes on one
+//! PostgreSQL.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use crate::backend_tests;
+use crate::chat::{address_of, answer, say, start, tenant, widget, REFUNDS, SHOP};
+use crate::server_process::{free_port, ServerProcess};
+use crate::support::{PgDatabase, TestApp};
+
+/// An entry of a live channel: its number, kind and payload.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub seq: i64,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// How long a test waits for an entry that should come before it fails
+/// (a bound on a hang, never a pause: entries are read as they arrive).
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// Server-Sent Events read as they arrive, from any body of bytes.
+pub(crate) struct Channel<S> {
+    chunks: S,
+    buffer: String,
+}
+
+impl<S, E> Channel<S>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+    E: std::fmt::Debug,
+{
+    pub fn new(chunks: S) -> Self {
+        Channel { chunks, buffer: String::new() }
+    }
+
+    /// The next entry (keep-alive comments skipped).
+    pub async fn next(&mut self) -> Entry {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let field = |name: &str| frame.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
+                let (Some(id), Some(kind), Some(data)) = (field("id: "), field("event: "), field("data: ")) else {
+                    continue;
+                };
+                return Entry { seq: id.parse().unwrap(), kind, data: serde_json::from_str(&data).unwrap() };
+            }
+            let chunk = tokio::time::timeout(PATIENCE, self.chunks.next())
+                .await
+                .unwrap_or_else(|_| panic!("no entry within {PATIENCE:?}; so far: {:?}", self.buffer))
+                .expect("the channel stays open")
+                .expect("the channel reads");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next `n` entries.
+    pub async fn take(&mut self, n: usize) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        for _ in 0..n {
+            entries.push(self.next().await);
+        }
+        entries
+    }
+}
+
+type BodyChunks = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, axum::Error>> + Send>>;
+
+/// Opens the visitor's push channel after entry `after`.
+async fn visitor_channel(app: &TestApp, key: &str, token: &str, after: i64) -> Channel<BodyChunks> {
+    let request = Request::post(format!("/api/widget/v1/{key}/events"))
+        .header("origin", SHOP)
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "text/plain;charset=UTF-8")
+        .extension(axum::extract::ConnectInfo(address_of(token)))
+        .body(Body::from(json!({ "token": token, "after": after }).to_string()))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], SHOP);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let chunks = response.into_body().into_data_stream();
+    Channel::new(Box::pin(chunks) as BodyChunks)
+}
+
+/// Opens an agent's live view of a conversation (`Last-Event-ID` when resuming).
+async fn agent_channel(
+    app: &TestApp,
+    cookie: &str,
+    workspace: &str,
+    conversation: &str,
+    resume: Option<i64>,
+) -> Result<Channel<BodyChunks>, StatusCode> {
+    let mut request =
+        Request::get(format!("/api/w/{workspace}/conversations/{conversation}/events")).header("cookie", cookie);
+    if let Some(seq) = resume {
+        request = request.header("last-event-id", seq.to_string());
+    }
+    let response = app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    if response.status() != StatusCode::OK {
+        return Err(response.status());
+    }
+    Ok(Channel::new(Box::pin(response.into_body().into_data_stream()) as BodyChunks))
+}
+
+async fn latest_conversation(app: &TestApp, workspace: &str) -> String {
+    sqlx::query_scalar("SELECT id FROM conversations WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT 1")
+        .bind(workspace)
+        .fetch_one(app.state.sql.pool())
+        .await
+        .unwrap()
+}
+
+backend_tests! {
+    async fn a_person_takes_over_the_visitor_hears_them_live_and_the_bot_waits_until_handed_back(app) {
+        let shop = tenant(&app, "desk@example.com", &[("Refunds", REFUNDS)]).await;
+        let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        // Before the first message there is nothing to follow.
+        let early = widget(&app, "POST", &format!("/api/widget/v1/{}/events", shop.key), Some(SHOP), Some(json!({ "token": token }))).await;
+        assert_eq!(early.status, StatusCode::NO_CONTENT, "{}", early.body);
+
+        answer(&say(&app, &shop.key, &token, "Can I get a refund on my annual plan?").await.unwrap());
+        let conversation = latest_conversation(&app, &shop.workspace).await;
+        let mut visitor = visitor_channel(&app, &shop.key, &token, 0).await;
+        let history = visitor.take(2).await;
+        assert_eq!(history.iter().map(|e| (e.seq, e.kind.as_str(), e.data["author"].as_str().unwrap())).collect::<Vec<_>>(),
+            [(1, "message", "visitor"), (2, "message", "bot")]);
+
+        // The owner joins from the dashboard: the visitor hears it.
+        let workspace = shop.workspace.as_str();
+        let fields = [("workspace_id", workspace), ("conversation_id", conversation.as_str())];
+        let joined = app.call(&shop.session, "/api/desk/join", &fields).await;
+        assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+        assert_eq!(joined.json()["seq"], 3);
+        let name = joined.json()["assignee"]["name"].as_str().unwrap().to_string();
+        let entry = visitor.next().await;
+        assert_eq!((entry.seq, entry.kind.as_str()), (3, "joined"));
+        assert_eq!(entry.data["agent"]["name"], name.as_str());
+        // Joining again changes nothing and tells no one.
+        let again = app.call(&shop.session, "/api/desk/join", &fields).await;
+        assert_eq!(again.json()["seq"], 3, "{}", again.body);
+
+        // While a person answers, the bot is silent and nothing is charged.
+        let used = || async {
+            sqlx::query_scalar::<_, i64>("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1")
+                .bind(workspace).fetch_one(app.state.sql.pool()).await.unwrap()
+        };
+        let charged = used().await;
+        let mut agent = agent_channel(&app, &shop.session.cookie, workspace, &conversation, Some(3)).await.unwrap();
+        let held = say(&app, &shop.key, &token, "Thanks, I'll wait for you").await.unwrap();
+        assert_eq!(held.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["received", "held"]);
+        assert_eq!(used().await, charged);
+        let heard = agent.next().await;
+        assert_eq!((heard.seq, heard.kind.as_str(), heard.data["body"].as_str()), (4, "message", Some("Thanks, I'll wait for you")));
+        assert_eq!(visitor.next().await.seq, 4, "the visitor's own message is on their channel too");
+
+        // The person's reply reaches the visitor live, signed with their name.
+        let reply = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", "  Hi, I'm looking at your refund now. ")];
+        let sent = app.call(&shop.session, "/api/desk/reply", &reply).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        let entry = visitor.next().await;
+        assert_eq!((entry.seq, entry.kind.as_str()), (5, "message"));
+        assert_eq!(entry.data["author"], "agent");
+        assert_eq!(entry.data["author_name"], name.as_str());
+        assert_eq!(entry.data["body"], "Hi, I'm looking at your refund now.");
+        assert_eq!(agent.next().await.seq, 5);
+
+        // A reconnect resumes after the last entry seen: nothing lost, nothing twice.
+        drop(visitor);
+        let reply = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", "Done: it is on its way.")];
+        assert_eq!(app.call(&shop.session, "/api/desk/reply", &reply).await.status, StatusCode::OK);
+        let mut visitor = visitor_channel(&app, &shop.key, &token, 5).await;
+        let entry = visitor.next().await;
+        assert_eq!((entry.seq, entry.data["body"].as_str()), (6, Some("Done: it is on its way.")));
+        let session = start(&app, &shop.key, Some(&token)).await;
+        let authors: Vec<&str> = session["messages"].as_array().unwrap().iter().map(|m| m["author"].as_str().unwrap()).collect();
+        assert_eq!(authors, ["visitor", "bot", "visitor", "agent", "agent"], "a reload shows the person's replies");
+
+        // Handed back, the bot answers again.
+        let back = app.call(&shop.session, "/api/desk/hand-back", &fields).await;
+        assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+        assert!(back.json()["assignee"].is_null());
+        let entry = visitor.next().await;
+        assert_eq!((entry.seq, entry.kind.as_str()), (7, "handed_back"));
+        answer(&say(&app, &shop.key, &token, "How long does a refund take to reach my card?").await.unwrap());
+        assert_eq!(used().await, charged + 1);
+
+        // An empty reply is refused and nothing is stored.
+        let empty = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", " \n ")];
+        let refused = app.call(&shop.session, "/api/desk/reply", &empty).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    }
+
+    async fn another_workspace_can_neither_take_over_nor_watch_a_conversation(app) {
+        let shop = tenant(&app, "desk-owner@example.com", &[("Refunds", REFUNDS)]).await;
+        let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        answer(&say(&app, &shop.key, &token, "Can I get a refund?").await.unwrap());
+        let conversation = latest_conversation(&app, &shop.workspace).await;
+        let other = app.verified_user("desk-intruder@example.com", "business").await;
+        let theirs = app.workspace_of(&other).await;
+        for workspace in [shop.workspace.as_str(), theirs.as_str()] {
+            let fields = [("workspace_id", workspace), ("conversation_id", conversation.as_str())];
+            for path in ["/api/desk/join", "/api/desk/hand-back"] {
+                let response = app.call(&other, path, &fields).await;
+                assert!(matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{path} in {workspace}: {}", response.status);
+            }
+            let reply = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", "hello")];
+            let response = app.call(&other, "/api/desk/reply", &reply).await;
+            assert!(matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "reply in {workspace}: {}", response.status);
+            let watched = agent_channel(&app, &other.cookie, workspace, &conversation, None).await.err();
+            assert!(matches!(watched, Some(StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)), "watch in {workspace}: {watched:?}");
+        }
+        let assignee: Option<String> = sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE id = $1")
+            .bind(&conversation).fetch_one(app.state.sql.pool()).await.unwrap();
+        assert_eq!(assignee, None, "the bot still answers");
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
+            .bind(&conversation).fetch_one(app.state.sql.pool()).await.unwrap();
+        assert_eq!(count, 2, "nothing was written");
+    }
+}
+
+/// A visitor's request to `server` from a page on `origin`, as the widget sends it.
+fn from_page(server: &ServerProcess, origin: &str, path: &str, body: Value) -> reqwest::RequestBuilder {
+    server
+        .request(reqwest::Method::POST, path)
+        .header("origin", origin)
+        .header("sec-fetch-site", "cross-site")
+        .header("content-type", "text/plain;charset=UTF-8")
+        .body(body.to_string())
+}
+
+type ReqwestChunks = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, reqwest::Error>> + Send>>;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_on_one_server_process_reaches_a_visitor_on_another_through_postgresql() {
+    let database = PgDatabase::create().await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let port_a = free_port();
+    let site = format!("http://127.0.0.1:{port_a}");
+    let shared = [("DATABASE_URL", database.url.as_str()), ("PUBLIC_URL", site.as_str())];
+    // One after the other: the first migrates and seeds the demo.
+    let a = ServerProcess::start(dir_a.path(), port_a, &shared).await;
+    let b = ServerProcess::start(dir_b.path(), free_port(), &shared).await;
+
+    // The demo shop's page holds its widget key; the visitor talks to B.
+    let page = a.get("/demo").await.text().await.unwrap();
+    let key =
+        page.split("data-key=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("the demo page names its key");
+    let api = format!("/api/widget/v1/{key}");
+    let session =
+        from_page(&b, &site, &format!("{api}/session"), json!({})).send().await.unwrap().bytes().await.unwrap();
+    let session: Value = serde_json::from_slice(&session).unwrap();
+    let token = session["token"].as_str().expect("a visitor token").to_string();
+    let asked = from_page(
+        &b,
+        &site,
+        &format!("{api}/messages"),
+        json!({ "token": token, "text": "Can I speak to someone about my order?" }),
+    );
+    let streamed = asked.send().await.unwrap().text().await.unwrap();
+    assert!(streamed.contains("event: done"), "{streamed}");
+    let opened =
+        from_page(&b, &site, &format!("{api}/events"), json!({ "token": token, "after": 2 })).send().await.unwrap();
+    assert_eq!(opened.status(), 200);
+    let mut visitor = Channel::new(Box::pin(opened.bytes_stream()) as ReqwestChunks);
+
+    // The agent works on A.
+    let (cookie, workspace) = a.demo_owner().await;
+    let listed =
+        a.form("/api/chat/conversations", &cookie, &[("workspace_id", &workspace)]).await.bytes().await.unwrap();
+    let listed: Value = serde_json::from_slice(&listed).unwrap();
+    let conversation = listed[0]["id"].as_str().expect("the visitor's conversation is listed").to_string();
+    let fields = [("workspace_id", workspace.as_str()), ("conversation_id", conversation.as_str())];
+    let joined = a.form("/api/desk/join", &cookie, &fields).await;
+    assert_eq!(joined.status(), 200);
+    let entry = visitor.next().await;
+    assert_eq!((entry.seq, entry.kind.as_str()), (3, "joined"), "{entry:?}");
+
+    let watching = a
+        .request(reqwest::Method::GET, &format!("/api/w/{workspace}/conversations/{conversation}/events"))
+        .header("cookie", &cookie)
+        .header("last-event-id", "3")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(watching.status(), 200);
+    let mut agent = Channel::new(Box::pin(watching.bytes_stream()) as ReqwestChunks);
+
+    let reply = [
+        ("workspace_id", workspace.as_str()),
+        ("conversation_id", conversation.as_str()),
+        ("text", "Hi, it's Demo here. Which order is it?"),
+    ];
+    assert_eq!(a.form("/api/desk/reply", &cookie, &reply).await.status(), 200);
+    let entry = visitor.next().await;
+    assert_eq!(
+        (entry.seq, entry.data["author"].as_str(), entry.data["body"].as_str()),
+        (4, Some("agent"), Some("Hi, it's Demo here. Which order is it?"))
+    );
+    assert_eq!(agent.next().await.seq, 4);
+
+    // The visitor answers on B; the agent on A reads it, and the bot stays silent.
+    let said = from_page(
+        &b,
+        &site,
+        &format!("{api}/messages"),
+        json!({ "token": token, "text": "Order 1042, the blue jacket" }),
+    );
+    let streamed = said.send().await.unwrap().text().await.unwrap();
+    assert!(streamed.contains("event: held") && !streamed.contains("event: done"), "{streamed}");
+    let entry = agent.next().await;
+    assert_eq!(
+        (entry.seq, entry.data["author"].as_str(), entry.data["body"].as_str()),
+        (5, Some("visitor"), Some("Order 1042, the blue jacket"))
+    );
+    assert_eq!(visitor.next().await.seq, 5);
+}
