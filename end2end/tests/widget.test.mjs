@@ -211,6 +211,89 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   await context.close();
 });
 
+/** The newest conversation's id, straight from the server's SQLite file. */
+function newestConversationId() {
+  const script = `
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(db.execute("SELECT id FROM conversations ORDER BY updated_at DESC LIMIT 1").fetchone()[0])
+`;
+  return execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db"], { encoding: "utf8" }).trim();
+}
+
+/** A desk server function called from the signed-in owner's page. */
+async function desk(page, action, fields) {
+  return page.evaluate(
+    async ({ action, fields }) => {
+      const response = await fetch(`/api/desk/${action}`, { method: "POST", body: new URLSearchParams(fields), headers: { accept: "application/json" } });
+      return { status: response.status, json: await response.json() };
+    },
+    { action, fields },
+  );
+}
+
+test("a person from the team joins the visitor's chat live, the assistant waits, and answers again once handed back", async () => {
+  const visitor = await openPage(browser);
+  await visitor.page.goto(hostUrl);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  await widget.locator("textarea").fill("How long does standard delivery take?");
+  await visitor.page.keyboard.press("Enter");
+  await widget.locator(".msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  const conversation = newestConversationId();
+
+  // The agent joins from the dashboard; the visitor sees it without reloading.
+  const agent = await openPage(browser);
+  await logInAsDemo(agent.page);
+  const ids = { workspace_id: workspaceId, conversation_id: conversation };
+  const joined = await desk(agent.page, "join", ids);
+  assert.equal(joined.status, 200, JSON.stringify(joined.json));
+  const name = joined.json.assignee.name;
+  await widget.locator(".event", { hasText: `${name} joined the chat` }).waitFor({ timeout: 10_000 });
+
+  // Their reply appears live, signed with their name.
+  const sent = await desk(agent.page, "reply", { ...ids, text: "Hi! I can check that order for you. Which one is it?" });
+  assert.equal(sent.status, 200, JSON.stringify(sent.json));
+  const reply = widget.locator(".msg.agent", { hasText: "Which one is it?" });
+  await reply.waitFor({ timeout: 10_000 });
+  assert.equal(await reply.locator(".who").innerText(), name);
+
+  // While the person answers, the assistant stays silent.
+  const answers = await widget.locator(".msg.bot").count();
+  await widget.locator("textarea").fill("Order 1042, thanks");
+  await visitor.page.keyboard.press("Enter");
+  await widget.locator(".msg.visitor", { hasText: "Order 1042, thanks" }).waitFor();
+  await widget.locator(".typing").waitFor({ state: "detached" });
+  assert.equal(await widget.locator(".msg.bot").count(), answers, "no answer from the assistant");
+  await screenshot(visitor.page, "widget-person-joined");
+
+  // A reload keeps the person's replies and says who is answering.
+  await visitor.page.reload();
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  await widget.locator(".msg.agent", { hasText: "Which one is it?" }).waitFor({ timeout: 30_000 });
+  await widget.locator(".event", { hasText: `${name} joined the chat` }).waitFor();
+  // The channel resumed where the reload left it: the next reply appears once.
+  assert.equal((await desk(agent.page, "reply", { ...ids, text: "Found it: it ships today." })).status, 200);
+  await widget.locator(".msg.agent", { hasText: "it ships today" }).waitFor({ timeout: 10_000 });
+  assert.equal(await widget.locator(".msg.agent").count(), 2);
+
+  // Handed back, the assistant answers again.
+  assert.equal((await desk(agent.page, "hand-back", ids)).status, 200);
+  await widget.locator(".event", { hasText: "The assistant is answering again." }).waitFor({ timeout: 10_000 });
+  // Stored answers carry thumbs; the greeting and the typing bubble do not.
+  const stored = await widget.locator(".msg.bot .feedback").count();
+  await widget.locator("textarea").fill("Can I pay with PayPal?");
+  await visitor.page.keyboard.press("Enter");
+  await widget.locator(".msg.bot .feedback").nth(stored).waitFor({ timeout: ANSWER_TIMEOUT });
+
+  for (const { errors } of [visitor, agent]) {
+    assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  }
+  await visitor.context.close();
+  await agent.context.close();
+});
+
 test("the widget works from the keyboard and returns focus to the launcher", async () => {
   const { page, context } = await openPage(browser);
   await page.goto(hostUrl);

@@ -26,6 +26,10 @@ pub struct Texts {
     pub offline_mode: &'static str,
     pub assistant: &'static str,
     pub agent: &'static str,
+    /// A person from the team took the conversation over (`{name}`).
+    pub joined: &'static str,
+    /// The person handed the conversation back to the assistant.
+    pub handed_back: &'static str,
     /// While the fair-use check runs.
     pub checking: &'static str,
     /// When it cannot be passed now.
@@ -53,6 +57,8 @@ const EN: Texts = Texts {
     offline_mode: "Answers come from our help content.",
     assistant: "Assistant",
     agent: "Team",
+    joined: "{name} joined the chat",
+    handed_back: "The assistant is answering again.",
     checking: "One moment: checking your connection…",
     busy: "Many questions came from your network today. Please try again later or talk to a human.",
 };
@@ -78,6 +84,8 @@ const ES: Texts = Texts {
     offline_mode: "Las respuestas provienen de nuestro centro de ayuda.",
     assistant: "Asistente",
     agent: "Equipo",
+    joined: "{name} se ha unido al chat",
+    handed_back: "El asistente vuelve a responder.",
     checking: "Un momento: comprobando tu conexión…",
     busy: "Hoy han llegado muchas preguntas desde tu red. Inténtalo más tarde o habla con una persona.",
 };
@@ -103,6 +111,8 @@ const FR: Texts = Texts {
     offline_mode: "Les réponses viennent de notre centre d'aide.",
     assistant: "Assistant",
     agent: "Équipe",
+    joined: "{name} a rejoint la conversation",
+    handed_back: "L’assistant répond de nouveau.",
     checking: "Un instant : vérification de votre connexion…",
     busy:
         "Beaucoup de questions sont venues de votre réseau aujourd’hui. Réessayez plus tard ou parlez à une personne.",
@@ -129,6 +139,8 @@ const DE: Texts = Texts {
     offline_mode: "Die Antworten stammen aus unserem Hilfe-Center.",
     assistant: "Assistent",
     agent: "Team",
+    joined: "{name} ist dem Chat beigetreten",
+    handed_back: "Der Assistent antwortet wieder.",
     checking: "Einen Moment: Ihre Verbindung wird geprüft…",
     busy: "Heute kamen viele Fragen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut oder sprechen Sie mit einem Menschen.",
 };

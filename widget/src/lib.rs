@@ -45,6 +45,7 @@ const STYLE: &str = r#"
 .visitor { align-self: flex-end; background: var(--accent); color: #fff; border-bottom-right-radius: 4px; }
 .bot, .agent { align-self: flex-start; background: #f3f4f6; border-bottom-left-radius: 4px; }
 .agent { background: #ecfdf5; }
+.event { align-self: center; font-size: 12px; color: #6b7280; text-align: center; }
 .who { display: block; font-size: 12px; color: #6b7280; margin-bottom: 2px; }
 .msg a { color: var(--accent); text-decoration: underline; }
 .visitor a { color: #fff; }
@@ -137,6 +138,13 @@ struct Widget {
     email_known: Cell<bool>,
     session_started: Cell<bool>,
     busy: Cell<bool>,
+    /// The last entry of the conversation's journal this widget has; its
+    /// push channel resumes after it.
+    seq: Cell<f64>,
+    /// Whether the push channel is open (or reconnecting).
+    following: Cell<bool>,
+    /// Ids of the team's messages shown, so none shows twice.
+    shown: RefCell<Vec<String>>,
 }
 
 impl Widget {
@@ -237,6 +245,9 @@ impl Widget {
             email_known: Cell::new(false),
             session_started: Cell::new(false),
             busy: Cell::new(false),
+            seq: Cell::new(0.0),
+            following: Cell::new(false),
+            shown: RefCell::new(Vec::new()),
         })
     }
 
@@ -432,10 +443,94 @@ impl Widget {
             let _ = self.render_message(&message, i as u32 == last);
         }
         self.email_known.set(field(session, "email_known").as_bool() == Some(true));
-        if field(session, "flagged").as_bool() == Some(true) {
-            self.show_handoff();
+        self.seq.set(field(session, "seq").as_f64().unwrap_or(0.0));
+        *self.shown.borrow_mut() = messages.iter().filter_map(|m| text(&m, "id")).collect();
+        match text(session, "agent") {
+            Some(name) => self.show_event(&self.texts().joined.replace("{name}", &name)),
+            None if field(session, "flagged").as_bool() == Some(true) => self.show_handoff(),
+            None => {}
+        }
+        if messages.length() > 0 {
+            self.follow();
         }
         self.scroll_down();
+    }
+
+    /// Keeps the visitor's push channel open: what the team does in the
+    /// conversation (a person joining, their replies, handing back to the
+    /// assistant) arrives here as it happens, resumed after the last entry
+    /// seen whenever the connection drops.
+    fn follow(self: &Rc<Self>) {
+        if self.following.replace(true) {
+            return;
+        }
+        let w = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut wait = 1_000;
+            loop {
+                let token = w.token.borrow().clone().unwrap_or_default();
+                let body = object(&[("token", JsValue::from(token)), ("after", JsValue::from_f64(w.seq.get()))]);
+                match net::send(&format!("{}events", w.api), Some(&body)).await {
+                    // No conversation yet: the first message starts following.
+                    Ok(response) if response.status() == 204 => break,
+                    Ok(response) => {
+                        if let Some(mut events) = Events::new(&response) {
+                            while let Ok(Some((name, data))) = events.next().await {
+                                if let Some(seq) = events.last_id() {
+                                    w.seq.set(seq);
+                                }
+                                w.hear(&name, &data);
+                                wait = 1_000;
+                            }
+                        }
+                    }
+                    // An expired session: the next session starts afresh.
+                    Err(Failure::Refused { kind, .. }) if kind == "session" => break,
+                    Err(_) => {}
+                }
+                sleep(wait).await;
+                wait = (wait * 2).min(MAX_BACKOFF_MS);
+            }
+            w.following.set(false);
+        });
+    }
+
+    /// One entry of the push channel. The visitor's own messages and the
+    /// assistant's answers arrive with the answer stream; only what the
+    /// team does is shown from here.
+    fn hear(self: &Rc<Self>, kind: &str, data: &JsValue) {
+        let t = self.texts();
+        match kind {
+            "message" if text(data, "author").as_deref() == Some("agent") => {
+                let Some(id) = text(data, "id") else { return };
+                if self.shown.borrow().contains(&id) {
+                    return;
+                }
+                self.shown.borrow_mut().push(id);
+                self.remove_chips();
+                let _ = self.render_message(data, true);
+            }
+            "joined" => {
+                let name = text(&field(data, "agent"), "name").unwrap_or_else(|| t.agent.to_string());
+                if let Ok(Some(form)) = self.list.query_selector(".handoff") {
+                    form.remove();
+                }
+                self.show_status("");
+                self.show_event(&t.joined.replace("{name}", &name));
+            }
+            "handed_back" => self.show_event(t.handed_back),
+            _ => return,
+        }
+        self.scroll_down();
+    }
+
+    /// A line in the conversation that is nobody's message ("Maria joined the chat").
+    fn show_event(&self, said: &str) {
+        if let Ok(line) = self.document.create_element("p") {
+            line.set_class_name("event");
+            line.set_text_content(Some(said));
+            let _ = self.list.append_child(&line);
+        }
     }
 
     /// Sends the typed message, or `preset` (a starter or follow-up).
@@ -575,13 +670,15 @@ impl Widget {
                     if field(&data, "flagged").as_bool() == Some(true) {
                         self.show_handoff();
                     }
+                    self.follow();
                     return Ok(());
                 }
-                // A person answers this conversation: their reply comes on the live channel.
+                // A person answers this conversation: their reply comes on the push channel.
                 "held" => {
                     if let Some(p) = pending {
                         p.remove();
                     }
+                    self.follow();
                     return Ok(());
                 }
                 "failed" => {
@@ -703,7 +800,12 @@ impl Widget {
         if author != "visitor" {
             let who = self.document.create_element("span")?;
             who.set_class_name("who");
-            who.set_text_content(Some(if author == "agent" { t.agent } else { t.assistant }));
+            let name = text(message, "author_name");
+            who.set_text_content(Some(match (author.as_str(), name.as_deref()) {
+                ("agent", Some(name)) => name,
+                ("agent", None) => t.agent,
+                _ => t.assistant,
+            }));
             bubble.append_child(&who)?;
         }
         let citations = Array::from(&field(message, "citations"));

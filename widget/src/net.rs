@@ -70,12 +70,18 @@ pub struct Events {
     reader: ReadableStreamDefaultReader,
     decoder: TextDecoder,
     buffer: String,
+    /// The `id` of the last event that had one (a live channel's entry number).
+    last_id: Option<f64>,
 }
 
 impl Events {
     pub fn new(response: &Response) -> Option<Events> {
         let reader = response.body()?.get_reader().dyn_into().ok()?;
-        Some(Events { reader, decoder: TextDecoder::new().ok()?, buffer: String::new() })
+        Some(Events { reader, decoder: TextDecoder::new().ok()?, buffer: String::new(), last_id: None })
+    }
+
+    pub fn last_id(&self) -> Option<f64> {
+        self.last_id
     }
 
     /// The next event, `Ok(None)` when the stream ended cleanly.
@@ -89,6 +95,8 @@ impl Events {
                         name = value.trim().to_string();
                     } else if let Some(value) = line.strip_prefix("data:") {
                         data.push_str(value.strip_prefix(' ').unwrap_or(value));
+                    } else if let Some(value) = line.strip_prefix("id:") {
+                        self.last_id = value.trim().parse().ok().or(self.last_id);
                     }
                 }
                 if data.is_empty() {

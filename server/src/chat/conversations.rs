@@ -16,8 +16,11 @@ pub struct Latest {
     pub id: String,
     pub flagged_at: Option<i64>,
     pub visitor_email: Option<String>,
-    /// The person answering instead of the bot.
+    /// The person answering instead of the bot, and their name.
     pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    /// The number of the conversation's last journal entry.
+    pub journal_seq: i64,
 }
 
 /// A conversation as it starts, on the visitor's first message or hand-off.
@@ -59,8 +62,9 @@ pub async fn latest<'e>(
     visitor_id: &str,
 ) -> Result<Option<Latest>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, flagged_at, visitor_email, assignee_id FROM conversations WHERE workspace_id = $1 AND visitor_id = $2
-         ORDER BY updated_at DESC LIMIT 1",
+        "SELECT c.id, c.flagged_at, c.visitor_email, c.assignee_id, u.name AS assignee_name, c.journal_seq
+         FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
+         WHERE c.workspace_id = $1 AND c.visitor_id = $2 ORDER BY c.updated_at DESC LIMIT 1",
     )
     .bind(workspace_id)
     .bind(visitor_id)

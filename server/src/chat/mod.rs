@@ -206,6 +206,11 @@ pub struct VisitorSession {
     pub flagged: bool,
     /// Whether the team has an email to follow up at.
     pub email_known: bool,
+    /// The number of the conversation's last journal entry: the push
+    /// channel resumes after it.
+    pub seq: i64,
+    /// The name of the person from the team answering, if one is.
+    pub agent: Option<String>,
 }
 
 impl Chat {
@@ -357,12 +362,19 @@ impl Chat {
             }
         };
         let conversation = self.latest_conversation(&widget.workspace_id, &visitor_id).await?;
-        let (messages, flagged, email_known) = match &conversation {
-            Some(c) => (self.messages(&c.id).await?, c.flagged_at.is_some(), c.visitor_email.is_some()),
-            None => (Vec::new(), false, false),
+        let messages = match &conversation {
+            Some(c) => self.messages(&c.id).await?,
+            None => Vec::new(),
         };
         let token = visitor::issue(self.accounts.server_key(), &widget.workspace_id, &visitor_id, now);
-        Ok(VisitorSession { token, messages, flagged, email_known })
+        Ok(VisitorSession {
+            token,
+            messages,
+            flagged: conversation.as_ref().is_some_and(|c| c.flagged_at.is_some()),
+            email_known: conversation.as_ref().is_some_and(|c| c.visitor_email.is_some()),
+            seq: conversation.as_ref().map_or(0, |c| c.journal_seq),
+            agent: conversation.and_then(|c| c.assignee_name),
+        })
     }
 
     /// The visitor behind `token`, or `Unauthenticated`.

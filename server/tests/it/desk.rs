@@ -183,6 +183,7 @@ backend_tests! {
         let entry = visitor.next().await;
         assert_eq!((entry.seq, entry.data["body"].as_str()), (6, Some("Done: it is on its way.")));
         let session = start(&app, &shop.key, Some(&token)).await;
+        assert_eq!((session["seq"].as_i64(), session["agent"].as_str()), (Some(6), Some(name.as_str())), "a reload knows where the channel stands and who answers");
         let authors: Vec<&str> = session["messages"].as_array().unwrap().iter().map(|m| m["author"].as_str().unwrap()).collect();
         assert_eq!(authors, ["visitor", "bot", "visitor", "agent", "agent"], "a reload shows the person's replies");
 
