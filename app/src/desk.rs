@@ -1,14 +1,164 @@
-//! The support desk's shared types and server functions: a person from the
-//! team taking a conversation over from the bot, replying live, and handing
-//! it back. The server implements `DeskService` (`server/src/desk/`); the
-//! visitor's widget and the agent's page follow the conversation's journal
-//! live (`server/src/live/`).
+//! The support desk's shared types and server functions: the inbox, a
+//! person from the team taking a conversation over from the bot, replying
+//! live, handing it back and resolving it. The server implements
+//! `DeskService` (`server/src/desk/`); the visitor's widget and the agent's
+//! page follow the conversation's journal live (`server/src/live/`), and
+//! the inbox follows the workspace's signals.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::chat::{validate_visitor_message, ChatMessage};
+use crate::chat::{validate_visitor_message, ChatMessage, FlagReason, Priority, SentimentLabel, Transcript};
 use crate::error::ServiceError;
+
+/// Which conversations the inbox lists. Every view but `Resolved` holds
+/// open conversations only.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxView {
+    /// Open, in order: waiting for a person (by priority, then longest
+    /// wait), the caller's own, the ones the bot answers, others'.
+    #[default]
+    Open,
+    /// Asked for or needing a person, and nobody has joined yet.
+    Waiting,
+    /// Answered by the caller.
+    Mine,
+    /// Nobody from the team has joined (the bot answers).
+    Unassigned,
+    Resolved,
+}
+
+impl InboxView {
+    pub const ALL: [InboxView; 5] =
+        [InboxView::Open, InboxView::Waiting, InboxView::Mine, InboxView::Unassigned, InboxView::Resolved];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboxView::Open => "open",
+            InboxView::Waiting => "waiting",
+            InboxView::Mine => "mine",
+            InboxView::Unassigned => "unassigned",
+            InboxView::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        InboxView::ALL.into_iter().find(|view| view.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InboxView::Open => "All open",
+            InboxView::Waiting => "Waiting",
+            InboxView::Mine => "Mine",
+            InboxView::Unassigned => "Unassigned",
+            InboxView::Resolved => "Resolved",
+        }
+    }
+}
+
+/// The inbox's view and filters; a filter that is `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InboxFilter {
+    pub view: InboxView,
+    pub sentiment: Option<SentimentLabel>,
+    /// A member's id: conversations they answer.
+    pub assignee: Option<String>,
+}
+
+impl InboxFilter {
+    /// From the inbox's address (`?view=mine&sentiment=negative&assignee=ID`);
+    /// anything unknown is an error that names the field.
+    pub fn parse(view: &str, sentiment: &str, assignee: &str) -> Result<InboxFilter, ServiceError> {
+        let view = match view {
+            "" => InboxView::Open,
+            other => InboxView::parse(other)
+                .ok_or_else(|| ServiceError::invalid("view", "Choose one of the inbox's views."))?,
+        };
+        let sentiment = match sentiment {
+            "" => None,
+            other => Some(
+                SentimentLabel::parse(other)
+                    .ok_or_else(|| ServiceError::invalid("sentiment", "Choose positive, neutral or negative."))?,
+            ),
+        };
+        if assignee.len() > 64 {
+            return Err(ServiceError::invalid("assignee", "That is not a member of this workspace."));
+        }
+        Ok(InboxFilter { view, sentiment, assignee: (!assignee.is_empty()).then(|| assignee.to_owned()) })
+    }
+}
+
+/// One conversation in the inbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxItem {
+    pub id: String,
+    pub visitor_email: Option<String>,
+    pub origin: String,
+    /// The latest message, shortened.
+    pub preview: String,
+    pub priority: Priority,
+    pub sentiment: Option<SentimentLabel>,
+    /// Why it needs a person, while it does.
+    pub flag: Option<FlagReason>,
+    /// Since when it waits for a person (flagged, nobody joined).
+    pub waiting_since: Option<i64>,
+    pub assignee: Option<Agent>,
+    /// The visitor's messages the caller has not seen.
+    pub unread: u32,
+    pub resolved_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// How many open conversations each view holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxCounts {
+    pub open: u32,
+    pub waiting: u32,
+    pub mine: u32,
+    pub unassigned: u32,
+    /// Open conversations with messages the caller has not seen.
+    pub unread: u32,
+}
+
+impl InboxCounts {
+    /// The count a view's tab shows; `None` for views not counted.
+    pub fn of(&self, view: InboxView) -> Option<u32> {
+        match view {
+            InboxView::Open => Some(self.open),
+            InboxView::Waiting => Some(self.waiting),
+            InboxView::Mine => Some(self.mine),
+            InboxView::Unassigned => Some(self.unassigned),
+            InboxView::Resolved => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub items: Vec<InboxItem>,
+    pub counts: InboxCounts,
+    /// Members who may answer, for the assignee filter.
+    pub agents: Vec<Agent>,
+    /// The caller, as an agent.
+    pub me: Agent,
+    /// The server's clock when the list was read, for "waiting 4 min".
+    pub now: i64,
+}
+
+/// Most conversations one inbox view lists.
+pub const INBOX_PAGE: usize = 100;
+
+/// A conversation as the desk opens it: the transcript, who answers, and
+/// where its journal stands, so the live view resumes from there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeskConversation {
+    pub transcript: Transcript,
+    pub assignee: Option<Agent>,
+    pub resolved_at: Option<i64>,
+    pub seq: i64,
+}
 
 /// A conversation's owner after a join or hand-back, and where its
 /// journal stands, so the agent's live view starts from there.
@@ -57,6 +207,42 @@ pub async fn hand_back_conversation(workspace_id: String, conversation_id: Strin
         .await
 }
 
+#[server(endpoint = "desk/inbox")]
+pub async fn load_inbox(
+    workspace_id: String,
+    #[server(default)] view: String,
+    #[server(default)] sentiment: String,
+    #[server(default)] assignee: String,
+) -> Result<Inbox, ServiceError> {
+    let filter = crate::services::with_status(InboxFilter::parse(&view, &sentiment, &assignee))?;
+    crate::services::call(|s, caller| async move { s.desk.inbox(&caller, &workspace_id, filter).await }).await
+}
+
+/// Opens a conversation for the desk, and marks what the caller now sees as read.
+#[server(endpoint = "desk/open")]
+pub async fn open_conversation(
+    workspace_id: String,
+    conversation_id: String,
+) -> Result<DeskConversation, ServiceError> {
+    crate::services::call(|s, caller| async move { s.desk.open(&caller, &workspace_id, &conversation_id).await }).await
+}
+
+/// Marks the visitor's messages so far as read by the caller (the live view
+/// calls this as messages arrive while it is open).
+#[server(endpoint = "desk/read")]
+pub async fn mark_read(workspace_id: String, conversation_id: String) -> Result<(), ServiceError> {
+    crate::services::call(|s, caller| async move { s.desk.mark_read(&caller, &workspace_id, &conversation_id).await })
+        .await
+}
+
+/// Done: out of the open views, handed back to the bot; the visitor's next
+/// message reopens it.
+#[server(endpoint = "desk/resolve")]
+pub async fn resolve_conversation(workspace_id: String, conversation_id: String) -> Result<Takeover, ServiceError> {
+    crate::services::call(|s, caller| async move { s.desk.resolve(&caller, &workspace_id, &conversation_id).await })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +254,19 @@ mod tests {
         assert!(validate_reply(" \n ").is_err());
         assert!(validate_reply(&"a".repeat(MESSAGE_MAX_CHARS)).is_ok());
         assert!(validate_reply(&"a".repeat(MESSAGE_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn the_inbox_address_is_read_strictly() {
+        assert_eq!(InboxFilter::parse("", "", "").unwrap(), InboxFilter::default());
+        let filter = InboxFilter::parse("mine", "negative", "u1").unwrap();
+        assert_eq!(filter.view, InboxView::Mine);
+        assert_eq!(filter.sentiment, Some(SentimentLabel::Negative));
+        assert_eq!(filter.assignee.as_deref(), Some("u1"));
+        assert!(InboxFilter::parse("everything", "", "").is_err());
+        assert!(InboxFilter::parse("", "furious", "").is_err());
+        for view in InboxView::ALL {
+            assert_eq!(InboxView::parse(view.as_str()), Some(view));
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::chat::{
     BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, FirstSteps, Transcript,
     WidgetSettings, WidgetSetup,
 };
-use crate::desk::Takeover;
+use crate::desk::{DeskConversation, Inbox, InboxFilter, Takeover};
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
@@ -222,10 +222,30 @@ pub trait ChatService: Send + Sync + 'static {
     ) -> Result<Transcript, ServiceError>;
 }
 
-/// The support desk: a person from the team taking a conversation over from
-/// the bot. Members who may answer conversations may do all of it.
+/// The support desk: the inbox, and a person from the team taking a
+/// conversation over from the bot. Members who may answer conversations may
+/// do all of it.
 #[async_trait]
 pub trait DeskService: Send + Sync + 'static {
+    /// The workspace's conversations for the desk, in the view's order.
+    async fn inbox(&self, caller: &Caller, workspace_id: &str, filter: InboxFilter) -> Result<Inbox, ServiceError>;
+    /// The conversation with who answers it; what the caller sees is read.
+    async fn open(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<DeskConversation, ServiceError>;
+    /// The visitor's messages so far are read by the caller.
+    async fn mark_read(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError>;
+    /// Done: the conversation leaves the open views and the bot answers
+    /// again; the visitor's next message reopens it.
+    async fn resolve(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Takeover, ServiceError>;
     /// The caller answers the conversation from now on; the bot stops.
     async fn join(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<Takeover, ServiceError>;
     /// Sends the visitor a message (joining first if nobody answers yet).

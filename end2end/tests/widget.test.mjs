@@ -221,18 +221,15 @@ print(db.execute("SELECT id FROM conversations ORDER BY updated_at DESC LIMIT 1"
   return execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db"], { encoding: "utf8" }).trim();
 }
 
-/** A desk server function called from the signed-in owner's page. */
-async function desk(page, action, fields) {
-  return page.evaluate(
-    async ({ action, fields }) => {
-      const response = await fetch(`/api/desk/${action}`, { method: "POST", body: new URLSearchParams(fields), headers: { accept: "application/json" } });
-      return { status: response.status, json: await response.json() };
-    },
-    { action, fields },
-  );
-}
+test("the team works the inbox live: a waiting visitor comes first, a person joins from the keyboard, they talk both ways, hand back and resolve", async () => {
+  // The agent's inbox is open before the visitor arrives: everything below reaches it live.
+  const agent = await openPage(browser);
+  const home = await logInAsDemo(agent.page);
+  await agent.page.goto(home);
+  await hydrated(agent.page, agent.errors);
+  await agent.page.getByRole("heading", { name: "Inbox", level: 1 }).waitFor();
+  await agent.page.locator(".desk-list .live-state.live-on").waitFor();
 
-test("a person from the team joins the visitor's chat live, the assistant waits, and answers again once handed back", async () => {
   const visitor = await openPage(browser);
   await visitor.page.goto(hostUrl);
   await visitor.page.locator("lodestar-widget .launcher").click();
@@ -242,50 +239,71 @@ test("a person from the team joins the visitor's chat live, the assistant waits,
   await visitor.page.keyboard.press("Enter");
   await widget.locator(".msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
   const conversation = newestConversationId();
+  const item = agent.page.locator(`.desk-item[data-id="${conversation}"]`);
+  await item.waitFor({ timeout: 10_000 });
+  // Asking for a person puts it among the waiting, marked, without a reload.
+  await widget.locator(".human").click();
+  await item.locator(".pill.waiting").waitFor({ timeout: 10_000 });
+  assert.match(await item.innerText(), /Asked for a person/);
+  await item.locator(".desk-unread").waitFor();
 
-  // The agent joins from the dashboard; the visitor sees it without reloading.
-  const agent = await openPage(browser);
-  await logInAsDemo(agent.page);
-  const ids = { workspace_id: workspaceId, conversation_id: conversation };
-  const joined = await desk(agent.page, "join", ids);
-  assert.equal(joined.status, 200, JSON.stringify(joined.json));
-  const name = joined.json.assignee.name;
+  // Open it, and join with the keyboard: the visitor hears it within moments.
+  await item.locator("a").click();
+  await agent.page.waitForURL(new RegExp(`c=${conversation}`));
+  const thread = agent.page.locator(".desk-thread");
+  await thread.getByText("How long does standard delivery take?").waitFor();
+  await thread.locator(".desk-answering", { hasText: "The assistant is answering." }).waitFor();
+  await agent.page.keyboard.press("a");
+  await thread.locator(".desk-answering", { hasText: "You're answering." }).waitFor();
+  const name = (await agent.page.locator(".user-name").innerText()).trim();
   await widget.locator(".event", { hasText: `${name} joined the chat` }).waitFor({ timeout: 10_000 });
 
-  // Their reply appears live, signed with their name.
-  const sent = await desk(agent.page, "reply", { ...ids, text: "Hi! I can check that order for you. Which one is it?" });
-  assert.equal(sent.status, 200, JSON.stringify(sent.json));
+  // "r" goes to the reply box; Enter sends; the visitor sees it live, signed.
+  await agent.page.keyboard.press("r");
+  await agent.page.keyboard.type("Hi! I can check that order for you. Which one is it?");
+  await agent.page.keyboard.press("Enter");
   const reply = widget.locator(".msg.agent", { hasText: "Which one is it?" });
   await reply.waitFor({ timeout: 10_000 });
   assert.equal(await reply.locator(".who").innerText(), name);
+  // The reply box empties once the server has it.
+  await agent.page.waitForFunction(() => document.querySelector("#desk-reply").value === "");
 
-  // While the person answers, the assistant stays silent.
+  // The visitor's answer reaches the agent live; the assistant stays silent.
   const answers = await widget.locator(".msg.bot").count();
   await widget.locator("textarea").fill("Order 1042, thanks");
   await visitor.page.keyboard.press("Enter");
-  await widget.locator(".msg.visitor", { hasText: "Order 1042, thanks" }).waitFor();
+  await thread.locator(".from-visitor", { hasText: "Order 1042, thanks" }).waitFor({ timeout: 10_000 });
   await widget.locator(".typing").waitFor({ state: "detached" });
   assert.equal(await widget.locator(".msg.bot").count(), answers, "no answer from the assistant");
   await screenshot(visitor.page, "widget-person-joined");
+  await screenshot(agent.page, "inbox-conversation");
 
-  // A reload keeps the person's replies and says who is answering.
+  // A reload keeps the person's replies and says who is answering; the channel resumes once.
   await visitor.page.reload();
   await visitor.page.locator("lodestar-widget .launcher").click();
   await widget.locator(".msg.agent", { hasText: "Which one is it?" }).waitFor({ timeout: 30_000 });
   await widget.locator(".event", { hasText: `${name} joined the chat` }).waitFor();
-  // The channel resumed where the reload left it: the next reply appears once.
-  assert.equal((await desk(agent.page, "reply", { ...ids, text: "Found it: it ships today." })).status, 200);
+  await agent.page.locator("#desk-reply").fill("Found it: it ships today.");
+  await agent.page.getByRole("button", { name: "Send", exact: true }).click();
   await widget.locator(".msg.agent", { hasText: "it ships today" }).waitFor({ timeout: 10_000 });
   assert.equal(await widget.locator(".msg.agent").count(), 2);
 
   // Handed back, the assistant answers again.
-  assert.equal((await desk(agent.page, "hand-back", ids)).status, 200);
+  await thread.getByRole("button", { name: "Hand back to the assistant" }).click();
   await widget.locator(".event", { hasText: "The assistant is answering again." }).waitFor({ timeout: 10_000 });
-  // Stored answers carry thumbs; the greeting and the typing bubble do not.
+  await thread.locator(".desk-answering", { hasText: "The assistant is answering." }).waitFor();
   const stored = await widget.locator(".msg.bot .feedback").count();
   await widget.locator("textarea").fill("Can I pay with PayPal?");
   await visitor.page.keyboard.press("Enter");
   await widget.locator(".msg.bot .feedback").nth(stored).waitFor({ timeout: ANSWER_TIMEOUT });
+
+  // "e" resolves: it leaves the open conversations and waits under Resolved.
+  await agent.page.keyboard.press("e");
+  await thread.locator(".desk-answering", { hasText: "Resolved." }).waitFor();
+  await item.waitFor({ state: "detached", timeout: 10_000 });
+  await agent.page.getByRole("link", { name: /^Resolved/ }).click();
+  await agent.page.waitForURL(/view=resolved/);
+  await agent.page.locator(`.desk-item[data-id="${conversation}"]`).waitFor();
 
   for (const { errors } of [visitor, agent]) {
     assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);

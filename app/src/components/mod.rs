@@ -3,6 +3,7 @@
 pub mod feedback;
 pub mod format;
 pub mod forms;
+pub mod live;
 pub mod meter;
 pub mod upload;
 pub mod url;

@@ -4,7 +4,9 @@
 //! happens; this module only reads and writes it, every statement scoped by
 //! the workspace.
 
-use app::chat::{Author, ChatMessage, FlagReason, Priority, Sentiment, SentimentLabel};
+use app::chat::{
+    Author, ChatMessage, ConversationSummary, FlagReason, Priority, Sentiment, SentimentLabel, Transcript,
+};
 use sqlx::{Any, AnyConnection, Executor};
 
 use crate::error::AppError;
@@ -54,6 +56,53 @@ pub struct BotMessage<'a> {
     pub latency_ms: i64,
     pub at: i64,
 }
+
+/// Characters of the latest visitor message shown in the list.
+const PREVIEW_CHARS: usize = 140;
+
+/// A conversation as the dashboard lists it ([`SUMMARY_COLUMNS`]).
+#[derive(sqlx::FromRow)]
+pub struct SummaryRow {
+    id: String,
+    visitor_email: Option<String>,
+    origin: String,
+    preview: Option<String>,
+    message_count: i32,
+    sentiment: Option<String>,
+    priority: String,
+    flag_reason: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<SummaryRow> for ConversationSummary {
+    fn from(row: SummaryRow) -> Self {
+        let preview = row.preview.unwrap_or_default();
+        let mut short: String = preview.chars().take(PREVIEW_CHARS).collect();
+        if short.len() < preview.len() {
+            short.push('…');
+        }
+        ConversationSummary {
+            id: row.id,
+            visitor_email: row.visitor_email,
+            origin: row.origin,
+            preview: short,
+            message_count: row.message_count.max(0) as u32,
+            sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
+            priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
+            flag: row.flag_reason.as_deref().and_then(FlagReason::parse),
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// The columns of a [`SummaryRow`], from `conversations c`.
+pub const SUMMARY_COLUMNS: &str =
+    "c.id, c.visitor_email, c.origin, c.message_count, c.sentiment, c.priority, c.flag_reason,
+    c.created_at, c.updated_at,
+    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor'
+     ORDER BY m.created_at DESC LIMIT 1) AS preview";
 
 /// The latest conversation of `visitor_id` in the workspace.
 pub async fn latest<'e>(
@@ -110,7 +159,8 @@ pub async fn create(tx: &mut AnyConnection, new: &NewConversation<'_>) -> Result
 }
 
 /// Stores a visitor's message and folds its sentiment into the
-/// conversation: the latest mood, and the highest priority seen.
+/// conversation: the latest mood, and the highest priority seen. A
+/// resolved conversation opens again.
 pub async fn add_visitor_message(
     tx: &mut AnyConnection,
     workspace_id: &str,
@@ -133,7 +183,7 @@ pub async fn add_visitor_message(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2,
+        "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2, resolved_at = NULL,
            priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
                            THEN $4 ELSE priority END
          WHERE id = $5 AND workspace_id = $6",
@@ -194,8 +244,8 @@ pub async fn add_bot_message(
     .await
 }
 
-/// Flags the conversation for a person unless it already is; answers
-/// whether this call flagged it.
+/// Flags the conversation for a person unless it already is (opening it
+/// again if it was resolved); answers whether this call flagged it.
 pub async fn flag<'e>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,
@@ -204,7 +254,7 @@ pub async fn flag<'e>(
     at: i64,
 ) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query(
-        "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1
+        "UPDATE conversations SET flagged_at = $1, flag_reason = $2, updated_at = $1, resolved_at = NULL
          WHERE id = $3 AND workspace_id = $4 AND flagged_at IS NULL",
     )
     .bind(at)
@@ -216,8 +266,9 @@ pub async fn flag<'e>(
     Ok(updated.rows_affected() > 0)
 }
 
-/// Gives the conversation to a person (`Some`) or back to the bot (`None`);
-/// answers whether that changed anything. `None` when there is no such
+/// Gives the conversation to a person (`Some`), who answers whatever it
+/// was waiting for (the flag goes), or back to the bot (`None`); answers
+/// whether that changed anything. `None` when there is no such
 /// conversation in the workspace.
 pub async fn assign(
     tx: &mut AnyConnection,
@@ -230,7 +281,7 @@ pub async fn assign(
     // think they changed it.
     let changed = match assignee_id {
         Some(assignee_id) => sqlx::query(
-            "UPDATE conversations SET assignee_id = $1, updated_at = $2
+            "UPDATE conversations SET assignee_id = $1, updated_at = $2, flagged_at = NULL, flag_reason = NULL
              WHERE id = $3 AND workspace_id = $4 AND (assignee_id IS NULL OR assignee_id <> $1)",
         )
         .bind(assignee_id),
@@ -348,6 +399,22 @@ pub async fn set_feedback<'e>(
     .execute(db)
     .await?;
     Ok(updated.rows_affected() > 0)
+}
+
+/// The workspace's conversation with every message; `None` when the
+/// workspace has no such conversation.
+pub async fn transcript(
+    db: &sqlx::AnyPool,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<Transcript>, sqlx::Error> {
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = $1 AND c.workspace_id = $2");
+    let row: Option<SummaryRow> =
+        sqlx::query_as(&sql).bind(conversation_id).bind(workspace_id).fetch_optional(db).await?;
+    let Some(row) = row else { return Ok(None) };
+    let conversation = ConversationSummary::from(row);
+    let messages = messages(db, &conversation.id).await?;
+    Ok(Some(Transcript { conversation, messages }))
 }
 
 /// A conversation's messages, oldest first.

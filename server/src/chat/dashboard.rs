@@ -2,61 +2,17 @@
 //! query is scoped by the workspace the caller was authorised for.
 
 use app::chat::{
-    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, EmbedKey, FairUse, FirstSteps,
-    FlagReason, Priority, SentimentLabel, Transcript, VisitorLimits, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
+    BotSettings, BotUsage, ConversationFilter, ConversationSummary, EmbedKey, FairUse, FirstSteps, Transcript,
+    VisitorLimits, WidgetSettings, WidgetSetup, CONVERSATIONS_PAGE,
 };
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::plans::{Product, Tier};
 use app::services::{Caller, ChatService};
 
+use super::conversations::{self, SUMMARY_COLUMNS};
 use super::Chat;
 use crate::error::AppError;
-
-/// Characters of the latest visitor message shown in the list.
-const PREVIEW_CHARS: usize = 140;
-
-#[derive(sqlx::FromRow)]
-struct ConversationRow {
-    id: String,
-    visitor_email: Option<String>,
-    origin: String,
-    preview: Option<String>,
-    message_count: i32,
-    sentiment: Option<String>,
-    priority: String,
-    flag_reason: Option<String>,
-    created_at: i64,
-    updated_at: i64,
-}
-
-impl From<ConversationRow> for ConversationSummary {
-    fn from(row: ConversationRow) -> Self {
-        let preview = row.preview.unwrap_or_default();
-        let mut short: String = preview.chars().take(PREVIEW_CHARS).collect();
-        if short.len() < preview.len() {
-            short.push('…');
-        }
-        ConversationSummary {
-            id: row.id,
-            visitor_email: row.visitor_email,
-            origin: row.origin,
-            preview: short,
-            message_count: row.message_count.max(0) as u32,
-            sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
-            priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
-            flag: row.flag_reason.as_deref().and_then(FlagReason::parse),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-const SUMMARY_COLUMNS: &str =
-    "c.id, c.visitor_email, c.origin, c.message_count, c.sentiment, c.priority, c.flag_reason,
-    c.created_at, c.updated_at,
-    (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor'
-     ORDER BY m.created_at DESC LIMIT 1) AS preview";
 
 impl Chat {
     async fn setup(&self, workspace_id: &str, plan: &str) -> Result<WidgetSetup, ServiceError> {
@@ -201,7 +157,7 @@ impl ChatService for Chat {
                                AND LOWER(m.body) LIKE $6 ESCAPE '\\'))
              ORDER BY c.updated_at DESC, c.id LIMIT {CONVERSATIONS_PAGE}"
         );
-        let rows: Vec<ConversationRow> = sqlx::query_as(&sql)
+        let rows: Vec<conversations::SummaryRow> = sqlx::query_as(&sql)
             .bind(workspace_id)
             .bind(filter.sentiment.map_or("", |s| s.as_str()))
             .bind(i32::from(filter.flagged_only))
@@ -221,15 +177,8 @@ impl ChatService for Chat {
         conversation_id: &str,
     ) -> Result<Transcript, ServiceError> {
         self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
-        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM conversations c WHERE c.id = $1 AND c.workspace_id = $2");
-        let row: Option<ConversationRow> = sqlx::query_as(&sql)
-            .bind(conversation_id)
-            .bind(workspace_id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(AppError::from)?;
-        let conversation = ConversationSummary::from(row.ok_or(ServiceError::NotFound)?);
-        let messages: Vec<ChatMessage> = self.messages(&conversation.id).await?;
-        Ok(Transcript { conversation, messages })
+        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move { conversations::transcript(&db, &workspace, &conversation).await };
+        self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)
     }
 }

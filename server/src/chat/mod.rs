@@ -813,9 +813,13 @@ impl Chat {
             }
             let with_email = conversations::has_email(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;
-            Ok::<_, AppError>(with_email)
+            Ok::<_, AppError>((with_email, flagged, conversation))
         };
-        Ok(self.sql.write(job).await?)
+        let (with_email, flagged, conversation) = self.sql.write(job).await?;
+        if flagged {
+            self.live.changed(&widget.workspace_id, &conversation).await;
+        }
+        Ok(with_email)
     }
 
     /// Thumbs up (1) or down (-1) on one of the bot's answers to this visitor.

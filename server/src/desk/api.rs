@@ -1,24 +1,34 @@
-//! The agent's live view of a conversation:
-//! `GET /api/w/{workspace_id}/conversations/{conversation_id}/events`, an
-//! `EventSource` stream of the conversation's journal (the visitor's
-//! messages, the bot's answers, who joined), resumed by `Last-Event-ID`
-//! after a reconnect or from `?after=N` (the `seq` of a join or transcript).
+//! The desk's live streams (`EventSource`):
+//! - `GET /api/w/{workspace_id}/conversations/{conversation_id}/events`: an
+//!   agent's live view of a conversation, its journal (the visitor's
+//!   messages, the bot's answers, who joined), resumed by `Last-Event-ID`
+//!   after a reconnect or from `?after=N` (the `seq` of a join or opening);
+//! - `GET /api/w/{workspace_id}/inbox/events`: `changed` events naming a
+//!   conversation that changed (empty when any may have), so the inbox
+//!   reads itself again. Nothing to resume: the inbox is re-read whole.
 
 use app::services::Caller;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
+use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub const ROUTES: &[(&str, &str)] = &[("GET", "/api/w/{workspace_id}/conversations/{conversation_id}/events")];
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/api/w/{workspace_id}/conversations/{conversation_id}/events"),
+    ("GET", "/api/w/{workspace_id}/inbox/events"),
+];
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/w/{workspace_id}/conversations/{conversation_id}/events", get(events))
+    Router::new()
+        .route("/api/w/{workspace_id}/conversations/{conversation_id}/events", get(events))
+        .route("/api/w/{workspace_id}/inbox/events", get(inbox_events))
 }
 
 #[derive(Deserialize)]
@@ -39,4 +49,18 @@ async fn events(
     let after = resumed.or(query.after).unwrap_or(0).max(0);
     let (entries, slot) = state.desk.follow(&caller, &workspace_id, &conversation_id, after).await?;
     Ok(crate::live::sse(entries, slot))
+}
+
+#[tracing::instrument(skip_all, fields(workspace_id))]
+async fn inbox_events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(workspace_id): Path<String>,
+) -> Result<Response, AppError> {
+    let (changes, slot) = state.desk.watch(&caller, &workspace_id).await?;
+    let events = changes.map(move |changed| {
+        let _held = &slot;
+        Ok::<_, std::convert::Infallible>(Event::default().event("changed").data(changed.unwrap_or_default()))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }

@@ -1,15 +1,17 @@
-//! `DeskService`: a person from the team taking a conversation over from
-//! the bot, replying to the visitor live, and handing it back. Each change
-//! is journaled in its own transaction and signalled (`crate::live`), so the
-//! visitor's widget and every agent watching hear it, on whichever server
-//! process they are connected to.
+//! `DeskService`: the inbox, and a person from the team taking a
+//! conversation over from the bot, replying to the visitor live, handing it
+//! back and resolving it. Each change is journaled in its own transaction
+//! and signalled (`crate::live`), so the visitor's widget, every agent
+//! watching and every inbox hear it, on whichever server process they are
+//! connected to.
 
 pub mod api;
+pub mod inbox;
 
 use std::sync::Arc;
 
 use app::chat::{Author, ChatMessage};
-use app::desk::{Agent, Takeover};
+use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, Takeover};
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::services::{Caller, DeskService};
@@ -57,10 +59,39 @@ impl Desk {
         Ok((self.live.follow(workspace_id.to_owned(), conversation_id.to_owned(), after), slot))
     }
 
+    /// Which of the workspace's conversations change, live, for a member
+    /// who may answer them; with the slot it holds while open.
+    pub async fn watch(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+    ) -> Result<(impl Stream<Item = Option<String>> + Send + 'static, Slot), ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        let slot = self.views.take(&agent.id).ok_or(ServiceError::RateLimited { retry_after_secs: 5 })?;
+        Ok((self.live.watch(workspace_id.to_owned()), slot))
+    }
+
     /// The member acting, if they may answer the workspace's conversations.
     async fn agent(&self, caller: &Caller, workspace_id: &str) -> Result<Agent, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
         Ok(Agent { id: actor.user_id().to_owned(), name: actor.user_name().to_owned() })
+    }
+
+    /// The visitor's messages up to `at` (when there are any) are read by `me`.
+    async fn read_up_to(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        me: &Agent,
+        at: Option<i64>,
+    ) -> Result<(), ServiceError> {
+        let Some(at) = at else { return Ok(()) };
+        let (workspace, conversation, id) = (workspace_id.to_owned(), conversation_id.to_owned(), me.id.clone());
+        let job = |db: sqlx::AnyPool| async move { inbox::mark_read(&db, &workspace, &conversation, &id, at).await };
+        match self.sql.write(job).await.map_err(AppError::from)? {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound),
+        }
     }
 
     /// Gives the conversation to `agent` (or back to the bot), journaling
@@ -101,6 +132,92 @@ impl Desk {
 
 #[async_trait::async_trait]
 impl DeskService for Desk {
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn inbox(&self, caller: &Caller, workspace_id: &str, filter: InboxFilter) -> Result<Inbox, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let (workspace, id) = (workspace_id.to_owned(), me.id.clone());
+        let job = |db: sqlx::AnyPool| async move {
+            let items = inbox::list(&db, &workspace, &id, &filter).await?;
+            let counts = inbox::counts(&db, &workspace, &id).await?;
+            let agents = inbox::agents(&db, &workspace).await?;
+            Ok::<_, sqlx::Error>((items, counts, agents))
+        };
+        let (items, counts, agents) = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok(Inbox { items, counts, agents, me, now: now_millis() })
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
+    async fn open(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<DeskConversation, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
+        // The journal's position first: a message written meanwhile is then
+        // both in the transcript and followed live (the page keeps it once),
+        // never in neither.
+        let job = |db: sqlx::AnyPool| async move {
+            let Some(state) = inbox::state(&db, &workspace, &conversation).await? else {
+                return Ok(None);
+            };
+            let transcript = conversations::transcript(&db, &workspace, &conversation).await?;
+            Ok::<_, sqlx::Error>(transcript.map(|transcript| DeskConversation {
+                transcript,
+                assignee: state.assignee,
+                resolved_at: state.resolved_at,
+                seq: state.seq,
+            }))
+        };
+        let opened = self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)?;
+        self.read_up_to(workspace_id, conversation_id, &me, opened.transcript.messages.last().map(|m| m.created_at))
+            .await?;
+        Ok(opened)
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
+    async fn mark_read(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        self.read_up_to(workspace_id, conversation_id, &me, Some(now_millis())).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
+    async fn resolve(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<Takeover, ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let seq = match inbox::resolve(&mut tx, &workspace, &conversation, now_millis()).await? {
+                Some(answered_by) => {
+                    // The visitor hears that the assistant answers again, then that it is resolved.
+                    if answered_by.is_some() {
+                        journal::append(&mut tx, &workspace, &conversation, "handed_back", &serde_json::json!({}))
+                            .await?;
+                    }
+                    let by = serde_json::json!({ "agent": agent });
+                    Some(journal::append(&mut tx, &workspace, &conversation, "resolved", &by).await?)
+                }
+                // Already resolved, or not this workspace's.
+                None if conversations::exists(&mut *tx, &workspace, &conversation).await? => None,
+                None => return Err(ServiceError::NotFound.into()),
+            };
+            let last = journal::last(&mut *tx, &workspace, &conversation).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>((seq, last))
+        };
+        let (seq, last) = self.sql.write(job).await?;
+        if let Some(seq) = seq {
+            self.live.journaled(workspace_id, conversation_id, seq).await;
+        }
+        Ok(Takeover { conversation_id: conversation_id.to_owned(), assignee: None, seq: last })
+    }
+
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
     async fn join(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<Takeover, ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;

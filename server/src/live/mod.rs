@@ -40,6 +40,9 @@ pub const CATCH_UP: Duration = Duration::from_secs(15);
 pub enum Signal {
     /// The conversation's journal has entry `seq`.
     Journaled { workspace_id: String, conversation_id: String, seq: i64 },
+    /// The conversation changed without a journal entry (flagged for a
+    /// person, say): the inbox re-reads it, its followers need not.
+    Changed { workspace_id: String, conversation_id: String },
     /// Signals may have been missed: every follower reads on.
     Resync,
 }
@@ -48,7 +51,19 @@ impl Signal {
     fn concerns(&self, conversation_id: &str) -> bool {
         match self {
             Signal::Journaled { conversation_id: c, .. } => c == conversation_id,
+            Signal::Changed { .. } => false,
             Signal::Resync => true,
+        }
+    }
+
+    /// The workspace's conversation this is about; `Some(None)` when any may have changed.
+    fn in_workspace(&self, workspace_id: &str) -> Option<Option<&str>> {
+        match self {
+            Signal::Journaled { workspace_id: w, conversation_id, .. }
+            | Signal::Changed { workspace_id: w, conversation_id } => {
+                (w == workspace_id).then_some(Some(conversation_id.as_str()))
+            }
+            Signal::Resync => Some(None),
         }
     }
 }
@@ -90,11 +105,18 @@ impl Live {
     /// Tells every follower of the conversation, in every process, that its
     /// journal has entry `seq`. Call after the entry's transaction commits.
     pub async fn journaled(&self, workspace_id: &str, conversation_id: &str, seq: i64) {
-        let signal = Signal::Journaled {
-            workspace_id: workspace_id.to_owned(),
-            conversation_id: conversation_id.to_owned(),
-            seq,
-        };
+        let (workspace_id, conversation_id) = (workspace_id.to_owned(), conversation_id.to_owned());
+        self.signal(Signal::Journaled { workspace_id, conversation_id, seq }).await;
+    }
+
+    /// Tells every process's inbox that the conversation changed in a way
+    /// its journal does not carry. Call after the change commits.
+    pub async fn changed(&self, workspace_id: &str, conversation_id: &str) {
+        let (workspace_id, conversation_id) = (workspace_id.to_owned(), conversation_id.to_owned());
+        self.signal(Signal::Changed { workspace_id, conversation_id }).await;
+    }
+
+    async fn signal(&self, signal: Signal) {
         if !self.notify {
             let _ = self.local.send(signal);
             return;
@@ -106,6 +128,34 @@ impl Live {
             tracing::warn!(%error, "could not signal a conversation's change to other processes");
             let _ = self.local.send(signal);
         }
+    }
+
+    /// Which of the workspace's conversations change, as they do:
+    /// `Some(id)`, or `None` when any may have (signals were missed, and
+    /// every [`CATCH_UP`] in any case, so waiting times stay current).
+    /// Ends when the server shuts down.
+    pub fn watch(&self, workspace_id: String) -> impl Stream<Item = Option<String>> + Send + 'static {
+        let state = (self.local.subscribe(), self.closing.subscribe(), workspace_id);
+        futures_util::stream::unfold(state, |(mut signals, mut closing, workspace_id)| async move {
+            loop {
+                if *closing.borrow() {
+                    return None;
+                }
+                let signal = tokio::select! {
+                    signal = tokio::time::timeout(CATCH_UP, signals.recv()) => signal,
+                    _ = closing.changed() => return None,
+                };
+                let changed = match signal {
+                    Ok(Ok(signal)) => match signal.in_workspace(&workspace_id) {
+                        Some(conversation) => conversation.map(str::to_owned),
+                        None => continue,
+                    },
+                    Ok(Err(broadcast::error::RecvError::Lagged(_))) | Err(_) => None,
+                    Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+                };
+                return Some((changed, (signals, closing, workspace_id)));
+            }
+        })
     }
 
     /// The conversation's journal after entry `after`, then each entry as it

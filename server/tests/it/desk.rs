@@ -43,17 +43,27 @@ where
         Channel { chunks, buffer: String::new() }
     }
 
-    /// The next entry (keep-alive comments skipped).
+    /// The next journal entry.
     pub async fn next(&mut self) -> Entry {
+        let (id, kind, data) = self.event().await;
+        let seq = id.expect("a journal entry is numbered").parse().unwrap();
+        Entry { seq, kind, data: serde_json::from_str(&data).unwrap() }
+    }
+
+    /// The next event's id (when it has one), kind and data; keep-alive
+    /// comments skipped.
+    pub async fn event(&mut self) -> (Option<String>, String, String) {
         use futures_util::StreamExt;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let frame: String = self.buffer.drain(..end + 2).collect();
-                let field = |name: &str| frame.lines().find_map(|l| l.strip_prefix(name)).map(str::to_owned);
-                let (Some(id), Some(kind), Some(data)) = (field("id: "), field("event: "), field("data: ")) else {
+                let field = |name: &str| {
+                    frame.lines().find_map(|l| l.strip_prefix(name).or_else(|| l.strip_prefix(name.trim_end())))
+                };
+                let (Some(kind), Some(data)) = (field("event: "), field("data: ")) else {
                     continue;
                 };
-                return Entry { seq: id.parse().unwrap(), kind, data: serde_json::from_str(&data).unwrap() };
+                return (field("id: ").map(str::to_owned), kind.to_owned(), data.to_owned());
             }
             let chunk = tokio::time::timeout(PATIENCE, self.chunks.next())
                 .await
@@ -111,6 +121,43 @@ async fn agent_channel(
         return Err(response.status());
     }
     Ok(Channel::new(Box::pin(response.into_body().into_data_stream()) as BodyChunks))
+}
+
+/// Opens an agent's live inbox of the workspace.
+async fn inbox_channel(app: &TestApp, cookie: &str, workspace: &str) -> Result<Channel<BodyChunks>, StatusCode> {
+    let request = Request::get(format!("/api/w/{workspace}/inbox/events")).header("cookie", cookie);
+    let response = app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    if response.status() != StatusCode::OK {
+        return Err(response.status());
+    }
+    Ok(Channel::new(Box::pin(response.into_body().into_data_stream()) as BodyChunks))
+}
+
+/// Reads the inbox's live changes until one names `conversation`.
+async fn until_changed(inbox: &mut Channel<BodyChunks>, conversation: &str) {
+    loop {
+        let (_, kind, data) = inbox.event().await;
+        assert_eq!(kind, "changed");
+        if data == conversation {
+            return;
+        }
+    }
+}
+
+/// The inbox's conversation ids, in order, for `view`.
+async fn inbox_ids(
+    app: &TestApp,
+    session: &crate::support::Session,
+    workspace: &str,
+    more: &[(&str, &str)],
+) -> (Vec<String>, Value) {
+    let mut fields = vec![("workspace_id", workspace)];
+    fields.extend_from_slice(more);
+    let listed = app.call(session, "/api/desk/inbox", &fields).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    let json = listed.json();
+    let ids = json["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+    (ids, json)
 }
 
 async fn latest_conversation(app: &TestApp, workspace: &str) -> String {
@@ -202,6 +249,88 @@ backend_tests! {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
     }
 
+    async fn the_inbox_puts_waiting_visitors_first_counts_unread_and_follows_the_workspace_live(app) {
+        let shop = tenant(&app, "inbox@example.com", &[("Refunds", REFUNDS)]).await;
+        let workspace = shop.workspace.as_str();
+        let mut live = inbox_channel(&app, &shop.session.cookie, workspace).await.unwrap();
+        let mut visitors = Vec::new();
+        let mut conversations = Vec::new();
+        for question in ["Can I get a refund?", "How do refunds work?", "What is the refund window?"] {
+            let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+            answer(&say(&app, &shop.key, &token, question).await.unwrap());
+            let conversation = latest_conversation(&app, workspace).await;
+            // The first message of a new conversation reaches the inbox live.
+            until_changed(&mut live, &conversation).await;
+            visitors.push(token);
+            conversations.push(conversation);
+        }
+        let (bot, first_waiting, second_waiting) = (&conversations[0], &conversations[1], &conversations[2]);
+        // Two visitors ask for a person, one after the other; asking reaches the inbox live.
+        for (token, conversation) in [(&visitors[1], first_waiting), (&visitors[2], second_waiting)] {
+            let handoff = widget(&app, "POST", &format!("/api/widget/v1/{}/handoff", shop.key), Some(SHOP), Some(json!({ "token": token }))).await;
+            assert_eq!(handoff.status, StatusCode::OK, "{}", handoff.body);
+            until_changed(&mut live, conversation).await;
+        }
+
+        // Waiting visitors first, the one waiting longest first; then the bot's.
+        let (ids, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert_eq!(ids, [first_waiting.as_str(), second_waiting.as_str(), bot.as_str()]);
+        assert_eq!(inbox["counts"], json!({ "open": 3, "waiting": 2, "mine": 0, "unassigned": 3, "unread": 3 }));
+        assert!(inbox["items"][0]["waiting_since"].as_i64().is_some() && inbox["items"][2]["waiting_since"].is_null());
+        assert_eq!(inbox["items"][0]["flag"], "asked_for_human");
+        assert_eq!(inbox["items"][0]["unread"], 1);
+        assert_eq!(inbox_ids(&app, &shop.session, workspace, &[("view", "waiting")]).await.0, [first_waiting.as_str(), second_waiting.as_str()]);
+
+        // Opening a conversation reads it; the visitor's next message is unread again.
+        let fields = [("workspace_id", workspace), ("conversation_id", first_waiting.as_str())];
+        let opened = app.call(&shop.session, "/api/desk/open", &fields).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        assert_eq!(opened.json()["transcript"]["messages"].as_array().unwrap().len(), 2);
+        assert!(opened.json()["assignee"].is_null());
+        assert_eq!(opened.json()["seq"], 2);
+        let (_, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert_eq!((inbox["items"][0]["unread"].as_i64(), inbox["counts"]["unread"].as_i64()), (Some(0), Some(2)));
+        answer(&say(&app, &shop.key, &visitors[1], "Hello? Anyone there?").await.unwrap());
+        let (_, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert_eq!(inbox["items"][0]["unread"], 1, "read up to the opening only");
+        assert_eq!(app.call(&shop.session, "/api/desk/read", &fields).await.status, StatusCode::OK);
+        let (_, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert_eq!(inbox["items"][0]["unread"], 0);
+
+        // Joining moves it to the agent's own and out of waiting.
+        let joined = app.call(&shop.session, "/api/desk/join", &[("workspace_id", workspace), ("conversation_id", second_waiting.as_str())]).await;
+        assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+        let (ids, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert_eq!(ids, [first_waiting.as_str(), second_waiting.as_str(), bot.as_str()], "waiting, then mine, then the bot's");
+        assert_eq!((inbox["counts"]["waiting"].as_i64(), inbox["counts"]["mine"].as_i64()), (Some(1), Some(1)));
+        assert_eq!(inbox_ids(&app, &shop.session, workspace, &[("view", "mine")]).await.0, [second_waiting.as_str()]);
+        let by_owner = [("assignee", shop.session.user_id.as_str())];
+        assert_eq!(inbox_ids(&app, &shop.session, workspace, &by_owner).await.0, [second_waiting.as_str()]);
+        assert_eq!(inbox["items"][1]["assignee"]["id"], shop.session.user_id.as_str());
+
+        // Resolving takes it out of the open views and hands it back; the visitor's next message reopens it.
+        let resolve = [("workspace_id", workspace), ("conversation_id", second_waiting.as_str())];
+        let resolved = app.call(&shop.session, "/api/desk/resolve", &resolve).await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+        assert!(resolved.json()["assignee"].is_null());
+        let mut visitor = visitor_channel(&app, &shop.key, &visitors[2], 3).await;
+        let heard: Vec<String> = visitor.take(2).await.into_iter().map(|e| e.kind).collect();
+        assert_eq!(heard, ["handed_back", "resolved"], "the visitor hears the assistant is back");
+        assert_eq!(inbox_ids(&app, &shop.session, workspace, &[("view", "resolved")]).await.0, [second_waiting.as_str()]);
+        let (ids, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert_eq!(ids, [first_waiting.as_str(), bot.as_str()]);
+        assert_eq!(inbox["counts"]["open"], 2);
+        let again = app.call(&shop.session, "/api/desk/resolve", &resolve).await;
+        assert_eq!(again.status, StatusCode::OK, "resolving twice is harmless: {}", again.body);
+        answer(&say(&app, &shop.key, &visitors[2], "Actually, one more question about refunds").await.unwrap());
+        let (ids, _) = inbox_ids(&app, &shop.session, workspace, &[]).await;
+        assert!(ids.contains(second_waiting), "a message reopens it");
+
+        // A bad view is refused with the field named.
+        let bad = app.call(&shop.session, "/api/desk/inbox", &[("workspace_id", workspace), ("view", "everything")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    }
+
     async fn another_workspace_can_neither_take_over_nor_watch_a_conversation(app) {
         let shop = tenant(&app, "desk-owner@example.com", &[("Refunds", REFUNDS)]).await;
         let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
@@ -220,6 +349,16 @@ backend_tests! {
             assert!(matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "reply in {workspace}: {}", response.status);
             let watched = agent_channel(&app, &other.cookie, workspace, &conversation, None).await.err();
             assert!(matches!(watched, Some(StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)), "watch in {workspace}: {watched:?}");
+            let inbox = inbox_channel(&app, &other.cookie, workspace).await.err();
+            if workspace == shop.workspace {
+                assert!(matches!(inbox, Some(StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)), "inbox in {workspace}: {inbox:?}");
+                let listed = app.call(&other, "/api/desk/inbox", &[("workspace_id", workspace)]).await;
+                assert!(matches!(listed.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", listed.status);
+            }
+            for path in ["/api/desk/open", "/api/desk/read", "/api/desk/resolve"] {
+                let response = app.call(&other, path, &fields).await;
+                assert!(matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{path} in {workspace}: {}", response.status);
+            }
         }
         let assignee: Option<String> = sqlx::query_scalar("SELECT assignee_id FROM conversations WHERE id = $1")
             .bind(&conversation).fetch_one(app.state.sql.pool()).await.unwrap();

@@ -342,6 +342,48 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/desk/inbox",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: ws,
+        },
+    },
+    Endpoint {
+        path: "/api/desk/open",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/read",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/resolve",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/w/{workspace_id}/inbox/events",
+        kind: Kind::TestedElsewhere(
+            "another workspace's member is refused: desk::another_workspace_can_neither_take_over_nor_watch_a_conversation",
+        ),
+    },
+    Endpoint {
         path: "/api/w/{workspace_id}/conversations/{conversation_id}/events",
         kind: Kind::TestedElsewhere(
             "another workspace's member is refused: desk::another_workspace_can_neither_take_over_nor_watch_a_conversation",
@@ -395,6 +437,9 @@ fn every_route_is_in_the_matrix() {
     assert!(missing.is_empty(), "routes missing from the isolation matrix in tests/it/isolation.rs: {missing:?}");
     assert!(stale.is_empty(), "the isolation matrix lists routes that no longer exist: {stale:?}");
 }
+
+/// A conversation: id, assignee, resolved at, messages, members who read it.
+type ConversationSnapshot = (String, Option<String>, Option<i64>, i64, i64);
 
 /// One workspace with its owner, and what its state looked like.
 struct Tenant {
@@ -551,8 +596,9 @@ impl World {
         .fetch_all(pool)
         .await
         .unwrap();
-        let conversations: Vec<(String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT c.id, c.assignee_id, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id)
+        let conversations: Vec<ConversationSnapshot> = sqlx::query_as(
+            "SELECT c.id, c.assignee_id, c.resolved_at, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),
+                    (SELECT COUNT(*) FROM conversation_reads r WHERE r.conversation_id = c.id)
              FROM conversations c WHERE c.workspace_id = $1 ORDER BY c.id",
         )
         .bind(workspace)

@@ -203,11 +203,11 @@ pub fn TranscriptPage() -> impl IntoView {
 }
 
 #[component]
-fn TranscriptMessage(m: ChatMessage) -> impl IntoView {
+pub fn TranscriptMessage(m: ChatMessage) -> impl IntoView {
     let who = match m.author {
-        Author::Visitor => "Visitor",
-        Author::Bot => "Assistant",
-        Author::Agent => "Team",
+        Author::Visitor => "Visitor".to_owned(),
+        Author::Bot => "Assistant".to_owned(),
+        Author::Agent => m.author_name.clone().unwrap_or_else(|| "Team".to_owned()),
     };
     let sources = (!m.citations.is_empty()).then(|| {
         view! {

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::Here;
-use crate::chat::{load_first_steps, FirstSteps};
+use crate::chat::FirstSteps;
+use crate::error::ServiceError;
 use crate::permissions::Action;
 
 struct Step {
@@ -52,12 +53,13 @@ const STEPS: [Step; 5] = [
     },
 ];
 
+/// Steps done after which the list folds to its next step.
+const FOLD_AFTER: usize = 3;
+
 /// The checklist, while any step is left; nothing once all are done (or
 /// when it cannot be loaded: the page below still works).
 #[component]
-pub fn FirstStepsPanel(here: Here) -> impl IntoView {
-    let workspace_id = here.workspace.id.clone();
-    let steps = Resource::new(move || workspace_id.clone(), load_first_steps);
+pub fn FirstStepsPanel(here: Here, steps: Resource<Result<FirstSteps, ServiceError>>) -> impl IntoView {
     let here = StoredValue::new(here);
     view! {
         <Transition fallback=|| ()>
@@ -107,7 +109,11 @@ fn checklist(here: &Here, steps: FirstSteps) -> AnyView {
                 <p class="muted small" id="first-steps-progress">{format!("{done} of {} done", STEPS.len())}</p>
             </div>
             <progress max=STEPS.len() value=done aria-labelledby="first-steps-progress"></progress>
-            <ol class="first-step-list">{items}</ol>
+            // Folded once most are done, so the inbox below stays in view.
+            <details class="first-steps-list" open=done < FOLD_AFTER>
+                <summary>{next.map(|i| format!("Next: {}", STEPS[i].title))}</summary>
+                <ol class="first-step-list">{items}</ol>
+            </details>
         </section>
     }
     .into_any()

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod conversations;
 pub mod first_steps;
+pub mod inbox;
 pub mod keys;
 pub mod knowledge;
 pub mod new_workspace;

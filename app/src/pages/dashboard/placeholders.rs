@@ -3,7 +3,6 @@
 
 use leptos::prelude::*;
 
-use super::first_steps::FirstStepsPanel;
 use super::{plan_label, Here, InWorkspace, PageHeader};
 use crate::components::feedback::{EmptyState, Icon};
 use crate::permissions::Action;
@@ -19,22 +18,7 @@ struct Placeholder {
     next: Option<(&'static str, &'static str, Action)>,
     /// Whether to show the workspace's current plan.
     show_plan: bool,
-    /// Whether a new workspace's first steps come first (its home page).
-    first_steps: bool,
 }
-
-const INBOX: Placeholder = Placeholder {
-    title: "Inbox",
-    lead: "Live and past conversations between your visitors and the assistant.",
-    icon: Icon::Inbox,
-    empty_title: "No conversations yet",
-    body: "Conversations will appear here once your widget is live on your site: each visitor's questions, \
-           the answers with their sources, and the moments the assistant handed over to your team.",
-    coming: "Coming soon: taking over a live conversation, AI-drafted replies you edit before sending, and satisfaction ratings.",
-    next: Some(("Create a widget key", "/keys", Action::ManageApiKeys)),
-    show_plan: false,
-    first_steps: true,
-};
 
 const TICKETS: Placeholder = Placeholder {
     title: "Tickets",
@@ -46,7 +30,6 @@ const TICKETS: Placeholder = Placeholder {
     coming: "Coming soon: automatic routing to agents, assignment, and signed webhooks for your own tools.",
     next: None,
     show_plan: false,
-    first_steps: false,
 };
 
 const ANALYTICS: Placeholder = Placeholder {
@@ -59,7 +42,6 @@ const ANALYTICS: Placeholder = Placeholder {
     coming: "Charts appear after the first conversations; nothing is estimated or sampled.",
     next: None,
     show_plan: false,
-    first_steps: false,
 };
 
 const BILLING: Placeholder = Placeholder {
@@ -72,7 +54,6 @@ const BILLING: Placeholder = Placeholder {
     coming: "Paid plans are coming soon. Need more today? Contact sales from the pricing page.",
     next: None,
     show_plan: true,
-    first_steps: false,
 };
 
 #[component]
@@ -96,9 +77,7 @@ fn PlaceholderPage(page: &'static Placeholder) -> impl IntoView {
                     <a class="button" href="/pricing">"Compare plans"</a>
                 </div>
             });
-            let first_steps = page.first_steps.then(|| view! { <FirstStepsPanel here=here.clone() /> });
             view! {
-                {first_steps}
                 <EmptyState title=page.empty_title icon=page.icon>
                     {plan}
                     <p>{page.body}</p>
@@ -109,11 +88,6 @@ fn PlaceholderPage(page: &'static Placeholder) -> impl IntoView {
             }
         } />
     }
-}
-
-#[component]
-pub fn InboxPage() -> impl IntoView {
-    view! { <PlaceholderPage page=&INBOX /> }
 }
 
 #[component]

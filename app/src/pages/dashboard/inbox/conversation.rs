@@ -1,0 +1,323 @@
+//! The open conversation beside the inbox: its transcript followed live
+//! (the conversation's journal, resumed after the entry it was opened at),
+//! who answers it, and what an agent does with it: join, reply, hand back
+//! to the assistant, resolve. `a`, `r` and `e` are the keys for them.
+
+use leptos::prelude::*;
+
+use super::on_shortcut;
+use crate::chat::ChatMessage;
+use crate::components::format::Time;
+use crate::desk::{
+    hand_back_conversation, join_conversation, reply_to_visitor, resolve_conversation, validate_reply, Agent,
+    DeskConversation, Takeover,
+};
+use crate::error::ServiceError;
+use crate::pages::dashboard::conversations::TranscriptMessage;
+use crate::pages::dashboard::Here;
+
+/// A line of the thread: a message, or something that happened while the
+/// pane was open (only the browser hears those).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+enum Line {
+    Message(ChatMessage),
+    Event(String),
+}
+
+/// What the pane knows of the conversation, kept current by its journal.
+#[derive(Clone, Copy)]
+struct Thread {
+    lines: RwSignal<Vec<Line>>,
+    assignee: RwSignal<Option<Agent>>,
+    resolved: RwSignal<bool>,
+}
+
+impl Thread {
+    /// Adds a message unless it is already shown (the transcript and the
+    /// live stream may both carry one written while the pane opened).
+    fn add(self, message: ChatMessage) -> bool {
+        let known = self
+            .lines
+            .with_untracked(|lines| lines.iter().any(|line| matches!(line, Line::Message(m) if m.id == message.id)));
+        if !known {
+            self.lines.update(|lines| lines.push(Line::Message(message)));
+        }
+        !known
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn event(self, text: String) {
+        self.lines.update(|lines| lines.push(Line::Event(text)));
+    }
+
+    /// Applies a change the server confirmed (a join, hand-back or resolve).
+    fn took(self, takeover: &Takeover) {
+        self.assignee.set(takeover.assignee.clone());
+    }
+}
+
+#[component]
+pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwSignal<u64>) -> impl IntoView {
+    let DeskConversation { transcript, assignee, resolved_at, seq } = conversation;
+    let summary = transcript.conversation;
+    let thread = Thread {
+        lines: RwSignal::new(transcript.messages.into_iter().map(Line::Message).collect()),
+        assignee: RwSignal::new(assignee),
+        resolved: RwSignal::new(resolved_at.is_some()),
+    };
+    let ids = StoredValue::new((here.workspace.id.clone(), summary.id.clone()));
+    let me = here.viewer.user_id.clone();
+    let live = RwSignal::new(None::<bool>);
+    follow_conversation(&here.workspace.id, &summary.id, seq, thread, live, changes);
+    let transcript_end = NodeRef::<leptos::html::Ol>::new();
+    keep_scrolled_down(transcript_end, thread);
+
+    let error = RwSignal::new(None::<String>);
+    let done = move |result: Result<Takeover, ServiceError>| match result {
+        Ok(takeover) => {
+            thread.took(&takeover);
+            error.set(None);
+            changes.update(|n| *n += 1);
+        }
+        Err(e) => error.set(Some(e.to_string())),
+    };
+    let join = Action::new(move |_: &()| {
+        let (w, c) = ids.get_value();
+        async move { join_conversation(w, c).await }
+    });
+    let hand_back = Action::new(move |_: &()| {
+        let (w, c) = ids.get_value();
+        async move { hand_back_conversation(w, c).await }
+    });
+    let resolve = Action::new(move |_: &()| {
+        let (w, c) = ids.get_value();
+        async move { resolve_conversation(w, c).await }
+    });
+    for (action, resolving) in [(join, false), (hand_back, false), (resolve, true)] {
+        Effect::new(move |_| {
+            if let Some(result) = action.value().get() {
+                if resolving && result.is_ok() {
+                    thread.resolved.set(true);
+                }
+                done(result);
+            }
+        });
+    }
+    let mine = {
+        let me = me.clone();
+        Memo::new(move |_| thread.assignee.with(|a| a.as_ref().is_some_and(|a| a.id == me)))
+    };
+
+    let draft = RwSignal::new(String::new());
+    let send = Action::new(move |text: &String| {
+        let (w, c) = ids.get_value();
+        let text = text.clone();
+        async move { reply_to_visitor(w, c, text).await }
+    });
+    Effect::new(move |_| match send.value().get() {
+        Some(Ok(message)) => {
+            draft.set(String::new());
+            error.set(None);
+            thread.resolved.set(false);
+            if let Some(name) = message.author_name.clone() {
+                if thread.assignee.with_untracked(Option::is_none) {
+                    thread.assignee.set(Some(Agent { id: me.clone(), name }));
+                }
+            }
+            thread.add(message);
+        }
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    let submit = move || {
+        if send.pending().get_untracked() {
+            return;
+        }
+        match validate_reply(&draft.get_untracked()) {
+            Ok(text) => {
+                send.dispatch(text);
+            }
+            Err(e) => error.set(Some(e.to_string())),
+        }
+    };
+
+    on_shortcut(move |key| match key {
+        "a" if !mine.get_untracked() => {
+            join.dispatch(());
+            true
+        }
+        "r" => {
+            crate::focus::focus_element("desk-reply");
+            true
+        }
+        "e" if !thread.resolved.get_untracked() => {
+            resolve.dispatch(());
+            true
+        }
+        _ => false,
+    });
+
+    let who = summary.visitor_email.clone().unwrap_or_else(|| "Anonymous visitor".into());
+    let answering = move || match (thread.assignee.get(), thread.resolved.get()) {
+        (_, true) => "Resolved. The visitor's next message opens it again.".to_owned(),
+        (Some(_), _) if mine.get() => "You're answering. The assistant is silent until you hand back.".to_owned(),
+        (Some(agent), _) => format!("{} is answering.", agent.name),
+        (None, _) => "The assistant is answering.".to_owned(),
+    };
+    let busy = move || join.pending().get() || hand_back.pending().get() || resolve.pending().get();
+    view! {
+        <article class="desk-thread panel" aria-labelledby="thread-title">
+            <header class="desk-thread-head">
+                <div>
+                    <h2 id="thread-title">{who}</h2>
+                    <p class="muted small">
+                        "Started " <Time at=summary.created_at /> " on " {summary.origin.clone()} " · "
+                        {format!("priority {}", summary.priority.as_str())}
+                    </p>
+                    <p class="desk-answering" role="status">{answering}</p>
+                </div>
+                <div class="desk-thread-actions">
+                    <Show when=move || !mine.get()>
+                        <button type="button" class="button button-primary" disabled=busy on:click=move |_| { join.dispatch(()); }>
+                            "Join" <kbd class="key-hint">"a"</kbd>
+                        </button>
+                    </Show>
+                    <Show when=move || thread.assignee.with(Option::is_some)>
+                        <button type="button" class="button" disabled=busy on:click=move |_| { hand_back.dispatch(()); }>
+                            "Hand back to the assistant"
+                        </button>
+                    </Show>
+                    <Show when=move || !thread.resolved.get()>
+                        <button type="button" class="button" disabled=busy on:click=move |_| { resolve.dispatch(()); }>
+                            "Resolve" <kbd class="key-hint">"e"</kbd>
+                        </button>
+                    </Show>
+                </div>
+            </header>
+            <ol class="transcript desk-transcript" aria-label="Messages" aria-live="polite" node_ref=transcript_end>
+                <For each=move || thread.lines.get().into_iter().enumerate() key=|(i, line)| match line {
+                    Line::Message(m) => m.id.clone(),
+                    Line::Event(_) => format!("event-{i}"),
+                } let:((_, line))>
+                    {match line {
+                        Line::Message(m) => view! { <TranscriptMessage m /> }.into_any(),
+                        Line::Event(text) => view! { <li class="desk-event">{text}</li> }.into_any(),
+                    }}
+                </For>
+            </ol>
+            <form class="desk-reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
+                <label for="desk-reply">"Reply to the visitor"</label>
+                <textarea
+                    id="desk-reply"
+                    rows="3"
+                    maxlength=crate::chat::MESSAGE_MAX_CHARS.to_string()
+                    placeholder="Write a reply. Enter sends, Shift+Enter starts a new line."
+                    prop:value=move || draft.get()
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
+                            ev.prevent_default();
+                            submit();
+                        }
+                    }
+                ></textarea>
+                <p class="muted small">
+                    {move || if thread.assignee.with(Option::is_none) { "Sending joins the conversation: the assistant stops answering." } else { "" }}
+                </p>
+                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="button button-primary" disabled=move || send.pending().get()>
+                        {move || if send.pending().get() { "Sending…" } else { "Send" }}
+                    </button>
+                    {move || match live.get() {
+                        Some(false) => view! { <span class="live-state live-off" role="status">"Reconnecting… messages will catch up."</span> }.into_any(),
+                        _ => ().into_any(),
+                    }}
+                </div>
+            </form>
+        </article>
+    }
+}
+
+/// Follows the conversation's journal after entry `after`: new messages,
+/// joins, hand-backs and resolutions, marking the visitor's messages read
+/// while the page is in view.
+fn follow_conversation(
+    workspace_id: &str,
+    conversation_id: &str,
+    after: i64,
+    thread: Thread,
+    live: RwSignal<Option<bool>>,
+    changes: RwSignal<u64>,
+) {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::components::live::Subscription;
+        let url = format!("/api/w/{workspace_id}/conversations/{conversation_id}/events?after={after}");
+        let ids = (workspace_id.to_owned(), conversation_id.to_owned());
+        let subscription = StoredValue::new_local(None::<Subscription>);
+        Effect::new(move |_| {
+            let ids = ids.clone();
+            let on_event = move |kind: &'static str, data: String| {
+                let value: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+                match kind {
+                    "message" => {
+                        let Ok(message) = serde_json::from_value::<ChatMessage>(value) else { return };
+                        let from_visitor = message.author == crate::chat::Author::Visitor;
+                        if thread.add(message) && from_visitor && page_visible() {
+                            let (w, c) = ids.clone();
+                            // Read: the inbox's unread counts follow.
+                            leptos::task::spawn_local(async move {
+                                if crate::desk::mark_read(w, c).await.is_ok() {
+                                    changes.update(|n| *n += 1);
+                                }
+                            });
+                        }
+                    }
+                    "joined" => {
+                        let agent = serde_json::from_value::<Agent>(value["agent"].clone()).ok();
+                        let name = agent.as_ref().map_or("Someone", |a| a.name.as_str()).to_owned();
+                        thread.assignee.set(agent);
+                        thread.event(format!("{name} joined the conversation"));
+                    }
+                    "handed_back" => {
+                        thread.assignee.set(None);
+                        thread.event("Handed back to the assistant".to_owned());
+                    }
+                    "resolved" => {
+                        thread.assignee.set(None);
+                        thread.resolved.set(true);
+                        let name = value["agent"]["name"].as_str().unwrap_or("Someone").to_owned();
+                        thread.event(format!("{name} resolved the conversation"));
+                    }
+                    _ => {}
+                }
+            };
+            let opened =
+                Subscription::open(&url, &["message", "joined", "handed_back", "resolved"], on_event, move |open| {
+                    live.set(Some(open))
+                });
+            subscription.set_value(opened);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (workspace_id, conversation_id, after, thread, live, changes);
+}
+
+/// The newest line stays in sight: on opening, and as lines arrive.
+fn keep_scrolled_down(list: NodeRef<leptos::html::Ol>, thread: Thread) {
+    Effect::new(move |_| {
+        thread.lines.track();
+        if let Some(list) = list.get() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn page_visible() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+}

@@ -1,0 +1,418 @@
+//! `/app/w/:id`, the workspace's home: the desk's inbox. Conversations
+//! waiting for a person come first (most urgent, then longest waiting),
+//! then the agent's own, then the ones the bot answers; views and filters
+//! live in the address (`?view=mine&sentiment=negative&assignee=ID`), and
+//! the open conversation too (`&c=ID`), so a link or a reload shows the
+//! same thing. The list follows the workspace live (`/inbox/events`), and
+//! the keyboard works it: `j`/`k` next and previous, `a` assign to me, `r`
+//! reply, `e` resolve.
+//!
+//! Its resources are made when the page is, not after the viewer arrives,
+//! so the server and the browser number them alike during hydration.
+
+mod conversation;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+use super::first_steps::FirstStepsPanel;
+use super::{use_workspace_id, Here, InWorkspace, PageHeader};
+use crate::chat::{load_first_steps, SentimentLabel};
+use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
+use crate::components::format::count_of;
+use crate::desk::{load_inbox, open_conversation, Inbox, InboxItem, InboxView};
+use crate::permissions::Action;
+use conversation::ConversationPane;
+
+/// The inbox's address with one parameter changed (`None` removes it).
+fn with_param(query: &leptos_router::params::ParamsMap, name: &str, value: Option<&str>) -> String {
+    let mut pairs: Vec<(String, String)> = ["view", "sentiment", "assignee", "c"]
+        .iter()
+        .filter(|&&key| key != name)
+        .filter_map(|&key| query.get(key).filter(|v| !v.is_empty()).map(|v| (key.to_owned(), v)))
+        .collect();
+    if let Some(value) = value.filter(|v| !v.is_empty()) {
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    let order = |key: &str| ["view", "sentiment", "assignee", "c"].iter().position(|k| *k == key);
+    pairs.sort_by_key(|(key, _)| order(key));
+    let query: Vec<String> =
+        pairs.iter().map(|(k, v)| format!("{k}={}", crate::components::url::encode_query_value(v))).collect();
+    if query.is_empty() {
+        "?".to_owned()
+    } else {
+        format!("?{}", query.join("&"))
+    }
+}
+
+/// "4 min", "2 h 5 min", "3 days": how long someone has waited.
+pub fn waited(ms: i64) -> String {
+    let minutes = (ms.max(0) / 60_000) as u64;
+    match minutes {
+        0 => "less than a minute".to_owned(),
+        1..=59 => format!("{minutes} min"),
+        60..=1439 => match minutes % 60 {
+            0 => format!("{} h", minutes / 60),
+            rest => format!("{} h {rest} min", minutes / 60),
+        },
+        _ => count_of(minutes / 1440, "day", "days"),
+    }
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let workspace_id = use_workspace_id();
+    let query = use_query_map();
+    let param = move |name: &str| query.with(|q| q.get(name).unwrap_or_default());
+    // Bumped when the workspace signals a change: the list reads itself again.
+    let changes = RwSignal::new(0u64);
+    let inbox = Resource::new(
+        move || (workspace_id.get(), param("view"), param("sentiment"), param("assignee"), changes.get()),
+        |(workspace_id, view, sentiment, assignee, _)| load_inbox(workspace_id, view, sentiment, assignee),
+    );
+    let steps = Resource::new(move || workspace_id.get(), load_first_steps);
+    let selected = Memo::new(move |_| param("c"));
+    let opened = Resource::new(
+        move || (workspace_id.get(), selected.get()),
+        |(workspace_id, conversation_id)| async move {
+            if conversation_id.is_empty() {
+                return None;
+            }
+            Some(open_conversation(workspace_id, conversation_id).await)
+        },
+    );
+    view! {
+        <PageHeader title="Inbox" lead="Conversations that need your team first, live as they happen." />
+        <InWorkspace render=move |here: Here| {
+            let first_steps = here.can(Action::ManageKnowledge).then(|| view! { <FirstStepsPanel here=here.clone() steps /> });
+            let desk = if here.can(Action::AnswerConversations) {
+                view! { <Desk here inbox opened changes /> }.into_any()
+            } else {
+                view! { <NotAllowed role=here.role() what="answer conversations" /> }.into_any()
+            };
+            view! { {first_steps} {desk} }
+        } />
+    }
+}
+
+type InboxResource = Resource<Result<Inbox, crate::error::ServiceError>>;
+
+#[component]
+fn Desk(
+    here: Here,
+    inbox: InboxResource,
+    opened: Resource<Option<Result<crate::desk::DeskConversation, crate::error::ServiceError>>>,
+    changes: RwSignal<u64>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let live = RwSignal::new(None::<bool>);
+    follow_workspace(&here.workspace.id, changes, live);
+    // The ids the list shows, in order, for `j` and `k`.
+    let order = RwSignal::new(Vec::<String>::new());
+    shortcuts_for_the_list(order);
+    let here = StoredValue::new(here);
+    view! {
+        <div class="desk">
+            <section class="desk-list panel" aria-labelledby="desk-list-title">
+                <div class="desk-list-head">
+                    <h2 id="desk-list-title">"Conversations"</h2>
+                    <LiveState live />
+                </div>
+                <Transition fallback=|| view! { <Loading label="Loading the inbox…" /> }>
+                    {move || Suspend::new(async move {
+                        match inbox.await {
+                            Ok(inbox) => {
+                                order.set(inbox.items.iter().map(|item| item.id.clone()).collect());
+                                here.with_value(|here| list_view(here, inbox, query)).into_any()
+                            }
+                            Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+                <Shortcuts />
+            </section>
+            <section class="desk-conversation" aria-label="Conversation">
+                <Transition fallback=|| view! { <Loading label="Opening the conversation…" /> }>
+                    {move || Suspend::new(async move {
+                        match opened.await {
+                            None => view! {
+                                <EmptyState title="Pick a conversation" icon=Icon::Conversations>
+                                    <p>"Choose one on the left, or press j to open the first. Waiting visitors come first."</p>
+                                </EmptyState>
+                            }
+                            .into_any(),
+                            Some(Ok(conversation)) => {
+                                let here = here.get_value();
+                                view! { <ConversationPane here conversation changes /> }.into_any()
+                            }
+                            Some(Err(error)) => view! { <ErrorPanel error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+/// The views with their counts, the filters, and the list.
+fn list_view(here: &Here, inbox: Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
+    let current = query.with_untracked(|q| InboxView::parse(&q.get("view").unwrap_or_default()).unwrap_or_default());
+    let selected = query.with_untracked(|q| q.get("c").unwrap_or_default());
+    let tabs = InboxView::ALL
+        .into_iter()
+        .map(|view| {
+            let href = query.with_untracked(|q| with_param(q, "view", Some(view.as_str()).filter(|v| *v != "open")));
+            let count = inbox.counts.of(view).map(|n| view! { <span class="desk-count">{n}</span> });
+            view! {
+                <li>
+                    <A href=href attr:class="desk-view" attr:aria-current=(view == current).then_some("page")>
+                        {view.label()} {count}
+                    </A>
+                </li>
+            }
+        })
+        .collect_view();
+    let filters = filters(&inbox, query);
+    let filtering = query.with_untracked(|q| q.get("sentiment").is_some() || q.get("assignee").is_some());
+    let widget = here.path("/widget");
+    let items = if inbox.items.is_empty() {
+        let (title, text) = match (current, filtering) {
+            (_, true) => ("Nothing matches", "Try another filter, or clear them."),
+            (InboxView::Waiting, _) => (
+                "Nobody is waiting",
+                "Visitors who ask for a person, or whom the assistant can't help, appear here first.",
+            ),
+            (InboxView::Mine, _) => ("Nothing assigned to you", "Join a conversation to answer it yourself."),
+            (InboxView::Resolved, _) => ("Nothing resolved yet", "Conversations you resolve move here."),
+            _ => (
+                "No open conversations",
+                "When visitors chat with your widget, their conversations appear here as they happen.",
+            ),
+        };
+        view! {
+            <EmptyState title icon=Icon::Inbox>
+                <p>{text}</p>
+                {(current == InboxView::Open && !filtering).then(|| view! { <p><a href=widget>"Set up the widget"</a></p> })}
+            </EmptyState>
+        }
+        .into_any()
+    } else {
+        let now = inbox.now;
+        let me = inbox.me.id.clone();
+        view! {
+            <ul class="desk-items" aria-label="Conversations in this view">
+                {inbox
+                    .items
+                    .into_iter()
+                    .map(|item| {
+                        let href = query.with_untracked(|q| with_param(q, "c", Some(&item.id)));
+                        let open = item.id == selected;
+                        view! { <ItemRow item href open now me=me.clone() /> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    let unread = (inbox.counts.unread > 0)
+        .then(|| view! { <p class="muted small">{count_of(u64::from(inbox.counts.unread), "conversation has", "conversations have")} " messages you haven't read"</p> });
+    view! {
+        <nav aria-label="Inbox views"><ul class="desk-views">{tabs}</ul></nav>
+        {filters}
+        {unread}
+        {items}
+    }
+}
+
+fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
+    let navigate = StoredValue::new(use_navigate());
+    let go = move |name: &'static str, value: String| {
+        let href = query.with_untracked(|q| with_param(q, name, Some(&value)));
+        navigate.with_value(|navigate| navigate(&href, Default::default()));
+    };
+    let sentiment = query.with_untracked(|q| q.get("sentiment").unwrap_or_default());
+    let assignee = query.with_untracked(|q| q.get("assignee").unwrap_or_default());
+    let agents = inbox.agents.clone();
+    view! {
+        <div class="desk-filters">
+            <div class="field">
+                <label for="desk-sentiment">"Sentiment"</label>
+                <select id="desk-sentiment" on:change=move |ev| go("sentiment", event_target_value(&ev))>
+                    <option value="" selected=sentiment.is_empty()>"Any"</option>
+                    {[SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive]
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str() selected=sentiment == s.as_str()>{s.label()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="desk-assignee">"Answered by"</label>
+                <select id="desk-assignee" on:change=move |ev| go("assignee", event_target_value(&ev))>
+                    <option value="" selected=assignee.is_empty()>"Anyone"</option>
+                    {agents
+                        .into_iter()
+                        .map(|agent| {
+                            let chosen = agent.id == assignee;
+                            view! { <option value=agent.id selected=chosen>{agent.name}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ItemRow(item: InboxItem, href: String, open: bool, now: i64, me: String) -> impl IntoView {
+    let who = item.visitor_email.clone().unwrap_or_else(|| "Anonymous visitor".into());
+    let answering = match &item.assignee {
+        Some(agent) if agent.id == me => "You".to_owned(),
+        Some(agent) => agent.name.clone(),
+        None if item.resolved_at.is_some() => "Resolved".to_owned(),
+        None => "Assistant".to_owned(),
+    };
+    let waiting = item.waiting_since.map(|since| {
+        view! { <span class="pill waiting">{format!("Waiting {}", waited(now - since))}</span> }
+    });
+    let urgent = matches!(item.priority, crate::chat::Priority::High | crate::chat::Priority::Urgent).then(
+        || view! { <span class=format!("pill priority-{}", item.priority.as_str())>{item.priority.as_str()}</span> },
+    );
+    // Opening a conversation reads it.
+    let unread = (item.unread > 0 && !open).then(|| {
+        view! { <span class="desk-unread" aria-label=format!("{} unread", item.unread)>{item.unread}</span> }
+    });
+    let preview = if item.preview.is_empty() { "(no message yet)".to_owned() } else { item.preview.clone() };
+    let fresh = item.unread > 0 && !open;
+    view! {
+        <li class="desk-item" class:open=open class:unread=fresh data-id=item.id.clone()>
+            <A href=href attr:class="desk-item-link" attr:aria-current=open.then_some("true")>
+                <span class="desk-item-head">
+                    <strong class="desk-item-who">{who}</strong>
+                    {unread}
+                </span>
+                <span class="desk-item-preview">{preview}</span>
+                <span class="desk-item-meta">
+                    {waiting}
+                    {item.flag.map(|f| view! { <span class="pill flagged">{f.label()}</span> })}
+                    {urgent}
+                    {item.sentiment.map(|s| view! { <span class=format!("pill sentiment-{}", s.as_str())>{s.label()}</span> })}
+                    <span class="muted small">{answering}</span>
+                </span>
+            </A>
+        </li>
+    }
+}
+
+/// "Live" while the workspace's changes stream in, "Reconnecting…" while
+/// the browser gets the stream back.
+#[component]
+fn LiveState(live: RwSignal<Option<bool>>) -> impl IntoView {
+    move || match live.get() {
+        Some(true) => view! { <span class="live-state live-on">"Live"</span> }.into_any(),
+        Some(false) => view! { <span class="live-state live-off" role="status">"Reconnecting…"</span> }.into_any(),
+        None => ().into_any(),
+    }
+}
+
+/// Reads the list again whenever the workspace's conversations change.
+fn follow_workspace(workspace_id: &str, changes: RwSignal<u64>, live: RwSignal<Option<bool>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::components::live::Subscription;
+        let url = format!("/api/w/{workspace_id}/inbox/events");
+        let subscription = StoredValue::new_local(None::<Subscription>);
+        Effect::new(move |_| {
+            let opened = Subscription::open(
+                &url,
+                &["changed"],
+                move |_, _| changes.update(|n| *n += 1),
+                move |open| live.set(Some(open)),
+            );
+            subscription.set_value(opened);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (workspace_id, changes, live);
+}
+
+/// `j` and `k` open the next and previous conversation of the list.
+fn shortcuts_for_the_list(order: RwSignal<Vec<String>>) {
+    let query = use_query_map();
+    let navigate = StoredValue::new(use_navigate());
+    on_shortcut(move |key| {
+        let step: isize = match key {
+            "j" => 1,
+            "k" => -1,
+            _ => return false,
+        };
+        let ids = order.get_untracked();
+        if ids.is_empty() {
+            return false;
+        }
+        let current = query.with_untracked(|q| q.get("c").unwrap_or_default());
+        let next = match ids.iter().position(|id| *id == current) {
+            Some(at) => (at as isize + step).clamp(0, ids.len() as isize - 1) as usize,
+            None => 0,
+        };
+        let href = query.with_untracked(|q| with_param(q, "c", Some(&ids[next])));
+        navigate.with_value(|navigate| navigate(&href, Default::default()));
+        true
+    });
+}
+
+/// Calls `handle(key)` for a plain key pressed outside any field; when it
+/// answers `true`, the browser's own handling of the key is prevented.
+pub(super) fn on_shortcut(handle: impl Fn(&str) -> bool + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let listener = window_event_listener(leptos::ev::keydown, move |ev: leptos::ev::KeyboardEvent| {
+            if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
+                return;
+            }
+            let typing = ev.target().and_then(|target| target.dyn_into::<web_sys::Element>().ok()).is_some_and(|el| {
+                matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                    || el.closest("[contenteditable]").ok().flatten().is_some()
+            });
+            if !typing && handle(&ev.key()) {
+                ev.prevent_default();
+            }
+        });
+        on_cleanup(move || listener.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = handle;
+}
+
+/// What the keys do, for whoever looks.
+#[component]
+fn Shortcuts() -> impl IntoView {
+    view! {
+        <details class="desk-shortcuts">
+            <summary>"Keyboard shortcuts"</summary>
+            <dl>
+                <dt><kbd>"j"</kbd> " / " <kbd>"k"</kbd></dt><dd>"Next / previous conversation"</dd>
+                <dt><kbd>"a"</kbd></dt><dd>"Assign to me (join)"</dd>
+                <dt><kbd>"r"</kbd></dt><dd>"Reply"</dd>
+                <dt><kbd>"e"</kbd></dt><dd>"Resolve"</dd>
+                <dt><kbd>"Enter"</kbd></dt><dd>"Send (Shift+Enter for a new line)"</dd>
+            </dl>
+        </details>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_how_long_someone_waited() {
+        assert_eq!(waited(20_000), "less than a minute");
+        assert_eq!(waited(4 * 60_000), "4 min");
+        assert_eq!(waited(125 * 60_000), "2 h 5 min");
+        assert_eq!(waited(120 * 60_000), "2 h");
+        assert_eq!(waited(3 * 1440 * 60_000), "3 days");
+        assert_eq!(waited(-5), "less than a minute");
+    }
+}

@@ -1,0 +1,242 @@
+//! The inbox's queries: the workspace's conversations in the order a desk
+//! works them, the counts of each view, how far each member has read, and
+//! resolving. Every statement is scoped by the workspace; the team's own
+//! chats in the widget preview are never listed.
+
+use app::chat::{FlagReason, Priority, SentimentLabel};
+use app::desk::{Agent, InboxCounts, InboxFilter, InboxItem, InboxView, INBOX_PAGE};
+use sqlx::{Any, AnyConnection, Executor};
+
+/// Characters of the latest message shown in the list.
+const PREVIEW_CHARS: usize = 140;
+
+/// Waiting: flagged for a person, nobody has joined.
+const WAITING: &str = "(c.flagged_at IS NOT NULL AND c.assignee_id IS NULL)";
+
+/// The visitor's messages member `$2` has not read.
+const UNREAD: &str = "FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor'
+    AND m.created_at > COALESCE((SELECT r.read_at FROM conversation_reads r
+                                 WHERE r.conversation_id = c.id AND r.user_id = $2), 0)";
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: String,
+    visitor_email: Option<String>,
+    origin: String,
+    priority: String,
+    sentiment: Option<String>,
+    flag_reason: Option<String>,
+    flagged_at: Option<i64>,
+    assignee_id: Option<String>,
+    assignee_name: Option<String>,
+    resolved_at: Option<i64>,
+    updated_at: i64,
+    preview: Option<String>,
+    unread: i64,
+}
+
+impl From<ItemRow> for InboxItem {
+    fn from(row: ItemRow) -> Self {
+        let preview = row.preview.unwrap_or_default();
+        let mut short: String = preview.chars().take(PREVIEW_CHARS).collect();
+        if short.len() < preview.len() {
+            short.push('…');
+        }
+        let assignee = row.assignee_id.map(|id| Agent { id, name: row.assignee_name.unwrap_or_default() });
+        let open = row.resolved_at.is_none();
+        InboxItem {
+            waiting_since: row.flagged_at.filter(|_| open && assignee.is_none()),
+            id: row.id,
+            visitor_email: row.visitor_email,
+            origin: row.origin,
+            preview: short,
+            priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
+            sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
+            flag: row.flag_reason.as_deref().and_then(FlagReason::parse),
+            assignee,
+            unread: row.unread.clamp(0, i64::from(u32::MAX)) as u32,
+            resolved_at: row.resolved_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// The view's conversations for member `me`, in the view's order: open
+/// ones waiting for a person first (most urgent, then longest waiting),
+/// then `me`'s, then the bot's, then the rest, each most recent first;
+/// resolved ones most recently resolved first.
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    me: &str,
+    filter: &InboxFilter,
+) -> Result<Vec<InboxItem>, sqlx::Error> {
+    let view = match filter.view {
+        InboxView::Open => "c.resolved_at IS NULL".to_owned(),
+        InboxView::Waiting => format!("c.resolved_at IS NULL AND {WAITING}"),
+        InboxView::Mine => "c.resolved_at IS NULL AND c.assignee_id = $2".to_owned(),
+        InboxView::Unassigned => "c.resolved_at IS NULL AND c.assignee_id IS NULL".to_owned(),
+        InboxView::Resolved => "c.resolved_at IS NOT NULL".to_owned(),
+    };
+    let order = match filter.view {
+        InboxView::Resolved => "c.resolved_at DESC, c.id".to_owned(),
+        _ => format!(
+            "CASE WHEN {WAITING} THEN 0 WHEN c.assignee_id = $2 THEN 1 WHEN c.assignee_id IS NULL THEN 2 ELSE 3 END,
+             CASE WHEN {WAITING} THEN
+               (CASE c.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END)
+             ELSE 0 END,
+             CASE WHEN {WAITING} THEN c.flagged_at ELSE -c.updated_at END,
+             c.id"
+        ),
+    };
+    let sql = format!(
+        "SELECT c.id, c.visitor_email, c.origin, c.priority, c.sentiment, c.flag_reason, c.flagged_at,
+                c.assignee_id, u.name AS assignee_name, c.resolved_at, c.updated_at,
+                (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
+                 ORDER BY m.created_at DESC, m.id LIMIT 1) AS preview,
+                (SELECT COUNT(*) {UNREAD}) AS unread
+         FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
+         WHERE c.workspace_id = $1 AND c.from_preview = 0 AND {view}
+           AND ($3 = '' OR c.sentiment = $3) AND ($4 = '' OR c.assignee_id = $4)
+         ORDER BY {order} LIMIT {INBOX_PAGE}"
+    );
+    let rows: Vec<ItemRow> = sqlx::query_as(&sql)
+        .bind(workspace_id)
+        .bind(me)
+        .bind(filter.sentiment.map_or("", |s| s.as_str()))
+        .bind(filter.assignee.as_deref().unwrap_or(""))
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(InboxItem::from).collect())
+}
+
+/// How many open conversations each view holds for member `me`.
+pub async fn counts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    me: &str,
+) -> Result<InboxCounts, sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*),
+                COALESCE(SUM(CASE WHEN {WAITING} THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN c.assignee_id = $2 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 {UNREAD}) THEN 1 ELSE 0 END), 0)
+         FROM conversations c
+         WHERE c.workspace_id = $1 AND c.from_preview = 0 AND c.resolved_at IS NULL"
+    );
+    let (open, waiting, mine, unassigned, unread): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(&sql).bind(workspace_id).bind(me).fetch_one(db).await?;
+    let count = |n: i64| n.clamp(0, i64::from(u32::MAX)) as u32;
+    Ok(InboxCounts {
+        open: count(open),
+        waiting: count(waiting),
+        mine: count(mine),
+        unassigned: count(unassigned),
+        unread: count(unread),
+    })
+}
+
+/// The workspace's members who are not suspended, by name.
+pub async fn agents<'e>(db: impl Executor<'e, Database = Any>, workspace_id: &str) -> Result<Vec<Agent>, sqlx::Error> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.name FROM memberships ms JOIN users u ON u.id = ms.user_id
+         WHERE ms.workspace_id = $1 AND ms.suspended_at IS NULL ORDER BY u.name, u.id",
+    )
+    .bind(workspace_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(id, name)| Agent { id, name }).collect())
+}
+
+/// The visitor's messages up to `at` are read by `user_id`; `false` when
+/// the workspace has no such conversation.
+pub async fn mark_read<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO conversation_reads (conversation_id, user_id, workspace_id, read_at)
+         SELECT c.id, $1, c.workspace_id, $2 FROM conversations c WHERE c.id = $3 AND c.workspace_id = $4
+         ON CONFLICT (conversation_id, user_id) DO UPDATE SET read_at = excluded.read_at",
+    )
+    .bind(user_id)
+    .bind(at)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Marks an open conversation resolved: nobody answers it and it no longer
+/// waits. Answers who answered it (`Some(None)`: the bot), or `None` when
+/// there is no such open conversation.
+pub async fn resolve(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    at: i64,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let before: Option<(Option<String>,)> = sqlx::query_as(
+        "SELECT assignee_id FROM conversations WHERE id = $1 AND workspace_id = $2 AND resolved_at IS NULL",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((assignee,)) = before else { return Ok(None) };
+    let done = sqlx::query(
+        "UPDATE conversations SET resolved_at = $1, assignee_id = NULL, flagged_at = NULL, flag_reason = NULL,
+           updated_at = $1
+         WHERE id = $2 AND workspace_id = $3 AND resolved_at IS NULL",
+    )
+    .bind(at)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok((done.rows_affected() > 0).then_some(assignee))
+}
+
+/// A conversation's state for the desk.
+pub struct DeskState {
+    pub assignee: Option<Agent>,
+    pub resolved_at: Option<i64>,
+    /// The number of its journal's last entry.
+    pub seq: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct StateRow {
+    assignee_id: Option<String>,
+    assignee_name: Option<String>,
+    resolved_at: Option<i64>,
+    journal_seq: i64,
+}
+
+/// Who answers the conversation, when it was resolved and where its
+/// journal stands; `None` when the workspace has no such conversation.
+pub async fn state<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<DeskState>, sqlx::Error> {
+    let row: Option<StateRow> = sqlx::query_as(
+        "SELECT c.assignee_id, u.name AS assignee_name, c.resolved_at, c.journal_seq
+         FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
+         WHERE c.id = $1 AND c.workspace_id = $2",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| DeskState {
+        assignee: row.assignee_id.map(|id| Agent { id, name: row.assignee_name.unwrap_or_default() }),
+        resolved_at: row.resolved_at,
+        seq: row.journal_seq,
+    }))
+}
