@@ -235,6 +235,13 @@ pub async fn mark_read(workspace_id: String, conversation_id: String) -> Result<
         .await
 }
 
+/// The caller is typing a reply (the page says so every few seconds while they type).
+#[server(endpoint = "desk/typing")]
+pub async fn say_typing(workspace_id: String, conversation_id: String) -> Result<(), ServiceError> {
+    crate::services::call(|s, caller| async move { s.desk.typing(&caller, &workspace_id, &conversation_id).await })
+        .await
+}
+
 /// Done: out of the open views, handed back to the bot; the visitor's next
 /// message reopens it.
 #[server(endpoint = "desk/resolve")]

@@ -236,6 +236,8 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         conversation_id: &str,
     ) -> Result<DeskConversation, ServiceError>;
+    /// The caller is typing a reply: everyone following the conversation hears it.
+    async fn typing(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError>;
     /// The visitor's messages so far are read by the caller.
     async fn mark_read(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError>;
     /// Done: the conversation leaves the open views and the bot answers

@@ -186,25 +186,27 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   await page.locator("lodestar-widget .msg.visitor", { hasText: question }).waitFor({ timeout: 30_000 });
   await page.locator("lodestar-widget .msg.bot:has(.sources)").first().waitFor();
 
-  // "Talk to a human" flags the conversation for the team and says what really happens:
-  // nobody answers in the chat yet, so the team writes by email, and asks where.
+  // "Talk to a human" flags the conversation for the team and says what really happens,
+  // and asks where the team may write.
   await page.locator("lodestar-widget .human").click();
   const handoff = page.locator("lodestar-widget .handoff");
-  await handoff.getByText("Our team will follow up by email. Where should they write to you?").waitFor();
+  // With nobody at the desk the team writes by email; with someone there (a test's inbox
+  // may have just closed) the visitor waits in line and leaves an email in case.
+  await handoff.getByText(/Our team will follow up by email\. Where should they write to you\?|If you have to leave, where should the team write to you\?/).waitFor();
   assert.equal(newestConversation().flag, "asked_for_human");
   await handoff.getByRole("textbox").fill("not an email");
   await handoff.getByRole("textbox").press("Enter");
   await handoff.getByRole("alert").getByText("Please enter a valid email address.").waitFor();
   await handoff.getByRole("textbox").fill("visitor@example.com");
   await handoff.getByRole("button").click();
-  await page.locator("lodestar-widget .status", { hasText: "will reply to visitor@example.com" }).waitFor();
+  await page.locator("lodestar-widget .status", { hasText: /(will reply|write) to visitor@example\.com/ }).waitFor();
   await handoff.waitFor({ state: "detached" });
   assert.equal(newestConversation().email, "visitor@example.com");
   await screenshot(page, "widget-handoff");
   // After a reload the widget remembers that the team will write.
   await page.reload();
   await page.locator("lodestar-widget .launcher").click();
-  await page.locator("lodestar-widget .status", { hasText: "will reply to visitor@example.com" }).waitFor({ timeout: 30_000 });
+  await page.locator("lodestar-widget .status", { hasText: /(will reply|write) to visitor@example\.com/ }).waitFor({ timeout: 30_000 });
 
   const unexpected = errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e));
   assert.deepEqual(unexpected, []);
@@ -221,7 +223,7 @@ print(db.execute("SELECT id FROM conversations ORDER BY updated_at DESC LIMIT 1"
   return execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db"], { encoding: "utf8" }).trim();
 }
 
-test("the team works the inbox live: a waiting visitor comes first, a person joins from the keyboard, they talk both ways, hand back and resolve", async () => {
+test("the team works the inbox live: a waiting visitor comes first, a person joins from the keyboard, they talk and type both ways, hand back and resolve", async () => {
   // The agent's inbox is open before the visitor arrives: everything below reaches it live.
   const agent = await openPage(browser);
   const home = await logInAsDemo(agent.page);
@@ -243,6 +245,9 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await item.waitFor({ timeout: 10_000 });
   // Asking for a person puts it among the waiting, marked, without a reload.
   await widget.locator(".human").click();
+  // Someone is at the desk (this agent): the visitor waits in line and may leave an email in case.
+  await widget.locator(".status", { hasText: /You're number \d+ in line for a person\./ }).waitFor();
+  await widget.locator(".handoff", { hasText: "If you have to leave, where should the team write to you?" }).waitFor();
   await item.locator(".pill.waiting").waitFor({ timeout: 10_000 });
   assert.match(await item.innerText(), /Asked for a person/);
   await item.locator(".desk-unread").waitFor();
@@ -258,19 +263,26 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   const name = (await agent.page.locator(".user-name").innerText()).trim();
   await widget.locator(".event", { hasText: `${name} joined the chat` }).waitFor({ timeout: 10_000 });
 
-  // "r" goes to the reply box; Enter sends; the visitor sees it live, signed.
+  // While a person answers, "Talk to a human" steps aside.
+  await widget.locator(".human").waitFor({ state: "hidden" });
+
+  // "r" goes to the reply box; the visitor sees the person typing; Enter sends, and the visitor sees it live, signed.
   await agent.page.keyboard.press("r");
-  await agent.page.keyboard.type("Hi! I can check that order for you. Which one is it?");
+  await agent.page.keyboard.type("Hi! I can check that order for you.");
+  await widget.locator(".agent-typing", { hasText: `${name} is typing…` }).waitFor({ timeout: 10_000 });
+  await agent.page.keyboard.type(" Which one is it?");
   await agent.page.keyboard.press("Enter");
   const reply = widget.locator(".msg.agent", { hasText: "Which one is it?" });
   await reply.waitFor({ timeout: 10_000 });
   assert.equal(await reply.locator(".who").innerText(), name);
+  await widget.locator(".agent-typing").waitFor({ state: "detached" });
   // The reply box empties once the server has it.
   await agent.page.waitForFunction(() => document.querySelector("#desk-reply").value === "");
 
   // The visitor's answer reaches the agent live; the assistant stays silent.
   const answers = await widget.locator(".msg.bot").count();
   await widget.locator("textarea").fill("Order 1042, thanks");
+  await thread.locator(".desk-typing", { hasText: "The visitor is typing…" }).waitFor({ timeout: 10_000 });
   await visitor.page.keyboard.press("Enter");
   await thread.locator(".from-visitor", { hasText: "Order 1042, thanks" }).waitFor({ timeout: 10_000 });
   await widget.locator(".typing").waitFor({ state: "detached" });
@@ -292,6 +304,7 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await thread.getByRole("button", { name: "Hand back to the assistant" }).click();
   await widget.locator(".event", { hasText: "The assistant is answering again." }).waitFor({ timeout: 10_000 });
   await thread.locator(".desk-answering", { hasText: "The assistant is answering." }).waitFor();
+  await widget.locator(".human").waitFor();
   const stored = await widget.locator(".msg.bot .feedback").count();
   await widget.locator("textarea").fill("Can I pay with PayPal?");
   await visitor.page.keyboard.press("Enter");

@@ -14,3 +14,13 @@ CREATE TABLE conversation_reads (
     read_at         BIGINT NOT NULL,
     PRIMARY KEY (conversation_id, user_id)
 );
+
+-- Who from the team is at the desk: a member with the inbox open is seen
+-- every few seconds; "online" is seen within the last 40 s, whichever
+-- server process they are connected to.
+CREATE TABLE desk_presence (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    seen_at      BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, user_id)
+);

@@ -10,6 +10,8 @@ pub struct Texts {
     /// After a hand-off, when the team has no email yet: no one can reply
     /// in the chat yet, so the team follows up by email.
     pub handoff_ask: &'static str,
+    /// The same while people are at the desk: the email is for if they must leave.
+    pub handoff_ask_waiting: &'static str,
     /// After a hand-off, when the team has the visitor's email.
     pub handoff_sent: &'static str,
     /// The same, naming the address (`{email}`).
@@ -30,6 +32,16 @@ pub struct Texts {
     pub joined: &'static str,
     /// The person handed the conversation back to the assistant.
     pub handed_back: &'static str,
+    /// The person answering is typing (`{name}`).
+    pub agent_typing: &'static str,
+    /// After a hand-off with people at the desk: the visitor's place (`{n}`).
+    pub queue_position: &'static str,
+    /// The usual wait, in whole minutes (`{minutes}`).
+    pub queue_wait: &'static str,
+    /// When there is no usual wait yet.
+    pub queue_soon: &'static str,
+    /// While waiting, with the email the team has (`{email}`).
+    pub queue_email: &'static str,
     /// While the fair-use check runs.
     pub checking: &'static str,
     /// When it cannot be passed now.
@@ -43,6 +55,7 @@ const EN: Texts = Texts {
     send: "Send",
     human: "Talk to a human",
     handoff_ask: "Our team will follow up by email. Where should they write to you?",
+    handoff_ask_waiting: "If you have to leave, where should the team write to you?",
     handoff_sent: "Thanks! Our team has your question and will reply by email.",
     handoff_sent_to: "Thanks! Our team has your question and will reply to {email}.",
     typing: "Typing…",
@@ -59,6 +72,11 @@ const EN: Texts = Texts {
     agent: "Team",
     joined: "{name} joined the chat",
     handed_back: "The assistant is answering again.",
+    agent_typing: "{name} is typing…",
+    queue_position: "You're number {n} in line for a person.",
+    queue_wait: "Someone usually joins within about {minutes} min.",
+    queue_soon: "Someone from the team will join you here shortly.",
+    queue_email: "If you leave, they'll write to {email}.",
     checking: "One moment: checking your connection…",
     busy: "Many questions came from your network today. Please try again later or talk to a human.",
 };
@@ -70,6 +88,7 @@ const ES: Texts = Texts {
     send: "Enviar",
     human: "Hablar con una persona",
     handoff_ask: "Nuestro equipo te responderá por correo. ¿A qué dirección te escribimos?",
+    handoff_ask_waiting: "Si tienes que irte, ¿a qué dirección te escribe el equipo?",
     handoff_sent: "¡Gracias! Nuestro equipo tiene tu pregunta y te responderá por correo.",
     handoff_sent_to: "¡Gracias! Nuestro equipo tiene tu pregunta y te responderá a {email}.",
     typing: "Escribiendo…",
@@ -86,6 +105,11 @@ const ES: Texts = Texts {
     agent: "Equipo",
     joined: "{name} se ha unido al chat",
     handed_back: "El asistente vuelve a responder.",
+    agent_typing: "{name} está escribiendo…",
+    queue_position: "Eres el número {n} en la fila para hablar con una persona.",
+    queue_wait: "Normalmente alguien se une en unos {minutes} min.",
+    queue_soon: "Alguien del equipo se unirá aquí en breve.",
+    queue_email: "Si te vas, te escribirán a {email}.",
     checking: "Un momento: comprobando tu conexión…",
     busy: "Hoy han llegado muchas preguntas desde tu red. Inténtalo más tarde o habla con una persona.",
 };
@@ -97,6 +121,7 @@ const FR: Texts = Texts {
     send: "Envoyer",
     human: "Parler à un humain",
     handoff_ask: "Notre équipe vous répondra par e-mail. À quelle adresse vous écrire ?",
+    handoff_ask_waiting: "Si vous devez partir, à quelle adresse l'équipe peut-elle vous écrire ?",
     handoff_sent: "Merci ! Notre équipe a bien reçu votre question et vous répondra par e-mail.",
     handoff_sent_to: "Merci ! Notre équipe a bien reçu votre question et vous répondra à {email}.",
     typing: "En train d'écrire…",
@@ -113,6 +138,11 @@ const FR: Texts = Texts {
     agent: "Équipe",
     joined: "{name} a rejoint la conversation",
     handed_back: "L’assistant répond de nouveau.",
+    agent_typing: "{name} est en train d'écrire…",
+    queue_position: "Vous êtes numéro {n} dans la file pour parler à quelqu'un.",
+    queue_wait: "Quelqu'un vous rejoint d'habitude en {minutes} min environ.",
+    queue_soon: "Quelqu'un de l'équipe vous rejoindra ici sous peu.",
+    queue_email: "Si vous partez, l'équipe vous écrira à {email}.",
     checking: "Un instant : vérification de votre connexion…",
     busy:
         "Beaucoup de questions sont venues de votre réseau aujourd’hui. Réessayez plus tard ou parlez à une personne.",
@@ -125,6 +155,7 @@ const DE: Texts = Texts {
     send: "Senden",
     human: "Mit einem Menschen sprechen",
     handoff_ask: "Unser Team antwortet Ihnen per E-Mail. An welche Adresse dürfen wir schreiben?",
+    handoff_ask_waiting: "Falls Sie gehen müssen: An welche Adresse darf das Team schreiben?",
     handoff_sent: "Danke! Unser Team hat Ihre Frage und antwortet per E-Mail.",
     handoff_sent_to: "Danke! Unser Team hat Ihre Frage und antwortet an {email}.",
     typing: "Schreibt…",
@@ -141,6 +172,11 @@ const DE: Texts = Texts {
     agent: "Team",
     joined: "{name} ist dem Chat beigetreten",
     handed_back: "Der Assistent antwortet wieder.",
+    agent_typing: "{name} schreibt…",
+    queue_position: "Sie sind Nummer {n} in der Warteschlange für eine Person.",
+    queue_wait: "Meist ist in etwa {minutes} Min. jemand da.",
+    queue_soon: "Gleich ist jemand aus dem Team für Sie da.",
+    queue_email: "Falls Sie gehen, schreibt das Team an {email}.",
     checking: "Einen Moment: Ihre Verbindung wird geprüft…",
     busy: "Heute kamen viele Fragen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut oder sprechen Sie mit einem Menschen.",
 };

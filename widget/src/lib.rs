@@ -110,6 +110,11 @@ pub fn mount(key: &str, base: &str, config: JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// How often the widget says the visitor is typing, at most.
+const TYPING_EVERY_MS: i32 = 2_500;
+/// How long "Maria is typing…" stays after the last signal.
+const TYPING_SHOWN_MS: i32 = 4_000;
+
 struct Widget {
     document: Document,
     api: String,
@@ -145,6 +150,12 @@ struct Widget {
     following: Cell<bool>,
     /// Ids of the team's messages shown, so none shows twice.
     shown: RefCell<Vec<String>>,
+    /// Whether a person from the team answers (they hear the visitor typing).
+    person_answers: Cell<bool>,
+    /// Whether "typing" went out in the last few seconds.
+    typing_said: Cell<bool>,
+    /// Counts the person's typing signals; a newer one keeps the indicator up.
+    typing_heard: Cell<u32>,
 }
 
 impl Widget {
@@ -248,6 +259,9 @@ impl Widget {
             seq: Cell::new(0.0),
             following: Cell::new(false),
             shown: RefCell::new(Vec::new()),
+            person_answers: Cell::new(false),
+            typing_said: Cell::new(false),
+            typing_heard: Cell::new(0),
         })
     }
 
@@ -277,6 +291,8 @@ impl Widget {
                 }
             }
         })?;
+        let w = self.clone();
+        on(&self.input, "input", move |_| w.clone().say_typing())?;
         let w = self.clone();
         on(&self.send, "click", move |_| w.clone().submit(None))?;
         let w = self.clone();
@@ -445,9 +461,10 @@ impl Widget {
         self.email_known.set(field(session, "email_known").as_bool() == Some(true));
         self.seq.set(field(session, "seq").as_f64().unwrap_or(0.0));
         *self.shown.borrow_mut() = messages.iter().filter_map(|m| text(&m, "id")).collect();
+        self.set_person_answers(text(session, "agent").is_some());
         match text(session, "agent") {
             Some(name) => self.show_event(&self.texts().joined.replace("{name}", &name)),
-            None if field(session, "flagged").as_bool() == Some(true) => self.show_handoff(),
+            None if field(session, "flagged").as_bool() == Some(true) => self.show_handoff(&field(session, "queue")),
             None => {}
         }
         if messages.length() > 0 {
@@ -508,7 +525,14 @@ impl Widget {
                 }
                 self.shown.borrow_mut().push(id);
                 self.remove_chips();
+                self.stop_typing_indicator();
                 let _ = self.render_message(data, true);
+            }
+            "typing" => {
+                let name = text(&field(data, "agent"), "name");
+                // The visitor's own typing comes back too; only the person's shows.
+                let Some(name) = name else { return };
+                self.show_typing_indicator(&t.agent_typing.replace("{name}", &name));
             }
             "joined" => {
                 let name = text(&field(data, "agent"), "name").unwrap_or_else(|| t.agent.to_string());
@@ -516,12 +540,76 @@ impl Widget {
                     form.remove();
                 }
                 self.show_status("");
+                self.set_person_answers(true);
                 self.show_event(&t.joined.replace("{name}", &name));
             }
-            "handed_back" => self.show_event(t.handed_back),
+            "handed_back" => {
+                self.set_person_answers(false);
+                self.stop_typing_indicator();
+                self.show_event(t.handed_back);
+            }
             _ => return,
         }
         self.scroll_down();
+    }
+
+    /// While a person answers, the visitor talks to them: "Talk to a human"
+    /// and the note about automatic answers step aside.
+    fn set_person_answers(&self, answers: bool) {
+        self.person_answers.set(answers);
+        for part in [&self.human, &self.mode] {
+            if answers {
+                let _ = part.set_attribute("hidden", "");
+            } else {
+                let _ = part.remove_attribute("hidden");
+            }
+        }
+    }
+
+    /// Tells the person answering that the visitor is typing, at most
+    /// every 2.5 seconds, and only while a person answers.
+    fn say_typing(self: Rc<Self>) {
+        if !self.person_answers.get() || self.typing_said.replace(true) {
+            return;
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let token = self.token.borrow().clone().unwrap_or_default();
+            let _ = net::send(&format!("{}typing", self.api), Some(&object(&[("token", JsValue::from(token))]))).await;
+            sleep(TYPING_EVERY_MS).await;
+            self.typing_said.set(false);
+        });
+    }
+
+    /// "Maria is typing…", for a few seconds after the last signal.
+    fn show_typing_indicator(self: &Rc<Self>, said: &str) {
+        let heard = self.typing_heard.get().wrapping_add(1);
+        self.typing_heard.set(heard);
+        let line = match self.list.query_selector(".agent-typing").ok().flatten() {
+            Some(line) => line,
+            None => match self.document.create_element("p") {
+                Ok(line) => {
+                    line.set_class_name("event agent-typing");
+                    let _ = self.list.append_child(&line);
+                    line
+                }
+                Err(_) => return,
+            },
+        };
+        line.set_text_content(Some(said));
+        self.scroll_down();
+        let w = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            sleep(TYPING_SHOWN_MS).await;
+            if w.typing_heard.get() == heard {
+                w.stop_typing_indicator();
+            }
+        });
+    }
+
+    fn stop_typing_indicator(&self) {
+        if let Ok(Some(line)) = self.list.query_selector(".agent-typing") {
+            line.remove();
+        }
     }
 
     /// A line in the conversation that is nobody's message ("Maria joined the chat").
@@ -668,7 +756,7 @@ impl Widget {
                     }
                     let _ = self.render_message(&field(&data, "message"), true);
                     if field(&data, "flagged").as_bool() == Some(true) {
-                        self.show_handoff();
+                        self.show_handoff(&JsValue::NULL);
                     }
                     self.follow();
                     return Ok(());
@@ -710,7 +798,7 @@ impl Widget {
                     store(&self.email_key(), email.trim());
                 }
                 self.email_known.set(field(&answer, "email_known").as_bool() == Some(true));
-                self.show_handoff();
+                self.show_handoff(&field(&answer, "queue"));
             }
             Err(message) => match self.list.query_selector(".handoff-error").ok().flatten() {
                 Some(error) => error.set_text_content(Some(&message)),
@@ -719,15 +807,37 @@ impl Widget {
         }
     }
 
-    /// Says what happens after a hand-off, honestly: nobody answers in the
-    /// chat yet, so the team follows up by email, and without one the
-    /// visitor is asked for it.
-    fn show_handoff(self: &Rc<Self>) {
+    /// Says what happens after a hand-off, honestly. With people at the
+    /// desk (`queue`, from the server) the visitor waits here and is told
+    /// their place in line and the usual wait; with nobody there the team
+    /// follows up by email, and without one the visitor is asked for it.
+    fn show_handoff(self: &Rc<Self>, queue: &JsValue) {
         if let Ok(Some(form)) = self.list.query_selector(".handoff") {
             form.remove();
         }
         let t = self.texts();
-        if self.email_known.get() {
+        let online = field(queue, "online").as_f64().unwrap_or(0.0);
+        let place = field(queue, "position").as_f64().unwrap_or(0.0);
+        if online >= 1.0 && place >= 1.0 {
+            let mut said = t.queue_position.replace("{n}", &place.to_string());
+            said.push(' ');
+            match field(queue, "expected_wait_secs").as_f64() {
+                Some(secs) => {
+                    said.push_str(&t.queue_wait.replace("{minutes}", &(secs / 60.0).ceil().max(1.0).to_string()))
+                }
+                None => said.push_str(t.queue_soon),
+            }
+            // In case nobody joins before they must go: the email, kept or asked for.
+            if let (true, Some(email)) = (self.email_known.get(), stored(&self.email_key())) {
+                said.push(' ');
+                said.push_str(&t.queue_email.replace("{email}", &email));
+            }
+            self.show_status(&said);
+            self.status.set_class_name("status done");
+            if !self.email_known.get() {
+                let _ = self.handoff_form(t.handoff_ask_waiting);
+            }
+        } else if self.email_known.get() {
             let said = match stored(&self.email_key()) {
                 Some(email) => t.handoff_sent_to.replace("{email}", &email),
                 None => t.handoff_sent.to_string(),
@@ -736,18 +846,18 @@ impl Widget {
             self.status.set_class_name("status done");
         } else {
             self.show_status("");
-            let _ = self.handoff_form();
+            let _ = self.handoff_form(t.handoff_ask);
         }
     }
 
-    fn handoff_form(self: &Rc<Self>) -> Result<(), JsValue> {
+    fn handoff_form(self: &Rc<Self>, ask: &str) -> Result<(), JsValue> {
         let t = self.texts();
         let form = self.document.create_element("form")?;
         // Our own message, in the widget's language, instead of the browser's bubble.
         attributes(&form, &[("class", "handoff"), ("novalidate", "")])?;
         let label = self.document.create_element("label")?;
         attributes(&label, &[("for", "lodestar-handoff-email")])?;
-        label.set_text_content(Some(t.handoff_ask));
+        label.set_text_content(Some(ask));
         let input: HtmlInputElement = self.document.create_element("input")?.dyn_into()?;
         attributes(
             &input,

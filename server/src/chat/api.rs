@@ -17,7 +17,7 @@ use app::chat::WidgetSettings;
 use app::error::ServiceError;
 use app::services::Caller;
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -40,6 +40,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/widget/v1/{key}/feedback"),
     ("POST", "/api/widget/v1/{key}/handoff"),
     ("POST", "/api/widget/v1/{key}/events"),
+    ("POST", "/api/widget/v1/{key}/typing"),
     ("GET", "/widget-preview/{key}"),
 ];
 
@@ -54,6 +55,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/widget/v1/{key}/feedback", post(feedback).options(preflight))
         .route("/api/widget/v1/{key}/handoff", post(handoff).options(preflight))
         .route("/api/widget/v1/{key}/events", post(events).options(preflight))
+        .route("/api/widget/v1/{key}/typing", post(typing).options(preflight))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route("/widget-preview/{key}", get(preview_page))
 }
@@ -105,6 +107,47 @@ impl FromRequestParts<AppState> for Widget {
         let Path(key) = Path::<String>::from_request_parts(parts, state).await.map_err(IntoResponse::into_response)?;
         let chat = &state.chat;
         chat.widget(&key, origin(chat, &parts.headers)).await.map_err(IntoResponse::into_response)
+    }
+}
+
+/// A visitor's request to a widget route: the widget (key and origin
+/// checked), the visitor its signed token names, the client's address and
+/// the request's JSON body. A refusal carries the widget's CORS headers, so
+/// the widget can show it.
+struct FromVisitor<T> {
+    widget: Widget,
+    visitor_id: String,
+    address: String,
+    body: T,
+}
+
+/// A widget request body: JSON that carries the visitor's token.
+trait VisitorBody: serde::de::DeserializeOwned + Send {
+    fn token(&self) -> &str;
+}
+
+impl<T> FromVisitor<T> {
+    fn visitor(&self) -> Visitor<'_> {
+        Visitor { id: &self.visitor_id, address: &self.address, proof: None }
+    }
+}
+
+impl<T: VisitorBody> FromRequest<AppState> for FromVisitor<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let widget = Widget::from_request_parts(&mut parts, state).await?;
+        let address = parts.extensions.get::<Caller>().map(|caller| caller.client_addr.clone()).unwrap_or_default();
+        let read = async {
+            let body: T = json_body(Request::from_parts(parts, body), MAX_BODY_BYTES).await?;
+            let visitor_id = state.chat.visitor(&widget, body.token())?;
+            Ok::<_, ServiceError>((visitor_id, body))
+        };
+        match read.await {
+            Ok((visitor_id, body)) => Ok(FromVisitor { widget, visitor_id, address, body }),
+            Err(error) => Err(allow(&widget, error_response(error))),
+        }
     }
 }
 
@@ -274,20 +317,16 @@ struct FeedbackRequest {
     value: i8,
 }
 
-async fn feedback(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    widget: Widget,
-    request: Request,
-) -> Response {
-    let result = async {
-        let asked: FeedbackRequest = json_body(request, MAX_BODY_BYTES).await?;
-        let id = state.chat.visitor(&widget, &asked.token)?;
-        let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
-        state.chat.feedback(&widget, &visitor, &asked.message_id, asked.value).await
+impl VisitorBody for FeedbackRequest {
+    fn token(&self) -> &str {
+        &self.token
     }
-    .await;
-    answer(&widget, result.map(|()| serde_json::json!({ "ok": true })))
+}
+
+async fn feedback(State(state): State<AppState>, asked: FromVisitor<FeedbackRequest>) -> Response {
+    let FeedbackRequest { message_id, value, .. } = &asked.body;
+    let result = state.chat.feedback(&asked.widget, &asked.visitor(), message_id, *value).await;
+    answer(&asked.widget, result.map(|()| serde_json::json!({ "ok": true })))
 }
 
 #[derive(Deserialize)]
@@ -298,20 +337,16 @@ struct HandoffRequest {
     email: Option<String>,
 }
 
-async fn handoff(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    widget: Widget,
-    request: Request,
-) -> Response {
-    let result = async {
-        let asked: HandoffRequest = json_body(request, MAX_BODY_BYTES).await?;
-        let id = state.chat.visitor(&widget, &asked.token)?;
-        let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
-        state.chat.hand_off(&widget, &visitor, asked.email.as_deref()).await
+impl VisitorBody for HandoffRequest {
+    fn token(&self) -> &str {
+        &self.token
     }
-    .await;
-    answer(&widget, result.map(|email_known| serde_json::json!({ "ok": true, "email_known": email_known })))
+}
+
+async fn handoff(State(state): State<AppState>, asked: FromVisitor<HandoffRequest>) -> Response {
+    let result = state.chat.hand_off(&asked.widget, &asked.visitor(), asked.body.email.as_deref()).await;
+    let answered = |(email_known, queue)| serde_json::json!({ "ok": true, "email_known": email_known, "queue": queue });
+    answer(&asked.widget, result.map(answered))
 }
 
 #[derive(Deserialize)]
@@ -322,29 +357,43 @@ struct EventsRequest {
     after: i64,
 }
 
+impl VisitorBody for EventsRequest {
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
 /// The visitor's push channel: what happens in their conversation that
 /// they did not ask for (a person joining, their replies, the bot taking
 /// over again), as Server-Sent Events read with `fetch`, resumed after the
 /// last entry the widget saw. 204 before the visitor has a conversation.
-async fn events(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    widget: Widget,
-    request: Request,
-) -> Response {
-    let result = async {
-        let asked: EventsRequest = json_body(request, MAX_BODY_BYTES).await?;
-        let id = state.chat.visitor(&widget, &asked.token)?;
-        let visitor = Visitor { id: &id, address: &caller.client_addr, proof: None };
-        state.chat.follow(&widget, &visitor, asked.after).await
-    }
-    .await;
-    let response = match result {
-        Ok(Some((entries, slots))) => crate::live::sse(entries, slots),
+async fn events(State(state): State<AppState>, asked: FromVisitor<EventsRequest>) -> Response {
+    let response = match state.chat.follow(&asked.widget, &asked.visitor(), asked.body.after).await {
+        Ok(Some((heard, slots))) => crate::live::sse(heard, slots),
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => error_response(error),
     };
-    allow(&widget, response)
+    allow(&asked.widget, response)
+}
+
+#[derive(Deserialize)]
+struct TypingRequest {
+    token: String,
+}
+
+impl VisitorBody for TypingRequest {
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+/// The visitor is typing; the person answering sees it.
+async fn typing(State(state): State<AppState>, asked: FromVisitor<TypingRequest>) -> Response {
+    let response = match state.chat.typing(&asked.widget, &asked.visitor()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => error_response(error),
+    };
+    allow(&asked.widget, response)
 }
 
 /// Widget routes are called cross-site by design and carry no cookies, so

@@ -34,6 +34,11 @@ const FEEDBACK_BURST: u32 = 10;
 const FEEDBACK_INTERVAL: Duration = Duration::from_secs(2);
 const FEEDBACK_ADDRESS_BURST: u32 = 40;
 const FEEDBACK_ADDRESS_INTERVAL: Duration = Duration::from_millis(500);
+/// The widget says "typing" at most every 2.5 s while the visitor types.
+const TYPING_BURST: u32 = 4;
+const TYPING_INTERVAL: Duration = Duration::from_secs(2);
+const TYPING_ADDRESS_BURST: u32 = 40;
+const TYPING_ADDRESS_INTERVAL: Duration = Duration::from_millis(200);
 
 /// Bits of work asked of the `excess`-th answer past a client's share.
 pub fn difficulty(excess: u64) -> u32 {
@@ -77,6 +82,8 @@ pub struct Guard {
     key: ServerKey,
     feedback: Gcra,
     feedback_address: Gcra,
+    typing: Gcra,
+    typing_address: Gcra,
 }
 
 impl Guard {
@@ -85,6 +92,8 @@ impl Guard {
             key,
             feedback: Gcra::new(FEEDBACK_BURST, FEEDBACK_INTERVAL),
             feedback_address: Gcra::new(FEEDBACK_ADDRESS_BURST, FEEDBACK_ADDRESS_INTERVAL),
+            typing: Gcra::new(TYPING_BURST, TYPING_INTERVAL),
+            typing_address: Gcra::new(TYPING_ADDRESS_BURST, TYPING_ADDRESS_INTERVAL),
         }
     }
 
@@ -121,6 +130,12 @@ impl Guard {
     pub fn feedback(&self, workspace_id: &str, visitor_id: &str, client: &str) -> Result<(), Duration> {
         self.feedback_address.check(&format!("{workspace_id}:{client}"))?;
         self.feedback.check(&format!("{workspace_id}:{visitor_id}"))
+    }
+
+    /// Whether a visitor (and their address) may say they are typing now.
+    pub fn typing(&self, workspace_id: &str, visitor_id: &str, client: &str) -> Result<(), Duration> {
+        self.typing_address.check(&format!("{workspace_id}:{client}"))?;
+        self.typing.check(&format!("{workspace_id}:{visitor_id}"))
     }
 }
 

@@ -32,17 +32,18 @@ use app::chat::{
 use app::error::ServiceError;
 use app::knowledge::Passage;
 use app::plans::{Product, Tier};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
 use crate::config::Config;
+use crate::desk::inbox::{self, Queue};
 use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
-use crate::live::journal::{self, Entry};
 use crate::live::slots::{Slot, Slots};
 use crate::live::Live;
+use crate::live::{journal, Heard};
 use crate::sql::{now_millis, SqlStore};
 use guard::{Guard, Proof};
 use limits::Gcra;
@@ -211,6 +212,8 @@ pub struct VisitorSession {
     pub seq: i64,
     /// The name of the person from the team answering, if one is.
     pub agent: Option<String>,
+    /// Where the visitor stands in line for a person, while they wait.
+    pub queue: Option<Queue>,
 }
 
 impl Chat {
@@ -367,6 +370,12 @@ impl Chat {
             None => Vec::new(),
         };
         let token = visitor::issue(self.accounts.server_key(), &widget.workspace_id, &visitor_id, now);
+        let queue = match &conversation {
+            Some(c) if c.flagged_at.is_some() && c.assignee_id.is_none() => {
+                self.queue(&widget.workspace_id, &c.id).await?
+            }
+            _ => None,
+        };
         Ok(VisitorSession {
             token,
             messages,
@@ -374,7 +383,20 @@ impl Chat {
             email_known: conversation.as_ref().is_some_and(|c| c.visitor_email.is_some()),
             seq: conversation.as_ref().map_or(0, |c| c.journal_seq),
             agent: conversation.and_then(|c| c.assignee_name),
+            queue,
         })
+    }
+
+    /// Where the conversation stands in line for a person: who is at the
+    /// desk, its place, the usual wait. `None` when it does not wait.
+    async fn queue(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Queue>, ServiceError> {
+        let now = now_millis();
+        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
+        let online_since = now - inbox::ONLINE_WITHIN_MS;
+        let job =
+            |db: sqlx::AnyPool| async move { inbox::queue(&db, &workspace, &conversation, online_since, now).await };
+        let queue = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok((queue.position > 0).then_some(queue))
     }
 
     /// The visitor behind `token`, or `Unauthenticated`.
@@ -393,7 +415,7 @@ impl Chat {
         widget: &Widget,
         visitor: &Visitor<'_>,
         after: i64,
-    ) -> Result<Option<(impl Stream<Item = Entry> + Send + 'static, (Slot, Slot))>, ServiceError> {
+    ) -> Result<Option<(impl Stream<Item = Heard> + Send + 'static, (Slot, Slot))>, ServiceError> {
         let Some(conversation) = self.latest_conversation(&widget.workspace_id, visitor.id).await? else {
             return Ok(None);
         };
@@ -401,8 +423,25 @@ impl Chat {
         let own = self.channels_per_visitor.take(&format!("{}:{}", widget.workspace_id, visitor.id));
         let own = own.ok_or(busy.clone())?;
         let client = self.channels_per_client.take(&guard::client_of(visitor.address)).ok_or(busy)?;
-        let entries = self.live.follow(widget.workspace_id.clone(), conversation.id, after.max(0));
-        Ok(Some((entries, (own, client))))
+        let heard = self.live.follow(widget.workspace_id.clone(), conversation.id, after.max(0));
+        // The visitor's own typing is not news to them.
+        let heard = heard.filter(|heard| std::future::ready(*heard != Heard::Typing(None)));
+        Ok(Some((heard, (own, client))))
+    }
+
+    /// The visitor is typing: the person answering hears it. Said only
+    /// while a person answers (nobody else listens); paced per visitor and
+    /// address.
+    pub async fn typing(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
+        let client = guard::client_of(visitor.address);
+        self.guard
+            .typing(&widget.workspace_id, visitor.id, &client)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
+        if let Some(conversation) = latest.filter(|c| c.assignee_id.is_some()) {
+            self.live.typing(&widget.workspace_id, &conversation.id, None).await;
+        }
+        Ok(())
     }
 
     /// Runs the pipeline for one visitor message. Checks that can refuse
@@ -792,13 +831,14 @@ impl Chat {
 
     /// Flags the visitor's conversation for a person ("Talk to a human"),
     /// keeping the email the team should follow up at, when given. Answers
-    /// whether the team has an email for this conversation.
+    /// whether the team has an email for this conversation, and where the
+    /// visitor stands in line.
     pub async fn hand_off(
         &self,
         widget: &Widget,
         visitor: &Visitor<'_>,
         email: Option<&str>,
-    ) -> Result<bool, ServiceError> {
+    ) -> Result<(bool, Option<Queue>), ServiceError> {
         self.limit_feedback(widget, visitor)?;
         let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
         let conversation = self.conversation_for(widget, visitor.id, email, latest).await?;
@@ -819,7 +859,7 @@ impl Chat {
         if flagged {
             self.live.changed(&widget.workspace_id, &conversation).await;
         }
-        Ok(with_email)
+        Ok((with_email, self.queue(&widget.workspace_id, &conversation).await?))
     }
 
     /// Thumbs up (1) or down (-1) on one of the bot's answers to this visitor.

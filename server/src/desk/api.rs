@@ -47,8 +47,8 @@ async fn events(
     // A reconnecting EventSource says where it was; that wins over the address.
     let resumed = headers.get("last-event-id").and_then(|v| v.to_str().ok()?.parse::<i64>().ok());
     let after = resumed.or(query.after).unwrap_or(0).max(0);
-    let (entries, slot) = state.desk.follow(&caller, &workspace_id, &conversation_id, after).await?;
-    Ok(crate::live::sse(entries, slot))
+    let (heard, slot) = state.desk.follow(&caller, &workspace_id, &conversation_id, after).await?;
+    Ok(crate::live::sse(heard, slot))
 }
 
 #[tracing::instrument(skip_all, fields(workspace_id))]

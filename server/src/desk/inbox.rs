@@ -240,3 +240,143 @@ pub async fn state<'e>(
         seq: row.journal_seq,
     }))
 }
+
+/// Member `user_id` is at the desk now.
+pub async fn seen<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO desk_presence (workspace_id, user_id, seen_at) VALUES ($1, $2, $3)
+         ON CONFLICT (workspace_id, user_id) DO UPDATE SET seen_at = excluded.seen_at",
+    )
+    .bind(workspace_id)
+    .bind(user_id)
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Member `user_id` left the desk, unless seen after `seen_at`.
+pub async fn left<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    user_id: &str,
+    seen_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM desk_presence WHERE workspace_id = $1 AND user_id = $2 AND seen_at <= $3")
+        .bind(workspace_id)
+        .bind(user_id)
+        .bind(seen_at)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Since when the conversation waits for a person (flagged, open, nobody
+/// answering); `None` when it does not.
+pub async fn waiting_since(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(Option<i64>,)> = sqlx::query_as(&format!(
+        "SELECT c.flagged_at FROM conversations c
+         WHERE c.id = $1 AND c.workspace_id = $2 AND c.resolved_at IS NULL AND {WAITING}"
+    ))
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(row.and_then(|(at,)| at))
+}
+
+/// Where a visitor waiting for a person stands, as the widget shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Queue {
+    /// Members at the desk now.
+    pub online: u32,
+    /// Their place in line (1 is next); 0 when not waiting.
+    pub position: u32,
+    /// The median wait of recent visitors before a person joined.
+    pub expected_wait_secs: Option<u32>,
+}
+
+/// A member is at the desk when seen within this long.
+pub const ONLINE_WITHIN_MS: i64 = 40_000;
+
+/// Recent waits the median expected wait is taken from.
+const RECENT_WAITS: i64 = 50;
+/// How far back they may be.
+const RECENT_WAITS_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// Where a waiting visitor stands: members at the desk, their place in
+/// line, and the median wait of recent ones before a person joined.
+pub async fn queue(
+    db: &sqlx::AnyPool,
+    workspace_id: &str,
+    conversation_id: &str,
+    online_since: i64,
+    now: i64,
+) -> Result<Queue, sqlx::Error> {
+    let online: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM desk_presence p
+         JOIN memberships ms ON ms.workspace_id = p.workspace_id AND ms.user_id = p.user_id AND ms.suspended_at IS NULL
+         WHERE p.workspace_id = $1 AND p.seen_at > $2",
+    )
+    .bind(workspace_id)
+    .bind(online_since)
+    .fetch_one(db)
+    .await?;
+    let position: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM conversations c, conversations me
+         WHERE me.id = $1 AND me.workspace_id = $2 AND me.resolved_at IS NULL AND me.flagged_at IS NOT NULL
+           AND me.assignee_id IS NULL
+           AND c.workspace_id = $2 AND c.from_preview = 0 AND c.resolved_at IS NULL AND {WAITING}
+           AND (c.flagged_at < me.flagged_at OR (c.flagged_at = me.flagged_at AND c.id <= me.id))"
+    ))
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_one(db)
+    .await?;
+    let waits: Vec<(String,)> = sqlx::query_as(
+        "SELECT detail FROM chat_events WHERE workspace_id = $1 AND kind = 'agent_joined' AND created_at > $2
+         ORDER BY created_at DESC LIMIT $3",
+    )
+    .bind(workspace_id)
+    .bind(now - RECENT_WAITS_MS)
+    .bind(RECENT_WAITS)
+    .fetch_all(db)
+    .await?;
+    let mut waits: Vec<i64> = waits
+        .iter()
+        .filter_map(|(detail,)| serde_json::from_str::<serde_json::Value>(detail).ok()?["waited_ms"].as_i64())
+        .collect();
+    Ok(Queue {
+        online: online.clamp(0, i64::from(u32::MAX)) as u32,
+        position: position.clamp(0, i64::from(u32::MAX)) as u32,
+        expected_wait_secs: median(&mut waits).map(|ms| (ms.max(0) / 1000).min(i64::from(u32::MAX)) as u32),
+    })
+}
+
+/// The middle value (the lower of the two middles for an even count).
+fn median(values: &mut [i64]) -> Option<i64> {
+    values.sort_unstable();
+    values.get(values.len().checked_sub(1)? / 2).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median;
+
+    #[test]
+    fn the_median_is_the_middle_wait() {
+        assert_eq!(median(&mut []), None);
+        assert_eq!(median(&mut [40]), Some(40));
+        assert_eq!(median(&mut [90, 10, 30]), Some(30));
+        assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
+    }
+}

@@ -8,36 +8,50 @@
 pub mod api;
 pub mod inbox;
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::chat::{Author, ChatMessage};
 use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, Takeover};
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::services::{Caller, DeskService};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 
 use crate::accounts::Accounts;
 use crate::chat::conversations;
+use crate::chat::limits::Gcra;
 use crate::error::AppError;
-use crate::live::journal::{self, Entry};
 use crate::live::slots::{Slot, Slots};
 use crate::live::Live;
+use crate::live::{journal, Heard};
 use crate::sql::{now_millis, SqlStore};
 
 /// Live views one member may hold open at once (tabs, devices).
 const VIEWS_PER_MEMBER: usize = 32;
+/// The page says "typing" at most every 2.5 s while the member types.
+const TYPING_BURST: u32 = 6;
+const TYPING_INTERVAL: Duration = Duration::from_secs(1);
 
 pub struct Desk {
     sql: SqlStore,
     accounts: Arc<Accounts>,
     live: Arc<Live>,
     views: Slots,
+    /// "Typing" signals per member.
+    typing: Gcra,
 }
 
 impl Desk {
     pub fn new(sql: SqlStore, accounts: Arc<Accounts>, live: Arc<Live>) -> Self {
-        Desk { sql, accounts, live, views: Slots::new(VIEWS_PER_MEMBER) }
+        Desk {
+            sql,
+            accounts,
+            live,
+            views: Slots::new(VIEWS_PER_MEMBER),
+            typing: Gcra::new(TYPING_BURST, TYPING_INTERVAL),
+        }
     }
 
     /// The conversation's journal after entry `after`, then live, for a
@@ -48,7 +62,7 @@ impl Desk {
         workspace_id: &str,
         conversation_id: &str,
         after: i64,
-    ) -> Result<(impl Stream<Item = Entry> + Send + 'static, Slot), ServiceError> {
+    ) -> Result<(impl Stream<Item = Heard> + Send + 'static, Slot), ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
         let found = self.sql.read(|db| async move { conversations::exists(&db, &workspace, &conversation).await });
@@ -56,7 +70,12 @@ impl Desk {
             return Err(ServiceError::NotFound);
         }
         let slot = self.views.take(&agent.id).ok_or(ServiceError::RateLimited { retry_after_secs: 5 })?;
-        Ok((self.live.follow(workspace_id.to_owned(), conversation_id.to_owned(), after), slot))
+        let heard = self.live.follow(workspace_id.to_owned(), conversation_id.to_owned(), after);
+        // Nobody needs to hear their own typing.
+        let me = agent.id;
+        let heard = heard
+            .filter(move |heard| std::future::ready(!matches!(heard, Heard::Typing(Some(typist)) if typist.id == me)));
+        Ok((heard, slot))
     }
 
     /// Which of the workspace's conversations change, live, for a member
@@ -68,7 +87,23 @@ impl Desk {
     ) -> Result<(impl Stream<Item = Option<String>> + Send + 'static, Slot), ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let slot = self.views.take(&agent.id).ok_or(ServiceError::RateLimited { retry_after_secs: 5 })?;
-        Ok((self.live.watch(workspace_id.to_owned()), slot))
+        // While the inbox is open its member is at the desk: seen now, and
+        // again with the changes (the stream says something every CATCH_UP).
+        let presence = Arc::new(Presence {
+            sql: self.sql.clone(),
+            workspace_id: workspace_id.to_owned(),
+            user_id: agent.id,
+            last: AtomicI64::new(0),
+        });
+        presence.touch().await;
+        let changes = self.live.watch(workspace_id.to_owned()).then(move |changed| {
+            let presence = presence.clone();
+            async move {
+                presence.touch().await;
+                changed
+            }
+        });
+        Ok((changes, slot))
     }
 
     /// The member acting, if they may answer the workspace's conversations.
@@ -106,17 +141,16 @@ impl Desk {
         let given = assignee.clone();
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
-            let id = given.as_ref().map(|agent| agent.id.as_str());
-            let changed = conversations::assign(&mut tx, &workspace, &conversation, id, now_millis()).await?;
-            let seq = match changed.ok_or(ServiceError::NotFound)? {
-                true => {
-                    let (kind, payload) = match &given {
-                        Some(agent) => ("joined", serde_json::json!({ "agent": agent })),
-                        None => ("handed_back", serde_json::json!({})),
-                    };
-                    Some(journal::append(&mut tx, &workspace, &conversation, kind, &payload).await?)
-                }
-                false => None,
+            let seq = match &given {
+                Some(agent) => take_over(&mut tx, &workspace, &conversation, agent, now_millis()).await?,
+                None => match conversations::assign(&mut tx, &workspace, &conversation, None, now_millis()).await? {
+                    Some(true) => {
+                        let back = serde_json::json!({});
+                        Some(journal::append(&mut tx, &workspace, &conversation, "handed_back", &back).await?)
+                    }
+                    Some(false) => None,
+                    None => return Err(ServiceError::NotFound.into()),
+                },
             };
             let last = journal::last(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;
@@ -127,6 +161,76 @@ impl Desk {
             self.live.journaled(workspace_id, conversation_id, seq).await;
         }
         Ok(Takeover { conversation_id: conversation_id.to_owned(), assignee, seq: last })
+    }
+}
+
+/// A member at the desk, seen at most every [`SEEN_EVERY_MS`].
+struct Presence {
+    sql: SqlStore,
+    workspace_id: String,
+    user_id: String,
+    /// When they were last written as seen.
+    last: AtomicI64,
+}
+
+/// How often presence is written while the inbox is open; members count
+/// as online for [`inbox::ONLINE_WITHIN_MS`] after.
+const SEEN_EVERY_MS: i64 = 10_000;
+
+/// The inbox closed: its member leaves the desk at once, unless another
+/// of their pages has been seen since (the row then says so).
+impl Drop for Presence {
+    fn drop(&mut self) {
+        let (workspace, user, last) = (self.workspace_id.clone(), self.user_id.clone(), *self.last.get_mut());
+        let sql = self.sql.clone();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let gone = sql.write(|db| async move { inbox::left(&db, &workspace, &user, last).await }).await;
+                if let Err(error) = gone {
+                    tracing::warn!(%error, "could not mark a member as away from the desk");
+                }
+            });
+        }
+    }
+}
+
+impl Presence {
+    async fn touch(&self) {
+        let now = now_millis();
+        if now - self.last.load(Ordering::Relaxed) < SEEN_EVERY_MS {
+            return;
+        }
+        self.last.store(now, Ordering::Relaxed);
+        let (workspace, user) = (self.workspace_id.clone(), self.user_id.clone());
+        if let Err(error) = self.sql.write(|db| async move { inbox::seen(&db, &workspace, &user, now).await }).await {
+            tracing::warn!(%error, "could not mark a member as at the desk");
+        }
+    }
+}
+
+/// Gives the conversation to `agent`, journaling the join when it changed
+/// anything (its number, else `None`); a visitor who waited for a person
+/// adds their wait to the ones the expected wait is taken from.
+async fn take_over(
+    tx: &mut sqlx::AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    agent: &Agent,
+    at: i64,
+) -> Result<Option<i64>, AppError> {
+    let waited = inbox::waiting_since(tx, workspace_id, conversation_id).await?.map(|since| at - since);
+    match conversations::assign(tx, workspace_id, conversation_id, Some(&agent.id), at).await? {
+        Some(true) => {
+            if let Some(waited_ms) = waited {
+                let detail = serde_json::json!({ "waited_ms": waited_ms });
+                conversations::record_event(&mut *tx, workspace_id, Some(conversation_id), "agent_joined", detail)
+                    .await?;
+            }
+            let joined = serde_json::json!({ "agent": agent });
+            Ok(Some(journal::append(tx, workspace_id, conversation_id, "joined", &joined).await?))
+        }
+        Some(false) => Ok(None),
+        None => Err(ServiceError::NotFound.into()),
     }
 }
 
@@ -174,6 +278,22 @@ impl DeskService for Desk {
         self.read_up_to(workspace_id, conversation_id, &me, opened.transcript.messages.last().map(|m| m.created_at))
             .await?;
         Ok(opened)
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
+    async fn typing(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        // Paced like the visitor's, so a script cannot flood the signal channel.
+        self.typing
+            .check(&agent.id)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
+        let found = self.sql.read(|db| async move { conversations::exists(&db, &workspace, &conversation).await });
+        if !found.await.map_err(AppError::from)? {
+            return Err(ServiceError::NotFound);
+        }
+        self.live.typing(workspace_id, conversation_id, Some(agent)).await;
+        Ok(())
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
@@ -257,9 +377,7 @@ impl DeskService for Desk {
                 .ok_or(ServiceError::NotFound)?
                 .is_none()
             {
-                conversations::assign(&mut tx, &workspace, &conversation, Some(&agent.id), stored.created_at).await?;
-                journal::append(&mut tx, &workspace, &conversation, "joined", &serde_json::json!({ "agent": agent }))
-                    .await?;
+                take_over(&mut tx, &workspace, &conversation, &agent, stored.created_at).await?;
             }
             conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &stored).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;

@@ -24,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgListener;
 use tokio::sync::{broadcast, watch};
 
+use app::desk::Agent;
+
 use crate::config::DatabaseUrl;
 use crate::sql::SqlStore;
 use journal::Entry;
@@ -43,6 +45,9 @@ pub enum Signal {
     /// The conversation changed without a journal entry (flagged for a
     /// person, say): the inbox re-reads it, its followers need not.
     Changed { workspace_id: String, conversation_id: String },
+    /// Someone is typing in the conversation: a person from the team, or
+    /// the visitor (`agent: None`). Passed on, never journaled.
+    Typing { workspace_id: String, conversation_id: String, agent: Option<Agent> },
     /// Signals may have been missed: every follower reads on.
     Resync,
 }
@@ -51,7 +56,7 @@ impl Signal {
     fn concerns(&self, conversation_id: &str) -> bool {
         match self {
             Signal::Journaled { conversation_id: c, .. } => c == conversation_id,
-            Signal::Changed { .. } => false,
+            Signal::Changed { .. } | Signal::Typing { .. } => false,
             Signal::Resync => true,
         }
     }
@@ -63,9 +68,18 @@ impl Signal {
             | Signal::Changed { workspace_id: w, conversation_id } => {
                 (w == workspace_id).then_some(Some(conversation_id.as_str()))
             }
+            Signal::Typing { .. } => None,
             Signal::Resync => Some(None),
         }
     }
+}
+
+/// What a follower of a conversation hears: its journal's next entry, or
+/// that someone is typing (`None`: the visitor).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Heard {
+    Entry(Entry),
+    Typing(Option<Agent>),
 }
 
 pub struct Live {
@@ -116,6 +130,13 @@ impl Live {
         self.signal(Signal::Changed { workspace_id, conversation_id }).await;
     }
 
+    /// Tells everyone following the conversation, in every process, that
+    /// `agent` (or the visitor, `None`) is typing.
+    pub async fn typing(&self, workspace_id: &str, conversation_id: &str, agent: Option<Agent>) {
+        let (workspace_id, conversation_id) = (workspace_id.to_owned(), conversation_id.to_owned());
+        self.signal(Signal::Typing { workspace_id, conversation_id, agent }).await;
+    }
+
     async fn signal(&self, signal: Signal) {
         if !self.notify {
             let _ = self.local.send(signal);
@@ -159,13 +180,13 @@ impl Live {
     }
 
     /// The conversation's journal after entry `after`, then each entry as it
-    /// is written, until the receiver is dropped.
+    /// is written, and who is typing as they do, until the receiver is dropped.
     pub fn follow(
         &self,
         workspace_id: String,
         conversation_id: String,
         after: i64,
-    ) -> impl Stream<Item = Entry> + Send + 'static {
+    ) -> impl Stream<Item = Heard> + Send + 'static {
         // Subscribed before the first read, so nothing written between the
         // two is missed.
         let follower = Follower {
@@ -200,13 +221,13 @@ struct Follower {
 }
 
 impl Follower {
-    /// The next entry; `None` when the journal cannot be read (the client
-    /// reconnects from its last entry) or the relay shuts down.
-    async fn next(&mut self) -> Option<Entry> {
+    /// The next entry or typing; `None` when the journal cannot be read
+    /// (the client reconnects from its last entry) or the relay shuts down.
+    async fn next(&mut self) -> Option<Heard> {
         loop {
             if let Some(entry) = self.read.pop_front() {
                 self.after = entry.seq;
-                return Some(entry);
+                return Some(Heard::Entry(entry));
             }
             if self.stale {
                 let (workspace, conversation, after) =
@@ -236,6 +257,9 @@ impl Follower {
                 _ = self.closing.changed() => return None,
             };
             self.stale = match signal {
+                Ok(Ok(Signal::Typing { conversation_id, agent, .. })) if conversation_id == self.conversation_id => {
+                    return Some(Heard::Typing(agent));
+                }
                 Ok(Ok(signal)) => signal.concerns(&self.conversation_id),
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) | Err(_) => true,
                 Ok(Err(broadcast::error::RecvError::Closed)) => return None,
@@ -287,16 +311,20 @@ async fn connect(url: &str) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-/// A follower's entries as Server-Sent Events: the entry's number is the
+/// A follower's entries (and typing) as Server-Sent Events: the entry's number is the
 /// event's `id`, which a reconnecting client sends back (`Last-Event-ID`, or
 /// `after` in the widget's request) to resume after it. `hold` (the
 /// channel's slots) is kept until the channel closes.
-pub fn sse(entries: impl Stream<Item = Entry> + Send + 'static, hold: impl Send + Sync + 'static) -> Response {
-    let events = entries.map(move |entry| {
+pub fn sse(heard: impl Stream<Item = Heard> + Send + 'static, hold: impl Send + Sync + 'static) -> Response {
+    let events = heard.map(move |heard| {
         let _held = &hold;
-        Ok::<_, std::convert::Infallible>(
-            Event::default().id(entry.seq.to_string()).event(entry.kind).data(entry.payload),
-        )
+        Ok::<_, std::convert::Infallible>(match heard {
+            Heard::Entry(entry) => Event::default().id(entry.seq.to_string()).event(entry.kind).data(entry.payload),
+            // No id: typing is not an entry, and a reconnect resumes after the last one.
+            Heard::Typing(agent) => {
+                Event::default().event("typing").data(serde_json::json!({ "agent": agent }).to_string())
+            }
+        })
     });
     Sse::new(events).keep_alive(KeepAlive::default()).into_response()
 }

@@ -211,6 +211,18 @@ backend_tests! {
         assert_eq!((heard.seq, heard.kind.as_str(), heard.data["body"].as_str()), (4, "message", Some("Thanks, I'll wait for you")));
         assert_eq!(visitor.next().await.seq, 4, "the visitor's own message is on their channel too");
 
+        // Typing reaches the other side, unnumbered: it is no entry of the journal.
+        // Nobody hears their own (the entries below would find it first).
+        let typing = app.call(&shop.session, "/api/desk/typing", &fields).await;
+        assert_eq!(typing.status, StatusCode::OK, "{}", typing.body);
+        let (id, kind, data) = visitor.event().await;
+        assert_eq!((id, kind.as_str()), (None, "typing"));
+        assert_eq!(serde_json::from_str::<Value>(&data).unwrap()["agent"]["name"], name.as_str());
+        let typed = widget(&app, "POST", &format!("/api/widget/v1/{}/typing", shop.key), Some(SHOP), Some(json!({ "token": token }))).await;
+        assert_eq!(typed.status, StatusCode::NO_CONTENT, "{}", typed.body);
+        let (_, kind, data) = agent.event().await;
+        assert_eq!((kind.as_str(), data.as_str()), ("typing", r#"{"agent":null}"#), "the visitor is typing");
+
         // The person's reply reaches the visitor live, signed with their name.
         let reply = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", "  Hi, I'm looking at your refund now. ")];
         let sent = app.call(&shop.session, "/api/desk/reply", &reply).await;
@@ -266,11 +278,21 @@ backend_tests! {
         }
         let (bot, first_waiting, second_waiting) = (&conversations[0], &conversations[1], &conversations[2]);
         // Two visitors ask for a person, one after the other; asking reaches the inbox live.
-        for (token, conversation) in [(&visitors[1], first_waiting), (&visitors[2], second_waiting)] {
-            let handoff = widget(&app, "POST", &format!("/api/widget/v1/{}/handoff", shop.key), Some(SHOP), Some(json!({ "token": token }))).await;
+        // Each learns their place in line and that someone is at the desk (the owner's
+        // open inbox); no wait is expected yet, as nobody has joined anyone.
+        let ask_for_a_person = |token: String| {
+            let app = &app;
+            let path = format!("/api/widget/v1/{}/handoff", shop.key);
+            async move { widget(app, "POST", &path, Some(SHOP), Some(json!({ "token": token }))).await }
+        };
+        for (place, token, conversation) in [(1, &visitors[1], first_waiting), (2, &visitors[2], second_waiting)] {
+            let handoff = ask_for_a_person(token.clone()).await;
             assert_eq!(handoff.status, StatusCode::OK, "{}", handoff.body);
+            assert_eq!(handoff.json()["queue"], json!({ "online": 1, "position": place, "expected_wait_secs": null }));
             until_changed(&mut live, conversation).await;
         }
+        let reloaded = start(&app, &shop.key, Some(&visitors[2])).await;
+        assert_eq!(reloaded["queue"]["position"], 2, "a reload knows the place in line");
 
         // Waiting visitors first, the one waiting longest first; then the bot's.
         let (ids, inbox) = inbox_ids(&app, &shop.session, workspace, &[]).await;
@@ -307,6 +329,12 @@ backend_tests! {
         let by_owner = [("assignee", shop.session.user_id.as_str())];
         assert_eq!(inbox_ids(&app, &shop.session, workspace, &by_owner).await.0, [second_waiting.as_str()]);
         assert_eq!(inbox["items"][1]["assignee"]["id"], shop.session.user_id.as_str());
+        // Someone has now been joined after a wait: the next in line is told the usual wait.
+        let handoff = ask_for_a_person(visitors[0].clone()).await;
+        let queue = &handoff.json()["queue"];
+        assert_eq!((queue["online"].as_i64(), queue["position"].as_i64()), (Some(1), Some(2)), "{queue}");
+        assert!(queue["expected_wait_secs"].as_i64().is_some_and(|secs| secs < 60), "{queue}");
+        assert!(reloaded["queue"].is_object() && start(&app, &shop.key, Some(&visitors[2])).await["queue"].is_null(), "once joined, nobody waits");
 
         // Resolving takes it out of the open views and hands it back; the visitor's next message reopens it.
         let resolve = [("workspace_id", workspace), ("conversation_id", second_waiting.as_str())];
@@ -355,7 +383,7 @@ backend_tests! {
                 let listed = app.call(&other, "/api/desk/inbox", &[("workspace_id", workspace)]).await;
                 assert!(matches!(listed.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", listed.status);
             }
-            for path in ["/api/desk/open", "/api/desk/read", "/api/desk/resolve"] {
+            for path in ["/api/desk/open", "/api/desk/read", "/api/desk/resolve", "/api/desk/typing"] {
                 let response = app.call(&other, path, &fields).await;
                 assert!(matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{path} in {workspace}: {}", response.status);
             }

@@ -314,6 +314,7 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/widget/v1/{key}/feedback", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/handoff", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/events", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/typing", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint {
         path: "/api/desk/join",
         kind: Kind::Workspace {
@@ -361,6 +362,15 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         path: "/api/desk/read",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Conversation,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
             needs: Needs::Conversation,

@@ -31,6 +31,8 @@ struct Thread {
     lines: RwSignal<Vec<Line>>,
     assignee: RwSignal<Option<Agent>>,
     resolved: RwSignal<bool>,
+    /// "The visitor is typing…", for a few seconds after each signal.
+    typing: RwSignal<Option<String>>,
 }
 
 impl Thread {
@@ -65,11 +67,13 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         lines: RwSignal::new(transcript.messages.into_iter().map(Line::Message).collect()),
         assignee: RwSignal::new(assignee),
         resolved: RwSignal::new(resolved_at.is_some()),
+        typing: RwSignal::new(None),
     };
     let ids = StoredValue::new((here.workspace.id.clone(), summary.id.clone()));
     let me = here.viewer.user_id.clone();
     let live = RwSignal::new(None::<bool>);
-    follow_conversation(&here.workspace.id, &summary.id, seq, thread, live, changes);
+    follow_conversation(&here.workspace.id, &summary.id, &me, seq, thread, live, changes);
+    let say_typing = typing_sayer(ids);
     let transcript_end = NodeRef::<leptos::html::Ol>::new();
     keep_scrolled_down(transcript_end, thread);
 
@@ -206,6 +210,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                     }}
                 </For>
             </ol>
+            <p class="desk-typing" aria-live="polite">{move || thread.typing.get()}</p>
             <form class="desk-reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
                 <label for="desk-reply">"Reply to the visitor"</label>
                 <textarea
@@ -214,7 +219,10 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                     maxlength=crate::chat::MESSAGE_MAX_CHARS.to_string()
                     placeholder="Write a reply. Enter sends, Shift+Enter starts a new line."
                     prop:value=move || draft.get()
-                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        draft.set(event_target_value(&ev));
+                        say_typing();
+                    }
                     on:keydown=move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                             ev.prevent_default();
@@ -246,6 +254,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
 fn follow_conversation(
     workspace_id: &str,
     conversation_id: &str,
+    me: &str,
     after: i64,
     thread: Thread,
     live: RwSignal<Option<bool>>,
@@ -256,15 +265,20 @@ fn follow_conversation(
         use crate::components::live::Subscription;
         let url = format!("/api/w/{workspace_id}/conversations/{conversation_id}/events?after={after}");
         let ids = (workspace_id.to_owned(), conversation_id.to_owned());
+        let me = me.to_owned();
         let subscription = StoredValue::new_local(None::<Subscription>);
+        let typing_heard = StoredValue::new(0u32);
         Effect::new(move |_| {
-            let ids = ids.clone();
+            let (ids, me) = (ids.clone(), me.clone());
             let on_event = move |kind: &'static str, data: String| {
                 let value: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
                 match kind {
                     "message" => {
                         let Ok(message) = serde_json::from_value::<ChatMessage>(value) else { return };
                         let from_visitor = message.author == crate::chat::Author::Visitor;
+                        if from_visitor {
+                            thread.typing.set(None);
+                        }
                         if thread.add(message) && from_visitor && page_visible() {
                             let (w, c) = ids.clone();
                             // Read: the inbox's unread counts follow.
@@ -274,6 +288,24 @@ fn follow_conversation(
                                 }
                             });
                         }
+                    }
+                    "typing" => {
+                        let who = match serde_json::from_value::<Option<Agent>>(value["agent"].clone()) {
+                            Ok(None) => "The visitor is typing…".to_owned(),
+                            Ok(Some(agent)) if agent.id != me => format!("{} is typing…", agent.name),
+                            _ => return,
+                        };
+                        let heard = typing_heard.get_value().wrapping_add(1);
+                        typing_heard.set_value(heard);
+                        thread.typing.set(Some(who));
+                        set_timeout(
+                            move || {
+                                if typing_heard.get_value() == heard {
+                                    thread.typing.set(None);
+                                }
+                            },
+                            TYPING_SHOWN,
+                        );
                     }
                     "joined" => {
                         let agent = serde_json::from_value::<Agent>(value["agent"].clone()).ok();
@@ -294,15 +326,43 @@ fn follow_conversation(
                     _ => {}
                 }
             };
-            let opened =
-                Subscription::open(&url, &["message", "joined", "handed_back", "resolved"], on_event, move |open| {
-                    live.set(Some(open))
-                });
+            let opened = Subscription::open(
+                &url,
+                &["message", "typing", "joined", "handed_back", "resolved"],
+                on_event,
+                move |open| live.set(Some(open)),
+            );
             subscription.set_value(opened);
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (workspace_id, conversation_id, after, thread, live, changes);
+    let _ = (workspace_id, conversation_id, me, after, thread, live, changes);
+}
+
+/// How long "typing" shows after the last signal, and how often the page
+/// says the agent is typing, at most.
+#[cfg(feature = "hydrate")]
+const TYPING_SHOWN: std::time::Duration = std::time::Duration::from_secs(4);
+#[cfg(feature = "hydrate")]
+const TYPING_EVERY: std::time::Duration = std::time::Duration::from_millis(2_500);
+
+/// What the reply box calls as the agent types: tells the conversation's
+/// followers, at most every [`TYPING_EVERY`].
+fn typing_sayer(ids: StoredValue<(String, String)>) -> impl Fn() + Copy + 'static {
+    let said = StoredValue::new(false);
+    move || {
+        #[cfg(feature = "hydrate")]
+        if !said.get_value() {
+            said.set_value(true);
+            let (w, c) = ids.get_value();
+            leptos::task::spawn_local(async move {
+                let _ = crate::desk::say_typing(w, c).await;
+            });
+            set_timeout(move || said.set_value(false), TYPING_EVERY);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ids, said);
+    }
 }
 
 /// The newest line stays in sight: on opening, and as lines arrive.
