@@ -60,6 +60,16 @@ pub struct BotMessage<'a> {
 /// Characters of the latest visitor message shown in the list.
 const PREVIEW_CHARS: usize = 140;
 
+/// A message as a list shows it: its first [`PREVIEW_CHARS`] characters.
+pub fn shortened(message: Option<String>) -> String {
+    let message = message.unwrap_or_default();
+    let mut short: String = message.chars().take(PREVIEW_CHARS).collect();
+    if short.len() < message.len() {
+        short.push('…');
+    }
+    short
+}
+
 /// A conversation as the dashboard lists it ([`SUMMARY_COLUMNS`]).
 #[derive(sqlx::FromRow)]
 pub struct SummaryRow {
@@ -77,16 +87,11 @@ pub struct SummaryRow {
 
 impl From<SummaryRow> for ConversationSummary {
     fn from(row: SummaryRow) -> Self {
-        let preview = row.preview.unwrap_or_default();
-        let mut short: String = preview.chars().take(PREVIEW_CHARS).collect();
-        if short.len() < preview.len() {
-            short.push('…');
-        }
         ConversationSummary {
             id: row.id,
             visitor_email: row.visitor_email,
             origin: row.origin,
-            preview: short,
+            preview: shortened(row.preview),
             message_count: row.message_count.max(0) as u32,
             sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
             priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),

@@ -7,8 +7,7 @@ use app::chat::{FlagReason, Priority, SentimentLabel};
 use app::desk::{Agent, InboxCounts, InboxFilter, InboxItem, InboxView, INBOX_PAGE};
 use sqlx::{Any, AnyConnection, Executor};
 
-/// Characters of the latest message shown in the list.
-const PREVIEW_CHARS: usize = 140;
+use crate::chat::conversations::shortened;
 
 /// Waiting: flagged for a person, nobody has joined.
 const WAITING: &str = "(c.flagged_at IS NOT NULL AND c.assignee_id IS NULL)";
@@ -37,11 +36,6 @@ struct ItemRow {
 
 impl From<ItemRow> for InboxItem {
     fn from(row: ItemRow) -> Self {
-        let preview = row.preview.unwrap_or_default();
-        let mut short: String = preview.chars().take(PREVIEW_CHARS).collect();
-        if short.len() < preview.len() {
-            short.push('…');
-        }
         let assignee = row.assignee_id.map(|id| Agent { id, name: row.assignee_name.unwrap_or_default() });
         let open = row.resolved_at.is_none();
         InboxItem {
@@ -49,7 +43,7 @@ impl From<ItemRow> for InboxItem {
             id: row.id,
             visitor_email: row.visitor_email,
             origin: row.origin,
-            preview: short,
+            preview: shortened(row.preview),
             priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
             sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
             flag: row.flag_reason.as_deref().and_then(FlagReason::parse),

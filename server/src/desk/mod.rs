@@ -64,11 +64,7 @@ impl Desk {
         after: i64,
     ) -> Result<(impl Stream<Item = Heard> + Send + 'static, Slot), ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
-        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
-        let found = self.sql.read(|db| async move { conversations::exists(&db, &workspace, &conversation).await });
-        if !found.await.map_err(AppError::from)? {
-            return Err(ServiceError::NotFound);
-        }
+        self.must_exist(workspace_id, conversation_id).await?;
         let slot = self.views.take(&agent.id).ok_or(ServiceError::RateLimited { retry_after_secs: 5 })?;
         let heard = self.live.follow(workspace_id.to_owned(), conversation_id.to_owned(), after);
         // Nobody needs to hear their own typing.
@@ -104,6 +100,16 @@ impl Desk {
             }
         });
         Ok((changes, slot))
+    }
+
+    /// `NotFound` unless the workspace has the conversation.
+    async fn must_exist(&self, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError> {
+        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
+        let found = self.sql.read(|db| async move { conversations::exists(&db, &workspace, &conversation).await });
+        match found.await.map_err(AppError::from)? {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound),
+        }
     }
 
     /// The member acting, if they may answer the workspace's conversations.
@@ -287,11 +293,7 @@ impl DeskService for Desk {
         self.typing
             .check(&agent.id)
             .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
-        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
-        let found = self.sql.read(|db| async move { conversations::exists(&db, &workspace, &conversation).await });
-        if !found.await.map_err(AppError::from)? {
-            return Err(ServiceError::NotFound);
-        }
+        self.must_exist(workspace_id, conversation_id).await?;
         self.live.typing(workspace_id, conversation_id, Some(agent)).await;
         Ok(())
     }
