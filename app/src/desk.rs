@@ -157,6 +157,8 @@ pub struct DeskConversation {
     pub transcript: Transcript,
     pub assignee: Option<Agent>,
     pub resolved_at: Option<i64>,
+    /// The visitor's widget showed the team's messages up to this one's time.
+    pub visitor_seen_at: Option<i64>,
     pub seq: i64,
 }
 

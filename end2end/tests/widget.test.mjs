@@ -278,6 +278,9 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await widget.locator(".agent-typing").waitFor({ state: "detached" });
   // The reply box empties once the server has it.
   await agent.page.waitForFunction(() => document.querySelector("#desk-reply").value === "");
+  // The visitor's widget showed the reply: the agent sees "Seen" under it.
+  await thread.locator(".desk-seen", { hasText: "Seen" }).waitFor({ timeout: 10_000 });
+  assert.match(await thread.locator(".desk-seen").evaluate((e) => e.previousElementSibling.textContent), /Which one is it\?/);
 
   // The visitor's answer reaches the agent live; the assistant stays silent.
   const answers = await widget.locator(".msg.bot").count();
@@ -287,6 +290,15 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await thread.locator(".from-visitor", { hasText: "Order 1042, thanks" }).waitFor({ timeout: 10_000 });
   await widget.locator(".typing").waitFor({ state: "detached" });
   assert.equal(await widget.locator(".msg.bot").count(), answers, "no answer from the assistant");
+  // The agent has it on screen: the visitor sees "Seen" under their message.
+  const seenUnder = () => widget.locator(".seen").evaluate((e) => [e.textContent, e.previousElementSibling.textContent]);
+  await widget.locator(".seen").waitFor({ timeout: 10_000 });
+  assert.deepEqual(await seenUnder(), ["Seen", "Order 1042, thanks"]);
+  // The newest line stays in sight in the agent's thread.
+  await agent.page.waitForFunction(() => {
+    const list = document.querySelector(".desk-transcript");
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 2;
+  }, null, { timeout: 5_000 });
   await screenshot(visitor.page, "widget-person-joined");
   await screenshot(agent.page, "inbox-conversation");
 
@@ -295,10 +307,14 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await visitor.page.locator("lodestar-widget .launcher").click();
   await widget.locator(".msg.agent", { hasText: "Which one is it?" }).waitFor({ timeout: 30_000 });
   await widget.locator(".event", { hasText: `${name} joined the chat` }).waitFor();
+  assert.deepEqual(await seenUnder(), ["Seen", "Order 1042, thanks"], "a reload still says Seen");
   await agent.page.locator("#desk-reply").fill("Found it: it ships today.");
   await agent.page.getByRole("button", { name: "Send", exact: true }).click();
   await widget.locator(".msg.agent", { hasText: "it ships today" }).waitFor({ timeout: 10_000 });
   assert.equal(await widget.locator(".msg.agent").count(), 2);
+  // "Seen" moves to the newest reply the visitor saw.
+  await agent.page.waitForFunction(() => /it ships today/.test(document.querySelector(".desk-seen")?.previousElementSibling?.textContent ?? ""));
+  assert.equal(await thread.locator(".desk-seen").count(), 1);
 
   // Handed back, the assistant answers again.
   await thread.getByRole("button", { name: "Hand back to the assistant" }).click();

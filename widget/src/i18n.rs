@@ -34,6 +34,8 @@ pub struct Texts {
     pub handed_back: &'static str,
     /// The person answering is typing (`{name}`).
     pub agent_typing: &'static str,
+    /// Under the visitor's message: a person from the team has read it.
+    pub seen: &'static str,
     /// After a hand-off with people at the desk: the visitor's place (`{n}`).
     pub queue_position: &'static str,
     /// The usual wait, in whole minutes (`{minutes}`).
@@ -73,6 +75,7 @@ const EN: Texts = Texts {
     joined: "{name} joined the chat",
     handed_back: "The assistant is answering again.",
     agent_typing: "{name} is typing…",
+    seen: "Seen",
     queue_position: "You're number {n} in line for a person.",
     queue_wait: "Someone usually joins within about {minutes} min.",
     queue_soon: "Someone from the team will join you here shortly.",
@@ -106,6 +109,7 @@ const ES: Texts = Texts {
     joined: "{name} se ha unido al chat",
     handed_back: "El asistente vuelve a responder.",
     agent_typing: "{name} está escribiendo…",
+    seen: "Visto",
     queue_position: "Eres el número {n} en la fila para hablar con una persona.",
     queue_wait: "Normalmente alguien se une en unos {minutes} min.",
     queue_soon: "Alguien del equipo se unirá aquí en breve.",
@@ -139,6 +143,7 @@ const FR: Texts = Texts {
     joined: "{name} a rejoint la conversation",
     handed_back: "L’assistant répond de nouveau.",
     agent_typing: "{name} est en train d'écrire…",
+    seen: "Vu",
     queue_position: "Vous êtes numéro {n} dans la file pour parler à quelqu'un.",
     queue_wait: "Quelqu'un vous rejoint d'habitude en {minutes} min environ.",
     queue_soon: "Quelqu'un de l'équipe vous rejoindra ici sous peu.",
@@ -173,6 +178,7 @@ const DE: Texts = Texts {
     joined: "{name} ist dem Chat beigetreten",
     handed_back: "Der Assistent antwortet wieder.",
     agent_typing: "{name} schreibt…",
+    seen: "Gesehen",
     queue_position: "Sie sind Nummer {n} in der Warteschlange für eine Person.",
     queue_wait: "Meist ist in etwa {minutes} Min. jemand da.",
     queue_soon: "Gleich ist jemand aus dem Team für Sie da.",

@@ -46,6 +46,7 @@ const STYLE: &str = r#"
 .bot, .agent { align-self: flex-start; background: #f3f4f6; border-bottom-left-radius: 4px; }
 .agent { background: #ecfdf5; }
 .event { align-self: center; font-size: 12px; color: #6b7280; text-align: center; }
+.seen { align-self: flex-end; margin-top: -6px; font-size: 11px; color: #6b7280; }
 .who { display: block; font-size: 12px; color: #6b7280; margin-bottom: 2px; }
 .msg a { color: var(--accent); text-decoration: underline; }
 .visitor a { color: #fff; }
@@ -156,6 +157,12 @@ struct Widget {
     typing_said: Cell<bool>,
     /// Counts the person's typing signals; a newer one keeps the indicator up.
     typing_heard: Cell<u32>,
+    /// When the visitor's latest message was written (the server's clock):
+    /// a receipt from the team covering it shows "Seen".
+    asked_at: Cell<f64>,
+    /// Whether a reply from the team is shown that the team does not know
+    /// the visitor has seen.
+    unseen: Cell<bool>,
 }
 
 impl Widget {
@@ -262,6 +269,8 @@ impl Widget {
             person_answers: Cell::new(false),
             typing_said: Cell::new(false),
             typing_heard: Cell::new(0),
+            asked_at: Cell::new(0.0),
+            unseen: Cell::new(false),
         })
     }
 
@@ -295,6 +304,8 @@ impl Widget {
         on(&self.input, "input", move |_| w.clone().say_typing())?;
         let w = self.clone();
         on(&self.send, "click", move |_| w.clone().submit(None))?;
+        let w = self.clone();
+        on(&self.document, "visibilitychange", move |_| w.clone().note_seen())?;
         let w = self.clone();
         on(&self.human, "click", move |_| {
             let w = w.clone();
@@ -404,6 +415,7 @@ impl Widget {
                 let w = self.clone();
                 wasm_bindgen_futures::spawn_local(async move { w.start_session().await });
             }
+            self.clone().note_seen();
         } else {
             let _ = self.panel.set_attribute("hidden", "");
             let _ = self.launcher.focus();
@@ -458,6 +470,13 @@ impl Widget {
         for (i, message) in messages.iter().enumerate() {
             let _ = self.render_message(&message, i as u32 == last);
         }
+        let asked = messages.iter().rev().find(|m| text(m, "author").as_deref() == Some("visitor"));
+        self.asked_at.set(asked.map_or(0.0, |m| field(&m, "created_at").as_f64().unwrap_or(0.0)));
+        if field(session, "seen").as_bool() == Some(true) {
+            self.show_seen();
+        }
+        self.unseen.set(messages.iter().any(|m| text(&m, "author").as_deref() == Some("agent")));
+        self.clone().note_seen();
         self.email_known.set(field(session, "email_known").as_bool() == Some(true));
         self.seq.set(field(session, "seq").as_f64().unwrap_or(0.0));
         *self.shown.borrow_mut() = messages.iter().filter_map(|m| text(&m, "id")).collect();
@@ -527,6 +546,13 @@ impl Widget {
                 self.remove_chips();
                 self.stop_typing_indicator();
                 let _ = self.render_message(data, true);
+                self.unseen.set(true);
+                self.clone().note_seen();
+            }
+            "seen" if text(data, "by").as_deref() == Some("team") => {
+                if field(data, "at").as_f64().unwrap_or(0.0) >= self.asked_at.get() {
+                    self.show_seen();
+                }
             }
             "typing" => {
                 let name = text(&field(data, "agent"), "name");
@@ -578,6 +604,46 @@ impl Widget {
             sleep(TYPING_EVERY_MS).await;
             self.typing_said.set(false);
         });
+    }
+
+    /// Tells the team the visitor has seen their replies: once per reply,
+    /// when it is on screen (the panel open, the page in view).
+    fn note_seen(self: Rc<Self>) {
+        if !self.unseen.get() || self.panel.has_attribute("hidden") || self.document.hidden() {
+            return;
+        }
+        self.unseen.set(false);
+        wasm_bindgen_futures::spawn_local(async move {
+            let token = self.token.borrow().clone().unwrap_or_default();
+            let body = object(&[("token", JsValue::from(token))]);
+            if net::send(&format!("{}seen", self.api), Some(&body)).await.is_err() {
+                self.unseen.set(true);
+            }
+        });
+    }
+
+    /// "Seen" under the visitor's latest message: a person from the team read it.
+    fn show_seen(&self) {
+        self.clear_seen();
+        let mut line = self.list.last_element_child();
+        while let Some(element) = line {
+            let classes = element.class_list();
+            if classes.contains("msg") && classes.contains("visitor") {
+                if let Ok(mark) = self.document.create_element("p") {
+                    mark.set_class_name("seen");
+                    mark.set_text_content(Some(self.texts().seen));
+                    let _ = element.after_with_node_1(&mark);
+                }
+                return;
+            }
+            line = element.previous_element_sibling();
+        }
+    }
+
+    fn clear_seen(&self) {
+        if let Ok(Some(mark)) = self.list.query_selector(".seen") {
+            mark.remove();
+        }
     }
 
     /// "Maria is typing…", for a few seconds after the last signal.
@@ -645,6 +711,7 @@ impl Widget {
         let _ = self.send.set_attribute("disabled", "");
         self.remove_chips();
         self.show_status("");
+        self.clear_seen();
         let _ = self.append_text_bubble("visitor", &text);
         let pending = self.append_text_bubble("bot", self.texts().typing).ok();
         if let Some(p) = &pending {
@@ -735,6 +802,10 @@ impl Widget {
         let mut streamed = String::new();
         while let Some((name, data)) = events.next().await? {
             match name.as_str() {
+                "received" => {
+                    let created_at = field(&field(&data, "message"), "created_at").as_f64();
+                    self.asked_at.set(created_at.unwrap_or(0.0));
+                }
                 "delta" => {
                     streamed.push_str(&text_or_empty(&data, "text"));
                     if let Some(p) = pending {

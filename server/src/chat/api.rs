@@ -41,6 +41,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/widget/v1/{key}/handoff"),
     ("POST", "/api/widget/v1/{key}/events"),
     ("POST", "/api/widget/v1/{key}/typing"),
+    ("POST", "/api/widget/v1/{key}/seen"),
     ("GET", "/widget-preview/{key}"),
 ];
 
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/widget/v1/{key}/handoff", post(handoff).options(preflight))
         .route("/api/widget/v1/{key}/events", post(events).options(preflight))
         .route("/api/widget/v1/{key}/typing", post(typing).options(preflight))
+        .route("/api/widget/v1/{key}/seen", post(seen).options(preflight))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route("/widget-preview/{key}", get(preview_page))
 }
@@ -376,20 +378,31 @@ async fn events(State(state): State<AppState>, asked: FromVisitor<EventsRequest>
     allow(&asked.widget, response)
 }
 
+/// A signal from the visitor that carries nothing but who sends it.
 #[derive(Deserialize)]
-struct TypingRequest {
+struct SignalRequest {
     token: String,
 }
 
-impl VisitorBody for TypingRequest {
+impl VisitorBody for SignalRequest {
     fn token(&self) -> &str {
         &self.token
     }
 }
 
 /// The visitor is typing; the person answering sees it.
-async fn typing(State(state): State<AppState>, asked: FromVisitor<TypingRequest>) -> Response {
+async fn typing(State(state): State<AppState>, asked: FromVisitor<SignalRequest>) -> Response {
     let response = match state.chat.typing(&asked.widget, &asked.visitor()).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => error_response(error),
+    };
+    allow(&asked.widget, response)
+}
+
+/// The visitor's widget showed the team's replies; the person answering
+/// sees "Seen".
+async fn seen(State(state): State<AppState>, asked: FromVisitor<SignalRequest>) -> Response {
+    let response = match state.chat.seen(&asked.widget, &asked.visitor()).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => error_response(error),
     };

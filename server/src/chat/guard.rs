@@ -34,7 +34,8 @@ const FEEDBACK_BURST: u32 = 10;
 const FEEDBACK_INTERVAL: Duration = Duration::from_secs(2);
 const FEEDBACK_ADDRESS_BURST: u32 = 40;
 const FEEDBACK_ADDRESS_INTERVAL: Duration = Duration::from_millis(500);
-/// The widget says "typing" at most every 2.5 s while the visitor types.
+/// The widget says "typing" at most every 2.5 s while the visitor types,
+/// and "seen" once per reply from the team it shows.
 const TYPING_BURST: u32 = 4;
 const TYPING_INTERVAL: Duration = Duration::from_secs(2);
 const TYPING_ADDRESS_BURST: u32 = 40;
@@ -132,10 +133,11 @@ impl Guard {
         self.feedback.check(&format!("{workspace_id}:{visitor_id}"))
     }
 
-    /// Whether a visitor (and their address) may say they are typing now.
-    pub fn typing(&self, workspace_id: &str, visitor_id: &str, client: &str) -> Result<(), Duration> {
-        self.typing_address.check(&format!("{workspace_id}:{client}"))?;
-        self.typing.check(&format!("{workspace_id}:{visitor_id}"))
+    /// Whether a visitor (and their address) may send a signal of kind
+    /// `what` ("typing", "seen") now; each kind is paced on its own.
+    pub fn signal(&self, what: &str, workspace_id: &str, visitor_id: &str, client: &str) -> Result<(), Duration> {
+        self.typing_address.check(&format!("{what}:{workspace_id}:{client}"))?;
+        self.typing.check(&format!("{what}:{workspace_id}:{visitor_id}"))
     }
 }
 

@@ -38,6 +38,7 @@ use tokio::sync::mpsc;
 use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::desk::inbox::{self, Queue};
+use crate::desk::receipts::{self, Reader};
 use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
@@ -214,6 +215,8 @@ pub struct VisitorSession {
     pub agent: Option<String>,
     /// Where the visitor stands in line for a person, while they wait.
     pub queue: Option<Queue>,
+    /// Whether a person from the team has seen the visitor's latest message.
+    pub seen: bool,
 }
 
 impl Chat {
@@ -376,7 +379,10 @@ impl Chat {
             }
             _ => None,
         };
+        let latest_asked = messages.iter().rev().find(|m| m.author == Author::Visitor).map(|m| m.created_at);
+        let seen_upto = conversation.as_ref().and_then(|c| c.team_seen_at);
         Ok(VisitorSession {
+            seen: matches!((seen_upto, latest_asked), (Some(seen), Some(asked)) if seen >= asked),
             token,
             messages,
             flagged: conversation.as_ref().is_some_and(|c| c.flagged_at.is_some()),
@@ -435,11 +441,35 @@ impl Chat {
     pub async fn typing(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
         let client = guard::client_of(visitor.address);
         self.guard
-            .typing(&widget.workspace_id, visitor.id, &client)
+            .signal("typing", &widget.workspace_id, visitor.id, &client)
             .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
         let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
         if let Some(conversation) = latest.filter(|c| c.assignee_id.is_some()) {
             self.live.typing(&widget.workspace_id, &conversation.id, None).await;
+        }
+        Ok(())
+    }
+
+    /// The visitor's widget showed the team's replies: the person answering
+    /// sees "Seen" under them. Journaled only when news; paced per visitor
+    /// and address.
+    pub async fn seen(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
+        let client = guard::client_of(visitor.address);
+        self.guard
+            .signal("seen", &widget.workspace_id, visitor.id, &client)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let Some(conversation) = self.latest_conversation(&widget.workspace_id, visitor.id).await? else {
+            return Ok(());
+        };
+        let (workspace, id) = (widget.workspace_id.clone(), conversation.id.clone());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let receipt = receipts::saw(&mut tx, &workspace, &id, Reader::Visitor, now_millis()).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(receipt)
+        };
+        if let Some(seq) = self.sql.write(job).await.map_err(AppError::from)? {
+            self.live.journaled(&widget.workspace_id, &conversation.id, seq).await;
         }
         Ok(())
     }

@@ -200,6 +200,8 @@ pub async fn resolve(
 pub struct DeskState {
     pub assignee: Option<Agent>,
     pub resolved_at: Option<i64>,
+    /// The visitor saw the team's messages up to this one's time.
+    pub visitor_seen_at: Option<i64>,
     /// The number of its journal's last entry.
     pub seq: i64,
 }
@@ -209,6 +211,7 @@ struct StateRow {
     assignee_id: Option<String>,
     assignee_name: Option<String>,
     resolved_at: Option<i64>,
+    visitor_seen_at: Option<i64>,
     journal_seq: i64,
 }
 
@@ -220,7 +223,7 @@ pub async fn state<'e>(
     conversation_id: &str,
 ) -> Result<Option<DeskState>, sqlx::Error> {
     let row: Option<StateRow> = sqlx::query_as(
-        "SELECT c.assignee_id, u.name AS assignee_name, c.resolved_at, c.journal_seq
+        "SELECT c.assignee_id, u.name AS assignee_name, c.resolved_at, c.visitor_seen_at, c.journal_seq
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
          WHERE c.id = $1 AND c.workspace_id = $2",
     )
@@ -231,6 +234,7 @@ pub async fn state<'e>(
     Ok(row.map(|row| DeskState {
         assignee: row.assignee_id.map(|id| Agent { id, name: row.assignee_name.unwrap_or_default() }),
         resolved_at: row.resolved_at,
+        visitor_seen_at: row.visitor_seen_at,
         seq: row.journal_seq,
     }))
 }

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod inbox;
+pub mod receipts;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::live::slots::{Slot, Slots};
 use crate::live::Live;
 use crate::live::{journal, Heard};
 use crate::sql::{now_millis, SqlStore};
+use receipts::Reader;
 
 /// Live views one member may hold open at once (tabs, devices).
 const VIEWS_PER_MEMBER: usize = 32;
@@ -118,7 +120,8 @@ impl Desk {
         Ok(Agent { id: actor.user_id().to_owned(), name: actor.user_name().to_owned() })
     }
 
-    /// The visitor's messages up to `at` (when there are any) are read by `me`.
+    /// The visitor's messages up to `at` (when there are any) are read by
+    /// `me`; the visitor sees "Seen" when that is news to them.
     async fn read_up_to(
         &self,
         workspace_id: &str,
@@ -128,10 +131,23 @@ impl Desk {
     ) -> Result<(), ServiceError> {
         let Some(at) = at else { return Ok(()) };
         let (workspace, conversation, id) = (workspace_id.to_owned(), conversation_id.to_owned(), me.id.clone());
-        let job = |db: sqlx::AnyPool| async move { inbox::mark_read(&db, &workspace, &conversation, &id, at).await };
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            if !inbox::mark_read(&mut *tx, &workspace, &conversation, &id, at).await? {
+                return Ok(None);
+            }
+            let receipt = receipts::saw(&mut tx, &workspace, &conversation, Reader::Team, at).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(receipt))
+        };
         match self.sql.write(job).await.map_err(AppError::from)? {
-            true => Ok(()),
-            false => Err(ServiceError::NotFound),
+            Some(receipt) => {
+                if let Some(seq) = receipt {
+                    self.live.journaled(workspace_id, conversation_id, seq).await;
+                }
+                Ok(())
+            }
+            None => Err(ServiceError::NotFound),
         }
     }
 
@@ -277,6 +293,7 @@ impl DeskService for Desk {
                 transcript,
                 assignee: state.assignee,
                 resolved_at: state.resolved_at,
+                visitor_seen_at: state.visitor_seen_at,
                 seq: state.seq,
             }))
         };

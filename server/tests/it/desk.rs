@@ -359,6 +359,62 @@ backend_tests! {
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     }
 
+    async fn read_receipts_tell_each_side_what_the_other_has_seen_once(app) {
+        let shop = tenant(&app, "receipts@example.com", &[("Refunds", REFUNDS)]).await;
+        let workspace = shop.workspace.as_str();
+        let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        let seen_path = format!("/api/widget/v1/{}/seen", shop.key);
+        let visitor_saw = || widget(&app, "POST", &seen_path, Some(SHOP), Some(json!({ "token": token })));
+        // Before there is a conversation, seeing is harmless.
+        assert_eq!(visitor_saw().await.status, StatusCode::NO_CONTENT);
+        let asked = answer(&say(&app, &shop.key, &token, "Can I get a refund on my annual plan?").await.unwrap());
+        let conversation = latest_conversation(&app, workspace).await;
+        let fields = [("workspace_id", workspace), ("conversation_id", conversation.as_str())];
+        let journal_seq = || async {
+            sqlx::query_scalar::<_, i64>("SELECT journal_seq FROM conversations WHERE id = $1")
+                .bind(&conversation).fetch_one(app.state.sql.pool()).await.unwrap()
+        };
+        // While the assistant answers, someone browsing the inbox tells the visitor nothing.
+        assert_eq!(app.call(&shop.session, "/api/desk/read", &fields).await.status, StatusCode::OK);
+        assert_eq!(journal_seq().await, 2);
+        assert_eq!(start(&app, &shop.key, Some(&token)).await["seen"], false);
+
+        // Once a person answers, their reading is news to the visitor: once.
+        assert_eq!(app.call(&shop.session, "/api/desk/join", &fields).await.json()["seq"], 3);
+        let mut visitor = visitor_channel(&app, &shop.key, &token, 3).await;
+        let mut agent = agent_channel(&app, &shop.session.cookie, workspace, &conversation, Some(3)).await.unwrap();
+        assert_eq!(app.call(&shop.session, "/api/desk/read", &fields).await.status, StatusCode::OK);
+        let receipt = visitor.next().await;
+        let first_asked = sqlx::query_scalar::<_, i64>("SELECT MIN(created_at) FROM messages WHERE conversation_id = $1")
+            .bind(&conversation).fetch_one(app.state.sql.pool()).await.unwrap();
+        assert_eq!((receipt.seq, receipt.kind.as_str()), (4, "seen"));
+        assert_eq!(receipt.data, json!({ "by": "team", "at": first_asked }));
+        assert!(asked["message"]["created_at"].as_i64().unwrap() >= first_asked);
+        assert_eq!(start(&app, &shop.key, Some(&token)).await["seen"], true, "a reload still says Seen");
+        assert_eq!(app.call(&shop.session, "/api/desk/read", &fields).await.status, StatusCode::OK);
+        assert_eq!(journal_seq().await, 4, "reading again is no news");
+
+        // The visitor's next message is not seen yet.
+        say(&app, &shop.key, &token, "Great, thanks. I'll wait.").await.unwrap();
+        assert_eq!(start(&app, &shop.key, Some(&token)).await["seen"], false);
+
+        // The person's reply, shown by the widget: the person sees "Seen", once.
+        let reply = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", "It's on its way.")];
+        let sent = app.call(&shop.session, "/api/desk/reply", &reply).await.json();
+        assert_eq!(visitor_saw().await.status, StatusCode::NO_CONTENT);
+        let entries = agent.take(4).await;
+        assert_eq!(entries.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(),
+            [(4, "seen"), (5, "message"), (6, "message"), (7, "seen")]);
+        assert_eq!(entries[3].data, json!({ "by": "visitor", "at": sent["created_at"] }));
+        assert_eq!(visitor_saw().await.status, StatusCode::NO_CONTENT);
+        assert_eq!(journal_seq().await, 7, "seeing again is no news");
+        let (claims, _) = token.rsplit_once('.').unwrap();
+        let forged = widget(&app, "POST", &seen_path, Some(SHOP), Some(json!({ "token": format!("{claims}.AAAA") }))).await;
+        assert_eq!(forged.status, StatusCode::UNAUTHORIZED);
+        let opened = app.call(&shop.session, "/api/desk/open", &fields).await.json();
+        assert_eq!(opened["visitor_seen_at"], sent["created_at"], "the desk opens knowing what the visitor saw");
+    }
+
     async fn another_workspace_can_neither_take_over_nor_watch_a_conversation(app) {
         let shop = tenant(&app, "desk-owner@example.com", &[("Refunds", REFUNDS)]).await;
         let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();

@@ -315,6 +315,7 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/widget/v1/{key}/handoff", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/events", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/typing", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/seen", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint {
         path: "/api/desk/join",
         kind: Kind::Workspace {
@@ -449,7 +450,7 @@ fn every_route_is_in_the_matrix() {
 }
 
 /// A conversation: id, assignee, resolved at, messages, members who read it.
-type ConversationSnapshot = (String, Option<String>, Option<i64>, i64, i64);
+type ConversationSnapshot = (String, Option<String>, Option<i64>, i64, i64, i64);
 
 /// One workspace with its owner, and what its state looked like.
 struct Tenant {
@@ -608,7 +609,7 @@ impl World {
         .unwrap();
         let conversations: Vec<ConversationSnapshot> = sqlx::query_as(
             "SELECT c.id, c.assignee_id, c.resolved_at, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id),
-                    (SELECT COUNT(*) FROM conversation_reads r WHERE r.conversation_id = c.id)
+                    (SELECT COUNT(*) FROM conversation_reads r WHERE r.conversation_id = c.id), c.journal_seq
              FROM conversations c WHERE c.workspace_id = $1 ORDER BY c.id",
         )
         .bind(workspace)

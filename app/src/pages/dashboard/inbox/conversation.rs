@@ -2,11 +2,12 @@
 //! (the conversation's journal, resumed after the entry it was opened at),
 //! who answers it, and what an agent does with it: join, reply, hand back
 //! to the assistant, resolve. `a`, `r` and `e` are the keys for them.
+//! "Seen" marks the newest reply the visitor's widget has shown.
 
 use leptos::prelude::*;
 
 use super::on_shortcut;
-use crate::chat::ChatMessage;
+use crate::chat::{Author, ChatMessage};
 use crate::components::format::Time;
 use crate::desk::{
     hand_back_conversation, join_conversation, reply_to_visitor, resolve_conversation, validate_reply, Agent,
@@ -33,6 +34,8 @@ struct Thread {
     resolved: RwSignal<bool>,
     /// "The visitor is typing…", for a few seconds after each signal.
     typing: RwSignal<Option<String>>,
+    /// The visitor saw the team's messages up to this one's time.
+    visitor_seen: RwSignal<Option<i64>>,
 }
 
 impl Thread {
@@ -48,6 +51,17 @@ impl Thread {
         !known
     }
 
+    /// The team's newest message the visitor has seen.
+    fn seen_reply(self) -> Option<String> {
+        let seen = self.visitor_seen.get()?;
+        self.lines.with(|lines| {
+            lines.iter().rev().find_map(|line| match line {
+                Line::Message(m) if m.author == Author::Agent && m.created_at <= seen => Some(m.id.clone()),
+                _ => None,
+            })
+        })
+    }
+
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn event(self, text: String) {
         self.lines.update(|lines| lines.push(Line::Event(text)));
@@ -61,14 +75,16 @@ impl Thread {
 
 #[component]
 pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwSignal<u64>) -> impl IntoView {
-    let DeskConversation { transcript, assignee, resolved_at, seq } = conversation;
+    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, seq } = conversation;
     let summary = transcript.conversation;
     let thread = Thread {
         lines: RwSignal::new(transcript.messages.into_iter().map(Line::Message).collect()),
         assignee: RwSignal::new(assignee),
         resolved: RwSignal::new(resolved_at.is_some()),
         typing: RwSignal::new(None),
+        visitor_seen: RwSignal::new(visitor_seen_at),
     };
+    let seen_reply = Memo::new(move |_| thread.seen_reply());
     let ids = StoredValue::new((here.workspace.id.clone(), summary.id.clone()));
     let me = here.viewer.user_id.clone();
     let live = RwSignal::new(None::<bool>);
@@ -205,7 +221,17 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                     Line::Event(_) => format!("event-{i}"),
                 } let:((_, line))>
                     {match line {
-                        Line::Message(m) => view! { <TranscriptMessage m /> }.into_any(),
+                        Line::Message(m) => {
+                            let id = m.id.clone();
+                            let seen = move || seen_reply.with(|s| s.as_deref() == Some(id.as_str()));
+                            view! {
+                                <TranscriptMessage m />
+                                <Show when=seen>
+                                    <li class="desk-seen">"Seen"</li>
+                                </Show>
+                            }
+                            .into_any()
+                        }
                         Line::Event(text) => view! { <li class="desk-event">{text}</li> }.into_any(),
                     }}
                 </For>
@@ -275,7 +301,7 @@ fn follow_conversation(
                 match kind {
                     "message" => {
                         let Ok(message) = serde_json::from_value::<ChatMessage>(value) else { return };
-                        let from_visitor = message.author == crate::chat::Author::Visitor;
+                        let from_visitor = message.author == Author::Visitor;
                         if from_visitor {
                             thread.typing.set(None);
                         }
@@ -317,6 +343,9 @@ fn follow_conversation(
                         thread.assignee.set(None);
                         thread.event("Handed back to the assistant".to_owned());
                     }
+                    "seen" if value["by"] == "visitor" => {
+                        thread.visitor_seen.set(value["at"].as_i64());
+                    }
                     "resolved" => {
                         thread.assignee.set(None);
                         thread.resolved.set(true);
@@ -328,7 +357,7 @@ fn follow_conversation(
             };
             let opened = Subscription::open(
                 &url,
-                &["message", "typing", "joined", "handed_back", "resolved"],
+                &["message", "typing", "joined", "handed_back", "resolved", "seen"],
                 on_event,
                 move |open| live.set(Some(open)),
             );
