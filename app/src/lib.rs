@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod bundle;
+pub mod business_hours;
 pub mod chat;
 pub mod components;
 pub mod dates;

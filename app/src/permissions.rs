@@ -58,6 +58,7 @@ impl Role {
 pub enum Action {
     ViewWorkspace,
     AnswerConversations,
+    ConfigureDesk,
     ManageKnowledge,
     ConfigureWidget,
     ViewAnalytics,
@@ -71,9 +72,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewWorkspace,
         Action::AnswerConversations,
+        Action::ConfigureDesk,
         Action::ManageKnowledge,
         Action::ConfigureWidget,
         Action::ViewAnalytics,
@@ -90,6 +92,7 @@ impl Action {
         match self {
             Action::ViewWorkspace => "Open the workspace dashboard",
             Action::AnswerConversations => "Answer conversations and tickets",
+            Action::ConfigureDesk => "Set the desk's business hours, routing and replies",
             Action::ManageKnowledge => "Add and remove knowledge sources",
             Action::ConfigureWidget => "Configure the widget",
             Action::ViewAnalytics => "View analytics",

@@ -10,6 +10,7 @@ use leptos::server_fn::codec::TextStream;
 
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
+use crate::business_hours::{BusinessHours, HoursSetup};
 use crate::chat::{
     BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, FirstSteps, Transcript,
     WidgetSettings, WidgetSetup,
@@ -265,6 +266,15 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         conversation_id: &str,
     ) -> Result<Takeover, ServiceError>;
+    /// When the team works; any member may see them.
+    async fn business_hours(&self, caller: &Caller, workspace_id: &str) -> Result<HoursSetup, ServiceError>;
+    /// Sets when the team works (admins; the time zone is checked here).
+    async fn save_business_hours(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        hours: BusinessHours,
+    ) -> Result<HoursSetup, ServiceError>;
 }
 
 /// The career mentor. Recommendations need no account: anyone may ask, a

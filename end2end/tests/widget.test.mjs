@@ -341,6 +341,57 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await agent.context.close();
 });
 
+test("an admin sets business hours in Settings, and out of hours a visitor who asks for a person learns when the team is back", async () => {
+  const owner = await openPage(browser);
+  const home = await logInAsDemo(owner.page);
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  const panel = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Business hours" }) });
+  await panel.getByText("No business hours: visitors can always ask for a person.").waitFor();
+  await panel.getByLabel("My team keeps business hours").check();
+  // A mistake is named on its day, and nothing is saved.
+  await panel.getByLabel("Tuesday").fill("17:00-9:00");
+  await panel.getByRole("button", { name: "Save business hours" }).click();
+  await panel.locator("#hours-tue-error", { hasText: "Tuesday: 17:00-9:00 ends before it starts" }).waitFor();
+  // Open around the clock in UTC, but today and tomorrow are holidays: out of hours now.
+  const day = (offset) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+  await panel.getByLabel("Time zone").fill("UTC");
+  for (const weekday of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]) {
+    await panel.getByLabel(weekday, { exact: true }).fill("0:00-24:00");
+  }
+  await panel.getByLabel("Holidays").fill(`${day(0)} Inventory day\n${day(1)} Team retreat`);
+  await panel.getByRole("button", { name: "Save business hours" }).click();
+  await panel.locator(".hours-status", { hasText: "Out of hours" }).waitFor();
+  assert.match(await panel.locator(".hours-status").innerText(), new RegExp(`Back ${day(2)} 00:00`));
+  await screenshot(owner.page, "settings-business-hours");
+
+  // Nobody is at the desk and the team is out: the widget says when it is back and asks for an email.
+  const visitor = await openPage(browser);
+  await visitor.page.goto(hostUrl);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  await widget.locator(".human").click();
+  const away = widget.locator(".status", { hasText: "The team is away until" });
+  await away.waitFor({ timeout: 10_000 });
+  const said = await away.innerText();
+  const back = new Date(`${day(2)}T00:00:00Z`).toLocaleString("en", { weekday: "long", month: "long", day: "numeric", hour: "numeric", minute: "2-digit" });
+  assert.ok(said.includes(back), `${said} names ${back}, in the visitor's own time`);
+  await widget.locator(".handoff", { hasText: "Where should they write to you?" }).waitFor();
+  await screenshot(visitor.page, "widget-team-away");
+
+  // Switched off again (the other tests expect a team without hours); the hours are kept.
+  await panel.getByLabel("My team keeps business hours").uncheck();
+  await panel.getByRole("button", { name: "Save business hours" }).click();
+  await panel.getByText("No business hours: visitors can always ask for a person.").waitFor();
+  assert.equal(await panel.getByLabel("Time zone").inputValue(), "UTC");
+  for (const { errors } of [visitor, owner]) {
+    assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  }
+  await visitor.context.close();
+  await owner.context.close();
+});
+
 test("the widget works from the keyboard and returns focus to the launcher", async () => {
   const { page, context } = await openPage(browser);
   await page.goto(hostUrl);

@@ -28,7 +28,7 @@ use lodestar_server::chat::FALLBACK_NOTE;
 mod fake_llm;
 mod support;
 use fake_llm::{FakeLlm, Script, Wire};
-use support::rss_mb_of;
+use support::{cpu_seconds, raise_open_file_limit, rss_mb_of, until_idle, Server};
 
 // The load generator allocates per chunk for thousands of streams too; the
 // server's allocator keeps its share of this 2-core machine smaller.
@@ -66,7 +66,18 @@ fn main() {
 async fn run() {
     let fake = FakeLlm::start_tls_batched(Wire::OpenAi, PROVIDER_STREAMS_PER_CONNECTION, PROVIDER_WRITE_EVERY).await;
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let server = Server::start(dir.path(), &fake.base_url).await;
+    let ca_file = fake_llm::ca_file();
+    let llm = [
+        ("LLM_PROVIDER", "openai-compatible"),
+        ("LLM_BASE_URL", fake.base_url.as_str()),
+        ("LLM_CA_FILE", ca_file.to_str().expect("a UTF-8 path")),
+        ("LLM_API_KEY", fake_llm::KEY),
+        ("LLM_MODEL", fake_llm::MODEL),
+        ("LLM_FIRST_TOKEN_TIMEOUT_MS", "30000"),
+        ("LLM_TOTAL_TIMEOUT_MS", "600000"),
+        ("LLM_RETRIES", "0"),
+    ];
+    let server = Server::start(dir.path(), &llm).await;
     let sql = sqlx::SqlitePool::connect(&format!("sqlite://{}", dir.path().join("lodestar.db").display()))
         .await
         .expect("the server's database opens");
@@ -205,40 +216,6 @@ impl CpuMark {
         let wall = self.at.duration_since(earlier.at).as_secs_f64().max(1e-9);
         CpuUse { server: (self.server - earlier.server) / wall, bench: (self.bench - earlier.bench) / wall }
     }
-}
-
-/// Waits until the server has finished its start-up work (the first level
-/// once paid for some of it: a 100-chat first level used 1.6 cores), so no
-/// level is measured against it: until a second passes with under a tenth
-/// of a core used, for at most two minutes. Returns the time taken.
-async fn until_idle(pid: u32) -> Duration {
-    let started = Instant::now();
-    let mut before = cpu_seconds(&pid.to_string());
-    while started.elapsed() < Duration::from_secs(120) {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = cpu_seconds(&pid.to_string());
-        if now - before < 0.1 {
-            break;
-        }
-        before = now;
-    }
-    started.elapsed()
-}
-
-/// User plus system CPU time of a process (`self` or a pid), in seconds.
-fn cpu_seconds(process: &str) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
-    // utime and stime are fields 14 and 15 of the whole line.
-    (ticks(11) + ticks(12)) / clock_ticks_per_second()
-}
-
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a system constant.
-    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
 }
 
 async fn run_level(fake: &FakeLlm, server: &Server, visitors: &Arc<Visitors>, level: usize) -> LevelResult {
@@ -580,49 +557,6 @@ impl Histogram {
     }
 }
 
-/// The release server binary, on the embedded defaults (SQLite, embedded
-/// SurrealDB, the local model) in a temporary directory, answering through
-/// the fake provider. Killed when dropped.
-struct Server {
-    _child: tokio::process::Child,
-    pid: u32,
-    address: std::net::SocketAddr,
-    base_url: String,
-}
-
-impl Server {
-    async fn start(data_dir: &std::path::Path, llm_base_url: &str) -> Server {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
-            .env("DATA_DIR", data_dir)
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("MODEL_DIR", support::model_dir())
-            .env("SEED_DEMO", "true")
-            .env("RUST_LOG", "warn")
-            // Each visitor comes from their own address, as behind a real proxy.
-            .env("TRUSTED_PROXY_HEADER", "x-forwarded-for")
-            .env("LLM_PROVIDER", "openai-compatible")
-            .env("LLM_BASE_URL", llm_base_url)
-            .env("LLM_CA_FILE", fake_llm::ca_file())
-            .env("LLM_API_KEY", fake_llm::KEY)
-            .env("LLM_MODEL", fake_llm::MODEL)
-            .env("LLM_FIRST_TOKEN_TIMEOUT_MS", "30000")
-            .env("LLM_TOTAL_TIMEOUT_MS", "600000")
-            .env("LLM_RETRIES", "0")
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the server starts");
-        let pid = child.id().expect("the server runs");
-        let base_url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while !reqwest::get(format!("{base_url}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
-            assert!(Instant::now() < deadline, "the server never became ready");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Server { _child: child, pid, address: ([127, 0, 0, 1], port).into(), base_url }
-    }
-}
-
 /// Waits until the seeded help centre's ingestion jobs have finished.
 async fn wait_for_demo_help_centre(sql: &sqlx::SqlitePool, workspace: &str) {
     let deadline = Instant::now() + Duration::from_secs(300);
@@ -639,17 +573,5 @@ async fn wait_for_demo_help_centre(sql: &sqlx::SqlitePool, workspace: &str) {
         }
         assert!(Instant::now() < deadline, "the demo help centre was never ingested");
         tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Every chat holds four sockets (visitor and provider, both ends).
-fn raise_open_file_limit() {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: plain libc calls on a local struct.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
     }
 }

@@ -2,6 +2,8 @@
 //! from the workspace's setting, else the page's `lang`, else the browser.
 
 pub struct Texts {
+    /// The language's tag, for dates in the visitor's own words.
+    pub lang: &'static str,
     pub open: &'static str,
     pub close: &'static str,
     pub placeholder: &'static str,
@@ -36,6 +38,8 @@ pub struct Texts {
     pub agent_typing: &'static str,
     /// Under the visitor's message: a person from the team has read it.
     pub seen: &'static str,
+    /// Out of business hours with nobody in: when the team is back (`{when}`).
+    pub team_away: &'static str,
     /// After a hand-off with people at the desk: the visitor's place (`{n}`).
     pub queue_position: &'static str,
     /// The usual wait, in whole minutes (`{minutes}`).
@@ -51,6 +55,7 @@ pub struct Texts {
 }
 
 const EN: Texts = Texts {
+    lang: "en",
     open: "Open chat",
     close: "Close chat",
     placeholder: "Type your question…",
@@ -76,6 +81,7 @@ const EN: Texts = Texts {
     handed_back: "The assistant is answering again.",
     agent_typing: "{name} is typing…",
     seen: "Seen",
+    team_away: "The team is away until {when}.",
     queue_position: "You're number {n} in line for a person.",
     queue_wait: "Someone usually joins within about {minutes} min.",
     queue_soon: "Someone from the team will join you here shortly.",
@@ -85,6 +91,7 @@ const EN: Texts = Texts {
 };
 
 const ES: Texts = Texts {
+    lang: "es",
     open: "Abrir chat",
     close: "Cerrar chat",
     placeholder: "Escribe tu pregunta…",
@@ -110,6 +117,7 @@ const ES: Texts = Texts {
     handed_back: "El asistente vuelve a responder.",
     agent_typing: "{name} está escribiendo…",
     seen: "Visto",
+    team_away: "El equipo no está disponible hasta el {when}.",
     queue_position: "Eres el número {n} en la fila para hablar con una persona.",
     queue_wait: "Normalmente alguien se une en unos {minutes} min.",
     queue_soon: "Alguien del equipo se unirá aquí en breve.",
@@ -119,6 +127,7 @@ const ES: Texts = Texts {
 };
 
 const FR: Texts = Texts {
+    lang: "fr",
     open: "Ouvrir le chat",
     close: "Fermer le chat",
     placeholder: "Posez votre question…",
@@ -144,6 +153,7 @@ const FR: Texts = Texts {
     handed_back: "L’assistant répond de nouveau.",
     agent_typing: "{name} est en train d'écrire…",
     seen: "Vu",
+    team_away: "L'équipe est absente jusqu'au {when}.",
     queue_position: "Vous êtes numéro {n} dans la file pour parler à quelqu'un.",
     queue_wait: "Quelqu'un vous rejoint d'habitude en {minutes} min environ.",
     queue_soon: "Quelqu'un de l'équipe vous rejoindra ici sous peu.",
@@ -154,6 +164,7 @@ const FR: Texts = Texts {
 };
 
 const DE: Texts = Texts {
+    lang: "de",
     open: "Chat öffnen",
     close: "Chat schließen",
     placeholder: "Ihre Frage…",
@@ -179,6 +190,7 @@ const DE: Texts = Texts {
     handed_back: "Der Assistent antwortet wieder.",
     agent_typing: "{name} schreibt…",
     seen: "Gesehen",
+    team_away: "Das Team ist bis {when} nicht erreichbar.",
     queue_position: "Sie sind Nummer {n} in der Warteschlange für eine Person.",
     queue_wait: "Meist ist in etwa {minutes} Min. jemand da.",
     queue_soon: "Gleich ist jemand aus dem Team für Sie da.",

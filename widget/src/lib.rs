@@ -887,6 +887,7 @@ impl Widget {
             form.remove();
         }
         let t = self.texts();
+        let away = field(queue, "back_at").as_f64().map(|at| t.team_away.replace("{when}", &local_time(at, t.lang)));
         let online = field(queue, "online").as_f64().unwrap_or(0.0);
         let place = field(queue, "position").as_f64().unwrap_or(0.0);
         if online >= 1.0 && place >= 1.0 {
@@ -909,14 +910,15 @@ impl Widget {
                 let _ = self.handoff_form(t.handoff_ask_waiting);
             }
         } else if self.email_known.get() {
-            let said = match stored(&self.email_key()) {
+            let mut said = away.map(|away| away + " ").unwrap_or_default();
+            said.push_str(&match stored(&self.email_key()) {
                 Some(email) => t.handoff_sent_to.replace("{email}", &email),
                 None => t.handoff_sent.to_string(),
-            };
+            });
             self.show_status(&said);
             self.status.set_class_name("status done");
         } else {
-            self.show_status("");
+            self.show_status(away.as_deref().unwrap_or(""));
             let _ = self.handoff_form(t.handoff_ask);
         }
     }
@@ -1241,6 +1243,19 @@ fn page_languages(document: &Document) -> Vec<String> {
         languages.extend(window.navigator().languages().iter().filter_map(|l| l.as_string()));
     }
     languages
+}
+
+/// A moment in the visitor's own time zone and language ("Monday,
+/// December 28 at 9:00 AM").
+fn local_time(ms: f64, lang: &str) -> String {
+    let options = object(&[
+        ("weekday", JsValue::from("long")),
+        ("month", JsValue::from("long")),
+        ("day", JsValue::from("numeric")),
+        ("hour", JsValue::from("numeric")),
+        ("minute", JsValue::from("2-digit")),
+    ]);
+    js_sys::Date::new(&JsValue::from_f64(ms)).to_locale_string(lang, &options).into()
 }
 
 fn attributes(element: &Element, pairs: &[(&str, &str)]) -> Result<(), JsValue> {

@@ -178,6 +178,11 @@ pub fn run(ctx: &Context) -> Result<(), String> {
     .env("MODEL_DIR", crate::model::dir(ctx))
     .status_ok("the mentor's labelled profiles")?;
 
+    heading("Desk: a person's reply reaching the visitor with 1,000 push channels open (release server process)");
+    ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "desk"])
+        .env("MODEL_DIR", crate::model::dir(ctx))
+        .status_ok("cargo bench --bench desk")?;
+
     heading("Chat: concurrent streaming answers from a fake LLM at 30 tokens/s (release, in-process)");
     ctx.cargo(&["bench", "--locked", "-p", "server", "--bench", "streaming"])
         .env("MODEL_DIR", crate::model::dir(ctx))

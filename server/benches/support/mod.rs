@@ -1,5 +1,6 @@
 //! What the benchmarks share: percentiles, a seeded random source, the
-//! process's resident memory, and the seeded demo workspace.
+//! process's resident memory and CPU time, the seeded demo workspace, and
+//! the release server binary as a child process.
 // Each bench uses part of this.
 #![allow(dead_code)]
 
@@ -95,4 +96,87 @@ pub async fn wait_for_demo_help_centre(state: &AppState, workspace: &str) {
 
 pub fn records(state: &AppState) -> Records {
     Records::new(state.knowledge_store.clone(), state.config.surreal.namespace.clone())
+}
+
+/// The release server binary, on the embedded defaults (SQLite, embedded
+/// SurrealDB, the local model) in a temporary directory, with `env` on top.
+/// Each visitor may come from their own address (`x-forwarded-for`), as
+/// behind a real proxy. Killed when dropped.
+pub struct Server {
+    _child: tokio::process::Child,
+    pub pid: u32,
+    pub address: std::net::SocketAddr,
+    pub base_url: String,
+}
+
+impl Server {
+    pub async fn start(data_dir: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        let base_url = format!("http://127.0.0.1:{port}");
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATA_DIR", data_dir)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("MODEL_DIR", model_dir())
+            .env("SEED_DEMO", "true")
+            .env("RUST_LOG", "warn")
+            .env("TRUSTED_PROXY_HEADER", "x-forwarded-for")
+            .envs(env.iter().copied())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the server starts");
+        let pid = child.id().expect("the server runs");
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !reqwest::get(format!("{base_url}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            assert!(Instant::now() < deadline, "the server never became ready");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Server { _child: child, pid, address: ([127, 0, 0, 1], port).into(), base_url }
+    }
+}
+
+/// Waits until the server has finished its start-up work (the streaming
+/// bench's first level once paid for some of it: a 100-chat first level
+/// used 1.6 cores), so nothing is measured against it: until a second
+/// passes with under a tenth of a core used, for at most two minutes.
+/// Returns the time taken.
+pub async fn until_idle(pid: u32) -> Duration {
+    let started = Instant::now();
+    let mut before = cpu_seconds(&pid.to_string());
+    while started.elapsed() < Duration::from_secs(120) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let now = cpu_seconds(&pid.to_string());
+        if now - before < 0.1 {
+            break;
+        }
+        before = now;
+    }
+    started.elapsed()
+}
+
+/// User plus system CPU time of a process (`self` or a pid), in seconds.
+pub fn cpu_seconds(process: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{process}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the whole line.
+    (ticks(11) + ticks(12)) / clock_ticks_per_second()
+}
+
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
+}
+
+/// Every connection the benches hold costs sockets at both ends.
+pub fn raise_open_file_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: plain libc calls on a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
 }

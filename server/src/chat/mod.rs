@@ -37,8 +37,10 @@ use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
 use crate::config::Config;
+use crate::desk::hours::Schedule;
 use crate::desk::inbox::{self, Queue};
 use crate::desk::receipts::{self, Reader};
+use crate::desk::settings as desk_settings;
 use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
@@ -394,14 +396,24 @@ impl Chat {
     }
 
     /// Where the conversation stands in line for a person: who is at the
-    /// desk, its place, the usual wait. `None` when it does not wait.
+    /// desk, its place, the usual wait, and when the team is back while
+    /// nobody is in and it is out of hours. `None` when it does not wait.
     async fn queue(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Queue>, ServiceError> {
         let now = now_millis();
         let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
         let online_since = now - inbox::ONLINE_WITHIN_MS;
-        let job =
-            |db: sqlx::AnyPool| async move { inbox::queue(&db, &workspace, &conversation, online_since, now).await };
-        let queue = self.sql.read(job).await.map_err(AppError::from)?;
+        let job = |db: sqlx::AnyPool| async move {
+            let queue = inbox::queue(&db, &workspace, &conversation, online_since, now).await?;
+            let hours = match queue.online {
+                0 => Some(desk_settings::business_hours(&db, &workspace).await?),
+                _ => None,
+            };
+            Ok::<_, sqlx::Error>((queue, hours))
+        };
+        let (mut queue, hours) = self.sql.read(job).await.map_err(AppError::from)?;
+        if let Some(schedule) = hours.as_ref().and_then(Schedule::of) {
+            queue.back_at = schedule.next_open(now).filter(|&back| back > now);
+        }
         Ok((queue.position > 0).then_some(queue))
     }
 

@@ -301,6 +301,9 @@ pub struct Queue {
     pub position: u32,
     /// The median wait of recent visitors before a person joined.
     pub expected_wait_secs: Option<u32>,
+    /// When the team is next in (ms), while nobody is at the desk and the
+    /// team is out of its business hours.
+    pub back_at: Option<i64>,
 }
 
 /// A member is at the desk when seen within this long.
@@ -357,6 +360,7 @@ pub async fn queue(
         online: online.clamp(0, i64::from(u32::MAX)) as u32,
         position: position.clamp(0, i64::from(u32::MAX)) as u32,
         expected_wait_secs: median(&mut waits).map(|ms| (ms.max(0) / 1000).min(i64::from(u32::MAX)) as u32),
+        back_at: None,
     })
 }
 

@@ -6,13 +6,16 @@
 //! connected to.
 
 pub mod api;
+pub mod hours;
 pub mod inbox;
 pub mod receipts;
+pub mod settings;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::business_hours::{BusinessHours, HoursSetup};
 use app::chat::{Author, ChatMessage};
 use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, Takeover};
 use app::error::ServiceError;
@@ -118,6 +121,27 @@ impl Desk {
     async fn agent(&self, caller: &Caller, workspace_id: &str) -> Result<Agent, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
         Ok(Agent { id: actor.user_id().to_owned(), name: actor.user_name().to_owned() })
+    }
+
+    /// The business hours as the settings page shows them.
+    async fn hours_setup(&self, workspace_id: &str, can_edit: bool) -> Result<HoursSetup, ServiceError> {
+        let hours = self.business_hours_of(workspace_id).await?;
+        let now = now_millis();
+        let schedule = hours::Schedule::of(&hours);
+        Ok(HoursSetup {
+            open_now: schedule.as_ref().is_none_or(|s| s.is_open(now)),
+            next_open: schedule.as_ref().and_then(|s| s.next_open(now)),
+            zones: hours::zone_names(),
+            hours,
+            can_edit,
+        })
+    }
+
+    /// The workspace's business hours (none set: the team keeps none).
+    pub async fn business_hours_of(&self, workspace_id: &str) -> Result<BusinessHours, ServiceError> {
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move { settings::business_hours(&db, &workspace).await };
+        Ok(self.sql.read(job).await.map_err(AppError::from)?)
     }
 
     /// The visitor's messages up to `at` (when there are any) are read by
@@ -301,6 +325,32 @@ impl DeskService for Desk {
         self.read_up_to(workspace_id, conversation_id, &me, opened.transcript.messages.last().map(|m| m.created_at))
             .await?;
         Ok(opened)
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn business_hours(&self, caller: &Caller, workspace_id: &str) -> Result<HoursSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        self.hours_setup(workspace_id, actor.workspace.role.allows(Action::ConfigureDesk)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_business_hours(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        hours: BusinessHours,
+    ) -> Result<HoursSetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        if !hours::known_zone(&hours.time_zone) {
+            let message = format!("\"{}\" is not a time zone we know: choose one from the list.", hours.time_zone);
+            return Err(ServiceError::invalid("time_zone", message));
+        }
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            settings::save_business_hours(&db, &workspace, &hours, now_millis()).await
+        };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        self.hours_setup(workspace_id, true).await
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]

@@ -317,6 +317,21 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/widget/v1/{key}/typing", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/seen", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint {
+        path: "/api/desk/hours",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/desk/save-hours",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| {
+                with(t, &[("form[enabled]", "true"), ("form[time_zone]", "Europe/Paris"), ("form[mon]", "9:00-17:00")])
+            },
+        },
+    },
+    Endpoint {
         path: "/api/desk/join",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -601,7 +616,8 @@ impl World {
         sources.sort();
         let settings: Vec<(String,)> = sqlx::query_as(
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
-             UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1",
+             UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
+             UNION ALL SELECT business_hours FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
         .fetch_all(pool)

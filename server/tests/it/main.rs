@@ -9,6 +9,7 @@ mod fake_llm;
 mod accounts;
 mod answers;
 mod assets;
+mod business_hours;
 mod chat;
 mod contact_sales;
 mod csrf;
