@@ -288,7 +288,7 @@ backend_tests! {
         for (place, token, conversation) in [(1, &visitors[1], first_waiting), (2, &visitors[2], second_waiting)] {
             let handoff = ask_for_a_person(token.clone()).await;
             assert_eq!(handoff.status, StatusCode::OK, "{}", handoff.body);
-            assert_eq!(handoff.json()["queue"], json!({ "online": 1, "position": place, "expected_wait_secs": null }));
+            assert_eq!(handoff.json()["queue"], json!({ "online": 1, "position": place, "expected_wait_secs": null, "back_at": null }));
             until_changed(&mut live, conversation).await;
         }
         let reloaded = start(&app, &shop.key, Some(&visitors[2])).await;
