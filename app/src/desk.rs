@@ -143,9 +143,29 @@ pub struct Inbox {
     pub agents: Vec<Agent>,
     /// The caller, as an agent.
     pub me: Agent,
+    /// What visitors the caller answered thought of it.
+    pub my_ratings: RatingSummary,
     /// The server's clock when the list was read, for "waiting 4 min".
     pub now: i64,
 }
+
+/// A visitor's satisfaction rating of a conversation (CSAT).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// 1 to 5.
+    pub score: u8,
+    pub comment: String,
+}
+
+/// A member's ratings: how many, and their average (1 to 5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct RatingSummary {
+    pub count: u32,
+    pub average: Option<f64>,
+}
+
+/// Most characters a rating's comment keeps.
+pub const RATING_COMMENT_MAX_CHARS: usize = 1000;
 
 /// Most conversations one inbox view lists.
 pub const INBOX_PAGE: usize = 100;
@@ -159,6 +179,8 @@ pub struct DeskConversation {
     pub resolved_at: Option<i64>,
     /// The visitor's widget showed the team's messages up to this one's time.
     pub visitor_seen_at: Option<i64>,
+    /// The visitor's rating, once given.
+    pub rating: Option<Rating>,
     pub seq: i64,
 }
 
@@ -245,11 +267,18 @@ pub async fn say_typing(workspace_id: String, conversation_id: String) -> Result
 }
 
 /// Done: out of the open views, handed back to the bot; the visitor's next
-/// message reopens it.
+/// message reopens it. A visitor a person answered is asked to rate the
+/// conversation unless `skip_rating`.
 #[server(endpoint = "desk/resolve")]
-pub async fn resolve_conversation(workspace_id: String, conversation_id: String) -> Result<Takeover, ServiceError> {
-    crate::services::call(|s, caller| async move { s.desk.resolve(&caller, &workspace_id, &conversation_id).await })
-        .await
+pub async fn resolve_conversation(
+    workspace_id: String,
+    conversation_id: String,
+    #[server(default)] skip_rating: bool,
+) -> Result<Takeover, ServiceError> {
+    crate::services::call(|s, caller| async move {
+        s.desk.resolve(&caller, &workspace_id, &conversation_id, !skip_rating).await
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -242,12 +242,14 @@ pub trait DeskService: Send + Sync + 'static {
     /// The visitor's messages so far are read by the caller.
     async fn mark_read(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError>;
     /// Done: the conversation leaves the open views and the bot answers
-    /// again; the visitor's next message reopens it.
+    /// again; the visitor's next message reopens it. With `ask_rating`, a
+    /// visitor a person answered is asked once to rate it.
     async fn resolve(
         &self,
         caller: &Caller,
         workspace_id: &str,
         conversation_id: &str,
+        ask_rating: bool,
     ) -> Result<Takeover, ServiceError>;
     /// The caller answers the conversation from now on; the bot stops.
     async fn join(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<Takeover, ServiceError>;

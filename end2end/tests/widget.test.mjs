@@ -223,7 +223,7 @@ print(db.execute("SELECT id FROM conversations ORDER BY updated_at DESC LIMIT 1"
   return execFileSync("python3", ["-c", script, process.env.LODESTAR_DB ?? "data/lodestar.db"], { encoding: "utf8" }).trim();
 }
 
-test("the team works the inbox live: a waiting visitor comes first, a person joins from the keyboard, they talk and type both ways, hand back and resolve", async () => {
+test("the team works the inbox live: a waiting visitor comes first, a person joins from the keyboard, they talk and type both ways, hand back, resolve and get rated", async () => {
   // The agent's inbox is open before the visitor arrives: everything below reaches it live.
   const agent = await openPage(browser);
   const home = await logInAsDemo(agent.page);
@@ -326,9 +326,27 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await visitor.page.keyboard.press("Enter");
   await widget.locator(".msg.bot .feedback").nth(stored).waitFor({ timeout: ANSWER_TIMEOUT });
 
-  // "e" resolves: it leaves the open conversations and waits under Resolved.
+  // Joined again, "e" resolves: the visitor is asked once to rate the person, who sees the rating live.
+  await agent.page.keyboard.press("a");
+  await thread.locator(".desk-answering", { hasText: "You're answering." }).waitFor();
   await agent.page.keyboard.press("e");
   await thread.locator(".desk-answering", { hasText: "Resolved." }).waitFor();
+  const rating = widget.locator(".rating");
+  await rating.waitFor({ timeout: 10_000 });
+  await rating.getByRole("button", { name: "Send rating" }).click();
+  await rating.locator(".handoff-error", { hasText: "Choose from 1 to 5 stars." }).waitFor();
+  await rating.getByRole("button", { name: "4 of 5 stars" }).click();
+  assert.equal(await rating.locator(".star.on").count(), 4);
+  assert.equal(await rating.locator(".handoff-error").innerText(), "", "choosing stars clears the reminder");
+  await rating.locator("textarea").fill("Quick and kind");
+  await screenshot(visitor.page, "widget-rating-asked");
+  await rating.getByRole("button", { name: "Send rating" }).click();
+  await rating.getByText("Thanks for your rating!").waitFor();
+  await thread.locator(".desk-rating", { hasText: "Rated 4 out of 5" }).waitFor({ timeout: 10_000 });
+  assert.match(await thread.locator(".desk-rating").innerText(), /Quick and kind/);
+  await thread.locator(".desk-event", { hasText: "The visitor rated this conversation 4 out of 5" }).waitFor();
+  await screenshot(visitor.page, "widget-rating");
+  // It leaves the open conversations and waits under Resolved.
   await item.waitFor({ state: "detached", timeout: 10_000 });
   await agent.page.getByRole("link", { name: /^Resolved/ }).click();
   await agent.page.waitForURL(/view=resolved/);

@@ -58,6 +58,14 @@ const STYLE: &str = r#"
 .handoff label { font-size: 14px; }
 .handoff-error { font-size: 13px; color: #b91c1c; }
 .handoff-error:empty { display: none; }
+.rating { align-self: stretch; display: flex; flex-direction: column; gap: 6px; padding: 10px 12px; border: 1px solid #e5e7eb; border-radius: 12px; background: #f9fafb; }
+.rating p { margin: 0; font-size: 14px; }
+.stars { display: flex; gap: 2px; }
+.star { background: none; border: 0; padding: 2px; font-size: 26px; line-height: 1; cursor: pointer; color: #d1d5db; }
+.star.on { color: #f59e0b; }
+.star:focus-visible { outline: 2px solid var(--accent); border-radius: 6px; }
+.rating textarea { font: inherit; font-size: 14px; border: 1px solid #d1d5db; border-radius: 8px; padding: 6px 8px; resize: vertical; }
+.rating .send { align-self: flex-start; }
 .note { margin-top: 6px; font-size: 12px; color: #6b7280; }
 .feedback { margin-top: 6px; display: flex; gap: 4px; align-items: center; font-size: 12px; color: #6b7280; }
 .feedback button { background: #fff; border: 1px solid #d1d5db; border-radius: 8px; cursor: pointer; padding: 2px 8px; font-size: 14px; }
@@ -486,6 +494,9 @@ impl Widget {
             None if field(session, "flagged").as_bool() == Some(true) => self.show_handoff(&field(session, "queue")),
             None => {}
         }
+        if field(session, "rating_asked").as_bool() == Some(true) {
+            let _ = self.rating_form();
+        }
         if messages.length() > 0 {
             self.follow();
         }
@@ -573,6 +584,9 @@ impl Widget {
                 self.set_person_answers(false);
                 self.stop_typing_indicator();
                 self.show_event(t.handed_back);
+            }
+            "resolved" if field(data, "ask_rating").as_bool() == Some(true) => {
+                let _ = self.rating_form();
             }
             _ => return,
         }
@@ -921,6 +935,96 @@ impl Widget {
             self.show_status(away.as_deref().unwrap_or(""));
             let _ = self.handoff_form(t.handoff_ask);
         }
+    }
+
+    /// "How did we do?": five stars and an optional comment, sent once.
+    fn rating_form(self: &Rc<Self>) -> Result<(), JsValue> {
+        if self.list.query_selector(".rating")?.is_some() {
+            return Ok(());
+        }
+        let t = self.texts();
+        let form = self.document.create_element("form")?;
+        attributes(&form, &[("class", "rating"), ("novalidate", "")])?;
+        let ask = self.document.create_element("p")?;
+        attributes(&ask, &[("id", "lodestar-rating-ask")])?;
+        ask.set_text_content(Some(t.rating_ask));
+        let stars = self.document.create_element("div")?;
+        attributes(&stars, &[("class", "stars"), ("role", "group"), ("aria-labelledby", "lodestar-rating-ask")])?;
+        let score = Rc::new(Cell::new(0u8));
+        let mut buttons: Vec<HtmlElement> = Vec::new();
+        for n in 1..=5u8 {
+            let star: HtmlElement = self.document.create_element("button")?.dyn_into()?;
+            let label = t.rating_star.replace("{n}", &n.to_string());
+            attributes(
+                &star,
+                &[("type", "button"), ("class", "star"), ("aria-label", &label), ("aria-pressed", "false")],
+            )?;
+            star.set_text_content(Some("\u{2605}"));
+            stars.append_child(&star)?;
+            buttons.push(star);
+        }
+        let buttons = Rc::new(buttons);
+        let error = self.document.create_element("div")?;
+        attributes(&error, &[("class", "handoff-error"), ("role", "alert")])?;
+        for (i, star) in buttons.iter().enumerate() {
+            let (score, all, error) = (score.clone(), buttons.clone(), error.clone());
+            on(star, "click", move |_| {
+                score.set(i as u8 + 1);
+                error.set_text_content(None);
+                for (j, other) in all.iter().enumerate() {
+                    let on = j <= i;
+                    let _ = if on { other.class_list().add_1("on") } else { other.class_list().remove_1("on") };
+                    let _ = other.set_attribute("aria-pressed", if j == i { "true" } else { "false" });
+                }
+            })?;
+        }
+        let comment: HtmlTextAreaElement = self.document.create_element("textarea")?.dyn_into()?;
+        attributes(
+            &comment,
+            &[
+                ("rows", "2"),
+                ("maxlength", "1000"),
+                ("placeholder", t.rating_comment),
+                ("aria-label", t.rating_comment),
+            ],
+        )?;
+        let send: HtmlElement = self.document.create_element("button")?.dyn_into()?;
+        attributes(&send, &[("type", "submit"), ("class", "send")])?;
+        send.set_text_content(Some(t.rating_send));
+        for part in [&ask, &stars, comment.as_ref(), send.as_ref(), &error] {
+            form.append_child(part)?;
+        }
+        self.list.append_child(&form)?;
+        self.scroll_down();
+        let (w, sent_form) = (self.clone(), form.clone());
+        on(&form, "submit", move |event| {
+            event.prevent_default();
+            if score.get() == 0 {
+                error.set_text_content(Some(w.texts().rating_pick));
+                return;
+            }
+            let body = object(&[
+                ("token", JsValue::from(w.token.borrow().clone().unwrap_or_default())),
+                ("score", JsValue::from(score.get())),
+                ("comment", JsValue::from(comment.value())),
+            ]);
+            let (w, form, error) = (w.clone(), sent_form.clone(), error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match net::send(&format!("{}rating", w.api), Some(&body)).await {
+                    Ok(_) => {
+                        form.set_inner_html("");
+                        if let Ok(thanks) = w.document.create_element("p") {
+                            thanks.set_text_content(Some(w.texts().rating_thanks));
+                            let _ = form.append_child(&thanks);
+                        }
+                    }
+                    Err(Failure::Refused { message, .. }) if !message.is_empty() => {
+                        error.set_text_content(Some(&message))
+                    }
+                    Err(_) => error.set_text_content(Some(w.texts().failed)),
+                }
+            });
+        })
     }
 
     fn handoff_form(self: &Rc<Self>, ask: &str) -> Result<(), JsValue> {

@@ -42,6 +42,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/widget/v1/{key}/events"),
     ("POST", "/api/widget/v1/{key}/typing"),
     ("POST", "/api/widget/v1/{key}/seen"),
+    ("POST", "/api/widget/v1/{key}/rating"),
     ("GET", "/widget-preview/{key}"),
 ];
 
@@ -58,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/widget/v1/{key}/events", post(events).options(preflight))
         .route("/api/widget/v1/{key}/typing", post(typing).options(preflight))
         .route("/api/widget/v1/{key}/seen", post(seen).options(preflight))
+        .route("/api/widget/v1/{key}/rating", post(rating).options(preflight))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route("/widget-preview/{key}", get(preview_page))
 }
@@ -328,6 +330,27 @@ impl VisitorBody for FeedbackRequest {
 async fn feedback(State(state): State<AppState>, asked: FromVisitor<FeedbackRequest>) -> Response {
     let FeedbackRequest { message_id, value, .. } = &asked.body;
     let result = state.chat.feedback(&asked.widget, &asked.visitor(), message_id, *value).await;
+    answer(&asked.widget, result.map(|()| serde_json::json!({ "ok": true })))
+}
+
+#[derive(Deserialize)]
+struct RatingRequest {
+    token: String,
+    score: i64,
+    #[serde(default)]
+    comment: String,
+}
+
+impl VisitorBody for RatingRequest {
+    fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+/// The visitor's rating of their resolved conversation: once, when asked.
+async fn rating(State(state): State<AppState>, asked: FromVisitor<RatingRequest>) -> Response {
+    let RatingRequest { score, comment, .. } = &asked.body;
+    let result = state.chat.rate(&asked.widget, &asked.visitor(), *score, comment).await;
     answer(&asked.widget, result.map(|()| serde_json::json!({ "ok": true })))
 }
 

@@ -25,6 +25,9 @@ pub struct Latest {
     pub journal_seq: i64,
     /// A person from the team saw the visitor's messages up to this one's time.
     pub team_seen_at: Option<i64>,
+    /// When the visitor was asked to rate it, and their rating.
+    pub rating_asked_at: Option<i64>,
+    pub rating: Option<i64>,
 }
 
 /// A conversation as it starts, on the visitor's first message or hand-off.
@@ -119,7 +122,7 @@ pub async fn latest<'e>(
 ) -> Result<Option<Latest>, sqlx::Error> {
     sqlx::query_as(
         "SELECT c.id, c.flagged_at, c.visitor_email, c.assignee_id, u.name AS assignee_name, c.journal_seq,
-                c.team_seen_at
+                c.team_seen_at, c.rating_asked_at, c.rating
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
          WHERE c.workspace_id = $1 AND c.visitor_id = $2 ORDER BY c.updated_at DESC LIMIT 1",
     )

@@ -29,6 +29,7 @@ use app::chat::{
     asks_for_human, validate_visitor_message, Author, BotSettings, ChatMessage, Citation, FlagReason, Sentiment,
     SentimentLabel, VisitorLimits, WidgetSettings, HISTORY_MESSAGES,
 };
+use app::desk::RATING_COMMENT_MAX_CHARS;
 use app::error::ServiceError;
 use app::knowledge::Passage;
 use app::plans::{Product, Tier};
@@ -39,6 +40,7 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::desk::hours::Schedule;
 use crate::desk::inbox::{self, Queue};
+use crate::desk::ratings;
 use crate::desk::receipts::{self, Reader};
 use crate::desk::settings as desk_settings;
 use crate::error::AppError;
@@ -219,6 +221,8 @@ pub struct VisitorSession {
     pub queue: Option<Queue>,
     /// Whether a person from the team has seen the visitor's latest message.
     pub seen: bool,
+    /// Whether the visitor is asked to rate the conversation and has not yet.
+    pub rating_asked: bool,
 }
 
 impl Chat {
@@ -385,6 +389,7 @@ impl Chat {
         let seen_upto = conversation.as_ref().and_then(|c| c.team_seen_at);
         Ok(VisitorSession {
             seen: matches!((seen_upto, latest_asked), (Some(seen), Some(asked)) if seen >= asked),
+            rating_asked: conversation.as_ref().is_some_and(|c| c.rating_asked_at.is_some() && c.rating.is_none()),
             token,
             messages,
             flagged: conversation.as_ref().is_some_and(|c| c.flagged_at.is_some()),
@@ -902,6 +907,47 @@ impl Chat {
             self.live.changed(&widget.workspace_id, &conversation).await;
         }
         Ok((with_email, self.queue(&widget.workspace_id, &conversation).await?))
+    }
+
+    /// The visitor rates their resolved conversation, 1 to 5 with an
+    /// optional comment: once, and only when asked. The person who answered
+    /// sees it live.
+    pub async fn rate(
+        &self,
+        widget: &Widget,
+        visitor: &Visitor<'_>,
+        score: i64,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        if !(1..=5).contains(&score) {
+            return Err(ServiceError::invalid("score", "Choose from 1 to 5 stars."));
+        }
+        let comment = app::validate::clean_text(comment);
+        if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
+            let message = format!("Please keep the comment under {RATING_COMMENT_MAX_CHARS} characters.");
+            return Err(ServiceError::invalid("comment", message));
+        }
+        self.limit_feedback(widget, visitor)?;
+        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
+        let conversation = latest.ok_or(ServiceError::NotFound)?.id;
+        let (workspace, id) = (widget.workspace_id.clone(), conversation.clone());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            if !ratings::rate(&mut tx, &workspace, &id, score, &comment, now_millis()).await? {
+                return Ok(None);
+            }
+            let rated = serde_json::json!({ "score": score, "comment": comment });
+            let seq = journal::append(&mut tx, &workspace, &id, "rated", &rated).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(Some(seq))
+        };
+        match self.sql.write(job).await.map_err(AppError::from)? {
+            Some(seq) => {
+                self.live.journaled(&widget.workspace_id, &conversation, seq).await;
+                Ok(())
+            }
+            None => Err(ServiceError::Rejected("This conversation was rated already.".into())),
+        }
     }
 
     /// Thumbs up (1) or down (-1) on one of the bot's answers to this visitor.

@@ -4,7 +4,7 @@
 //! chats in the widget preview are never listed.
 
 use app::chat::{FlagReason, Priority, SentimentLabel};
-use app::desk::{Agent, InboxCounts, InboxFilter, InboxItem, InboxView, INBOX_PAGE};
+use app::desk::{Agent, InboxCounts, InboxFilter, InboxItem, InboxView, Rating, INBOX_PAGE};
 use sqlx::{Any, AnyConnection, Executor};
 
 use crate::chat::conversations::shortened;
@@ -202,6 +202,7 @@ pub struct DeskState {
     pub resolved_at: Option<i64>,
     /// The visitor saw the team's messages up to this one's time.
     pub visitor_seen_at: Option<i64>,
+    pub rating: Option<Rating>,
     /// The number of its journal's last entry.
     pub seq: i64,
 }
@@ -212,6 +213,8 @@ struct StateRow {
     assignee_name: Option<String>,
     resolved_at: Option<i64>,
     visitor_seen_at: Option<i64>,
+    rating: Option<i64>,
+    rating_comment: Option<String>,
     journal_seq: i64,
 }
 
@@ -223,7 +226,8 @@ pub async fn state<'e>(
     conversation_id: &str,
 ) -> Result<Option<DeskState>, sqlx::Error> {
     let row: Option<StateRow> = sqlx::query_as(
-        "SELECT c.assignee_id, u.name AS assignee_name, c.resolved_at, c.visitor_seen_at, c.journal_seq
+        "SELECT c.assignee_id, u.name AS assignee_name, c.resolved_at, c.visitor_seen_at, c.rating, c.rating_comment,
+                c.journal_seq
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
          WHERE c.id = $1 AND c.workspace_id = $2",
     )
@@ -235,6 +239,9 @@ pub async fn state<'e>(
         assignee: row.assignee_id.map(|id| Agent { id, name: row.assignee_name.unwrap_or_default() }),
         resolved_at: row.resolved_at,
         visitor_seen_at: row.visitor_seen_at,
+        rating: row
+            .rating
+            .map(|score| Rating { score: score.clamp(1, 5) as u8, comment: row.rating_comment.unwrap_or_default() }),
         seq: row.journal_seq,
     }))
 }

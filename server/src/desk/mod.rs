@@ -8,6 +8,7 @@
 pub mod api;
 pub mod hours;
 pub mod inbox;
+pub mod ratings;
 pub mod receipts;
 pub mod settings;
 
@@ -17,7 +18,7 @@ use std::time::Duration;
 
 use app::business_hours::{BusinessHours, HoursSetup};
 use app::chat::{Author, ChatMessage};
-use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, Takeover};
+use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, RatingSummary, Takeover};
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::services::{Caller, DeskService};
@@ -290,10 +291,12 @@ impl DeskService for Desk {
             let items = inbox::list(&db, &workspace, &id, &filter).await?;
             let counts = inbox::counts(&db, &workspace, &id).await?;
             let agents = inbox::agents(&db, &workspace).await?;
-            Ok::<_, sqlx::Error>((items, counts, agents))
+            let ratings = ratings::of_agent(&db, &workspace, &id).await?;
+            Ok::<_, sqlx::Error>((items, counts, agents, ratings))
         };
-        let (items, counts, agents) = self.sql.read(job).await.map_err(AppError::from)?;
-        Ok(Inbox { items, counts, agents, me, now: now_millis() })
+        let (items, counts, agents, (rated, average)) = self.sql.read(job).await.map_err(AppError::from)?;
+        let my_ratings = RatingSummary { count: rated.clamp(0, i64::from(u32::MAX)) as u32, average };
+        Ok(Inbox { items, counts, agents, me, my_ratings, now: now_millis() })
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
@@ -318,6 +321,7 @@ impl DeskService for Desk {
                 assignee: state.assignee,
                 resolved_at: state.resolved_at,
                 visitor_seen_at: state.visitor_seen_at,
+                rating: state.rating,
                 seq: state.seq,
             }))
         };
@@ -377,19 +381,26 @@ impl DeskService for Desk {
         caller: &Caller,
         workspace_id: &str,
         conversation_id: &str,
+        ask_rating: bool,
     ) -> Result<Takeover, ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
-            let seq = match inbox::resolve(&mut tx, &workspace, &conversation, now_millis()).await? {
+            let now = now_millis();
+            let seq = match inbox::resolve(&mut tx, &workspace, &conversation, now).await? {
                 Some(answered_by) => {
                     // The visitor hears that the assistant answers again, then that it is resolved.
                     if answered_by.is_some() {
                         journal::append(&mut tx, &workspace, &conversation, "handed_back", &serde_json::json!({}))
                             .await?;
                     }
-                    let by = serde_json::json!({ "agent": agent });
+                    // Only a person who answered is rated, and only once per conversation.
+                    let asked = match answered_by.as_deref().filter(|_| ask_rating) {
+                        Some(person) => ratings::ask(&mut tx, &workspace, &conversation, person, now).await?,
+                        None => false,
+                    };
+                    let by = serde_json::json!({ "agent": agent, "ask_rating": asked });
                     Some(journal::append(&mut tx, &workspace, &conversation, "resolved", &by).await?)
                 }
                 // Already resolved, or not this workspace's.

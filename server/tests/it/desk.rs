@@ -415,6 +415,75 @@ backend_tests! {
         assert_eq!(opened["visitor_seen_at"], sent["created_at"], "the desk opens knowing what the visitor saw");
     }
 
+    async fn a_person_who_resolves_asks_once_for_a_rating_and_sees_it_live(app) {
+        let shop = tenant(&app, "ratings@example.com", &[("Refunds", REFUNDS)]).await;
+        let workspace = shop.workspace.as_str();
+        let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        answer(&say(&app, &shop.key, &token, "Can I get a refund on my annual plan?").await.unwrap());
+        let conversation = latest_conversation(&app, workspace).await;
+        let fields = [("workspace_id", workspace), ("conversation_id", conversation.as_str())];
+        let reply = [("workspace_id", workspace), ("conversation_id", conversation.as_str()), ("text", "Done: refunded.")];
+        assert_eq!(app.call(&shop.session, "/api/desk/reply", &reply).await.status, StatusCode::OK);
+        // Opened (and so read): the channels start after everything so far.
+        assert_eq!(app.call(&shop.session, "/api/desk/open", &fields).await.status, StatusCode::OK);
+        let seq: i64 = sqlx::query_scalar("SELECT journal_seq FROM conversations WHERE id = $1")
+            .bind(&conversation).fetch_one(app.state.sql.pool()).await.unwrap();
+        let mut visitor = visitor_channel(&app, &shop.key, &token, seq).await;
+        let mut agent = agent_channel(&app, &shop.session.cookie, workspace, &conversation, Some(seq)).await.unwrap();
+        let rating_path = format!("/api/widget/v1/{}/rating", shop.key);
+        let rate = |body: Value| widget(&app, "POST", &rating_path, Some(SHOP), Some(body));
+        // Not asked yet: nothing to rate.
+        assert_eq!(rate(json!({ "token": token, "score": 5 })).await.status, StatusCode::CONFLICT);
+
+        // Resolving asks the visitor, who hears it live and again after a reload.
+        assert_eq!(app.call(&shop.session, "/api/desk/resolve", &fields).await.status, StatusCode::OK);
+        let heard = visitor.take(2).await;
+        assert_eq!(heard.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["handed_back", "resolved"]);
+        assert_eq!(heard[1].data["ask_rating"], true);
+        assert_eq!(start(&app, &shop.key, Some(&token)).await["rating_asked"], true);
+
+        // Out of range or too long: clear refusals, nothing kept.
+        let refused = rate(json!({ "token": token, "score": 6 })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        let refused = rate(json!({ "token": token, "score": 4, "comment": "x".repeat(1001) })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+
+        // Rated once: the person sees it live, on the conversation and in their own average.
+        let rated = rate(json!({ "token": token, "score": 4, "comment": "  Quick and kind\u{7} " })).await;
+        assert_eq!(rated.status, StatusCode::OK, "{}", rated.body);
+        let entries = agent.take(3).await;
+        assert_eq!(entries[2].kind, "rated");
+        assert_eq!(entries[2].data, json!({ "score": 4, "comment": "Quick and kind" }));
+        let opened = app.call(&shop.session, "/api/desk/open", &fields).await.json();
+        assert_eq!(opened["rating"], json!({ "score": 4, "comment": "Quick and kind" }));
+        let inbox = app.call(&shop.session, "/api/desk/inbox", &[("workspace_id", workspace)]).await.json();
+        assert_eq!(inbox["my_ratings"], json!({ "count": 1, "average": 4.0 }));
+        assert_eq!(rate(json!({ "token": token, "score": 1 })).await.status, StatusCode::CONFLICT, "once");
+        assert_eq!(start(&app, &shop.key, Some(&token)).await["rating_asked"], false);
+
+        // Reopened and resolved again: a rated conversation is not asked twice.
+        say(&app, &shop.key, &token, "One more thing about my invoice").await.unwrap();
+        assert_eq!(app.call(&shop.session, "/api/desk/join", &fields).await.status, StatusCode::OK);
+        assert_eq!(app.call(&shop.session, "/api/desk/resolve", &fields).await.status, StatusCode::OK);
+        assert_eq!(start(&app, &shop.key, Some(&token)).await["rating_asked"], false);
+
+        // An agent may resolve without asking; and nobody rates what only the assistant answered.
+        for (person_answered, skip) in [(true, "true"), (false, "false")] {
+            let other = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+            answer(&say(&app, &shop.key, &other, "Where is my parcel?").await.unwrap());
+            let id = latest_conversation(&app, workspace).await;
+            let these = [("workspace_id", workspace), ("conversation_id", id.as_str())];
+            if person_answered {
+                assert_eq!(app.call(&shop.session, "/api/desk/join", &these).await.status, StatusCode::OK);
+            }
+            let resolved = [("workspace_id", workspace), ("conversation_id", id.as_str()), ("skip_rating", skip)];
+            assert_eq!(app.call(&shop.session, "/api/desk/resolve", &resolved).await.status, StatusCode::OK);
+            assert_eq!(start(&app, &shop.key, Some(&other)).await["rating_asked"], false, "{person_answered}");
+            let refused = widget(&app, "POST", &format!("/api/widget/v1/{}/rating", shop.key), Some(SHOP), Some(json!({ "token": other, "score": 5 }))).await;
+            assert_eq!(refused.status, StatusCode::CONFLICT);
+        }
+    }
+
     async fn another_workspace_can_neither_take_over_nor_watch_a_conversation(app) {
         let shop = tenant(&app, "desk-owner@example.com", &[("Refunds", REFUNDS)]).await;
         let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();

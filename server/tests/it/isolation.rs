@@ -316,6 +316,7 @@ const ENDPOINTS: &[Endpoint] = &[
     Endpoint { path: "/api/widget/v1/{key}/events", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/typing", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint { path: "/api/widget/v1/{key}/seen", kind: Kind::TestedElsewhere(WIDGET_API) },
+    Endpoint { path: "/api/widget/v1/{key}/rating", kind: Kind::TestedElsewhere(WIDGET_API) },
     Endpoint {
         path: "/api/desk/hours",
         kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },

@@ -11,7 +11,7 @@ use crate::chat::{Author, ChatMessage};
 use crate::components::format::Time;
 use crate::desk::{
     hand_back_conversation, join_conversation, reply_to_visitor, resolve_conversation, validate_reply, Agent,
-    DeskConversation, Takeover,
+    DeskConversation, Rating, Takeover,
 };
 use crate::error::ServiceError;
 use crate::pages::dashboard::conversations::TranscriptMessage;
@@ -36,6 +36,8 @@ struct Thread {
     typing: RwSignal<Option<String>>,
     /// The visitor saw the team's messages up to this one's time.
     visitor_seen: RwSignal<Option<i64>>,
+    /// The visitor's rating, once given.
+    rating: RwSignal<Option<Rating>>,
 }
 
 impl Thread {
@@ -75,7 +77,7 @@ impl Thread {
 
 #[component]
 pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwSignal<u64>) -> impl IntoView {
-    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, seq } = conversation;
+    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, rating, seq } = conversation;
     let summary = transcript.conversation;
     let thread = Thread {
         lines: RwSignal::new(transcript.messages.into_iter().map(Line::Message).collect()),
@@ -83,6 +85,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         resolved: RwSignal::new(resolved_at.is_some()),
         typing: RwSignal::new(None),
         visitor_seen: RwSignal::new(visitor_seen_at),
+        rating: RwSignal::new(rating),
     };
     let seen_reply = Memo::new(move |_| thread.seen_reply());
     let ids = StoredValue::new((here.workspace.id.clone(), summary.id.clone()));
@@ -110,9 +113,12 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         let (w, c) = ids.get_value();
         async move { hand_back_conversation(w, c).await }
     });
+    // Whether resolving asks the visitor (answered by a person) to rate the conversation.
+    let ask_rating = RwSignal::new(true);
     let resolve = Action::new(move |_: &()| {
         let (w, c) = ids.get_value();
-        async move { resolve_conversation(w, c).await }
+        let skip_rating = !ask_rating.get_untracked();
+        async move { resolve_conversation(w, c, skip_rating).await }
     });
     for (action, resolving) in [(join, false), (hand_back, false), (resolve, true)] {
         Effect::new(move |_| {
@@ -196,6 +202,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                         {format!("priority {}", summary.priority.as_str())}
                     </p>
                     <p class="desk-answering" role="status">{answering}</p>
+                    {move || thread.rating.get().map(|rating| view! { <RatingLine rating /> })}
                 </div>
                 <div class="desk-thread-actions">
                     <Show when=move || !mine.get()>
@@ -212,6 +219,11 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                         <button type="button" class="button" disabled=busy on:click=move |_| { resolve.dispatch(()); }>
                             "Resolve" <kbd class="key-hint">"e"</kbd>
                         </button>
+                        <label class="checkbox small">
+                            <input type="checkbox" prop:checked=move || ask_rating.get()
+                                on:change=move |ev| ask_rating.set(event_target_checked(&ev)) />
+                            " Ask the visitor for a rating"
+                        </label>
                     </Show>
                 </div>
             </header>
@@ -346,6 +358,12 @@ fn follow_conversation(
                     "seen" if value["by"] == "visitor" => {
                         thread.visitor_seen.set(value["at"].as_i64());
                     }
+                    "rated" => {
+                        let score = value["score"].as_u64().unwrap_or(0).clamp(1, 5) as u8;
+                        let comment = value["comment"].as_str().unwrap_or_default().to_owned();
+                        thread.event(format!("The visitor rated this conversation {score} out of 5"));
+                        thread.rating.set(Some(Rating { score, comment }));
+                    }
                     "resolved" => {
                         thread.assignee.set(None);
                         thread.resolved.set(true);
@@ -357,7 +375,7 @@ fn follow_conversation(
             };
             let opened = Subscription::open(
                 &url,
-                &["message", "typing", "joined", "handed_back", "resolved", "seen"],
+                &["message", "typing", "joined", "handed_back", "resolved", "seen", "rated"],
                 on_event,
                 move |open| live.set(Some(open)),
             );
@@ -409,4 +427,18 @@ fn page_visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+}
+
+/// "Rated 4 out of 5", drawn as stars, with the visitor's comment.
+#[component]
+pub fn RatingLine(rating: Rating) -> impl IntoView {
+    let stars: String = (1..=5).map(|n| if n <= rating.score { '★' } else { '☆' }).collect();
+    let label = format!("Rated {} out of 5", rating.score);
+    view! {
+        <p class="desk-rating">
+            <span class="stars" role="img" aria-label=label.clone()>{stars}</span>
+            <span class="muted small">{label}</span>
+            {(!rating.comment.is_empty()).then(|| view! { <q>{rating.comment.clone()}</q> })}
+        </p>
+    }
 }

@@ -217,11 +217,17 @@ fn list_view(here: &Here, inbox: Inbox, query: Memo<leptos_router::params::Param
     };
     let unread = (inbox.counts.unread > 0)
         .then(|| view! { <p class="muted small">{count_of(u64::from(inbox.counts.unread), "conversation has", "conversations have")} " messages you haven't read"</p> });
+    let ratings = inbox.my_ratings;
+    let rated = ratings.average.map(|average| {
+        let visitors = count_of(u64::from(ratings.count), "visitor", "visitors");
+        view! { <p class="muted small desk-my-rating">{format!("Your rating: {average:.1} out of 5 from {visitors}")}</p> }
+    });
     view! {
         <nav aria-label="Inbox views"><ul class="desk-views">{tabs}</ul></nav>
         {filters}
         {unread}
         {items}
+        {rated}
     }
 }
 
