@@ -138,6 +138,9 @@ pub struct ChatMessage {
     /// A short note shown under the answer, e.g. that the AI provider was
     /// unavailable and this is the offline answer.
     pub note: Option<String>,
+    /// A visitor's message that came by email rather than the widget.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_email: bool,
     pub created_at: i64,
 }
 
@@ -148,6 +151,8 @@ pub enum FlagReason {
     AskedForHuman,
     NegativeSentiment,
     NotAnswered,
+    /// The visitor answered the team's email while nobody answered the chat.
+    RepliedByEmail,
 }
 
 impl FlagReason {
@@ -156,11 +161,12 @@ impl FlagReason {
             FlagReason::AskedForHuman => "asked_for_human",
             FlagReason::NegativeSentiment => "negative_sentiment",
             FlagReason::NotAnswered => "not_answered",
+            FlagReason::RepliedByEmail => "replied_by_email",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [FlagReason::AskedForHuman, FlagReason::NegativeSentiment, FlagReason::NotAnswered]
+        [FlagReason::AskedForHuman, FlagReason::NegativeSentiment, FlagReason::NotAnswered, FlagReason::RepliedByEmail]
             .into_iter()
             .find(|r| r.as_str() == value)
     }
@@ -170,6 +176,7 @@ impl FlagReason {
             FlagReason::AskedForHuman => "Asked for a person",
             FlagReason::NegativeSentiment => "Unhappy visitor",
             FlagReason::NotAnswered => "The bot could not answer",
+            FlagReason::RepliedByEmail => "Replied by email",
         }
     }
 }

@@ -58,6 +58,39 @@ impl InboxView {
     }
 }
 
+/// Where the visitor last wrote from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The chat widget on the business's site.
+    #[default]
+    Widget,
+    /// A reply to an email the team's follow-up sent.
+    Email,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 2] = [Channel::Widget, Channel::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Widget => "widget",
+            Channel::Email => "email",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Channel::ALL.into_iter().find(|channel| channel.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Widget => "Chat",
+            Channel::Email => "Email",
+        }
+    }
+}
+
 /// The inbox's view and filters; a filter that is `None` matches everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InboxFilter {
@@ -65,12 +98,13 @@ pub struct InboxFilter {
     pub sentiment: Option<SentimentLabel>,
     /// A member's id: conversations they answer.
     pub assignee: Option<String>,
+    pub channel: Option<Channel>,
 }
 
 impl InboxFilter {
-    /// From the inbox's address (`?view=mine&sentiment=negative&assignee=ID`);
+    /// From the inbox's address (`?view=mine&sentiment=negative&assignee=ID&channel=email`);
     /// anything unknown is an error that names the field.
-    pub fn parse(view: &str, sentiment: &str, assignee: &str) -> Result<InboxFilter, ServiceError> {
+    pub fn parse(view: &str, sentiment: &str, assignee: &str, channel: &str) -> Result<InboxFilter, ServiceError> {
         let view = match view {
             "" => InboxView::Open,
             other => InboxView::parse(other)
@@ -86,7 +120,13 @@ impl InboxFilter {
         if assignee.len() > 64 {
             return Err(ServiceError::invalid("assignee", "That is not a member of this workspace."));
         }
-        Ok(InboxFilter { view, sentiment, assignee: (!assignee.is_empty()).then(|| assignee.to_owned()) })
+        let channel = match channel {
+            "" => None,
+            other => {
+                Some(Channel::parse(other).ok_or_else(|| ServiceError::invalid("channel", "Choose chat or email."))?)
+            }
+        };
+        Ok(InboxFilter { view, sentiment, assignee: (!assignee.is_empty()).then(|| assignee.to_owned()), channel })
     }
 }
 
@@ -105,6 +145,8 @@ pub struct InboxItem {
     /// Since when it waits for a person (flagged, nobody joined).
     pub waiting_since: Option<i64>,
     pub assignee: Option<Agent>,
+    /// Where the visitor last wrote from.
+    pub channel: Channel,
     /// The visitor's messages the caller has not seen.
     pub unread: u32,
     pub resolved_at: Option<i64>,
@@ -237,8 +279,9 @@ pub async fn load_inbox(
     #[server(default)] view: String,
     #[server(default)] sentiment: String,
     #[server(default)] assignee: String,
+    #[server(default)] channel: String,
 ) -> Result<Inbox, ServiceError> {
-    let filter = crate::services::with_status(InboxFilter::parse(&view, &sentiment, &assignee))?;
+    let filter = crate::services::with_status(InboxFilter::parse(&view, &sentiment, &assignee, &channel))?;
     crate::services::call(|s, caller| async move { s.desk.inbox(&caller, &workspace_id, filter).await }).await
 }
 
@@ -296,15 +339,20 @@ mod tests {
 
     #[test]
     fn the_inbox_address_is_read_strictly() {
-        assert_eq!(InboxFilter::parse("", "", "").unwrap(), InboxFilter::default());
-        let filter = InboxFilter::parse("mine", "negative", "u1").unwrap();
+        assert_eq!(InboxFilter::parse("", "", "", "").unwrap(), InboxFilter::default());
+        let filter = InboxFilter::parse("mine", "negative", "u1", "email").unwrap();
         assert_eq!(filter.view, InboxView::Mine);
         assert_eq!(filter.sentiment, Some(SentimentLabel::Negative));
         assert_eq!(filter.assignee.as_deref(), Some("u1"));
-        assert!(InboxFilter::parse("everything", "", "").is_err());
-        assert!(InboxFilter::parse("", "furious", "").is_err());
+        assert_eq!(filter.channel, Some(Channel::Email));
+        assert!(InboxFilter::parse("everything", "", "", "").is_err());
+        assert!(InboxFilter::parse("", "furious", "", "").is_err());
+        assert!(InboxFilter::parse("", "", "", "fax").is_err());
         for view in InboxView::ALL {
             assert_eq!(InboxView::parse(view.as_str()), Some(view));
+        }
+        for channel in Channel::ALL {
+            assert_eq!(Channel::parse(channel.as_str()), Some(channel));
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod components;
 pub mod dates;
 pub mod desk;
+pub mod email_followup;
 pub mod error;
 pub mod focus;
 pub mod keys;

@@ -92,7 +92,7 @@ impl Action {
         match self {
             Action::ViewWorkspace => "Open the workspace dashboard",
             Action::AnswerConversations => "Answer conversations and tickets",
-            Action::ConfigureDesk => "Set the desk's business hours, routing and replies",
+            Action::ConfigureDesk => "Set the desk's business hours, email follow-up, routing and replies",
             Action::ManageKnowledge => "Add and remove knowledge sources",
             Action::ConfigureWidget => "Configure the widget",
             Action::ViewAnalytics => "View analytics",

@@ -16,6 +16,7 @@ use crate::chat::{
     WidgetSettings, WidgetSetup,
 };
 use crate::desk::{DeskConversation, Inbox, InboxFilter, Takeover};
+use crate::email_followup::FollowupSetup;
 use crate::error::ServiceError;
 use crate::keys::{ApiKey, CreatedKey, NewKey};
 use crate::knowledge::{KnowledgeOverview, NewSnippet, NewUrlSource, SourceDetail, SourceSummary, TestAnswer};
@@ -277,6 +278,16 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         hours: BusinessHours,
     ) -> Result<HoursSetup, ServiceError>;
+    /// When unseen replies are emailed to the visitor; any member may see it.
+    async fn email_followup(&self, caller: &Caller, workspace_id: &str) -> Result<FollowupSetup, ServiceError>;
+    /// Sets when unseen replies are emailed (admins; `minutes` is one of the
+    /// offered delays, 0 for never).
+    async fn save_email_followup(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        minutes: u32,
+    ) -> Result<FollowupSetup, ServiceError>;
 }
 
 /// The career mentor. Recommendations need no account: anyone may ask, a

@@ -7,6 +7,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { execFileSync } from "node:child_process";
+import { createHash, createHmac } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { BASE_URL, WORKSPACE_HOME, hydrated, launch, logInAsDemo, openPage, screenshot } from "./browser.mjs";
 
 // The help centre is embedded on a debug build at first start: a ceiling, not a wait.
@@ -24,6 +27,9 @@ const HOST_PAGE = (key) => `<!doctype html>
 <body><h1>Welcome to our shop</h1><p>Everything is styled aggressively here.</p>
 <script src="${BASE_URL}/widget.js" data-key="${key}" async></script>
 </body></html>`;
+
+// The server's data directory: its SQLite file, key and inbound secret.
+const DATA_DIR = process.env.LODESTAR_DATA_DIR ?? "data";
 
 let browser;
 let host;
@@ -407,6 +413,109 @@ test("an admin sets business hours in Settings, and out of hours a visitor who a
     assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
   }
   await visitor.context.close();
+  await owner.context.close();
+});
+
+/** The reply address a follow-up about `conversation` carries, signed as the server signs it (its key is in its data directory). */
+function replyAddress(conversation) {
+  const key = readFileSync(join(DATA_DIR, "secret.key"), "utf8").trim();
+  const mac = createHmac("sha256", key).update("email-reply").update(Buffer.from([0])).update(conversation).digest("base64url");
+  const tag = createHash("sha256").update(mac).digest("hex").slice(0, 20);
+  return `reply+${conversation}.${tag}@lodestar.localhost`;
+}
+
+/** Posts a visitor's answer by email as an email provider's inbound hook forwards it: raw, signed. */
+async function forwardEmail(raw) {
+  const secret = readFileSync(join(DATA_DIR, "inbound.secret"), "utf8").trim();
+  const at = Math.floor(Date.now() / 1000);
+  const signature = createHmac("sha256", secret).update(`${at}.`).update(raw).digest("hex");
+  const response = await fetch(`${BASE_URL}/api/email/inbound`, {
+    method: "POST",
+    headers: { "content-type": "message/rfc822", "x-lodestar-signature": `t=${at},v1=${signature}` },
+    body: raw,
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+test("an admin chooses when unseen replies are emailed, and a visitor's answer by email reaches the inbox live", async () => {
+  const owner = await openPage(browser);
+  const home = await logInAsDemo(owner.page);
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  const panel = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Email follow-up" }) });
+  const delay = panel.getByLabel("Email an unseen reply");
+  assert.equal(await delay.inputValue(), "10", "ten minutes until chosen");
+  await delay.selectOption({ label: "After 5 minutes" });
+  await panel.getByRole("button", { name: "Save email follow-up" }).click();
+  await panel.getByRole("status").getByText("Saved.").waitFor();
+  await panel.getByText("Answers by email come back into the conversation").waitFor();
+  await screenshot(owner.page, "settings-email-followup");
+  await owner.page.reload();
+  await hydrated(owner.page, owner.errors);
+  assert.equal(await delay.inputValue(), "5", "kept");
+
+  // A visitor asks for a person, leaves an email and goes.
+  const visitor = await openPage(browser);
+  await visitor.page.goto(hostUrl);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  await widget.locator("textarea").fill("Can I change the delivery address of my order?");
+  await visitor.page.keyboard.press("Enter");
+  await widget.locator(".msg.bot .feedback").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  await widget.locator(".human").click();
+  const handoff = widget.locator(".handoff");
+  await handoff.getByRole("textbox").fill("leaver@example.com");
+  await handoff.getByRole("button").click();
+  await handoff.waitFor({ state: "detached" });
+  const conversation = newestConversationId();
+  await visitor.context.close();
+
+  // The owner answers from the inbox.
+  await owner.page.goto(`${home}?c=${conversation}`);
+  await hydrated(owner.page, owner.errors);
+  const thread = owner.page.locator(".desk-thread");
+  await thread.getByText("Can I change the delivery address of my order?").waitFor();
+  await owner.page.locator("#desk-reply").fill("Yes: which address should it go to?");
+  await owner.page.keyboard.press("Enter");
+  await thread.locator(".from-agent", { hasText: "which address should it go to?" }).waitFor();
+
+  // The answer comes back by email, quoting the follow-up, with a photo attached.
+  const raw = [
+    "From: Leaver <leaver@example.com>", `To: ${replyAddress(conversation)}`, "Subject: Re: your conversation with Demo Store",
+    `Message-ID: <${conversation}-answer@mail.example.com>`, "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="b1"', "",
+    "--b1", "Content-Type: text/plain; charset=utf-8", "", "12 Rue de la Paix, Paris please.", "",
+    "On Sun, Dec 6, 2026 at 10:02 AM Demo Owner at Demo Store <no-reply@lodestar.localhost> wrote:",
+    "> ##- Please type your reply above this line -##", "> Yes: which address should it go to?", "",
+    "--b1", "Content-Type: image/jpeg", 'Content-Disposition: attachment; filename="door.jpg"', "Content-Transfer-Encoding: base64", "",
+    "/9j/4AAQSkZJRgABAQ==", "--b1--", "",
+  ].join("\r\n");
+  const forwarded = await forwardEmail(raw);
+  assert.equal(forwarded.status, 200, JSON.stringify(forwarded.json));
+  assert.equal(forwarded.json.threaded, true);
+  // It reaches the open conversation live, marked as come by email, without the quote or the photo.
+  const answer = thread.locator(".from-visitor", { hasText: "12 Rue de la Paix, Paris please." });
+  await answer.waitFor({ timeout: 10_000 });
+  await answer.locator(".channel-email", { hasText: "by email" }).waitFor();
+  await answer.getByText("Attachment not accepted by email: door.jpg.").waitFor();
+  assert.doesNotMatch(await answer.innerText(), /which address should it go to/);
+  // The inbox can show only the conversations that went on by email.
+  await owner.page.getByLabel("Channel").selectOption({ label: "Email" });
+  await owner.page.waitForURL(/channel=email/);
+  const item = owner.page.locator(`.desk-item[data-id="${conversation}"]`);
+  await item.locator(".channel-email", { hasText: "Email" }).waitFor();
+  assert.equal(await owner.page.locator(".desk-item").count(), 1);
+  await screenshot(owner.page, "inbox-email-reply");
+  // Delivered again by the provider, it is not added twice.
+  assert.equal((await forwardEmail(raw)).json.threaded, false);
+
+  // Back to the default for the other tests.
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  await delay.selectOption({ label: "After 10 minutes" });
+  await panel.getByRole("button", { name: "Save email follow-up" }).click();
+  await panel.getByRole("status").getByText("Saved.").waitFor();
+  assert.deepEqual(owner.errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
   await owner.context.close();
 });
 

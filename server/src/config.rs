@@ -161,6 +161,23 @@ pub struct AuthConfig {
     pub operator_emails: Vec<String>,
 }
 
+/// Visitors' answers by email to the team's follow-ups: mail to a reply
+/// address reaches a forwarder (an email provider's inbound hook, or a
+/// relay) that posts it, signed, to `/api/email/inbound`.
+#[derive(Debug, Clone)]
+pub struct InboundEmailConfig {
+    /// The domain of reply addresses, `reply+…@DOMAIN` (`INBOUND_EMAIL_DOMAIN`;
+    /// by default the domain of `MAIL_FROM`).
+    pub reply_domain: String,
+    /// Signs what the forwarder posts (`INBOUND_EMAIL_SECRET`); absent:
+    /// answers by email are refused and the follow-ups say to use the chat.
+    pub secret: Option<Secret>,
+    /// In development without a secret, one is made in
+    /// `DATA_DIR/inbound.secret`, so a local relay (and the browser tests)
+    /// can deliver answers out of the box.
+    pub local_secret: bool,
+}
+
 /// An OpenAI-compatible embeddings endpoint (`EMBEDDINGS=openai`).
 #[derive(Debug, Clone)]
 pub struct EmbeddingsProvider {
@@ -319,6 +336,7 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub widget: WidgetConfig,
     pub mentor: MentorConfig,
+    pub inbound_email: InboundEmailConfig,
 }
 
 impl Config {
@@ -668,7 +686,24 @@ impl Config {
             });
         }
 
+        let mail_domain = auth.mail_from.rsplit_once('@').map(|(_, domain)| domain.trim_end_matches('>').to_owned());
+        let inbound_email = InboundEmailConfig {
+            reply_domain: get("INBOUND_EMAIL_DOMAIN")
+                .or(mail_domain)
+                .unwrap_or_else(|| "lodestar.localhost".into())
+                .to_ascii_lowercase(),
+            secret: get("INBOUND_EMAIL_SECRET").map(Secret::new),
+            local_secret: environment == Environment::Development,
+        };
+        if inbound_email.secret.as_ref().is_some_and(|s| s.expose().len() < 16) {
+            return Err(ConfigError::Malformed {
+                name: "INBOUND_EMAIL_SECRET",
+                reason: "use at least 16 random characters".into(),
+            });
+        }
+
         Ok(Config {
+            inbound_email,
             mentor,
             widget,
             metrics,
@@ -701,6 +736,8 @@ impl Config {
         config.auth.operator_emails.clear();
         config.knowledge.upload_dir = config.data_dir.join("uploads");
         config.knowledge.fetch_delay = Duration::ZERO;
+        config.inbound_email.secret = Some(Secret::new(format!("test-inbound-{}", uuid::Uuid::new_v4().simple())));
+        config.inbound_email.local_secret = false;
         config
     }
 }
@@ -741,6 +778,11 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:3000");
         assert_eq!(c.environment, Environment::Development);
         assert_eq!(c.surreal.cache_bytes, 256 * 1024 * 1024);
+        // Reply addresses live where the mail comes from, until told otherwise.
+        assert_eq!(c.inbound_email.reply_domain, "lodestar.localhost");
+        assert!(c.inbound_email.secret.is_none());
+        let told = config(&[("MAIL_FROM", "Help <help@Example.com>"), ("INBOUND_EMAIL_DOMAIN", "")]).unwrap();
+        assert_eq!(told.inbound_email.reply_domain, "example.com");
     }
 
     #[test]
@@ -768,6 +810,7 @@ mod tests {
             ("SHUTDOWN_TIMEOUT_SECS", "-1"),
             ("PUBLIC_URL", "chat.example.com"),
             ("SECRET_KEY", "short"),
+            ("INBOUND_EMAIL_SECRET", "short"),
             ("SMTP_URL", "http://mail"),
             ("SEED_DEMO", "maybe"),
         ] {

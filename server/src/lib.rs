@@ -112,7 +112,14 @@ pub async fn open_state_with(
         Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, live.clone(), &config));
     chat.warm_up();
     let seed = config.auth.seed_demo;
-    let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone()));
+    let mut inbound = config.inbound_email.clone();
+    if inbound.secret.is_none() && inbound.local_secret {
+        let path = config.data_dir.join("inbound.secret");
+        let key = ServerKey::load_or_create(&path)
+            .map_err(|source| StartError::SecretKey { path: path.display().to_string(), source })?;
+        inbound.secret = Some(config::Secret::new(String::from_utf8_lossy(key.bytes()).into_owned()));
+    }
+    let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), inbound));
     let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor };
     let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can
@@ -121,5 +128,6 @@ pub async fn open_state_with(
         demo::seed(&state).await.map_err(StartError::Seed)?;
     }
     knowledge_service.start();
+    state.desk.start_followups();
     Ok(state)
 }

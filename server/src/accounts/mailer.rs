@@ -26,6 +26,19 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub link: String,
+    /// Set for mail that continues a conversation.
+    pub thread: Option<Thread>,
+}
+
+/// Who a conversation's mail is from, where answers go, and the thread it
+/// belongs to in the recipient's mail program.
+pub struct Thread {
+    /// Shown as the sender ("Maria at Demo Store"); the address stays `MAIL_FROM`'s.
+    pub sender_name: String,
+    /// Where answers go; `None` when they cannot come back.
+    pub reply_to: Option<String>,
+    /// The same for every message of the conversation: `<id@domain>`.
+    pub references: String,
 }
 
 #[derive(Clone)]
@@ -64,13 +77,27 @@ impl Mailer {
             tracing::warn!("not sending mail to an address lettre cannot parse");
             return;
         };
-        let message = match Message::builder()
-            .from(self.from.clone())
-            .to(to)
-            .subject(email.subject.as_str())
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.text)
-        {
+        let mut builder = Message::builder().to(to).subject(email.subject.as_str()).header(ContentType::TEXT_PLAIN);
+        builder = match &email.thread {
+            Some(thread) => {
+                let mut builder = builder
+                    .from(Mailbox::new(Some(thread.sender_name.clone()), self.from.email.clone()))
+                    .in_reply_to(thread.references.clone())
+                    .references(thread.references.clone());
+                if let Some(reply_to) = &thread.reply_to {
+                    match reply_to.parse::<Mailbox>() {
+                        Ok(reply_to) => builder = builder.reply_to(reply_to),
+                        Err(e) => {
+                            tracing::error!(error = %e, "not sending mail with a reply address lettre cannot parse");
+                            return;
+                        }
+                    }
+                }
+                builder
+            }
+            None => builder.from(self.from.clone()),
+        };
+        let message = match builder.body(email.text) {
             Ok(message) => message,
             Err(e) => {
                 tracing::error!(error = %e, "could not build an email");

@@ -143,6 +143,11 @@ impl Accounts {
         self.key.sign("csrf", session_token)
     }
 
+    /// Outgoing mail, for the desk's follow-ups.
+    pub(crate) fn mailer(&self) -> &Mailer {
+        &self.mailer
+    }
+
     /// The key that signs tokens other modules issue (widget visitors).
     pub(crate) fn server_key(&self) -> &ServerKey {
         &self.key
@@ -301,6 +306,7 @@ impl Accounts {
                     user.name
                 ),
                 link,
+                thread: None,
             })
             .await;
         Ok(())

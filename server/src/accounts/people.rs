@@ -110,6 +110,7 @@ impl Accounts {
                 user.name
             ),
             link,
+            thread: None,
         };
         tokio::spawn(async move { mailer.send(email).await });
     }
@@ -350,6 +351,7 @@ impl AccountsService for Accounts {
                         existing.name
                     ),
                     link,
+                    thread: None,
                 })
                 .await;
             return Ok(check_your_email);
@@ -437,6 +439,7 @@ impl AccountsService for Accounts {
                         user.name
                     ),
                     link,
+                    thread: None,
                 })
                 .await;
         }

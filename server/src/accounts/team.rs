@@ -407,6 +407,7 @@ impl TeamService for Accounts {
                     role.label().to_lowercase()
                 ),
                 link,
+                thread: None,
             })
             .await;
         Ok(())

@@ -7,6 +7,7 @@
 use app::chat::{
     Author, ChatMessage, ConversationSummary, FlagReason, Priority, Sentiment, SentimentLabel, Transcript,
 };
+use app::desk::Channel;
 use sqlx::{Any, AnyConnection, Executor};
 
 use crate::error::AppError;
@@ -180,8 +181,9 @@ pub async fn add_visitor_message(
     sentiment: Sentiment,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority, created_at)
-         VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8)",
+        "INSERT INTO messages (id, conversation_id, workspace_id, author, body, sentiment_score, sentiment_label, priority,
+                               note, by_email, created_at)
+         VALUES ($1, $2, $3, 'visitor', $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&message.id)
     .bind(conversation_id)
@@ -190,11 +192,15 @@ pub async fn add_visitor_message(
     .bind(f64::from(sentiment.score))
     .bind(sentiment.label.as_str())
     .bind(sentiment.priority.as_str())
+    .bind(&message.note)
+    .bind(i32::from(message.by_email))
     .bind(message.created_at)
     .execute(&mut *tx)
     .await?;
+    let channel = if message.by_email { Channel::Email } else { Channel::Widget };
     sqlx::query(
         "UPDATE conversations SET message_count = message_count + 1, sentiment = $1, updated_at = $2, resolved_at = NULL,
+           channel = $7,
            priority = CASE WHEN $3 > (CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)
                            THEN $4 ELSE priority END
          WHERE id = $5 AND workspace_id = $6",
@@ -205,6 +211,7 @@ pub async fn add_visitor_message(
     .bind(sentiment.priority.as_str())
     .bind(conversation_id)
     .bind(workspace_id)
+    .bind(channel.as_str())
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -435,7 +442,7 @@ pub async fn messages<'e>(
 ) -> Result<Vec<ChatMessage>, sqlx::Error> {
     let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT id, author, author_name, body, citations, suggestions, confidence, sentiment_score, sentiment_label, priority,
-                feedback, note, created_at
+                feedback, note, by_email, created_at
          FROM messages WHERE conversation_id = $1 ORDER BY created_at, id",
     )
     .bind(conversation_id)
@@ -481,6 +488,7 @@ struct MessageRow {
     priority: Option<String>,
     feedback: Option<i32>,
     note: Option<String>,
+    by_email: i32,
     created_at: i64,
 }
 
@@ -505,6 +513,7 @@ impl From<MessageRow> for ChatMessage {
             sentiment,
             feedback: row.feedback.and_then(|f| i8::try_from(f).ok()),
             note: row.note,
+            by_email: row.by_email != 0,
             created_at: row.created_at,
         }
     }

@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod connections;
 pub mod conversations;
 pub mod dashboard;
+pub mod email_reply;
 pub mod guard;
 pub mod limits;
 pub mod llm;
@@ -21,6 +22,7 @@ pub mod sentiment;
 pub mod settings;
 pub mod usage;
 pub mod visitor;
+pub mod visitor_desk;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -29,26 +31,20 @@ use app::chat::{
     asks_for_human, validate_visitor_message, Author, BotSettings, ChatMessage, Citation, FlagReason, Sentiment,
     SentimentLabel, VisitorLimits, WidgetSettings, HISTORY_MESSAGES,
 };
-use app::desk::RATING_COMMENT_MAX_CHARS;
 use app::error::ServiceError;
 use app::knowledge::Passage;
 use app::plans::{Product, Tier};
-use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
 use crate::config::Config;
-use crate::desk::hours::Schedule;
-use crate::desk::inbox::{self, Queue};
-use crate::desk::ratings;
-use crate::desk::receipts::{self, Reader};
-use crate::desk::settings as desk_settings;
+use crate::desk::inbox::Queue;
 use crate::error::AppError;
 use crate::knowledge::index::Mode as Retrieval;
 use crate::knowledge::Knowledge;
-use crate::live::slots::{Slot, Slots};
+use crate::live::journal;
+use crate::live::slots::Slots;
 use crate::live::Live;
-use crate::live::{journal, Heard};
 use crate::sql::{now_millis, SqlStore};
 use guard::{Guard, Proof};
 use limits::Gcra;
@@ -400,95 +396,10 @@ impl Chat {
         })
     }
 
-    /// Where the conversation stands in line for a person: who is at the
-    /// desk, its place, the usual wait, and when the team is back while
-    /// nobody is in and it is out of hours. `None` when it does not wait.
-    async fn queue(&self, workspace_id: &str, conversation_id: &str) -> Result<Option<Queue>, ServiceError> {
-        let now = now_millis();
-        let (workspace, conversation) = (workspace_id.to_owned(), conversation_id.to_owned());
-        let online_since = now - inbox::ONLINE_WITHIN_MS;
-        let job = |db: sqlx::AnyPool| async move {
-            let queue = inbox::queue(&db, &workspace, &conversation, online_since, now).await?;
-            let hours = match queue.online {
-                0 => Some(desk_settings::business_hours(&db, &workspace).await?),
-                _ => None,
-            };
-            Ok::<_, sqlx::Error>((queue, hours))
-        };
-        let (mut queue, hours) = self.sql.read(job).await.map_err(AppError::from)?;
-        if let Some(schedule) = hours.as_ref().and_then(Schedule::of) {
-            queue.back_at = schedule.next_open(now).filter(|&back| back > now);
-        }
-        Ok((queue.position > 0).then_some(queue))
-    }
-
     /// The visitor behind `token`, or `Unauthenticated`.
     pub fn visitor(&self, widget: &Widget, token: &str) -> Result<String, ServiceError> {
         visitor::verify(self.accounts.server_key(), token, &widget.workspace_id, now_millis())
             .ok_or(ServiceError::Unauthenticated)
-    }
-
-    /// The visitor's live channel: their conversation's journal after entry
-    /// `after`, then each entry as it is written (a person joining, their
-    /// messages), with the slots it holds while open. `None` before the
-    /// visitor has a conversation.
-    #[allow(clippy::type_complexity)]
-    pub async fn follow(
-        &self,
-        widget: &Widget,
-        visitor: &Visitor<'_>,
-        after: i64,
-    ) -> Result<Option<(impl Stream<Item = Heard> + Send + 'static, (Slot, Slot))>, ServiceError> {
-        let Some(conversation) = self.latest_conversation(&widget.workspace_id, visitor.id).await? else {
-            return Ok(None);
-        };
-        let busy = ServiceError::RateLimited { retry_after_secs: 5 };
-        let own = self.channels_per_visitor.take(&format!("{}:{}", widget.workspace_id, visitor.id));
-        let own = own.ok_or(busy.clone())?;
-        let client = self.channels_per_client.take(&guard::client_of(visitor.address)).ok_or(busy)?;
-        let heard = self.live.follow(widget.workspace_id.clone(), conversation.id, after.max(0));
-        // The visitor's own typing is not news to them.
-        let heard = heard.filter(|heard| std::future::ready(*heard != Heard::Typing(None)));
-        Ok(Some((heard, (own, client))))
-    }
-
-    /// The visitor is typing: the person answering hears it. Said only
-    /// while a person answers (nobody else listens); paced per visitor and
-    /// address.
-    pub async fn typing(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
-        let client = guard::client_of(visitor.address);
-        self.guard
-            .signal("typing", &widget.workspace_id, visitor.id, &client)
-            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
-        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
-        if let Some(conversation) = latest.filter(|c| c.assignee_id.is_some()) {
-            self.live.typing(&widget.workspace_id, &conversation.id, None).await;
-        }
-        Ok(())
-    }
-
-    /// The visitor's widget showed the team's replies: the person answering
-    /// sees "Seen" under them. Journaled only when news; paced per visitor
-    /// and address.
-    pub async fn seen(&self, widget: &Widget, visitor: &Visitor<'_>) -> Result<(), ServiceError> {
-        let client = guard::client_of(visitor.address);
-        self.guard
-            .signal("seen", &widget.workspace_id, visitor.id, &client)
-            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
-        let Some(conversation) = self.latest_conversation(&widget.workspace_id, visitor.id).await? else {
-            return Ok(());
-        };
-        let (workspace, id) = (widget.workspace_id.clone(), conversation.id.clone());
-        let job = |db: sqlx::AnyPool| async move {
-            let mut tx = db.begin().await?;
-            let receipt = receipts::saw(&mut tx, &workspace, &id, Reader::Visitor, now_millis()).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(receipt)
-        };
-        if let Some(seq) = self.sql.write(job).await.map_err(AppError::from)? {
-            self.live.journaled(&widget.workspace_id, &conversation.id, seq).await;
-        }
-        Ok(())
     }
 
     /// Runs the pipeline for one visitor message. Checks that can refuse
@@ -777,6 +688,7 @@ impl Chat {
             sentiment: Some(sentiment),
             feedback: None,
             note: None,
+            by_email: false,
             created_at: now_millis(),
         };
         let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
@@ -813,6 +725,7 @@ impl Chat {
             sentiment: None,
             feedback: None,
             note: reply.note.map(str::to_owned),
+            by_email: false,
             created_at: now,
         };
         let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
@@ -874,80 +787,6 @@ impl Chat {
         let (flagged, conversation, seq) = self.sql.write(job).await?;
         self.live.journaled(&widget.workspace_id, &conversation, seq).await;
         Ok((message, flagged))
-    }
-
-    /// Flags the visitor's conversation for a person ("Talk to a human"),
-    /// keeping the email the team should follow up at, when given. Answers
-    /// whether the team has an email for this conversation, and where the
-    /// visitor stands in line.
-    pub async fn hand_off(
-        &self,
-        widget: &Widget,
-        visitor: &Visitor<'_>,
-        email: Option<&str>,
-    ) -> Result<(bool, Option<Queue>), ServiceError> {
-        self.limit_feedback(widget, visitor)?;
-        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
-        let conversation = self.conversation_for(widget, visitor.id, email, latest).await?;
-        let (workspace, preview) = (widget.workspace_id.clone(), widget.preview);
-        let job = |db: sqlx::AnyPool| async move {
-            let mut tx = db.begin().await?;
-            let reason = FlagReason::AskedForHuman;
-            let flagged = conversations::flag(&mut *tx, &workspace, &conversation, reason, now_millis()).await?;
-            if flagged && !preview {
-                let escalated = serde_json::json!({ "reason": reason.as_str() });
-                conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
-            }
-            let with_email = conversations::has_email(&mut *tx, &workspace, &conversation).await?;
-            tx.commit().await?;
-            Ok::<_, AppError>((with_email, flagged, conversation))
-        };
-        let (with_email, flagged, conversation) = self.sql.write(job).await?;
-        if flagged {
-            self.live.changed(&widget.workspace_id, &conversation).await;
-        }
-        Ok((with_email, self.queue(&widget.workspace_id, &conversation).await?))
-    }
-
-    /// The visitor rates their resolved conversation, 1 to 5 with an
-    /// optional comment: once, and only when asked. The person who answered
-    /// sees it live.
-    pub async fn rate(
-        &self,
-        widget: &Widget,
-        visitor: &Visitor<'_>,
-        score: i64,
-        comment: &str,
-    ) -> Result<(), ServiceError> {
-        if !(1..=5).contains(&score) {
-            return Err(ServiceError::invalid("score", "Choose from 1 to 5 stars."));
-        }
-        let comment = app::validate::clean_text(comment);
-        if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
-            let message = format!("Please keep the comment under {RATING_COMMENT_MAX_CHARS} characters.");
-            return Err(ServiceError::invalid("comment", message));
-        }
-        self.limit_feedback(widget, visitor)?;
-        let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
-        let conversation = latest.ok_or(ServiceError::NotFound)?.id;
-        let (workspace, id) = (widget.workspace_id.clone(), conversation.clone());
-        let job = |db: sqlx::AnyPool| async move {
-            let mut tx = db.begin().await?;
-            if !ratings::rate(&mut tx, &workspace, &id, score, &comment, now_millis()).await? {
-                return Ok(None);
-            }
-            let rated = serde_json::json!({ "score": score, "comment": comment });
-            let seq = journal::append(&mut tx, &workspace, &id, "rated", &rated).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(Some(seq))
-        };
-        match self.sql.write(job).await.map_err(AppError::from)? {
-            Some(seq) => {
-                self.live.journaled(&widget.workspace_id, &conversation, seq).await;
-                Ok(())
-            }
-            None => Err(ServiceError::Rejected("This conversation was rated already.".into())),
-        }
     }
 
     /// Thumbs up (1) or down (-1) on one of the bot's answers to this visitor.

@@ -4,7 +4,7 @@
 //! chats in the widget preview are never listed.
 
 use app::chat::{FlagReason, Priority, SentimentLabel};
-use app::desk::{Agent, InboxCounts, InboxFilter, InboxItem, InboxView, Rating, INBOX_PAGE};
+use app::desk::{Agent, Channel, InboxCounts, InboxFilter, InboxItem, InboxView, Rating, INBOX_PAGE};
 use sqlx::{Any, AnyConnection, Executor};
 
 use crate::chat::conversations::shortened;
@@ -30,6 +30,7 @@ struct ItemRow {
     assignee_name: Option<String>,
     resolved_at: Option<i64>,
     updated_at: i64,
+    channel: String,
     preview: Option<String>,
     unread: i64,
 }
@@ -48,6 +49,7 @@ impl From<ItemRow> for InboxItem {
             sentiment: row.sentiment.as_deref().and_then(SentimentLabel::parse),
             flag: row.flag_reason.as_deref().and_then(FlagReason::parse),
             assignee,
+            channel: Channel::parse(&row.channel).unwrap_or_default(),
             unread: row.unread.clamp(0, i64::from(u32::MAX)) as u32,
             resolved_at: row.resolved_at,
             updated_at: row.updated_at,
@@ -85,13 +87,13 @@ pub async fn list<'e>(
     };
     let sql = format!(
         "SELECT c.id, c.visitor_email, c.origin, c.priority, c.sentiment, c.flag_reason, c.flagged_at,
-                c.assignee_id, u.name AS assignee_name, c.resolved_at, c.updated_at,
+                c.assignee_id, u.name AS assignee_name, c.resolved_at, c.updated_at, c.channel,
                 (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
                  ORDER BY m.created_at DESC, m.id LIMIT 1) AS preview,
                 (SELECT COUNT(*) {UNREAD}) AS unread
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
          WHERE c.workspace_id = $1 AND c.from_preview = 0 AND {view}
-           AND ($3 = '' OR c.sentiment = $3) AND ($4 = '' OR c.assignee_id = $4)
+           AND ($3 = '' OR c.sentiment = $3) AND ($4 = '' OR c.assignee_id = $4) AND ($5 = '' OR c.channel = $5)
          ORDER BY {order} LIMIT {INBOX_PAGE}"
     );
     let rows: Vec<ItemRow> = sqlx::query_as(&sql)
@@ -99,6 +101,7 @@ pub async fn list<'e>(
         .bind(me)
         .bind(filter.sentiment.map_or("", |s| s.as_str()))
         .bind(filter.assignee.as_deref().unwrap_or(""))
+        .bind(filter.channel.map_or("", |c| c.as_str()))
         .fetch_all(db)
         .await?;
     Ok(rows.into_iter().map(InboxItem::from).collect())

@@ -6,6 +6,9 @@
 //! connected to.
 
 pub mod api;
+pub mod email;
+pub mod email_api;
+pub mod followups;
 pub mod hours;
 pub mod inbox;
 pub mod ratings;
@@ -19,6 +22,7 @@ use std::time::Duration;
 use app::business_hours::{BusinessHours, HoursSetup};
 use app::chat::{Author, ChatMessage};
 use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, RatingSummary, Takeover};
+use app::email_followup::FollowupSetup;
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::services::{Caller, DeskService};
@@ -27,6 +31,7 @@ use futures_util::{Stream, StreamExt};
 use crate::accounts::Accounts;
 use crate::chat::conversations;
 use crate::chat::limits::Gcra;
+use crate::config::InboundEmailConfig;
 use crate::error::AppError;
 use crate::live::slots::{Slot, Slots};
 use crate::live::Live;
@@ -47,16 +52,26 @@ pub struct Desk {
     views: Slots,
     /// "Typing" signals per member.
     typing: Gcra,
+    /// Reply addresses and whether answers by email come back.
+    inbound: InboundEmailConfig,
+    /// Answers by email, per conversation and per sender.
+    inbound_per_conversation: Gcra,
+    inbound_per_sender: Gcra,
 }
 
 impl Desk {
-    pub fn new(sql: SqlStore, accounts: Arc<Accounts>, live: Arc<Live>) -> Self {
+    pub fn new(sql: SqlStore, accounts: Arc<Accounts>, live: Arc<Live>, inbound: InboundEmailConfig) -> Self {
+        let ((conversation_burst, conversation_every), (sender_burst, sender_every)) =
+            (email::PER_CONVERSATION, email::PER_SENDER);
         Desk {
             sql,
             accounts,
             live,
             views: Slots::new(VIEWS_PER_MEMBER),
             typing: Gcra::new(TYPING_BURST, TYPING_INTERVAL),
+            inbound,
+            inbound_per_conversation: Gcra::new(conversation_burst, conversation_every),
+            inbound_per_sender: Gcra::new(sender_burst, sender_every),
         }
     }
 
@@ -136,6 +151,13 @@ impl Desk {
             hours,
             can_edit,
         })
+    }
+
+    async fn followup_setup(&self, workspace_id: &str, can_edit: bool) -> Result<FollowupSetup, ServiceError> {
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move { settings::email_followup_minutes(&db, &workspace).await };
+        let minutes = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok(FollowupSetup { minutes, replies_come_back: self.inbound.secret.is_some(), can_edit })
     }
 
     /// The workspace's business hours (none set: the team keeps none).
@@ -357,6 +379,29 @@ impl DeskService for Desk {
         self.hours_setup(workspace_id, true).await
     }
 
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn email_followup(&self, caller: &Caller, workspace_id: &str) -> Result<FollowupSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        self.followup_setup(workspace_id, actor.workspace.role.allows(Action::ConfigureDesk)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_email_followup(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        minutes: u32,
+    ) -> Result<FollowupSetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        let minutes = app::email_followup::validate_followup(minutes)?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            settings::save_email_followup(&db, &workspace, minutes, now_millis()).await
+        };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        self.followup_setup(workspace_id, true).await
+    }
+
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
     async fn typing(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
@@ -445,6 +490,7 @@ impl DeskService for Desk {
             sentiment: None,
             feedback: None,
             note: None,
+            by_email: false,
             created_at: now_millis(),
         };
         let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
@@ -460,6 +506,8 @@ impl DeskService for Desk {
                 take_over(&mut tx, &workspace, &conversation, &agent, stored.created_at).await?;
             }
             conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &stored).await?;
+            // Emailed later unless the visitor's widget shows it first.
+            followups::schedule(&mut tx, &workspace, &conversation, stored.created_at).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
             tx.commit().await?;
             Ok::<_, AppError>(seq)

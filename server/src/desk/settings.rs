@@ -1,7 +1,9 @@
 //! The desk's settings as stored (`desk_settings`): a workspace's business
-//! hours, as JSON. A workspace that never set them keeps no hours.
+//! hours, as JSON (a workspace that never set them keeps no hours), and how
+//! long an unseen reply waits before it is emailed.
 
 use app::business_hours::BusinessHours;
+use app::email_followup::DEFAULT_FOLLOWUP_MINUTES;
 use sqlx::{Any, Executor};
 
 pub async fn business_hours<'e>(
@@ -29,6 +31,41 @@ pub async fn save_business_hours<'e>(
     )
     .bind(workspace_id)
     .bind(json)
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Minutes an unseen reply waits before it is emailed; 0: never.
+pub async fn email_followup_minutes<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<u32, sqlx::Error> {
+    let stored: Option<i64> =
+        sqlx::query_scalar("SELECT CAST(email_followup_minutes AS BIGINT) FROM desk_settings WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(stored.map_or(DEFAULT_FOLLOWUP_MINUTES, |m| m.clamp(0, i64::from(u32::MAX)) as u32))
+}
+
+pub async fn save_email_followup<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    minutes: u32,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    // A first save keeps no business hours, as a workspace without the row has none.
+    let no_hours = serde_json::to_string(&BusinessHours::default()).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO desk_settings (workspace_id, business_hours, email_followup_minutes, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (workspace_id) DO UPDATE
+           SET email_followup_minutes = excluded.email_followup_minutes, updated_at = excluded.updated_at",
+    )
+    .bind(workspace_id)
+    .bind(no_hours)
+    .bind(i64::from(minutes))
     .bind(at)
     .execute(db)
     .await?;

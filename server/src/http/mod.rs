@@ -57,6 +57,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::knowledge::api::router())
         .merge(crate::chat::api::router())
         .merge(crate::desk::api::router())
+        .merge(crate::desk::email_api::router())
         .merge(crate::mentor::resume::router())
         .merge(
             crate::mentor::api::router()

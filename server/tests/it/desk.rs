@@ -84,7 +84,8 @@ where
     }
 }
 
-type BodyChunks = std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, axum::Error>> + Send>>;
+pub(crate) type BodyChunks =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Result<bytes::Bytes, axum::Error>> + Send>>;
 
 /// Opens the visitor's push channel after entry `after`.
 async fn visitor_channel(app: &TestApp, key: &str, token: &str, after: i64) -> Channel<BodyChunks> {
@@ -104,7 +105,7 @@ async fn visitor_channel(app: &TestApp, key: &str, token: &str, after: i64) -> C
 }
 
 /// Opens an agent's live view of a conversation (`Last-Event-ID` when resuming).
-async fn agent_channel(
+pub(crate) async fn agent_channel(
     app: &TestApp,
     cookie: &str,
     workspace: &str,
@@ -145,7 +146,7 @@ async fn until_changed(inbox: &mut Channel<BodyChunks>, conversation: &str) {
 }
 
 /// The inbox's conversation ids, in order, for `view`.
-async fn inbox_ids(
+pub(crate) async fn inbox_ids(
     app: &TestApp,
     session: &crate::support::Session,
     workspace: &str,
@@ -160,7 +161,7 @@ async fn inbox_ids(
     (ids, json)
 }
 
-async fn latest_conversation(app: &TestApp, workspace: &str) -> String {
+pub(crate) async fn latest_conversation(app: &TestApp, workspace: &str) -> String {
     sqlx::query_scalar("SELECT id FROM conversations WHERE workspace_id = $1 ORDER BY created_at DESC LIMIT 1")
         .bind(workspace)
         .fetch_one(app.state.sql.pool())

@@ -333,6 +333,20 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/desk/email-followup",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/desk/save-email-followup",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("minutes", "5")]),
+        },
+    },
+    Endpoint { path: "/api/email/inbound", kind: Kind::TestedElsewhere(INBOUND_EMAIL) },
+    Endpoint {
         path: "/api/desk/join",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -433,6 +447,10 @@ const MENTOR_RESUME_API: &str =
 const MENTOR_API: &str =
     "the bearer token's person alone, another's conversation 404: mentor_api::a_token_is_one_person_and_nobody_else";
 
+/// The forwarder signs; the signed reply address inside names the conversation.
+const INBOUND_EMAIL: &str = "only a signed delivery to a signed reply address threads, into that conversation alone: \
+    email_followup::answers_by_email_need_the_forwarders_signature_and_a_signed_address";
+
 /// Widget routes take a publishable key and a visitor token, not a session.
 const WIDGET_API: &str =
     "publishable key, origin and visitor token: chat::other_sites_unknown_keys_and_other_visitors_are_refused";
@@ -456,6 +474,7 @@ fn every_route_is_in_the_matrix() {
     registered.extend(lodestar_server::knowledge::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::chat::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::desk::api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::desk::email_api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::resume::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
@@ -618,7 +637,7 @@ impl World {
         let settings: Vec<(String,)> = sqlx::query_as(
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
              UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
-             UNION ALL SELECT business_hours FROM desk_settings WHERE workspace_id = $1",
+             UNION ALL SELECT business_hours || ' ' || email_followup_minutes FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
         .fetch_all(pool)

@@ -14,6 +14,7 @@ mod chat;
 mod contact_sales;
 mod csrf;
 mod desk;
+mod email_followup;
 mod fair_use;
 mod first_run;
 mod health;

@@ -232,6 +232,7 @@ pub fn TranscriptMessage(m: ChatMessage) -> impl IntoView {
             <p class="message-meta">
                 <strong>{who}</strong>
                 " · " <Time at=m.created_at />
+                {m.by_email.then(|| view! { " " <span class="pill channel-email">"by email"</span> })}
                 {m.sentiment.map(|s| view! { " " {sentiment_badge(Some(s.label))} <span class="muted small">{format!(" score {:+.2}, {}", s.score, s.priority.as_str())}</span> })}
                 {confidence.map(|c| view! { <span class="muted small">{format!(" · {c}")}</span> })}
                 {feedback.map(|f| view! { <span class="small">{format!(" · {f}")}</span> })}

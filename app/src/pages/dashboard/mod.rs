@@ -7,6 +7,7 @@
 pub mod account;
 pub mod business_hours;
 pub mod conversations;
+pub mod email_followup;
 pub mod first_steps;
 pub mod inbox;
 pub mod keys;

@@ -4,20 +4,23 @@
 use leptos::prelude::*;
 
 use super::business_hours::BusinessHoursPanel;
+use super::email_followup::EmailFollowupPanel;
 use super::team::LeaveSection;
 use super::{plan_label, use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::audit::{audit_log, describe_action};
 use crate::business_hours::load_business_hours;
 use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
 use crate::components::format::Time;
+use crate::email_followup::load_email_followup;
 use crate::permissions::Action;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let workspace_id = use_workspace_id();
     let hours = Resource::new(move || workspace_id.get(), load_business_hours);
+    let followup = Resource::new(move || workspace_id.get(), load_email_followup);
     view! {
-        <PageHeader title="Settings" lead="This workspace, its business hours, and a record of who did what in it." />
+        <PageHeader title="Settings" lead="This workspace, its business hours and email follow-up, and a record of who did what in it." />
         <InWorkspace render=move |here: Here| {
             let audit = if here.can(Action::ViewAuditLog) {
                 view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
@@ -48,6 +51,7 @@ pub fn SettingsPage() -> impl IntoView {
                     <p class="muted small">"Renaming and deleting a workspace are coming soon."</p>
                 </section>
                 <BusinessHoursPanel here=here.clone() setup=hours />
+                <EmailFollowupPanel here=here.clone() setup=followup />
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>
                     <p class="muted">"Security events in this workspace, newest first: logins, invitations, role changes and keys."</p>

@@ -358,6 +358,12 @@ fn follow_conversation(
                     "seen" if value["by"] == "visitor" => {
                         thread.visitor_seen.set(value["at"].as_i64());
                     }
+                    "emailed" => {
+                        let replies = value["replies"].as_u64().unwrap_or(1);
+                        let to = value["to"].as_str().unwrap_or("the visitor");
+                        let what = if replies == 1 { "the reply".to_owned() } else { format!("{replies} replies") };
+                        thread.event(format!("The visitor hadn't seen it: emailed {what} to {to}"));
+                    }
                     "rated" => {
                         let score = value["score"].as_u64().unwrap_or(0).clamp(1, 5) as u8;
                         let comment = value["comment"].as_str().unwrap_or_default().to_owned();
@@ -375,7 +381,7 @@ fn follow_conversation(
             };
             let opened = Subscription::open(
                 &url,
-                &["message", "typing", "joined", "handed_back", "resolved", "seen", "rated"],
+                &["message", "typing", "joined", "handed_back", "resolved", "seen", "rated", "emailed"],
                 on_event,
                 move |open| live.set(Some(open)),
             );

@@ -1,7 +1,7 @@
 //! `/app/w/:id`, the workspace's home: the desk's inbox. Conversations
 //! waiting for a person come first (most urgent, then longest waiting),
 //! then the agent's own, then the ones the bot answers; views and filters
-//! live in the address (`?view=mine&sentiment=negative&assignee=ID`), and
+//! live in the address (`?view=mine&sentiment=negative&assignee=ID&channel=email`), and
 //! the open conversation too (`&c=ID`), so a link or a reload shows the
 //! same thing. The list follows the workspace live (`/inbox/events`), and
 //! the keyboard works it: `j`/`k` next and previous, `a` assign to me, `r`
@@ -21,13 +21,13 @@ use super::{use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::chat::{load_first_steps, SentimentLabel};
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
 use crate::components::format::count_of;
-use crate::desk::{load_inbox, open_conversation, Inbox, InboxItem, InboxView};
+use crate::desk::{load_inbox, open_conversation, Channel, Inbox, InboxItem, InboxView};
 use crate::permissions::Action;
 use conversation::ConversationPane;
 
 /// The inbox's address with one parameter changed (`None` removes it).
 fn with_param(query: &leptos_router::params::ParamsMap, name: &str, value: Option<&str>) -> String {
-    let mut pairs: Vec<(String, String)> = ["view", "sentiment", "assignee", "c"]
+    let mut pairs: Vec<(String, String)> = ["view", "sentiment", "assignee", "channel", "c"]
         .iter()
         .filter(|&&key| key != name)
         .filter_map(|&key| query.get(key).filter(|v| !v.is_empty()).map(|v| (key.to_owned(), v)))
@@ -35,7 +35,7 @@ fn with_param(query: &leptos_router::params::ParamsMap, name: &str, value: Optio
     if let Some(value) = value.filter(|v| !v.is_empty()) {
         pairs.push((name.to_owned(), value.to_owned()));
     }
-    let order = |key: &str| ["view", "sentiment", "assignee", "c"].iter().position(|k| *k == key);
+    let order = |key: &str| ["view", "sentiment", "assignee", "channel", "c"].iter().position(|k| *k == key);
     pairs.sort_by_key(|(key, _)| order(key));
     let query: Vec<String> =
         pairs.iter().map(|(k, v)| format!("{k}={}", crate::components::url::encode_query_value(v))).collect();
@@ -68,8 +68,12 @@ pub fn InboxPage() -> impl IntoView {
     // Bumped when the workspace signals a change: the list reads itself again.
     let changes = RwSignal::new(0u64);
     let inbox = Resource::new(
-        move || (workspace_id.get(), param("view"), param("sentiment"), param("assignee"), changes.get()),
-        |(workspace_id, view, sentiment, assignee, _)| load_inbox(workspace_id, view, sentiment, assignee),
+        move || {
+            (workspace_id.get(), param("view"), param("sentiment"), param("assignee"), param("channel"), changes.get())
+        },
+        |(workspace_id, view, sentiment, assignee, channel, _)| {
+            load_inbox(workspace_id, view, sentiment, assignee, channel)
+        },
     );
     let steps = Resource::new(move || workspace_id.get(), load_first_steps);
     let selected = Memo::new(move |_| param("c"));
@@ -174,7 +178,7 @@ fn list_view(here: &Here, inbox: Inbox, query: Memo<leptos_router::params::Param
         })
         .collect_view();
     let filters = filters(&inbox, query);
-    let filtering = query.with_untracked(|q| q.get("sentiment").is_some() || q.get("assignee").is_some());
+    let filtering = query.with_untracked(|q| ["sentiment", "assignee", "channel"].iter().any(|k| q.get(k).is_some()));
     let widget = here.path("/widget");
     let items = if inbox.items.is_empty() {
         let (title, text) = match (current, filtering) {
@@ -239,6 +243,7 @@ fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl
     };
     let sentiment = query.with_untracked(|q| q.get("sentiment").unwrap_or_default());
     let assignee = query.with_untracked(|q| q.get("assignee").unwrap_or_default());
+    let channel = query.with_untracked(|q| q.get("channel").unwrap_or_default());
     let agents = inbox.agents.clone();
     view! {
         <div class="desk-filters">
@@ -262,6 +267,16 @@ fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl
                             let chosen = agent.id == assignee;
                             view! { <option value=agent.id selected=chosen>{agent.name}</option> }
                         })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="desk-channel">"Channel"</label>
+                <select id="desk-channel" on:change=move |ev| go("channel", event_target_value(&ev))>
+                    <option value="" selected=channel.is_empty()>"Any"</option>
+                    {Channel::ALL
+                        .into_iter()
+                        .map(|c| view! { <option value=c.as_str() selected=channel == c.as_str()>{c.label()}</option> })
                         .collect_view()}
                 </select>
             </div>
@@ -301,6 +316,7 @@ fn ItemRow(item: InboxItem, href: String, open: bool, now: i64, me: String) -> i
                 <span class="desk-item-meta">
                     {waiting}
                     {item.flag.map(|f| view! { <span class="pill flagged">{f.label()}</span> })}
+                    {(item.channel == Channel::Email).then(|| view! { <span class="pill channel-email">"Email"</span> })}
                     {urgent}
                     {item.sentiment.map(|s| view! { <span class=format!("pill sentiment-{}", s.as_str())>{s.label()}</span> })}
                     <span class="muted small">{answering}</span>
