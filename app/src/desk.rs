@@ -187,6 +187,8 @@ pub struct Inbox {
     pub me: Agent,
     /// What visitors the caller answered thought of it.
     pub my_ratings: RatingSummary,
+    /// What the team did with the assistant's drafts lately.
+    pub drafts: crate::reply_drafts::DraftStats,
     /// The server's clock when the list was read, for "waiting 4 min".
     pub now: i64,
 }
@@ -261,10 +263,14 @@ pub async fn reply_to_visitor(
     workspace_id: String,
     conversation_id: String,
     text: String,
+    #[server(default)] draft_id: String,
 ) -> Result<ChatMessage, ServiceError> {
     let text = crate::services::with_status(validate_reply(&text))?;
-    crate::services::call(|s, caller| async move { s.desk.reply(&caller, &workspace_id, &conversation_id, text).await })
-        .await
+    let draft_id = (!draft_id.is_empty()).then_some(draft_id);
+    crate::services::call(|s, caller| async move {
+        s.desk.reply(&caller, &workspace_id, &conversation_id, text, draft_id).await
+    })
+    .await
 }
 
 #[server(endpoint = "desk/hand-back")]

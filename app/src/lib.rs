@@ -25,6 +25,7 @@ pub mod mentor_resume;
 pub mod pages;
 pub mod permissions;
 pub mod plans;
+pub mod reply_drafts;
 pub mod sales;
 #[cfg(feature = "ssr")]
 pub mod services;

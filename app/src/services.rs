@@ -25,6 +25,7 @@ use crate::mentor_chat::MentorChat;
 use crate::mentor_ops::MentorInsights;
 use crate::mentor_resume::{ResumeConfirmation, ResumeReading};
 use crate::permissions::Role;
+use crate::reply_drafts::ReplyDraft;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
 
@@ -255,13 +256,27 @@ pub trait DeskService: Send + Sync + 'static {
     /// The caller answers the conversation from now on; the bot stops.
     async fn join(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<Takeover, ServiceError>;
     /// Sends the visitor a message (joining first if nobody answers yet).
+    /// With `draft_id`, the message started as that draft: it is recorded
+    /// as sent as written or edited.
     async fn reply(
         &self,
         caller: &Caller,
         workspace_id: &str,
         conversation_id: &str,
         text: String,
+        draft_id: Option<String>,
     ) -> Result<ChatMessage, ServiceError>;
+    /// Drafts a reply to the visitor's latest message from the workspace's
+    /// knowledge; dropped and written again if the conversation changes
+    /// meanwhile. The caller's earlier undecided draft is discarded.
+    async fn draft(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<ReplyDraft, ServiceError>;
+    /// The caller threw their draft away.
+    async fn discard_draft(&self, caller: &Caller, workspace_id: &str, draft_id: &str) -> Result<(), ServiceError>;
     /// The bot answers again.
     async fn hand_back(
         &self,

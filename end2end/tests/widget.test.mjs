@@ -365,6 +365,79 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await agent.context.close();
 });
 
+test("an agent asks for a draft grounded in the help centre, edits and sends it, throws another away, and the inbox counts them", async () => {
+  const visitor = await openPage(browser);
+  await visitor.page.goto(hostUrl);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  await widget.locator("textarea").fill("How long does standard delivery take?");
+  await visitor.page.keyboard.press("Enter");
+  await widget.locator(".msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  await widget.locator(".human").click();
+  const conversation = newestConversationId();
+
+  const agent = await openPage(browser, { colorScheme: "dark" });
+  const home = await logInAsDemo(agent.page);
+  await agent.page.goto(`${home}?c=${conversation}`);
+  await hydrated(agent.page, agent.errors);
+  const thread = agent.page.locator(".desk-thread");
+  await thread.getByText("How long does standard delivery take?").first().waitFor();
+
+  // "d" drafts from the help centre into the reply box, with its sources; nothing reaches the visitor yet.
+  const box = agent.page.locator("#desk-reply");
+  await agent.page.keyboard.press("d");
+  const draft = thread.locator(".desk-draft");
+  await draft.waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.match(await draft.innerText(), /Drafted offline from \d+ sources? in your knowledge base\./);
+  assert.ok((await draft.locator(".sources li").count()) > 0, "the draft names its sources");
+  const drafted = await box.inputValue();
+  assert.match(drafted, /business days/, "the draft answers from the delivery article");
+  assert.doesNotMatch(drafted, /\[\d+\]/, "the sources sit beside the draft, not in the visitor's text");
+  assert.equal(await widget.locator(".msg.agent").count(), 0, "a draft is sent by nobody but the agent");
+  await screenshot(agent.page, "inbox-draft-dark");
+
+  // Edited and sent with Enter: the visitor gets the edited text, signed by the agent.
+  await box.press("End");
+  await box.pressSequentially(" Anything else I can help with?");
+  await box.press("Enter");
+  await widget.locator(".msg.agent", { hasText: "Anything else I can help with?" }).waitFor({ timeout: 10_000 });
+  await draft.waitFor({ state: "detached" });
+  assert.equal(await box.inputValue(), "");
+
+  // A second draft is thrown away: the box gives back what the agent had written.
+  await widget.locator("textarea").fill("Is shipping free on big orders?");
+  await visitor.page.keyboard.press("Enter");
+  await thread.locator(".from-visitor", { hasText: "Is shipping free on big orders?" }).waitFor({ timeout: 10_000 });
+  await box.fill("Let me check");
+  await thread.getByRole("button", { name: /Draft a reply/ }).click();
+  await draft.waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.notEqual(await box.inputValue(), "Let me check");
+  await draft.getByRole("button", { name: "Discard draft" }).click();
+  await draft.waitFor({ state: "detached" });
+  assert.equal(await box.inputValue(), "Let me check");
+
+  // The inbox counts what became of the assistant's drafts, drawn as a bar.
+  const use = agent.page.locator(".desk-drafts");
+  await use.waitFor({ timeout: 10_000 });
+  await use.locator(".draft-legend li.draft-discarded").waitFor({ timeout: 10_000 });
+  assert.match(await use.innerText(), /Assistant drafts, last 30 days/);
+  assert.match(await use.innerText(), /\d+ edited/);
+  assert.ok((await use.locator(".draft-bar rect").count()) >= 2);
+  await agent.page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(agent.page, "inbox-draft-phone");
+
+  // Resolved, so the tests after this one find no conversation left waiting.
+  await agent.page.setViewportSize({ width: 1280, height: 900 });
+  await thread.getByRole("button", { name: /Resolve/ }).click();
+  await thread.locator(".desk-answering", { hasText: "Resolved." }).waitFor();
+  for (const { errors } of [visitor, agent]) {
+    assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  }
+  await visitor.context.close();
+  await agent.context.close();
+});
+
 test("an admin sets business hours in Settings, and out of hours a visitor who asks for a person learns when the team is back", async () => {
   const owner = await openPage(browser);
   const home = await logInAsDemo(owner.page);

@@ -119,7 +119,7 @@ pub async fn open_state_with(
             .map_err(|source| StartError::SecretKey { path: path.display().to_string(), source })?;
         inbound.secret = Some(config::Secret::new(String::from_utf8_lossy(key.bytes()).into_owned()));
     }
-    let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), inbound));
+    let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), chat.clone(), inbound));
     let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor };
     let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can

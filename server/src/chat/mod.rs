@@ -10,6 +10,7 @@ pub mod breaker;
 pub mod connections;
 pub mod conversations;
 pub mod dashboard;
+pub mod drafts;
 pub mod email_reply;
 pub mod guard;
 pub mod limits;

@@ -6,6 +6,7 @@
 //! connected to.
 
 pub mod api;
+pub mod drafts;
 pub mod email;
 pub mod email_api;
 pub mod followups;
@@ -25,12 +26,13 @@ use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, RatingSummary, Take
 use app::email_followup::FollowupSetup;
 use app::error::ServiceError;
 use app::permissions::Action;
+use app::reply_drafts::{DraftOutcome, ReplyDraft, DRAFT_STATS_DAYS};
 use app::services::{Caller, DeskService};
 use futures_util::{Stream, StreamExt};
 
 use crate::accounts::Accounts;
-use crate::chat::conversations;
 use crate::chat::limits::Gcra;
+use crate::chat::{conversations, Chat};
 use crate::config::InboundEmailConfig;
 use crate::error::AppError;
 use crate::live::slots::{Slot, Slots};
@@ -44,11 +46,19 @@ const VIEWS_PER_MEMBER: usize = 32;
 /// The page says "typing" at most every 2.5 s while the member types.
 const TYPING_BURST: u32 = 6;
 const TYPING_INTERVAL: Duration = Duration::from_secs(1);
+/// A member may ask for 10 drafts at once, then one every 6 s: more than a
+/// person reads, less than a script could cost the workspace's provider.
+const DRAFT_BURST: u32 = 10;
+const DRAFT_INTERVAL: Duration = Duration::from_secs(6);
 
 pub struct Desk {
     sql: SqlStore,
     accounts: Arc<Accounts>,
     live: Arc<Live>,
+    /// Writes the assistant's reply drafts.
+    chat: Arc<Chat>,
+    /// Drafts per member: each may cost a call to the LLM provider.
+    drafting: Gcra,
     views: Slots,
     /// "Typing" signals per member.
     typing: Gcra,
@@ -60,13 +70,21 @@ pub struct Desk {
 }
 
 impl Desk {
-    pub fn new(sql: SqlStore, accounts: Arc<Accounts>, live: Arc<Live>, inbound: InboundEmailConfig) -> Self {
+    pub fn new(
+        sql: SqlStore,
+        accounts: Arc<Accounts>,
+        live: Arc<Live>,
+        chat: Arc<Chat>,
+        inbound: InboundEmailConfig,
+    ) -> Self {
         let ((conversation_burst, conversation_every), (sender_burst, sender_every)) =
             (email::PER_CONVERSATION, email::PER_SENDER);
         Desk {
             sql,
             accounts,
             live,
+            chat,
+            drafting: Gcra::new(DRAFT_BURST, DRAFT_INTERVAL),
             views: Slots::new(VIEWS_PER_MEMBER),
             typing: Gcra::new(TYPING_BURST, TYPING_INTERVAL),
             inbound,
@@ -303,6 +321,24 @@ async fn take_over(
     }
 }
 
+/// Records what became of the member's draft that `sent` started as: sent
+/// as written, or edited. An unknown or decided draft changes nothing (the
+/// reply itself must not fail for it).
+async fn decide_sent_draft(
+    tx: &mut sqlx::AnyConnection,
+    workspace_id: &str,
+    agent_id: &str,
+    draft_id: &str,
+    sent: &ChatMessage,
+) -> Result<(), sqlx::Error> {
+    let Some(body) = drafts::open_body(&mut *tx, workspace_id, agent_id, draft_id).await? else {
+        return Ok(());
+    };
+    let outcome = if body.trim() == sent.body { DraftOutcome::Sent } else { DraftOutcome::Edited };
+    drafts::decide(&mut *tx, workspace_id, agent_id, draft_id, outcome, sent.created_at).await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl DeskService for Desk {
     #[tracing::instrument(skip_all, fields(workspace_id))]
@@ -314,11 +350,13 @@ impl DeskService for Desk {
             let counts = inbox::counts(&db, &workspace, &id).await?;
             let agents = inbox::agents(&db, &workspace).await?;
             let ratings = ratings::of_agent(&db, &workspace, &id).await?;
-            Ok::<_, sqlx::Error>((items, counts, agents, ratings))
+            let since = now_millis() - DRAFT_STATS_DAYS * 24 * 3_600_000;
+            let drafts = drafts::stats(&db, &workspace, since).await?;
+            Ok::<_, sqlx::Error>((items, counts, agents, ratings, drafts))
         };
-        let (items, counts, agents, (rated, average)) = self.sql.read(job).await.map_err(AppError::from)?;
+        let (items, counts, agents, (rated, average), drafts) = self.sql.read(job).await.map_err(AppError::from)?;
         let my_ratings = RatingSummary { count: rated.clamp(0, i64::from(u32::MAX)) as u32, average };
-        Ok(Inbox { items, counts, agents, me, my_ratings, now: now_millis() })
+        Ok(Inbox { items, counts, agents, me, my_ratings, drafts, now: now_millis() })
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
@@ -476,6 +514,7 @@ impl DeskService for Desk {
         workspace_id: &str,
         conversation_id: &str,
         text: String,
+        draft_id: Option<String>,
     ) -> Result<ChatMessage, ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let text = app::desk::validate_reply(&text)?;
@@ -506,6 +545,9 @@ impl DeskService for Desk {
                 take_over(&mut tx, &workspace, &conversation, &agent, stored.created_at).await?;
             }
             conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &stored).await?;
+            if let Some(draft) = draft_id {
+                decide_sent_draft(&mut tx, &workspace, &agent.id, &draft, &stored).await?;
+            }
             // Emailed later unless the visitor's widget shows it first.
             followups::schedule(&mut tx, &workspace, &conversation, stored.created_at).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
@@ -515,6 +557,65 @@ impl DeskService for Desk {
         let seq = self.sql.write(job).await?;
         self.live.journaled(workspace_id, conversation_id, seq).await;
         Ok(message)
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
+    async fn draft(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        conversation_id: &str,
+    ) -> Result<ReplyDraft, ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        self.drafting
+            .check(&agent.id)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let drafted = self.chat.draft_reply(workspace_id, conversation_id).await?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let (workspace, conversation, body) =
+            (workspace_id.to_owned(), conversation_id.to_owned(), drafted.body.clone());
+        let answers = drafted.answers.clone();
+        let job = |db: sqlx::AnyPool| async move {
+            let draft = drafts::NewDraft {
+                id: &id,
+                workspace_id: &workspace,
+                conversation_id: &conversation,
+                agent_id: &agent.id,
+                answers: &answers,
+                body: &body,
+                mode: drafted.written_by,
+                at: now_millis(),
+            };
+            let mut tx = db.begin().await?;
+            drafts::record(&mut tx, &draft).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(id)
+        };
+        let id = self.sql.write(job).await.map_err(AppError::from)?;
+        Ok(ReplyDraft {
+            id,
+            body: drafted.body,
+            citations: drafted.citations,
+            answers: drafted.answers,
+            written_by: drafted.written_by.to_owned(),
+            note: drafted.note.map(str::to_owned),
+        })
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn discard_draft(&self, caller: &Caller, workspace_id: &str, draft_id: &str) -> Result<(), ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        let (workspace, draft) = (workspace_id.to_owned(), draft_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let discarded =
+                drafts::decide(&db, &workspace, &agent.id, &draft, DraftOutcome::Discarded, now_millis()).await?;
+            // Discarding twice is no error; someone else's draft, or none, is.
+            Ok::<_, sqlx::Error>(discarded || drafts::exists(&db, &workspace, &agent.id, &draft).await?)
+        };
+        match self.sql.write(job).await.map_err(AppError::from)? {
+            true => Ok(()),
+            false => Err(ServiceError::NotFound),
+        }
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]

@@ -27,6 +27,9 @@ enum Needs {
     WebSource,
     /// A visitor's conversation with the bot.
     Conversation,
+    /// A conversation whose visitor asked what the workspace's knowledge
+    /// answers (the "Opening hours" snippet every tenant has).
+    Question,
 }
 
 enum Kind {
@@ -401,6 +404,21 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/desk/draft",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Question,
+            fresh_caller: false,
+            fields: |t| with(t, &[("conversation_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/discard-draft",
+        kind: Kind::TestedElsewhere(
+            "only the member who asked for a draft may discard it: reply_drafts::a_draft_is_grounded_never_sent_by_itself_and_its_fate_is_recorded",
+        ),
+    },
+    Endpoint {
         path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -510,6 +528,12 @@ impl World {
         let b = tenant(&app, "bravo-owner@example.com", "Bravo Corp").await;
         let a_admin = join(&app, &a, "alpha-admin@example.com", Role::Admin).await;
         let a_agent = join(&app, &a, "alpha-agent@example.com", Role::Agent).await;
+        for tenant in [&a, &b] {
+            let ws = ("workspace_id", tenant.workspace.as_str());
+            let hours = [ws, ("title", "Opening hours"), ("text", "We are open from 9 am to 5 pm, Monday to Friday.")];
+            ok(app.call(&tenant.owner, "/api/knowledge/add_text", &hours).await);
+            crate::knowledge::settled(&app, &tenant.owner, &tenant.workspace).await;
+        }
         World { app, a, b, a_admin, a_agent, next: std::cell::Cell::new(0) }
     }
 
@@ -562,6 +586,20 @@ impl World {
                 let fields = [ws, ("url", "https://bravo.example/help"), ("mode", "page")];
                 let source = ok(app.call(&tenant.owner, "/api/knowledge/add_url", &fields).await);
                 source.json()["id"].as_str().unwrap().to_string()
+            }
+            Needs::Question => {
+                let conversation = Box::pin(self.make(tenant, Needs::Conversation)).await;
+                sqlx::query(
+                    "INSERT INTO messages (id, conversation_id, workspace_id, author, body, created_at)
+                     VALUES ($1, $2, $3, 'visitor', 'When are you open on weekdays?', 2)",
+                )
+                .bind(uuid::Uuid::new_v4().to_string())
+                .bind(&conversation)
+                .bind(&tenant.workspace)
+                .execute(app.state.sql.pool())
+                .await
+                .unwrap();
+                conversation
             }
             Needs::Conversation => {
                 let id = uuid::Uuid::new_v4().to_string();

@@ -30,6 +30,7 @@ mod mentor_chat;
 mod mentor_resume;
 mod pages;
 mod recovery;
+mod reply_drafts;
 mod requests;
 mod shutdown;
 mod startup;

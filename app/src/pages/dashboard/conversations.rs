@@ -8,7 +8,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{Here, InWorkspace, PageHeader};
 use crate::chat::{
-    list_conversations, load_transcript, Author, ChatMessage, ConversationSummary, SentimentLabel, CONVERSATIONS_PAGE,
+    list_conversations, load_transcript, Author, ChatMessage, Citation, ConversationSummary, SentimentLabel,
+    CONVERSATIONS_PAGE,
 };
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
 use crate::components::format::Time;
@@ -209,22 +210,6 @@ pub fn TranscriptMessage(m: ChatMessage) -> impl IntoView {
         Author::Bot => "Assistant".to_owned(),
         Author::Agent => m.author_name.clone().unwrap_or_else(|| "Team".to_owned()),
     };
-    let sources = (!m.citations.is_empty()).then(|| {
-        view! {
-            <ul class="sources" aria-label="Sources">
-                {m.citations
-                    .iter()
-                    .map(|c| {
-                        let label = format!("[{}] {}", c.number, c.title);
-                        match c.url.clone() {
-                            Some(url) => view! { <li><a href=url rel="noopener noreferrer" target="_blank">{label}</a></li> }.into_any(),
-                            None => view! { <li>{label}</li> }.into_any(),
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-    });
     let feedback = m.feedback.map(|f| if f > 0 { "👍 Helpful" } else { "👎 Not helpful" });
     let confidence = m.confidence.map(|c| format!("confidence {:.0}%", c * 100.0));
     view! {
@@ -239,7 +224,29 @@ pub fn TranscriptMessage(m: ChatMessage) -> impl IntoView {
             </p>
             <p class="message-body">{m.body.clone()}</p>
             {m.note.clone().map(|n| view! { <p class="muted small">{n}</p> })}
-            {sources}
+            <Sources citations=m.citations.clone() />
         </li>
     }
+}
+
+/// The sources an answer cites, linked when they have an address; a file's
+/// cited passage shows on hover.
+#[component]
+pub fn Sources(citations: Vec<Citation>) -> impl IntoView {
+    (!citations.is_empty()).then(|| {
+        view! {
+            <ul class="sources" aria-label="Sources">
+                {citations
+                    .into_iter()
+                    .map(|c| {
+                        let label = format!("[{}] {}", c.number, c.title);
+                        match c.url {
+                            Some(url) => view! { <li><a href=url rel="noopener noreferrer" target="_blank">{label}</a></li> }.into_any(),
+                            None => view! { <li title=c.quote>{label}</li> }.into_any(),
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
 }

@@ -1,17 +1,18 @@
 //! The open conversation beside the inbox: its transcript followed live
 //! (the conversation's journal, resumed after the entry it was opened at),
 //! who answers it, and what an agent does with it: join, reply, hand back
-//! to the assistant, resolve. `a`, `r` and `e` are the keys for them.
+//! to the assistant, resolve. `a`, `r` and `e` are the keys for them; the
+//! reply box is `composer.rs`.
 //! "Seen" marks the newest reply the visitor's widget has shown.
 
 use leptos::prelude::*;
 
+use super::composer::Composer;
 use super::on_shortcut;
 use crate::chat::{Author, ChatMessage};
 use crate::components::format::Time;
 use crate::desk::{
-    hand_back_conversation, join_conversation, reply_to_visitor, resolve_conversation, validate_reply, Agent,
-    DeskConversation, Rating, Takeover,
+    hand_back_conversation, join_conversation, resolve_conversation, Agent, DeskConversation, Rating, Takeover,
 };
 use crate::error::ServiceError;
 use crate::pages::dashboard::conversations::TranscriptMessage;
@@ -28,10 +29,10 @@ enum Line {
 
 /// What the pane knows of the conversation, kept current by its journal.
 #[derive(Clone, Copy)]
-struct Thread {
+pub(super) struct Thread {
     lines: RwSignal<Vec<Line>>,
-    assignee: RwSignal<Option<Agent>>,
-    resolved: RwSignal<bool>,
+    pub assignee: RwSignal<Option<Agent>>,
+    pub resolved: RwSignal<bool>,
     /// "The visitor is typing…", for a few seconds after each signal.
     typing: RwSignal<Option<String>>,
     /// The visitor saw the team's messages up to this one's time.
@@ -43,7 +44,7 @@ struct Thread {
 impl Thread {
     /// Adds a message unless it is already shown (the transcript and the
     /// live stream may both carry one written while the pane opened).
-    fn add(self, message: ChatMessage) -> bool {
+    pub fn add(self, message: ChatMessage) -> bool {
         let known = self
             .lines
             .with_untracked(|lines| lines.iter().any(|line| matches!(line, Line::Message(m) if m.id == message.id)));
@@ -51,6 +52,16 @@ impl Thread {
             self.lines.update(|lines| lines.push(Line::Message(message)));
         }
         !known
+    }
+
+    /// The id of the visitor's newest message.
+    pub fn newest_from_visitor(self) -> Option<String> {
+        self.lines.with_untracked(|lines| {
+            lines.iter().rev().find_map(|line| match line {
+                Line::Message(m) if m.author == Author::Visitor => Some(m.id.clone()),
+                _ => None,
+            })
+        })
     }
 
     /// The team's newest message the visitor has seen.
@@ -135,39 +146,6 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         Memo::new(move |_| thread.assignee.with(|a| a.as_ref().is_some_and(|a| a.id == me)))
     };
 
-    let draft = RwSignal::new(String::new());
-    let send = Action::new(move |text: &String| {
-        let (w, c) = ids.get_value();
-        let text = text.clone();
-        async move { reply_to_visitor(w, c, text).await }
-    });
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(message)) => {
-            draft.set(String::new());
-            error.set(None);
-            thread.resolved.set(false);
-            if let Some(name) = message.author_name.clone() {
-                if thread.assignee.with_untracked(Option::is_none) {
-                    thread.assignee.set(Some(Agent { id: me.clone(), name }));
-                }
-            }
-            thread.add(message);
-        }
-        Some(Err(e)) => error.set(Some(e.to_string())),
-        None => {}
-    });
-    let submit = move || {
-        if send.pending().get_untracked() {
-            return;
-        }
-        match validate_reply(&draft.get_untracked()) {
-            Ok(text) => {
-                send.dispatch(text);
-            }
-            Err(e) => error.set(Some(e.to_string())),
-        }
-    };
-
     on_shortcut(move |key| match key {
         "a" if !mine.get_untracked() => {
             join.dispatch(());
@@ -249,39 +227,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                 </For>
             </ol>
             <p class="desk-typing" aria-live="polite">{move || thread.typing.get()}</p>
-            <form class="desk-reply" on:submit=move |ev| { ev.prevent_default(); submit(); }>
-                <label for="desk-reply">"Reply to the visitor"</label>
-                <textarea
-                    id="desk-reply"
-                    rows="3"
-                    maxlength=crate::chat::MESSAGE_MAX_CHARS.to_string()
-                    placeholder="Write a reply. Enter sends, Shift+Enter starts a new line."
-                    prop:value=move || draft.get()
-                    on:input=move |ev| {
-                        draft.set(event_target_value(&ev));
-                        say_typing();
-                    }
-                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                            ev.prevent_default();
-                            submit();
-                        }
-                    }
-                ></textarea>
-                <p class="muted small">
-                    {move || if thread.assignee.with(Option::is_none) { "Sending joins the conversation: the assistant stops answering." } else { "" }}
-                </p>
-                {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                <div class="form-actions">
-                    <button type="submit" class="button button-primary" disabled=move || send.pending().get()>
-                        {move || if send.pending().get() { "Sending…" } else { "Send" }}
-                    </button>
-                    {move || match live.get() {
-                        Some(false) => view! { <span class="live-state live-off" role="status">"Reconnecting… messages will catch up."</span> }.into_any(),
-                        _ => ().into_any(),
-                    }}
-                </div>
-            </form>
+            <Composer ids me thread error live say_typing changes />
         </article>
     }
 }

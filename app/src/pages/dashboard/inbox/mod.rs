@@ -5,11 +5,12 @@
 //! the open conversation too (`&c=ID`), so a link or a reload shows the
 //! same thing. The list follows the workspace live (`/inbox/events`), and
 //! the keyboard works it: `j`/`k` next and previous, `a` assign to me, `r`
-//! reply, `e` resolve.
+//! reply, `d` draft a reply, `e` resolve.
 //!
 //! Its resources are made when the page is, not after the viewer arrives,
 //! so the server and the browser number them alike during hydration.
 
+mod composer;
 mod conversation;
 
 use leptos::prelude::*;
@@ -23,6 +24,7 @@ use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllo
 use crate::components::format::count_of;
 use crate::desk::{load_inbox, open_conversation, Channel, Inbox, InboxItem, InboxView};
 use crate::permissions::Action;
+use crate::reply_drafts::{DraftStats, DRAFT_STATS_DAYS};
 use conversation::ConversationPane;
 
 /// The inbox's address with one parameter changed (`None` removes it).
@@ -232,7 +234,46 @@ fn list_view(here: &Here, inbox: Inbox, query: Memo<leptos_router::params::Param
         {unread}
         {items}
         {rated}
+        <DraftUse stats=inbox.drafts />
     }
+}
+
+/// What the team did with the assistant's drafts lately, drawn as one bar.
+#[component]
+fn DraftUse(stats: DraftStats) -> impl IntoView {
+    let total = stats.total();
+    (total > 0).then(|| {
+        let parts = [
+            ("sent", stats.sent, "sent as written"),
+            ("edited", stats.edited, "edited"),
+            ("discarded", stats.discarded, "discarded"),
+        ];
+        let heading = format!("Assistant drafts, last {DRAFT_STATS_DAYS} days");
+        view! {
+            <figure class="desk-drafts">
+                <figcaption class="small">
+                    <strong>{heading}</strong>
+                    <ul class="draft-legend">
+                        {parts.iter().filter(|(_, n, _)| *n > 0).map(|(kind, n, what)| view! {
+                            <li class=format!("draft-{kind}")>{format!("{n} {what}")}</li>
+                        }).collect_view()}
+                    </ul>
+                </figcaption>
+                // SVG geometry, not inline styles: the page's CSP allows none.
+                <svg class="draft-bar" viewBox="0 0 100 1" preserveAspectRatio="none" aria-hidden="true">
+                    {parts.into_iter().filter(|(_, n, _)| *n > 0).scan(0.0, |x, (kind, n, _)| {
+                        let width = f64::from(n) * 100.0 / f64::from(total);
+                        let start = *x;
+                        *x += width;
+                        Some(view! {
+                            <rect class=format!("draft-{kind}") x=format!("{start:.2}") y="0"
+                                width=format!("{width:.2}") height="1"></rect>
+                        })
+                    }).collect_view()}
+                </svg>
+            </figure>
+        }
+    })
 }
 
 fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
@@ -417,6 +458,7 @@ fn Shortcuts() -> impl IntoView {
                 <dt><kbd>"j"</kbd> " / " <kbd>"k"</kbd></dt><dd>"Next / previous conversation"</dd>
                 <dt><kbd>"a"</kbd></dt><dd>"Assign to me (join)"</dd>
                 <dt><kbd>"r"</kbd></dt><dd>"Reply"</dd>
+                <dt><kbd>"d"</kbd></dt><dd>"Draft a reply from your knowledge base"</dd>
                 <dt><kbd>"e"</kbd></dt><dd>"Resolve"</dd>
                 <dt><kbd>"Enter"</kbd></dt><dd>"Send (Shift+Enter for a new line)"</dd>
             </dl>
