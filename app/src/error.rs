@@ -56,6 +56,15 @@ impl ServiceError {
         }
     }
 
+    /// What a person reads: the fields' own messages for a rejected form,
+    /// the error's message otherwise.
+    pub fn explained(&self) -> String {
+        match self {
+            ServiceError::Invalid(fields) => fields.values().cloned().collect::<Vec<_>>().join(" "),
+            other => other.to_string(),
+        }
+    }
+
     /// One field's problem as an error.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         ServiceError::Invalid(FieldErrors::from([(field.to_string(), message.into())]))

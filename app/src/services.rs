@@ -12,7 +12,7 @@ use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewe
 use crate::audit::AuditEvent;
 use crate::business_hours::{BusinessHours, HoursSetup};
 use crate::chat::{
-    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, FirstSteps, Transcript,
+    BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, FirstSteps, Priority, Transcript,
     WidgetSettings, WidgetSetup,
 };
 use crate::desk::{DeskConversation, Inbox, InboxFilter, Takeover};
@@ -28,6 +28,7 @@ use crate::permissions::Role;
 use crate::reply_drafts::ReplyDraft;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::team::{InvitationPreview, TeamView};
+use crate::tickets::{TicketChange, TicketDetail, TicketList, TicketView};
 
 /// Who is calling, as the server's middleware read it from the request
 /// before any handler ran. Services trust nothing else about the caller.
@@ -346,6 +347,33 @@ pub trait MentorService: Send + Sync + 'static {
     ) -> Result<CareerForm, ServiceError>;
 }
 
+/// Tickets: what needs a person beyond a live chat (`crate::tickets`).
+/// Every member may work them.
+#[async_trait]
+pub trait TicketService: Send + Sync + 'static {
+    /// The tickets of `view`, most urgent then oldest first, with every view's count.
+    async fn list(&self, caller: &Caller, workspace_id: &str, view: TicketView) -> Result<TicketList, ServiceError>;
+    /// One ticket with its history.
+    async fn open(&self, caller: &Caller, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError>;
+    /// Opens a ticket by hand; about a conversation of the workspace, or not.
+    async fn create(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        subject: String,
+        priority: Priority,
+        conversation_id: Option<String>,
+    ) -> Result<TicketDetail, ServiceError>;
+    /// Changes what `change` names, each change in the history under the caller's name.
+    async fn update(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        change: TicketChange,
+    ) -> Result<TicketDetail, ServiceError>;
+}
+
 /// Every service, handed to Leptos as context for each request.
 #[derive(Clone)]
 pub struct Services {
@@ -356,6 +384,7 @@ pub struct Services {
     pub chat: Arc<dyn ChatService>,
     pub desk: Arc<dyn DeskService>,
     pub mentor: Arc<dyn MentorService>,
+    pub tickets: Arc<dyn TicketService>,
 }
 
 /// The body of every server function: finds the services and the caller,

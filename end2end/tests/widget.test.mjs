@@ -438,6 +438,74 @@ test("an agent asks for a draft grounded in the help centre, edits and sends it,
   await agent.context.close();
 });
 
+test("a visitor's request for a person becomes a ticket the team assigns, prioritises and solves, with its history; a member opens one by hand", async () => {
+  const question = `Can I change the delivery address of order ${RUN}?`;
+  const visitor = await openPage(browser);
+  await visitor.page.goto(hostUrl);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  await widget.locator("textarea").fill(question);
+  await visitor.page.keyboard.press("Enter");
+  // The greeting is a bot message too: wait for the answer itself, which can be rated.
+  await widget.locator(".msg.bot .feedback").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  await widget.locator(".human").click();
+  // Nobody is at the desk: the widget asks where the team should write.
+  await widget.locator(".handoff").waitFor({ timeout: 10_000 });
+
+  const agent = await openPage(browser);
+  const home = await logInAsDemo(agent.page);
+  await agent.page.goto(`${home}/tickets`);
+  await hydrated(agent.page, agent.errors);
+  await agent.page.getByRole("heading", { name: "Tickets", level: 1 }).waitFor();
+  const row = agent.page.locator(".desk-item", { hasText: question });
+  await row.waitFor();
+  assert.match(await row.innerText(), /Open/);
+  await row.locator("a").click();
+  await agent.page.waitForURL(/t=/);
+  const pane = agent.page.locator("article.ticket");
+  await pane.getByText("Escalated from a chat: Asked for a person").waitFor();
+  assert.match(await pane.getByRole("link", { name: "Open the conversation" }).getAttribute("href"), /\?c=/);
+
+  // Assigned, made urgent and set pending: each change is saved at once and told in the history.
+  const name = (await agent.page.locator(".user-name").innerText()).trim();
+  await pane.getByRole("button", { name: "Assign to me" }).click();
+  await pane.locator(".desk-answering", { hasText: `Assigned to ${name}` }).waitFor();
+  await pane.getByLabel("Priority").selectOption("urgent");
+  await pane.locator(".ticket-history li", { hasText: `${name} changed the priority from Normal to Urgent` }).waitFor();
+  await pane.getByLabel("Status").selectOption("pending");
+  await pane.locator(".ticket-history li", { hasText: "changed the status from Open to Pending" }).waitFor();
+  await row.locator(".pill.status-pending").waitFor();
+  assert.match(await pane.locator(".ticket-history").innerText(), new RegExp(`${name} assigned it to ${name}`));
+  assert.match(await pane.locator(".ticket-history li").last().innerText(), /Lodestar opened the ticket/);
+  await screenshot(agent.page, "tickets-worked");
+
+  // Solved, it moves to the Solved view.
+  await pane.getByRole("button", { name: "Solve" }).click();
+  await pane.locator(".pill.status-solved").waitFor();
+  await agent.page.getByRole("link", { name: /^Solved/ }).click();
+  await agent.page.waitForURL(/view=solved/);
+  await agent.page.locator(".desk-item", { hasText: question }).waitFor();
+
+  // By hand: a subject is needed; then the new ticket opens.
+  await agent.page.getByRole("button", { name: "New ticket" }).click();
+  await agent.page.getByRole("button", { name: "Open ticket" }).click();
+  await agent.page.locator("#ticket-subject-error", { hasText: "Say what the ticket is about." }).waitFor();
+  await agent.page.getByLabel("Subject").fill(`Call back about invoice ${RUN}`);
+  await agent.page.getByRole("button", { name: "Open ticket" }).click();
+  await pane.locator("#ticket-title", { hasText: `Call back about invoice ${RUN}` }).waitFor({ timeout: 10_000 });
+  await pane.getByText("Opened by the team").waitFor();
+  await agent.page.setViewportSize({ width: 390, height: 844 });
+  await agent.page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(agent.page, "tickets-phone-dark");
+
+  for (const { errors } of [visitor, agent]) {
+    assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  }
+  await visitor.context.close();
+  await agent.context.close();
+});
+
 test("an admin sets business hours in Settings, and out of hours a visitor who asks for a person learns when the team is back", async () => {
   const owner = await openPage(browser);
   const home = await logInAsDemo(owner.page);

@@ -17,6 +17,7 @@ pub mod sales;
 pub mod sql;
 pub mod state;
 pub mod telemetry;
+pub mod tickets;
 
 use accounts::mailer::Mailer;
 use accounts::secrets::ServerKey;
@@ -120,7 +121,8 @@ pub async fn open_state_with(
         inbound.secret = Some(config::Secret::new(String::from_utf8_lossy(key.bytes()).into_owned()));
     }
     let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), chat.clone(), inbound));
-    let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor };
+    let tickets = Arc::new(tickets::Tickets::new(sql.clone(), accounts.clone()));
+    let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor, tickets };
     let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can
     // conflict with their writes.

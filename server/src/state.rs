@@ -16,6 +16,7 @@ use crate::live::Live;
 use crate::mentor::service::Mentor;
 use crate::sales::SqlSalesService;
 use crate::sql::SqlStore;
+use crate::tickets::Tickets;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -47,6 +48,7 @@ pub struct Products {
     pub live: Arc<Live>,
     pub desk: Arc<Desk>,
     pub mentor: Arc<Mentor>,
+    pub tickets: Arc<Tickets>,
 }
 
 impl AppState {
@@ -57,7 +59,7 @@ impl AppState {
         accounts: Arc<Accounts>,
         products: Products,
     ) -> Self {
-        let Products { knowledge, chat, live, desk, mentor } = products;
+        let Products { knowledge, chat, live, desk, mentor, tickets } = products;
         let services = Services {
             sales: Arc::new(SqlSalesService::new(sql.clone())),
             accounts: accounts.clone(),
@@ -66,6 +68,7 @@ impl AppState {
             chat: chat.clone(),
             desk: desk.clone(),
             mentor: mentor.clone(),
+            tickets,
         };
         AppState {
             accounts,

@@ -334,6 +334,22 @@ pub async fn exists<'e>(
     Ok(found > 0)
 }
 
+/// The email the conversation's visitor left: `None` when the workspace has
+/// no such conversation, `Some(None)` when they left none.
+pub async fn visitor_email_of<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT visitor_email FROM conversations WHERE id = $1 AND workspace_id = $2")
+            .bind(conversation_id)
+            .bind(workspace_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(email,)| email))
+}
+
 /// Who answers the conversation: a person's id, or `None` for the bot.
 pub async fn assignee(
     tx: &mut AnyConnection,

@@ -15,6 +15,7 @@ use crate::desk::followups;
 use crate::error::AppError;
 use crate::live::journal;
 use crate::sql::now_millis;
+use crate::tickets::store as tickets;
 
 impl Chat {
     /// Threads the answer into its conversation; `None` when this email was
@@ -64,10 +65,13 @@ impl Chat {
                 return Ok(None);
             }
             conversations::add_visitor_message(&mut tx, &ws, &conversation, &stored, sentiment).await?;
+            // Reopened first: the escalation below then finds it and opens no second one.
+            tickets::on_requester_reply(&mut tx, &ws, &conversation, &stored).await?;
             let nobody = conversations::assignee(&mut tx, &ws, &conversation).await?.flatten().is_none();
             if nobody && conversations::flag(&mut *tx, &ws, &conversation, FlagReason::RepliedByEmail, at).await? {
                 let escalated = serde_json::json!({ "reason": FlagReason::RepliedByEmail.as_str() });
                 conversations::record_event(&mut *tx, &ws, Some(&conversation), "escalated", escalated).await?;
+                tickets::escalate(&mut tx, &ws, &conversation, FlagReason::RepliedByEmail, at).await?;
             }
             let seq = journal::append(&mut tx, &ws, &conversation, "message", &payload).await?;
             tx.commit().await?;

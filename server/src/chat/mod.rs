@@ -47,6 +47,7 @@ use crate::live::journal;
 use crate::live::slots::Slots;
 use crate::live::Live;
 use crate::sql::{now_millis, SqlStore};
+use crate::tickets::store as tickets;
 use guard::{Guard, Proof};
 use limits::Gcra;
 use llm::{Llm, LlmFailure};
@@ -697,6 +698,7 @@ impl Chat {
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             conversations::add_visitor_message(&mut tx, &workspace, &conversation, &stored, sentiment).await?;
+            tickets::on_requester_reply(&mut tx, &workspace, &conversation, &stored).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
             tx.commit().await?;
             Ok::<_, sqlx::Error>((workspace, conversation, seq))
@@ -780,6 +782,7 @@ impl Chat {
                     let escalated = serde_json::json!({ "reason": reason.as_str() });
                     conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated)
                         .await?;
+                    tickets::escalate(&mut tx, &workspace, &conversation, reason, now).await?;
                 }
             }
             tx.commit().await?;

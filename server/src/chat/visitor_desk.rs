@@ -126,6 +126,7 @@ impl Chat {
             if flagged && !preview {
                 let escalated = serde_json::json!({ "reason": reason.as_str() });
                 conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
+                crate::tickets::store::escalate(&mut tx, &workspace, &conversation, reason, now_millis()).await?;
             }
             let with_email = conversations::has_email(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;

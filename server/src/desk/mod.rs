@@ -483,6 +483,8 @@ impl DeskService for Desk {
                         Some(person) => ratings::ask(&mut tx, &workspace, &conversation, person, now).await?,
                         None => false,
                     };
+                    crate::tickets::store::solve_with_conversation(&mut tx, &workspace, &conversation, &agent, now)
+                        .await?;
                     let by = serde_json::json!({ "agent": agent, "ask_rating": asked });
                     Some(journal::append(&mut tx, &workspace, &conversation, "resolved", &by).await?)
                 }

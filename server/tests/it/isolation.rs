@@ -27,6 +27,8 @@ enum Needs {
     WebSource,
     /// A visitor's conversation with the bot.
     Conversation,
+    /// A ticket (opened by hand by the tenant's owner).
+    Ticket,
     /// A conversation whose visitor asked what the workspace's knowledge
     /// answers (the "Opening hours" snippet every tenant has).
     Question,
@@ -419,6 +421,37 @@ const ENDPOINTS: &[Endpoint] = &[
         ),
     },
     Endpoint {
+        path: "/api/tickets/list",
+        kind: Kind::Workspace { action: Action::AnswerConversations, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/tickets/create",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("subject", "Call the customer back")]),
+        },
+    },
+    Endpoint {
+        path: "/api/tickets/open",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Ticket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/tickets/update",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Ticket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id), ("status", "pending"), ("priority", "urgent")]),
+        },
+    },
+    Endpoint {
         path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -587,6 +620,11 @@ impl World {
                 let source = ok(app.call(&tenant.owner, "/api/knowledge/add_url", &fields).await);
                 source.json()["id"].as_str().unwrap().to_string()
             }
+            Needs::Ticket => {
+                let fields = [ws, ("subject", "Bravo's private ticket"), ("priority", "high")];
+                let created = ok(app.call(&tenant.owner, "/api/tickets/create", &fields).await);
+                created.json()["ticket"]["id"].as_str().unwrap().to_string()
+            }
             Needs::Question => {
                 let conversation = Box::pin(self.make(tenant, Needs::Conversation)).await;
                 sqlx::query(
@@ -690,8 +728,16 @@ impl World {
         .fetch_all(pool)
         .await
         .unwrap();
+        let tickets: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT t.id, t.status, t.priority, t.assignee_id, (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id)
+             FROM tickets t WHERE t.workspace_id = $1 ORDER BY t.id",
+        )
+        .bind(workspace)
+        .fetch_all(pool)
+        .await
+        .unwrap();
         format!(
-            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations:?}"
+            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations:?}\n{tickets:?}"
         )
     }
 }

@@ -35,5 +35,6 @@ mod requests;
 mod shutdown;
 mod startup;
 mod team;
+mod tickets;
 mod tokens;
 mod uploads;

@@ -16,6 +16,7 @@ pub mod new_workspace;
 pub mod placeholders;
 pub mod settings;
 pub mod team;
+pub mod tickets;
 pub mod usage;
 pub mod widget;
 

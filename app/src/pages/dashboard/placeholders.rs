@@ -20,18 +20,6 @@ struct Placeholder {
     show_plan: bool,
 }
 
-const TICKETS: Placeholder = Placeholder {
-    title: "Tickets",
-    lead: "Questions that need a person, routed to the right agent.",
-    icon: Icon::Tickets,
-    empty_title: "No tickets yet",
-    body: "When a visitor asks for a human, is unhappy, or asks something your knowledge doesn't cover, \
-           the conversation becomes a ticket here, with a category and a priority.",
-    coming: "Coming soon: automatic routing to agents, assignment, and signed webhooks for your own tools.",
-    next: None,
-    show_plan: false,
-};
-
 const ANALYTICS: Placeholder = Placeholder {
     title: "Analytics",
     lead: "What visitors ask, and how well they are answered.",
@@ -88,11 +76,6 @@ fn PlaceholderPage(page: &'static Placeholder) -> impl IntoView {
             }
         } />
     }
-}
-
-#[component]
-pub fn TicketsPage() -> impl IntoView {
-    view! { <PlaceholderPage page=&TICKETS /> }
 }
 
 #[component]

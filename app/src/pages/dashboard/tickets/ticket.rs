@@ -1,0 +1,130 @@
+//! The open ticket beside the list: what it is about and where it came from,
+//! its status, priority, category and assignee (each change saved as it is
+//! made, and written into the history under the member's name), a way to
+//! the conversation it came from, and its full history.
+
+use leptos::prelude::*;
+
+use super::PriorityPill;
+use crate::chat::Priority;
+use crate::components::format::Time;
+use crate::pages::dashboard::Here;
+use crate::tickets::{priority_label, update_ticket, TicketDetail, TicketStatus, CATEGORIES, PRIORITIES};
+
+/// One change asked of the ticket: (field, value), as the form sends it.
+type Change = (&'static str, String);
+
+#[component]
+pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> impl IntoView {
+    let me = here.viewer.user_id.clone();
+    let ids = StoredValue::new((here.workspace.id.clone(), detail.ticket.id.clone()));
+    let current = RwSignal::new(detail);
+    let error = RwSignal::new(None::<String>);
+    let update = Action::new(move |(field, value): &Change| {
+        let (w, t) = ids.get_value();
+        let mut fields = [String::new(), String::new(), String::new(), String::new()];
+        let at = ["status", "priority", "category", "assignee"].iter().position(|f| f == field).unwrap_or(0);
+        fields[at] = value.clone();
+        let [status, priority, category, assignee] = fields;
+        async move { update_ticket(w, t, status, priority, category, assignee).await }
+    });
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(detail)) => {
+            current.set(detail);
+            error.set(None);
+            changes.update(|n| *n += 1);
+        }
+        Some(Err(e)) => error.set(Some(e.explained())),
+        None => {}
+    });
+    let set = move |field: &'static str| {
+        move |ev: leptos::ev::Event| {
+            update.dispatch((field, event_target_value(&ev)));
+        }
+    };
+    let ticket = move || current.with(|d| d.ticket.clone());
+    let conversation = ticket().conversation_id.map(|id| here.path(&format!("?c={id}")));
+    let mine = {
+        let me = me.clone();
+        move || current.with(|d| d.ticket.assignee.as_ref().is_some_and(|a| a.id == me))
+    };
+    view! {
+        <article class="desk-thread panel ticket" aria-labelledby="ticket-title">
+            <header class="desk-thread-head">
+                <div>
+                    <h2 id="ticket-title">{move || { let t = ticket(); format!("#{} {}", t.number, t.subject) }}</h2>
+                    <p class="muted small">
+                        {move || ticket().source.label()} " · opened " <Time at=ticket().created_at />
+                        {move || ticket().requester_email.map(|email| format!(" · from {email}"))}
+                    </p>
+                    <p class="desk-answering" role="status">
+                        <span class=move || format!("pill status-{}", ticket().status.as_str())>{move || ticket().status.label()}</span>
+                        " " {move || view! { <PriorityPill priority=ticket().priority /> }}
+                        " " {move || match ticket().assignee {
+                            Some(a) => format!("Assigned to {}", a.name),
+                            None => "Nobody is assigned".to_owned(),
+                        }}
+                    </p>
+                </div>
+                <div class="desk-thread-actions">
+                    {conversation.map(|href| view! { <a class="button" href=href>"Open the conversation"</a> })}
+                    <Show when=move || !mine()>
+                        <button type="button" class="button button-primary" disabled=move || update.pending().get()
+                            on:click={
+                                let me = me.clone();
+                                move |_| { update.dispatch(("assignee", me.clone())); }
+                            }>
+                            "Assign to me"
+                        </button>
+                    </Show>
+                    <Show when=move || ticket().status.is_live()>
+                        <button type="button" class="button" disabled=move || update.pending().get()
+                            on:click=move |_| { update.dispatch(("status", "solved".to_owned())); }>
+                            "Solve"
+                        </button>
+                    </Show>
+                </div>
+            </header>
+            <div class="ticket-fields">
+                <div class="field">
+                    <label for="ticket-status">"Status"</label>
+                    <select id="ticket-status" on:change=set("status") prop:value=move || ticket().status.as_str()>
+                        {TicketStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ticket-priority-field">"Priority"</label>
+                    <select id="ticket-priority-field" on:change=set("priority") prop:value=move || ticket().priority.as_str()>
+                        {PRIORITIES.into_iter().map(|p: Priority| view! { <option value=p.as_str()>{priority_label(p)}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ticket-category">"Category"</label>
+                    <select id="ticket-category" on:change=set("category") prop:value=move || ticket().category>
+                        {CATEGORIES.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="ticket-assignee">"Assignee"</label>
+                    <select id="ticket-assignee" on:change=set("assignee")
+                        prop:value=move || ticket().assignee.map_or_else(|| "nobody".to_owned(), |a| a.id)>
+                        <option value="nobody">"Nobody"</option>
+                        {current.with_untracked(|d| d.agents.clone()).into_iter().map(|a| view! { <option value=a.id>{a.name}</option> }).collect_view()}
+                    </select>
+                </div>
+            </div>
+            <p class="muted small" role="status">
+                {move || if update.pending().get() { "Saving…" } else { "Changes are saved as you make them." }}
+            </p>
+            {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <section aria-labelledby="ticket-history">
+                <h3 id="ticket-history">"History"</h3>
+                <ol class="ticket-history">
+                    {move || current.with(|d| d.history.iter().rev().map(|event| view! {
+                        <li><span>{event.describe()}</span> " " <Time at=event.at /></li>
+                    }).collect_view())}
+                </ol>
+            </section>
+        </article>
+    }
+}

@@ -1,0 +1,396 @@
+//! Tickets: what needs a person beyond a live chat. One is opened when a
+//! conversation is escalated (the visitor asked for a person, was unhappy,
+//! or the bot could not answer) or by a member of the team; it carries a
+//! number, status, priority, category and assignee, and a history of who
+//! changed what. The server implements `TicketService`
+//! (`server/src/tickets/`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::chat::{FlagReason, Priority};
+use crate::desk::Agent;
+use crate::error::ServiceError;
+
+/// Where a ticket stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// Waits on the team.
+    Open,
+    /// Waits on the requester.
+    Pending,
+    /// Answered; a reply from the requester opens it again.
+    Solved,
+    /// Done for good.
+    Closed,
+}
+
+impl TicketStatus {
+    pub const ALL: [TicketStatus; 4] =
+        [TicketStatus::Open, TicketStatus::Pending, TicketStatus::Solved, TicketStatus::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Pending => "pending",
+            TicketStatus::Solved => "solved",
+            TicketStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        TicketStatus::ALL.into_iter().find(|status| status.as_str() == value)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "Open",
+            TicketStatus::Pending => "Pending",
+            TicketStatus::Solved => "Solved",
+            TicketStatus::Closed => "Closed",
+        }
+    }
+
+    /// Being worked on: open or pending.
+    pub fn is_live(self) -> bool {
+        matches!(self, TicketStatus::Open | TicketStatus::Pending)
+    }
+}
+
+/// What a ticket is about. The classifier and a workspace's own list come later;
+/// these are the defaults every workspace starts with.
+pub const CATEGORIES: [(&str, &str); 5] = [
+    ("billing", "Billing"),
+    ("technical", "Technical"),
+    ("account", "Account"),
+    ("feature_request", "Feature request"),
+    ("other", "Other"),
+];
+
+pub fn category_label(category: &str) -> &str {
+    CATEGORIES.iter().find(|(id, _)| *id == category).map_or(category, |(_, label)| label)
+}
+
+pub const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+
+pub fn priority_label(priority: Priority) -> &'static str {
+    match priority {
+        Priority::Low => "Low",
+        Priority::Normal => "Normal",
+        Priority::High => "High",
+        Priority::Urgent => "Urgent",
+    }
+}
+
+/// How a ticket came to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketSource {
+    /// A conversation needed a person, for this reason.
+    Escalation(FlagReason),
+    /// A member of the team opened it.
+    Agent,
+}
+
+impl TicketSource {
+    pub fn label(self) -> String {
+        match self {
+            TicketSource::Escalation(reason) => format!("Escalated from a chat: {}", reason.label()),
+            TicketSource::Agent => "Opened by the team".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: String,
+    /// `#12`: numbered per workspace.
+    pub number: i64,
+    pub subject: String,
+    pub status: TicketStatus,
+    pub priority: Priority,
+    pub category: String,
+    pub assignee: Option<Agent>,
+    pub requester_email: Option<String>,
+    pub conversation_id: Option<String>,
+    pub source: TicketSource,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One change in a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    /// Who: `None` for Lodestar itself (an escalation, a reopening reply).
+    pub actor: Option<String>,
+    /// `opened`, `status`, `priority`, `category`, `assignee`.
+    pub kind: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub at: i64,
+}
+
+impl TicketEvent {
+    /// "Maria changed the status from Open to Pending".
+    pub fn describe(&self) -> String {
+        let who = self.actor.clone().unwrap_or_else(|| "Lodestar".to_owned());
+        let shown = |value: &Option<String>| match (self.kind.as_str(), value.as_deref()) {
+            (_, None) => "nobody".to_owned(),
+            ("status", Some(v)) => TicketStatus::parse(v).map_or_else(|| v.to_owned(), |s| s.label().to_owned()),
+            ("priority", Some(v)) => Priority::parse(v).map_or_else(|| v.to_owned(), |p| priority_label(p).to_owned()),
+            ("category", Some(v)) => category_label(v).to_owned(),
+            (_, Some(v)) => v.to_owned(),
+        };
+        match self.kind.as_str() {
+            "opened" => format!("{who} opened the ticket"),
+            "reopened" => format!("{who} reopened it: the requester replied"),
+            "assignee" => match &self.to {
+                Some(_) => format!("{who} assigned it to {}", shown(&self.to)),
+                None => format!("{who} unassigned it from {}", shown(&self.from)),
+            },
+            kind => format!("{who} changed the {kind} from {} to {}", shown(&self.from), shown(&self.to)),
+        }
+    }
+}
+
+/// Which tickets the list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketView {
+    /// Open and pending, most urgent first, then oldest.
+    #[default]
+    Live,
+    /// The caller's open and pending ones.
+    Mine,
+    Unassigned,
+    Solved,
+    Closed,
+}
+
+impl TicketView {
+    pub const ALL: [TicketView; 5] =
+        [TicketView::Live, TicketView::Mine, TicketView::Unassigned, TicketView::Solved, TicketView::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketView::Live => "live",
+            TicketView::Mine => "mine",
+            TicketView::Unassigned => "unassigned",
+            TicketView::Solved => "solved",
+            TicketView::Closed => "closed",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, ServiceError> {
+        match value {
+            "" => Ok(TicketView::Live),
+            other => TicketView::ALL
+                .into_iter()
+                .find(|view| view.as_str() == other)
+                .ok_or_else(|| ServiceError::invalid("view", "Choose one of the ticket views.")),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketView::Live => "Open and pending",
+            TicketView::Mine => "Mine",
+            TicketView::Unassigned => "Unassigned",
+            TicketView::Solved => "Solved",
+            TicketView::Closed => "Closed",
+        }
+    }
+}
+
+/// The tickets of a view, with the count of every view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketList {
+    pub tickets: Vec<Ticket>,
+    /// Per view, in [`TicketView::ALL`]'s order.
+    pub counts: Vec<u32>,
+    /// Members who may be assigned.
+    pub agents: Vec<Agent>,
+    pub me: Agent,
+    pub now: i64,
+}
+
+/// Tickets one list shows at most (the most urgent and oldest first).
+pub const TICKETS_PAGE: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: Ticket,
+    /// Oldest first.
+    pub history: Vec<TicketEvent>,
+    /// Members it may be assigned to.
+    pub agents: Vec<Agent>,
+}
+
+/// A change to a ticket's fields; `None` leaves one as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketChange {
+    pub status: Option<TicketStatus>,
+    pub priority: Option<Priority>,
+    pub category: Option<String>,
+    /// `Some(None)` unassigns.
+    pub assignee: Option<Option<String>>,
+}
+
+pub const SUBJECT_MAX_CHARS: usize = 200;
+
+/// A ticket's subject: trimmed, one line, 1 to [`SUBJECT_MAX_CHARS`] characters.
+pub fn validate_subject(subject: &str) -> Result<String, ServiceError> {
+    let subject: String = subject.split_whitespace().collect::<Vec<_>>().join(" ");
+    let subject: String = subject.chars().filter(|c| !c.is_control()).collect();
+    if subject.is_empty() {
+        return Err(ServiceError::invalid("subject", "Say what the ticket is about."));
+    }
+    if subject.chars().count() > SUBJECT_MAX_CHARS {
+        return Err(ServiceError::invalid(
+            "subject",
+            format!("Keep the subject under {SUBJECT_MAX_CHARS} characters."),
+        ));
+    }
+    Ok(subject)
+}
+
+/// Reads the form's fields: empty means "leave as it is"; `assignee` is a
+/// member's id, or `nobody`.
+pub fn parse_change(
+    status: &str,
+    priority: &str,
+    category: &str,
+    assignee: &str,
+) -> Result<TicketChange, ServiceError> {
+    let status = match status {
+        "" => None,
+        value => Some(
+            TicketStatus::parse(value)
+                .ok_or_else(|| ServiceError::invalid("status", "Choose open, pending, solved or closed."))?,
+        ),
+    };
+    let priority = match priority {
+        "" => None,
+        value => Some(
+            Priority::parse(value)
+                .ok_or_else(|| ServiceError::invalid("priority", "Choose low, normal, high or urgent."))?,
+        ),
+    };
+    let category = match category {
+        "" => None,
+        value if CATEGORIES.iter().any(|(id, _)| *id == value) => Some(value.to_owned()),
+        _ => return Err(ServiceError::invalid("category", "Choose one of the categories.")),
+    };
+    let assignee = match assignee {
+        "" => None,
+        "nobody" => Some(None),
+        id if id.len() <= 64 => Some(Some(id.to_owned())),
+        _ => return Err(ServiceError::invalid("assignee", "Choose a member of the team.")),
+    };
+    Ok(TicketChange { status, priority, category, assignee })
+}
+
+#[server(endpoint = "tickets/list")]
+pub async fn list_tickets(workspace_id: String, #[server(default)] view: String) -> Result<TicketList, ServiceError> {
+    let view = crate::services::with_status(TicketView::parse(&view))?;
+    crate::services::call(|s, caller| async move { s.tickets.list(&caller, &workspace_id, view).await }).await
+}
+
+#[server(endpoint = "tickets/open")]
+pub async fn open_ticket(workspace_id: String, ticket_id: String) -> Result<TicketDetail, ServiceError> {
+    crate::services::call(|s, caller| async move { s.tickets.open(&caller, &workspace_id, &ticket_id).await }).await
+}
+
+/// Opens a ticket by hand, about a conversation or not.
+#[server(endpoint = "tickets/create")]
+pub async fn create_ticket(
+    workspace_id: String,
+    subject: String,
+    #[server(default)] priority: String,
+    #[server(default)] conversation_id: String,
+) -> Result<TicketDetail, ServiceError> {
+    let subject = crate::services::with_status(validate_subject(&subject))?;
+    let priority = match priority.as_str() {
+        "" => Priority::Normal,
+        value => crate::services::with_status(
+            Priority::parse(value)
+                .ok_or_else(|| ServiceError::invalid("priority", "Choose low, normal, high or urgent.")),
+        )?,
+    };
+    let conversation = (!conversation_id.is_empty()).then_some(conversation_id);
+    crate::services::call(|s, caller| async move {
+        s.tickets.create(&caller, &workspace_id, subject, priority, conversation).await
+    })
+    .await
+}
+
+/// Changes a ticket's status, priority, category or assignee; each change
+/// goes into its history under the caller's name.
+#[server(endpoint = "tickets/update")]
+pub async fn update_ticket(
+    workspace_id: String,
+    ticket_id: String,
+    #[server(default)] status: String,
+    #[server(default)] priority: String,
+    #[server(default)] category: String,
+    #[server(default)] assignee: String,
+) -> Result<TicketDetail, ServiceError> {
+    let change = crate::services::with_status(parse_change(&status, &priority, &category, &assignee))?;
+    crate::services::call(|s, caller| async move { s.tickets.update(&caller, &workspace_id, &ticket_id, change).await })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_is_one_clean_line_of_bounded_length() {
+        assert_eq!(validate_subject("  Refund\n for  order\u{7} 1042 ").unwrap(), "Refund for order 1042");
+        assert!(validate_subject(" \n ").is_err());
+        assert!(validate_subject(&"x".repeat(SUBJECT_MAX_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn a_change_names_the_field_it_cannot_read() {
+        let change = parse_change("pending", "", "billing", "nobody").unwrap();
+        assert_eq!(change.status, Some(TicketStatus::Pending));
+        assert_eq!(change.priority, None);
+        assert_eq!(change.assignee, Some(None));
+        for (fields, field) in [
+            (["later", "", "", ""], "status"),
+            (["", "asap", "", ""], "priority"),
+            (["", "", "gossip", ""], "category"),
+        ] {
+            let ServiceError::Invalid(errors) = parse_change(fields[0], fields[1], fields[2], fields[3]).unwrap_err()
+            else {
+                panic!("not a field error")
+            };
+            assert!(errors.contains_key(field), "{field}");
+        }
+    }
+
+    #[test]
+    fn history_reads_as_sentences() {
+        let event = |kind: &str, from: Option<&str>, to: Option<&str>| TicketEvent {
+            actor: Some("Maria".into()),
+            kind: kind.into(),
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+            at: 0,
+        };
+        assert_eq!(
+            event("status", Some("open"), Some("pending")).describe(),
+            "Maria changed the status from Open to Pending"
+        );
+        assert_eq!(
+            event("priority", Some("normal"), Some("urgent")).describe(),
+            "Maria changed the priority from Normal to Urgent"
+        );
+        assert_eq!(event("assignee", None, Some("Sam")).describe(), "Maria assigned it to Sam");
+        assert_eq!(event("assignee", Some("Sam"), None).describe(), "Maria unassigned it from Sam");
+        let opened = TicketEvent { actor: None, ..event("opened", None, None) };
+        assert_eq!(opened.describe(), "Lodestar opened the ticket");
+    }
+}

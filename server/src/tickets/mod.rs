@@ -1,0 +1,183 @@
+//! `TicketService`: tickets, opened when a conversation is escalated
+//! (`store::escalate`, in the escalation's own transaction) or by a member,
+//! and worked by any member: status, priority, category, assignee, each
+//! change in the ticket's history under the member's name.
+
+pub mod store;
+
+use std::sync::Arc;
+
+use app::chat::Priority;
+use app::desk::Agent;
+use app::error::ServiceError;
+use app::permissions::Action;
+use app::services::{Caller, TicketService};
+use app::tickets::{Ticket, TicketChange, TicketDetail, TicketList, TicketSource, TicketView, TICKETS_PAGE};
+
+use crate::accounts::Accounts;
+use crate::chat::conversations;
+use crate::desk::inbox;
+use crate::error::AppError;
+use crate::sql::{now_millis, SqlStore};
+use store::Field;
+
+pub struct Tickets {
+    sql: SqlStore,
+    accounts: Arc<Accounts>,
+}
+
+impl Tickets {
+    pub fn new(sql: SqlStore, accounts: Arc<Accounts>) -> Self {
+        Tickets { sql, accounts }
+    }
+
+    async fn agent(&self, caller: &Caller, workspace_id: &str) -> Result<Agent, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::AnswerConversations).await?;
+        Ok(Agent { id: actor.user_id().to_owned(), name: actor.user_name().to_owned() })
+    }
+
+    async fn detail(&self, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError> {
+        let (workspace, ticket) = (workspace_id.to_owned(), ticket_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let Some(found) = store::get(&db, &workspace, &ticket).await? else { return Ok(None) };
+            let history = store::history(&db, &workspace, &ticket).await?;
+            let agents = inbox::agents(&db, &workspace).await?;
+            Ok::<_, sqlx::Error>(Some(TicketDetail { ticket: found, history, agents }))
+        };
+        self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)
+    }
+}
+
+/// The changes `change` makes to `ticket`, as (field, from, to); what is
+/// already so is left out, so the history only holds real changes.
+fn changes(ticket: &Ticket, change: &TicketChange) -> Vec<(Field, Option<String>, Option<String>)> {
+    let mut out = Vec::new();
+    if let Some(status) = change.status.filter(|s| *s != ticket.status) {
+        out.push((Field::Status, Some(ticket.status.as_str().to_owned()), Some(status.as_str().to_owned())));
+    }
+    if let Some(priority) = change.priority.filter(|p| *p != ticket.priority) {
+        out.push((Field::Priority, Some(ticket.priority.as_str().to_owned()), Some(priority.as_str().to_owned())));
+    }
+    if let Some(category) = change.category.as_ref().filter(|c| **c != ticket.category) {
+        out.push((Field::Category, Some(ticket.category.clone()), Some(category.clone())));
+    }
+    if let Some(assignee) =
+        change.assignee.as_ref().filter(|a| a.as_deref() != ticket.assignee.as_ref().map(|a| a.id.as_str()))
+    {
+        out.push((Field::Assignee, ticket.assignee.as_ref().map(|a| a.id.clone()), assignee.clone()));
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl TicketService for Tickets {
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn list(&self, caller: &Caller, workspace_id: &str, view: TicketView) -> Result<TicketList, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let (workspace, id) = (workspace_id.to_owned(), me.id.clone());
+        let job = |db: sqlx::AnyPool| async move {
+            let tickets = store::list(&db, &workspace, view, &id, TICKETS_PAGE).await?;
+            let counts = store::counts(&db, &workspace, &id).await?;
+            let agents = inbox::agents(&db, &workspace).await?;
+            Ok::<_, sqlx::Error>((tickets, counts, agents))
+        };
+        let (tickets, counts, agents) = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok(TicketList { tickets, counts, agents, me, now: now_millis() })
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    async fn open(&self, caller: &Caller, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError> {
+        self.agent(caller, workspace_id).await?;
+        self.detail(workspace_id, ticket_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn create(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        subject: String,
+        priority: Priority,
+        conversation_id: Option<String>,
+    ) -> Result<TicketDetail, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let mut requester = None;
+            if let Some(conversation) = &conversation_id {
+                let found = conversations::visitor_email_of(&mut *tx, &workspace, conversation).await?;
+                requester = found.ok_or(ServiceError::NotFound)?;
+                if store::live_for_conversation(&mut tx, &workspace, conversation).await?.is_some() {
+                    return Err(ServiceError::Rejected(
+                        "This conversation already has a ticket being worked on: open that one.".into(),
+                    )
+                    .into());
+                }
+            }
+            let new = store::NewTicket {
+                workspace_id: &workspace,
+                conversation_id: conversation_id.as_deref(),
+                subject: &subject,
+                priority,
+                requester_email: requester.as_deref(),
+                source: TicketSource::Agent,
+                at: now_millis(),
+            };
+            let id = store::insert(&mut tx, &new, Some(&me)).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(id)
+        };
+        let id = self.sql.write(job).await?;
+        self.detail(workspace_id, &id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    async fn update(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        change: TicketChange,
+    ) -> Result<TicketDetail, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let (workspace, ticket_id_owned) = (workspace_id.to_owned(), ticket_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let ticket = store::get(&mut *tx, &workspace, &ticket_id_owned).await?.ok_or(ServiceError::NotFound)?;
+            let agents = inbox::agents(&mut *tx, &workspace).await?;
+            let name_of = |id: &Option<String>| {
+                id.as_ref().map(|id| agents.iter().find(|a| &a.id == id).map_or(id.clone(), |a| a.name.clone()))
+            };
+            if let Some(Some(assignee)) = &change.assignee {
+                if !agents.iter().any(|a| &a.id == assignee) {
+                    return Err(ServiceError::invalid("assignee", "Choose a member of the team.").into());
+                }
+            }
+            let at = now_millis();
+            for (field, from, to) in changes(&ticket, &change) {
+                store::set(&mut tx, &workspace, &ticket.id, field, to.as_deref(), at).await?;
+                // People read names in the history, not ids.
+                let (from, to) = match field {
+                    Field::Assignee => (name_of(&from), name_of(&to)),
+                    _ => (from, to),
+                };
+                store::record(
+                    &mut tx,
+                    &ticket.id,
+                    &workspace,
+                    Some(&me),
+                    field.kind(),
+                    from.as_deref(),
+                    to.as_deref(),
+                    at,
+                )
+                .await?;
+            }
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        self.sql.write(job).await?;
+        self.detail(workspace_id, ticket_id).await
+    }
+}

@@ -1,0 +1,399 @@
+//! Tickets as stored: numbered per workspace under the workspace row's
+//! lock, at most one open or pending per conversation (a unique partial
+//! index), and every change written with its history entry in the caller's
+//! transaction. Named queries, each scoped to one workspace.
+
+use app::chat::{ChatMessage, FlagReason, Priority};
+use app::desk::Agent;
+use app::tickets::{Ticket, TicketEvent, TicketSource, TicketStatus, TicketView, SUBJECT_MAX_CHARS};
+use sqlx::{Any, AnyConnection, Executor};
+
+const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.category, t.assignee_id, u.name,
+    t.requester_email, t.conversation_id, t.source, t.reason, t.created_at, t.updated_at";
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id: String,
+    number: i64,
+    subject: String,
+    status: String,
+    priority: String,
+    category: String,
+    assignee_id: Option<String>,
+    name: Option<String>,
+    requester_email: Option<String>,
+    conversation_id: Option<String>,
+    source: String,
+    reason: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl From<TicketRow> for Ticket {
+    fn from(row: TicketRow) -> Ticket {
+        let source = match (row.source.as_str(), row.reason.as_deref().and_then(FlagReason::parse)) {
+            ("escalation", Some(reason)) => TicketSource::Escalation(reason),
+            _ => TicketSource::Agent,
+        };
+        Ticket {
+            id: row.id,
+            number: row.number,
+            subject: row.subject,
+            status: TicketStatus::parse(&row.status).unwrap_or(TicketStatus::Open),
+            priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
+            category: row.category,
+            assignee: row.assignee_id.map(|id| Agent { id, name: row.name.unwrap_or_default() }),
+            requester_email: row.requester_email,
+            conversation_id: row.conversation_id,
+            source,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+pub struct NewTicket<'a> {
+    pub workspace_id: &'a str,
+    pub conversation_id: Option<&'a str>,
+    pub subject: &'a str,
+    pub priority: Priority,
+    pub requester_email: Option<&'a str>,
+    pub source: TicketSource,
+    pub at: i64,
+}
+
+/// Opens a ticket with the workspace's next number, and its first history
+/// entry; answers its id.
+pub async fn insert(tx: &mut AnyConnection, new: &NewTicket<'_>, by: Option<&Agent>) -> Result<String, sqlx::Error> {
+    let number: i64 =
+        sqlx::query_scalar("UPDATE workspaces SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq")
+            .bind(new.workspace_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let (source, reason) = match new.source {
+        TicketSource::Escalation(reason) => ("escalation", Some(reason.as_str())),
+        TicketSource::Agent => ("agent", None),
+    };
+    sqlx::query(
+        "INSERT INTO tickets (id, workspace_id, number, conversation_id, subject, status, priority, requester_email,
+                              source, reason, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(&id)
+    .bind(new.workspace_id)
+    .bind(number)
+    .bind(new.conversation_id)
+    .bind(new.subject)
+    .bind(new.priority.as_str())
+    .bind(new.requester_email)
+    .bind(source)
+    .bind(reason)
+    .bind(new.at)
+    .execute(&mut *tx)
+    .await?;
+    record(tx, &id, new.workspace_id, by, "opened", None, None, new.at).await?;
+    Ok(id)
+}
+
+/// One line of a ticket's history.
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    tx: &mut AnyConnection,
+    ticket_id: &str,
+    workspace_id: &str,
+    by: Option<&Agent>,
+    kind: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO ticket_events (id, ticket_id, workspace_id, n, actor_id, actor_name, kind, from_value, to_value, at)
+         SELECT $1, $2, $3, COALESCE(MAX(n), 0) + 1, $4, $5, $6, $7, $8, $9 FROM ticket_events WHERE ticket_id = $2",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(ticket_id)
+    .bind(workspace_id)
+    .bind(by.map(|a| a.id.as_str()))
+    .bind(by.map(|a| a.name.as_str()))
+    .bind(kind)
+    .bind(from)
+    .bind(to)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A field of a ticket a member may change.
+#[derive(Debug, Clone, Copy)]
+pub enum Field {
+    Status,
+    Priority,
+    Category,
+    Assignee,
+}
+
+impl Field {
+    fn column(self) -> &'static str {
+        match self {
+            Field::Status => "status",
+            Field::Priority => "priority",
+            Field::Category => "category",
+            Field::Assignee => "assignee_id",
+        }
+    }
+
+    pub fn kind(self) -> &'static str {
+        match self {
+            Field::Status => "status",
+            Field::Priority => "priority",
+            Field::Category => "category",
+            Field::Assignee => "assignee",
+        }
+    }
+}
+
+/// Sets one field; `solved_at` follows the status.
+pub async fn set(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    ticket_id: &str,
+    field: Field,
+    value: Option<&str>,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let solved = match (field, value) {
+        (Field::Status, Some("solved")) => ", solved_at = $2",
+        (Field::Status, _) => ", solved_at = NULL",
+        _ => "",
+    };
+    let sql = format!(
+        "UPDATE tickets SET {} = $1, updated_at = $2{solved} WHERE id = $3 AND workspace_id = $4",
+        field.column()
+    );
+    sqlx::query(&sql).bind(value).bind(at).bind(ticket_id).bind(workspace_id).execute(&mut *tx).await?;
+    Ok(())
+}
+
+pub async fn get<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    ticket_id: &str,
+) -> Result<Option<Ticket>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
+         WHERE t.id = $1 AND t.workspace_id = $2"
+    );
+    let row: Option<TicketRow> = sqlx::query_as(&sql).bind(ticket_id).bind(workspace_id).fetch_optional(db).await?;
+    Ok(row.map(Ticket::from))
+}
+
+/// Most urgent first, then the longest waiting; solved and closed ones newest first.
+const PRIORITY_RANK: &str = "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END";
+
+fn view_condition(view: TicketView) -> &'static str {
+    match view {
+        TicketView::Live => "t.status IN ('open', 'pending')",
+        TicketView::Mine => "t.status IN ('open', 'pending') AND t.assignee_id = $2",
+        TicketView::Unassigned => "t.status IN ('open', 'pending') AND t.assignee_id IS NULL",
+        TicketView::Solved => "t.status = 'solved'",
+        TicketView::Closed => "t.status = 'closed'",
+    }
+}
+
+pub async fn list<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    view: TicketView,
+    me: &str,
+    limit: usize,
+) -> Result<Vec<Ticket>, sqlx::Error> {
+    let order = match view {
+        TicketView::Solved | TicketView::Closed => "t.updated_at DESC".to_owned(),
+        _ => format!("{PRIORITY_RANK}, t.created_at"),
+    };
+    // `$2` is bound for every view so the numbering stays the same; only `Mine` reads it.
+    let sql = format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
+         WHERE t.workspace_id = $1 AND ($2 = $2) AND {} ORDER BY {order}, t.number LIMIT {limit}",
+        view_condition(view)
+    );
+    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(workspace_id).bind(me).fetch_all(db).await?;
+    Ok(rows.into_iter().map(Ticket::from).collect())
+}
+
+/// How many tickets each view holds, in [`TicketView::ALL`]'s order.
+pub async fn counts<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    me: &str,
+) -> Result<Vec<u32>, sqlx::Error> {
+    let (live, mine, unassigned, solved, closed): (i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT
+            COUNT(CASE WHEN status IN ('open', 'pending') THEN 1 END),
+            COUNT(CASE WHEN status IN ('open', 'pending') AND assignee_id = $2 THEN 1 END),
+            COUNT(CASE WHEN status IN ('open', 'pending') AND assignee_id IS NULL THEN 1 END),
+            COUNT(CASE WHEN status = 'solved' THEN 1 END),
+            COUNT(CASE WHEN status = 'closed' THEN 1 END)
+         FROM tickets WHERE workspace_id = $1",
+    )
+    .bind(workspace_id)
+    .bind(me)
+    .fetch_one(db)
+    .await?;
+    Ok([live, mine, unassigned, solved, closed].map(|n| u32::try_from(n).unwrap_or(u32::MAX)).to_vec())
+}
+
+/// Who (by name), what, from, to, when.
+type EventRow = (Option<String>, String, Option<String>, Option<String>, i64);
+
+pub async fn history<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    ticket_id: &str,
+) -> Result<Vec<TicketEvent>, sqlx::Error> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT actor_name, kind, from_value, to_value, at FROM ticket_events
+         WHERE ticket_id = $1 AND workspace_id = $2 ORDER BY n",
+    )
+    .bind(ticket_id)
+    .bind(workspace_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(actor, kind, from, to, at)| TicketEvent { actor, kind, from, to, at }).collect())
+}
+
+/// The conversation's ticket being worked on, if any.
+pub async fn live_for_conversation(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status IN ('open', 'pending')",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+/// A conversation that needs a person becomes a ticket, unless one is
+/// already being worked on: its subject the visitor's first words, its
+/// priority the conversation's, its requester the visitor's email.
+pub async fn escalate(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    reason: FlagReason,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    if live_for_conversation(tx, workspace_id, conversation_id).await?.is_some() {
+        return Ok(());
+    }
+    let found: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT c.priority, c.visitor_email,
+                (SELECT m.body FROM messages m WHERE m.conversation_id = c.id AND m.author = 'visitor'
+                 ORDER BY m.created_at, m.id LIMIT 1)
+         FROM conversations c WHERE c.id = $1 AND c.workspace_id = $2",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((priority, email, first)) = found else { return Ok(()) };
+    let subject = subject_from(first.as_deref().unwrap_or(reason.label()));
+    let new = NewTicket {
+        workspace_id,
+        conversation_id: Some(conversation_id),
+        subject: &subject,
+        priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
+        requester_email: email.as_deref(),
+        source: TicketSource::Escalation(reason),
+        at,
+    };
+    insert(tx, &new, None).await?;
+    Ok(())
+}
+
+/// The requester wrote `message` in the conversation: a ticket opened
+/// before they wrote anything (they asked for a person first) takes their
+/// first words as its subject, and a solved one opens again.
+pub async fn on_requester_reply(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    message: &ChatMessage,
+) -> Result<(), sqlx::Error> {
+    let at = message.created_at;
+    sqlx::query(
+        "UPDATE tickets SET subject = $1, updated_at = $2
+         WHERE conversation_id = $3 AND workspace_id = $4 AND status IN ('open', 'pending') AND source = 'escalation'
+           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $3 AND m.author = 'visitor' AND m.id <> $5)",
+    )
+    .bind(subject_from(&message.body))
+    .bind(at)
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .bind(&message.id)
+    .execute(&mut *tx)
+    .await?;
+    let solved: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status = 'solved'
+         ORDER BY updated_at DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(ticket) = solved else { return Ok(()) };
+    // Another ticket may be worked on for it meanwhile; then that one hears the reply.
+    if live_for_conversation(tx, workspace_id, conversation_id).await?.is_some() {
+        return Ok(());
+    }
+    set(tx, workspace_id, &ticket, Field::Status, Some("open"), at).await?;
+    record(tx, &ticket, workspace_id, None, "reopened", Some("solved"), Some("open"), at).await
+}
+
+/// Resolving a conversation solves its ticket being worked on.
+pub async fn solve_with_conversation(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    by: &Agent,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let Some(ticket) = live_for_conversation(tx, workspace_id, conversation_id).await? else { return Ok(()) };
+    let from: String =
+        sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1").bind(&ticket).fetch_one(&mut *tx).await?;
+    set(tx, workspace_id, &ticket, Field::Status, Some("solved"), at).await?;
+    record(tx, &ticket, workspace_id, Some(by), "status", Some(&from), Some("solved"), at).await
+}
+
+/// The first line of what the visitor wrote, cut at a word near
+/// [`SUBJECT_MAX_CHARS`].
+fn subject_from(text: &str) -> String {
+    const SHOWN: usize = 80;
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= SHOWN.min(SUBJECT_MAX_CHARS) {
+        return line;
+    }
+    let cut: String = line.chars().take(SHOWN).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).to_owned();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subject_is_the_visitors_first_words() {
+        assert_eq!(subject_from("My order\nnever came"), "My order never came");
+        let long = "word ".repeat(40);
+        let subject = subject_from(&long);
+        assert!(subject.ends_with("word…") && subject.chars().count() <= 81, "{subject}");
+    }
+}

@@ -1,0 +1,140 @@
+//! Tickets: an escalated conversation becomes one by itself (once), a member
+//! opens one by hand, and works it (status, priority, category, assignee),
+//! each change in its history under their name; resolving the conversation
+//! solves it and the visitor's next message opens it again.
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+
+use crate::backend_tests;
+use crate::chat::{say, start, tenant, widget, Tenant, REFUNDS, SHOP};
+use crate::desk::latest_conversation;
+use crate::support::TestApp;
+
+async fn list(app: &TestApp, shop: &Tenant, view: &str) -> Value {
+    let listed = app
+        .call(&shop.session, "/api/tickets/list", &[("workspace_id", shop.workspace.as_str()), ("view", view)])
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    listed.json()
+}
+
+async fn update(app: &TestApp, shop: &Tenant, ticket: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+    let mut all = vec![("workspace_id", shop.workspace.as_str()), ("ticket_id", ticket)];
+    all.extend_from_slice(fields);
+    let updated = app.call(&shop.session, "/api/tickets/update", &all).await;
+    let json = if updated.status == StatusCode::OK { updated.json() } else { Value::String(updated.body.clone()) };
+    (updated.status, json)
+}
+
+fn history(detail: &Value) -> Vec<(String, Option<String>, Option<String>)> {
+    detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_owned(),
+                e["from"].as_str().map(str::to_owned),
+                e["to"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+fn subjects(listed: &Value) -> Vec<String> {
+    listed["tickets"].as_array().unwrap().iter().map(|t| t["subject"].as_str().unwrap().to_owned()).collect()
+}
+
+backend_tests! {
+    async fn an_escalated_conversation_becomes_one_ticket_worked_with_its_history_and_reopened_by_a_reply(app) {
+        let shop = tenant(&app, "tickets@example.com", &[("Refunds", REFUNDS)]).await;
+        let ws = shop.workspace.as_str();
+        assert_eq!(list(&app, &shop, "").await["tickets"], json!([]));
+
+        // The visitor asks for a person: a ticket opens by itself, once.
+        let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        say(&app, &shop.key, &token, "My refund for order 1042 never arrived").await.unwrap();
+        let handoff = format!("/api/widget/v1/{}/handoff", shop.key);
+        for _ in 0..2 {
+            let asked = widget(&app, "POST", &handoff, Some(SHOP), Some(json!({ "token": token }))).await;
+            assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+        }
+        let conversation = latest_conversation(&app, ws).await;
+        let listed = list(&app, &shop, "").await;
+        let tickets = listed["tickets"].as_array().unwrap();
+        assert_eq!(tickets.len(), 1, "{listed}");
+        let ticket = &tickets[0];
+        assert_eq!((ticket["number"].as_i64(), ticket["status"].as_str(), ticket["priority"].as_str()), (Some(1), Some("open"), Some("normal")));
+        assert_eq!(ticket["subject"], "My refund for order 1042 never arrived");
+        assert_eq!(ticket["source"], json!({ "escalation": "asked_for_human" }));
+        assert_eq!(ticket["conversation_id"], conversation.as_str());
+        assert_eq!(listed["counts"], json!([1, 0, 1, 0, 0]), "open and pending, mine, unassigned, solved, closed");
+        let id = ticket["id"].as_str().unwrap().to_string();
+
+        // Worked: each change goes into the history under the member's name; what is already so is no change.
+        let me = listed["me"]["id"].as_str().unwrap().to_string();
+        let name = listed["me"]["name"].as_str().unwrap().to_string();
+        let (status, detail) = update(&app, &shop, &id, &[("status", "pending"), ("priority", "high"), ("category", "billing"), ("assignee", &me)]).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        assert_eq!(history(&detail), [
+            ("opened".into(), None, None),
+            ("status".into(), Some("open".into()), Some("pending".into())),
+            ("priority".into(), Some("normal".into()), Some("high".into())),
+            ("category".into(), Some("other".into()), Some("billing".into())),
+            ("assignee".into(), None, Some(name.clone())),
+        ]);
+        assert!(detail["history"][0]["actor"].is_null(), "Lodestar opened it");
+        assert_eq!(detail["history"][1]["actor"], name.as_str());
+        let (_, again) = update(&app, &shop, &id, &[("status", "pending")]).await;
+        assert_eq!(history(&again).len(), 5);
+        assert_eq!(list(&app, &shop, "mine").await["counts"], json!([1, 1, 0, 0, 0]));
+
+        // Mistakes are named, and change nothing.
+        for (field, value) in [("status", "later"), ("priority", "asap"), ("category", "gossip"), ("assignee", "someone-else")] {
+            let (status, body) = update(&app, &shop, &id, &[(field, value)]).await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+            assert!(body.as_str().unwrap().contains(field), "{body}");
+        }
+
+        // Resolving the conversation solves the ticket; the visitor's next message opens it again.
+        let fields = [("workspace_id", ws), ("conversation_id", conversation.as_str())];
+        assert_eq!(app.call(&shop.session, "/api/desk/resolve", &fields).await.status, StatusCode::OK);
+        assert_eq!(list(&app, &shop, "solved").await["tickets"][0]["id"], id.as_str());
+        say(&app, &shop.key, &token, "Still nothing on my card").await.unwrap();
+        let opened = app.call(&shop.session, "/api/tickets/open", &[("workspace_id", ws), ("ticket_id", &id)]).await.json();
+        assert_eq!(opened["ticket"]["status"], "open");
+        let kinds: Vec<String> = history(&opened).into_iter().map(|(kind, _, _)| kind).collect();
+        assert_eq!(kinds[5..], ["status".to_owned(), "reopened".to_owned()]);
+        assert_eq!(list(&app, &shop, "").await["tickets"].as_array().unwrap().len(), 1, "the same ticket, not a second");
+
+        // By hand: urgent comes first; one ticket per conversation at a time.
+        let create = |subject: &'static str, priority: &'static str, conversation: &str| {
+            let fields = [("workspace_id", ws.to_owned()), ("subject", subject.to_owned()), ("priority", priority.to_owned()), ("conversation_id", conversation.to_owned())];
+            let (app, session) = (&app, &shop.session);
+            async move {
+                let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                app.call(session, "/api/tickets/create", &fields).await
+            }
+        };
+        let made = create("  Call back about\nthe invoice ", "urgent", "").await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+        assert_eq!((made.json()["ticket"]["number"].as_i64(), made.json()["ticket"]["source"].as_str()), (Some(2), Some("agent")));
+        assert_eq!(made.json()["history"][0]["actor"], name.as_str());
+        assert_eq!(subjects(&list(&app, &shop, "").await), ["Call back about the invoice", "My refund for order 1042 never arrived"]);
+        assert_eq!(create("Duplicate", "normal", &conversation).await.status, StatusCode::CONFLICT);
+        assert_eq!(create(" ", "normal", "").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(create("Elsewhere", "normal", "no-such-conversation").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(list(&app, &shop, "unassigned").await["tickets"].as_array().unwrap().len(), 1);
+
+        // A visitor who asks for a person before writing: the ticket takes their first words when they come.
+        let quiet = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        let asked = widget(&app, "POST", &handoff, Some(SHOP), Some(json!({ "token": quiet }))).await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+        assert!(subjects(&list(&app, &shop, "").await).contains(&"Asked for a person".to_owned()));
+        say(&app, &shop.key, &quiet, "Where is my parcel?").await.unwrap();
+        say(&app, &shop.key, &quiet, "Hello?").await.unwrap();
+        let now = subjects(&list(&app, &shop, "").await);
+        assert!(now.contains(&"Where is my parcel?".to_owned()) && !now.contains(&"Asked for a person".to_owned()), "{now:?}");
+    }
+}
