@@ -277,10 +277,13 @@ fn DraftUse(stats: DraftStats) -> impl IntoView {
 }
 
 fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl IntoView {
-    let navigate = StoredValue::new(use_navigate());
+    // The filters are drawn again each time the list reloads (a live change):
+    // a choice made just as that happens runs on the replaced select, so the
+    // handler owns what it needs rather than borrowing from the old drawing.
+    let navigate = use_navigate();
     let go = move |name: &'static str, value: String| {
         let href = query.with_untracked(|q| with_param(q, name, Some(&value)));
-        navigate.with_value(|navigate| navigate(&href, Default::default()));
+        navigate(&href, Default::default());
     };
     let sentiment = query.with_untracked(|q| q.get("sentiment").unwrap_or_default());
     let assignee = query.with_untracked(|q| q.get("assignee").unwrap_or_default());
@@ -290,7 +293,10 @@ fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl
         <div class="desk-filters">
             <div class="field">
                 <label for="desk-sentiment">"Sentiment"</label>
-                <select id="desk-sentiment" on:change=move |ev| go("sentiment", event_target_value(&ev))>
+                <select id="desk-sentiment" on:change={
+                    let go = go.clone();
+                    move |ev| go("sentiment", event_target_value(&ev))
+                }>
                     <option value="" selected=sentiment.is_empty()>"Any"</option>
                     {[SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive]
                         .into_iter()
@@ -300,7 +306,10 @@ fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl
             </div>
             <div class="field">
                 <label for="desk-assignee">"Answered by"</label>
-                <select id="desk-assignee" on:change=move |ev| go("assignee", event_target_value(&ev))>
+                <select id="desk-assignee" on:change={
+                    let go = go.clone();
+                    move |ev| go("assignee", event_target_value(&ev))
+                }>
                     <option value="" selected=assignee.is_empty()>"Anyone"</option>
                     {agents
                         .into_iter()
