@@ -479,6 +479,14 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   assert.match(await pane.locator(".ticket-history").innerText(), new RegExp(`${name} assigned it to ${name}`));
   assert.match(await pane.locator(".ticket-history li").last().innerText(), /Lodestar opened the ticket/);
   await screenshot(agent.page, "tickets-worked");
+  // The fields show what is saved, after a reload as after a click.
+  const fields = async () => [await pane.getByLabel("Status").inputValue(), await pane.getByLabel("Priority").inputValue()];
+  assert.deepEqual(await fields(), ["pending", "urgent"]);
+  await agent.page.reload();
+  await hydrated(agent.page, agent.errors);
+  await pane.locator(".ticket-history li").first().waitFor();
+  assert.deepEqual(await fields(), ["pending", "urgent"]);
+  assert.notEqual(await pane.getByLabel("Assignee").inputValue(), "nobody");
 
   // Solved, it moves to the Solved view.
   await pane.getByRole("button", { name: "Solve" }).click();
@@ -495,6 +503,8 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   await agent.page.getByRole("button", { name: "Open ticket" }).click();
   await pane.locator("#ticket-title", { hasText: `Call back about invoice ${RUN}` }).waitFor({ timeout: 10_000 });
   await pane.getByText("Opened by the team").waitFor();
+  assert.deepEqual(await fields(), ["open", "normal"]);
+  assert.equal(await pane.getByLabel("Assignee").inputValue(), "nobody");
   await agent.page.setViewportSize({ width: 390, height: 844 });
   await agent.page.emulateMedia({ colorScheme: "dark" });
   await screenshot(agent.page, "tickets-phone-dark");

@@ -4,8 +4,8 @@
 //! deadlines, breaker and leak guard, or the offline engine). Nothing is
 //! sent or stored here: the desk records the draft (`desk/drafts.rs`).
 //!
-//! A draft answers the conversation as it was when writing began. If a
-//! message arrives meanwhile the draft answers the wrong thing, so it is
+//! A draft answers the visitor's newest message when writing began. If
+//! they write again meanwhile the draft answers the wrong thing, so it is
 //! dropped and written once more for the new state.
 
 use app::chat::{Author, ChatMessage, Citation, HISTORY_MESSAGES};
@@ -40,12 +40,17 @@ impl Chat {
     /// Drafts a reply to the visitor's latest message in the conversation.
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
     pub async fn draft_reply(&self, workspace_id: &str, conversation_id: &str) -> Result<Drafted, ServiceError> {
+        // The visitor's newest message is what a draft answers: the bot's or
+        // a teammate's messages meanwhile do not make it stale.
+        let newest = |messages: &[ChatMessage]| {
+            messages.iter().rev().find(|m| m.author == Author::Visitor).map(|m| m.id.clone())
+        };
         let mut messages = self.transcript_of(workspace_id, conversation_id).await?;
         for _ in 0..ATTEMPTS {
-            let newest = messages.last().map(|m| m.id.clone());
+            let answering = newest(&messages);
             let drafted = self.draft_for(workspace_id, &messages).await?;
             messages = self.transcript_of(workspace_id, conversation_id).await?;
-            if messages.last().map(|m| &m.id) == newest.as_ref() {
+            if newest(&messages) == answering {
                 return Ok(drafted);
             }
         }

@@ -46,18 +46,21 @@ pub async fn record(tx: &mut AnyConnection, draft: &NewDraft<'_>) -> Result<(), 
     Ok(())
 }
 
-/// The body of the member's undecided draft `id` in this workspace.
+/// The body of the member's undecided draft `id` for this conversation.
 pub async fn open_body<'e>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,
+    conversation_id: &str,
     agent_id: &str,
     id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT body FROM reply_drafts WHERE id = $1 AND workspace_id = $2 AND agent_id = $3 AND outcome IS NULL",
+        "SELECT body FROM reply_drafts
+         WHERE id = $1 AND workspace_id = $2 AND conversation_id = $3 AND agent_id = $4 AND outcome IS NULL",
     )
     .bind(id)
     .bind(workspace_id)
+    .bind(conversation_id)
     .bind(agent_id)
     .fetch_optional(db)
     .await

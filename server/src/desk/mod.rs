@@ -327,14 +327,17 @@ async fn take_over(
 async fn decide_sent_draft(
     tx: &mut sqlx::AnyConnection,
     workspace_id: &str,
+    conversation_id: &str,
     agent_id: &str,
     draft_id: &str,
     sent: &ChatMessage,
 ) -> Result<(), sqlx::Error> {
-    let Some(body) = drafts::open_body(&mut *tx, workspace_id, agent_id, draft_id).await? else {
+    let Some(body) = drafts::open_body(&mut *tx, workspace_id, conversation_id, agent_id, draft_id).await? else {
         return Ok(());
     };
-    let outcome = if body.trim() == sent.body { DraftOutcome::Sent } else { DraftOutcome::Edited };
+    // Cleaned as the reply was, so only the member's own changes count as edits.
+    let as_written = app::desk::validate_reply(&body).is_ok_and(|body| body == sent.body);
+    let outcome = if as_written { DraftOutcome::Sent } else { DraftOutcome::Edited };
     drafts::decide(&mut *tx, workspace_id, agent_id, draft_id, outcome, sent.created_at).await?;
     Ok(())
 }
@@ -548,7 +551,7 @@ impl DeskService for Desk {
             }
             conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &stored).await?;
             if let Some(draft) = draft_id {
-                decide_sent_draft(&mut tx, &workspace, &agent.id, &draft, &stored).await?;
+                decide_sent_draft(&mut tx, &workspace, &conversation, &agent.id, &draft, &stored).await?;
             }
             // Emailed later unless the visitor's widget shows it first.
             followups::schedule(&mut tx, &workspace, &conversation, stored.created_at).await?;

@@ -21,6 +21,8 @@ use crate::error::AppError;
 use crate::sql::{now_millis, SqlStore};
 use store::Field;
 
+const ALREADY_LIVE: &str = "This conversation already has a ticket being worked on: open that one.";
+
 pub struct Tickets {
     sql: SqlStore,
     accounts: Arc<Accounts>,
@@ -106,13 +108,12 @@ impl TicketService for Tickets {
             let mut tx = db.begin().await?;
             let mut requester = None;
             if let Some(conversation) = &conversation_id {
-                let found = conversations::visitor_email_of(&mut *tx, &workspace, conversation).await?;
-                requester = found.ok_or(ServiceError::NotFound)?;
+                if !store::hold_conversation(&mut tx, &workspace, conversation).await? {
+                    return Err(ServiceError::NotFound.into());
+                }
+                requester = conversations::visitor_email_of(&mut *tx, &workspace, conversation).await?.flatten();
                 if store::live_for_conversation(&mut tx, &workspace, conversation).await?.is_some() {
-                    return Err(ServiceError::Rejected(
-                        "This conversation already has a ticket being worked on: open that one.".into(),
-                    )
-                    .into());
+                    return Err(ServiceError::Rejected(ALREADY_LIVE.into()).into());
                 }
             }
             let new = store::NewTicket {
@@ -144,7 +145,25 @@ impl TicketService for Tickets {
         let (workspace, ticket_id_owned) = (workspace_id.to_owned(), ticket_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
+            // The conversation first, then the ticket: the order every path takes.
+            let conversation =
+                store::get(&mut *tx, &workspace, &ticket_id_owned).await?.and_then(|t| t.conversation_id);
+            if let Some(conversation) = &conversation {
+                store::hold_conversation(&mut tx, &workspace, conversation).await?;
+            }
+            if !store::hold(&mut tx, &workspace, &ticket_id_owned).await? {
+                return Err(ServiceError::NotFound.into());
+            }
             let ticket = store::get(&mut *tx, &workspace, &ticket_id_owned).await?.ok_or(ServiceError::NotFound)?;
+            // Back to open or pending only while no other ticket is worked on for its conversation.
+            if let (Some(conversation), Some(status)) = (&ticket.conversation_id, change.status) {
+                if status.is_live()
+                    && !ticket.status.is_live()
+                    && store::live_for_conversation(&mut tx, &workspace, conversation).await?.is_some()
+                {
+                    return Err(ServiceError::Rejected(ALREADY_LIVE.into()).into());
+                }
+            }
             let agents = inbox::agents(&mut *tx, &workspace).await?;
             let name_of = |id: &Option<String>| {
                 id.as_ref().map(|id| agents.iter().find(|a| &a.id == id).map_or(id.clone(), |a| a.name.clone()))

@@ -265,6 +265,35 @@ pub async fn history<'e>(
     Ok(rows.into_iter().map(|(actor, kind, from, to, at)| TicketEvent { actor, kind, from, to, at }).collect())
 }
 
+/// Takes the conversation's row lock for the rest of the transaction, as
+/// every path that opens, reopens or solves its ticket does first (an
+/// escalation updates the conversation before it gets here): checking for a
+/// live ticket and opening one are then never interleaved, and the unique
+/// index never fails someone's reply. `false` when the workspace has no
+/// such conversation.
+pub async fn hold_conversation(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let held = sqlx::query("UPDATE conversations SET updated_at = updated_at WHERE id = $1 AND workspace_id = $2")
+        .bind(conversation_id)
+        .bind(workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(held.rows_affected() > 0)
+}
+
+/// Takes the ticket's row lock, so a change reads what it changes from.
+pub async fn hold(tx: &mut AnyConnection, workspace_id: &str, ticket_id: &str) -> Result<bool, sqlx::Error> {
+    let held = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND workspace_id = $2")
+        .bind(ticket_id)
+        .bind(workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(held.rows_affected() > 0)
+}
+
 /// The conversation's ticket being worked on, if any.
 pub async fn live_for_conversation(
     tx: &mut AnyConnection,
@@ -328,18 +357,27 @@ pub async fn on_requester_reply(
     message: &ChatMessage,
 ) -> Result<(), sqlx::Error> {
     let at = message.created_at;
-    sqlx::query(
-        "UPDATE tickets SET subject = $1, updated_at = $2
-         WHERE conversation_id = $3 AND workspace_id = $4 AND status IN ('open', 'pending') AND source = 'escalation'
-           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $3 AND m.author = 'visitor' AND m.id <> $5)",
+    let unnamed: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, subject FROM tickets
+         WHERE conversation_id = $1 AND workspace_id = $2 AND status IN ('open', 'pending') AND source = 'escalation'
+           AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $1 AND m.author = 'visitor' AND m.id <> $3)",
     )
-    .bind(subject_from(&message.body))
-    .bind(at)
     .bind(conversation_id)
     .bind(workspace_id)
     .bind(&message.id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some((ticket, before)) = unnamed {
+        let subject = subject_from(&message.body);
+        sqlx::query("UPDATE tickets SET subject = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4")
+            .bind(&subject)
+            .bind(at)
+            .bind(&ticket)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await?;
+        record(tx, &ticket, workspace_id, None, "subject", Some(&before), Some(&subject), at).await?;
+    }
     let solved: Option<String> = sqlx::query_scalar(
         "SELECT id FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status = 'solved'
          ORDER BY updated_at DESC LIMIT 1",

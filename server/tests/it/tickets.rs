@@ -123,6 +123,14 @@ backend_tests! {
         assert_eq!(made.json()["history"][0]["actor"], name.as_str());
         assert_eq!(subjects(&list(&app, &shop, "").await), ["Call back about the invoice", "My refund for order 1042 never arrived"]);
         assert_eq!(create("Duplicate", "normal", &conversation).await.status, StatusCode::CONFLICT);
+        // Solved, another may be opened for the conversation; the first may then not come back to life beside it.
+        assert_eq!(update(&app, &shop, &id, &[("status", "solved")]).await.0, StatusCode::OK);
+        let second = create("Follow-up on the refund", "normal", &conversation).await;
+        assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+        let (status, body) = update(&app, &shop, &id, &[("status", "open")]).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        let second_id = second.json()["ticket"]["id"].as_str().unwrap().to_string();
+        assert_eq!(update(&app, &shop, &second_id, &[("status", "closed")]).await.0, StatusCode::OK);
         assert_eq!(create(" ", "normal", "").await.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(create("Elsewhere", "normal", "no-such-conversation").await.status, StatusCode::NOT_FOUND);
         assert_eq!(list(&app, &shop, "unassigned").await["tickets"].as_array().unwrap().len(), 1);

@@ -93,6 +93,8 @@ pub(super) fn Composer(
                     "The visitor wrote again while the draft was written, so it was dropped: ask for a new one.",
                 ));
                 discard.dispatch(draft.id);
+                // The server counted any earlier draft in the box as replaced: the text is the member's own now.
+                open_draft.set(None);
                 return;
             }
             notice.set(None);

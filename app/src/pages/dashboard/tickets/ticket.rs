@@ -34,7 +34,11 @@ pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> i
             error.set(None);
             changes.update(|n| *n += 1);
         }
-        Some(Err(e)) => error.set(Some(e.explained())),
+        Some(Err(e)) => {
+            error.set(Some(e.explained()));
+            // The fields show what is saved again, not the choice that was refused.
+            current.update(|_| {});
+        }
         None => {}
     });
     let set = move |field: &'static str| {
@@ -88,28 +92,37 @@ pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> i
             <div class="ticket-fields">
                 <div class="field">
                     <label for="ticket-status">"Status"</label>
-                    <select id="ticket-status" on:change=set("status") prop:value=move || ticket().status.as_str()>
-                        {TicketStatus::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    <select id="ticket-status" on:change=set("status")>
+                        {TicketStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() prop:selected=move || ticket().status == s>{s.label()}</option>
+                        }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="ticket-priority-field">"Priority"</label>
-                    <select id="ticket-priority-field" on:change=set("priority") prop:value=move || ticket().priority.as_str()>
-                        {PRIORITIES.into_iter().map(|p: Priority| view! { <option value=p.as_str()>{priority_label(p)}</option> }).collect_view()}
+                    <select id="ticket-priority-field" on:change=set("priority")>
+                        {PRIORITIES.into_iter().map(|p: Priority| view! {
+                            <option value=p.as_str() prop:selected=move || ticket().priority == p>{priority_label(p)}</option>
+                        }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="ticket-category">"Category"</label>
-                    <select id="ticket-category" on:change=set("category") prop:value=move || ticket().category>
-                        {CATEGORIES.into_iter().map(|(id, label)| view! { <option value=id>{label}</option> }).collect_view()}
+                    <select id="ticket-category" on:change=set("category")>
+                        {CATEGORIES.into_iter().map(|(id, label)| view! {
+                            <option value=id prop:selected=move || ticket().category == id>{label}</option>
+                        }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
                     <label for="ticket-assignee">"Assignee"</label>
-                    <select id="ticket-assignee" on:change=set("assignee")
-                        prop:value=move || ticket().assignee.map_or_else(|| "nobody".to_owned(), |a| a.id)>
-                        <option value="nobody">"Nobody"</option>
-                        {current.with_untracked(|d| d.agents.clone()).into_iter().map(|a| view! { <option value=a.id>{a.name}</option> }).collect_view()}
+                    <select id="ticket-assignee" on:change=set("assignee")>
+                        <option value="nobody" prop:selected=move || ticket().assignee.is_none()>"Nobody"</option>
+                        {current.with_untracked(|d| d.agents.clone()).into_iter().map(|a| {
+                            let id = a.id.clone();
+                            let chosen = move || ticket().assignee.is_some_and(|x| x.id == id);
+                            view! { <option value=a.id prop:selected=chosen>{a.name}</option> }
+                        }).collect_view()}
                     </select>
                 </div>
             </div>
