@@ -70,7 +70,8 @@ async fn visitor_who_left_an_email(app: &TestApp, shop: &Tenant) -> (String, Str
     (token, latest_conversation(app, &shop.workspace).await)
 }
 
-async fn messages_of(app: &TestApp, conversation: &str) -> i64 {
+/// How many messages the conversation holds.
+pub(crate) async fn messages_of(app: &TestApp, conversation: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
         .bind(conversation)
         .fetch_one(app.state.sql.pool())

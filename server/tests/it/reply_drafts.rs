@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::backend_tests;
 use crate::chat::{answer, say, start, tenant, Tenant, REFUNDS, SHIPPING};
 use crate::desk::{inbox_ids, latest_conversation};
+use crate::email_followup::messages_of;
 use crate::fake_llm::{pieces, FakeLlm, Script, Wire};
 use crate::support::{Db, TestApp};
 
@@ -46,19 +47,11 @@ async fn newest_visitor_message(app: &TestApp, conversation: &str) -> String {
     .unwrap()
 }
 
-async fn message_count(app: &TestApp, conversation: &str) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE conversation_id = $1")
-        .bind(conversation)
-        .fetch_one(app.state.sql.pool())
-        .await
-        .unwrap()
-}
-
 backend_tests! {
     async fn a_draft_is_grounded_never_sent_by_itself_and_its_fate_is_recorded(app) {
         let shop = tenant(&app, "drafts@example.com", &[("Refunds", REFUNDS), ("Shipping", SHIPPING)]).await;
         let (conversation, token) = asked(&app, &shop, "Can I get a refund on my annual plan?").await;
-        let before = message_count(&app, &conversation).await;
+        let before = messages_of(&app, &conversation).await;
 
         let (status, first) = draft(&app, &shop, &conversation).await;
         assert_eq!(status, StatusCode::OK, "{first}");
@@ -67,7 +60,7 @@ backend_tests! {
         let titles: Vec<&str> = first["citations"].as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
         assert_eq!(titles, ["Refunds"], "{first}");
         assert_eq!(first["answers"], newest_visitor_message(&app, &conversation).await.as_str());
-        assert_eq!(message_count(&app, &conversation).await, before, "a draft reaches nobody until it is sent");
+        assert_eq!(messages_of(&app, &conversation).await, before, "a draft reaches nobody until it is sent");
 
         // Sent as written (the box's whitespace aside).
         let ws = shop.workspace.as_str();
