@@ -29,6 +29,7 @@ pub mod reply_drafts;
 pub mod sales;
 #[cfg(feature = "ssr")]
 pub mod services;
+pub mod sla;
 pub mod team;
 pub mod theme;
 pub mod tickets;

@@ -27,6 +27,7 @@ use crate::mentor_resume::{ResumeConfirmation, ResumeReading};
 use crate::permissions::Role;
 use crate::reply_drafts::ReplyDraft;
 use crate::sales::{ContactSalesForm, LeadReceipt};
+use crate::sla::{SlaPolicy, SlaSetup};
 use crate::team::{InvitationPreview, TeamView};
 use crate::tickets::{TicketChange, TicketDetail, TicketList, TicketView};
 
@@ -372,6 +373,15 @@ pub trait TicketService: Send + Sync + 'static {
         ticket_id: &str,
         change: TicketChange,
     ) -> Result<TicketDetail, ServiceError>;
+    /// The workspace's response and resolution targets per priority.
+    async fn sla_policy(&self, caller: &Caller, workspace_id: &str) -> Result<SlaSetup, ServiceError>;
+    /// Saves them (admins); live tickets' deadlines follow at once.
+    async fn save_sla_policy(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        policy: SlaPolicy,
+    ) -> Result<SlaSetup, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

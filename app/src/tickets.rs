@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{FlagReason, Priority};
+use crate::components::format::waited;
 use crate::desk::Agent;
 use crate::error::ServiceError;
+use crate::sla::{SlaKind, SlaTimer};
 
 /// Where a ticket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +119,12 @@ pub struct Ticket {
     pub source: TicketSource,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When the team first replied.
+    pub first_replied_at: Option<i64>,
+    /// The targets running now (none once solved), as deadlines.
+    pub sla: Vec<SlaTimer>,
+    /// How many targets it has missed so far.
+    pub sla_missed: u32,
 }
 
 /// One change in a ticket's history.
@@ -124,7 +132,9 @@ pub struct Ticket {
 pub struct TicketEvent {
     /// Who: `None` for Lodestar itself (an escalation, a reopening reply).
     pub actor: Option<String>,
-    /// `opened`, `status`, `priority`, `category`, `assignee`.
+    /// `opened`, `reopened`, `status`, `priority`, `category`, `assignee`,
+    /// `subject`; `sla` when a target was missed (`to` names it, `from` by
+    /// how many ms).
     pub kind: String,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -145,6 +155,11 @@ impl TicketEvent {
         match self.kind.as_str() {
             "opened" => format!("{who} opened the ticket"),
             "reopened" => format!("{who} reopened it: the requester replied"),
+            "sla" => {
+                let target = self.to.as_deref().and_then(SlaKind::parse).map_or("a", |kind| kind.label());
+                let by = self.from.as_deref().and_then(|ms| ms.parse::<i64>().ok()).unwrap_or(0);
+                format!("{target} target missed by {}", waited(by))
+            }
             "assignee" => match &self.to {
                 Some(_) => format!("{who} assigned it to {}", shown(&self.to)),
                 None => format!("{who} unassigned it from {}", shown(&self.from)),
@@ -225,6 +240,8 @@ pub struct TicketDetail {
     pub history: Vec<TicketEvent>,
     /// Members it may be assigned to.
     pub agents: Vec<Agent>,
+    /// The server's clock when it was read (ms).
+    pub now: i64,
 }
 
 /// A change to a ticket's fields; `None` leaves one as it is.
@@ -392,5 +409,6 @@ mod tests {
         assert_eq!(event("assignee", Some("Sam"), None).describe(), "Maria unassigned it from Sam");
         let opened = TicketEvent { actor: None, ..event("opened", None, None) };
         assert_eq!(opened.describe(), "Lodestar opened the ticket");
+        assert_eq!(event("sla", Some("720000"), Some("first_reply")).describe(), "First reply target missed by 12 min");
     }
 }

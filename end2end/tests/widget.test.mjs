@@ -516,6 +516,71 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   await agent.context.close();
 });
 
+test("an admin sets service level targets, and a ticket's deadline counts down on the page's clock: amber at 80 %, red once missed, paused while pending", async () => {
+  const owner = await openPage(browser);
+  // The page's clock is the test's: minutes pass in an instant, no sleeping.
+  await owner.page.clock.install();
+  const home = await logInAsDemo(owner.page);
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  const panel = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Service level targets" }) });
+  await panel.getByText("Counted around the clock").waitFor();
+  assert.equal(await panel.getByLabel("Urgent first reply").inputValue(), "30m");
+  // A mistake is named with its cell, and nothing is saved.
+  await panel.getByLabel("Normal first reply").fill("soonish");
+  await panel.getByRole("button", { name: "Save targets" }).click();
+  await panel.locator(".field-error li", { hasText: "Normal first reply: \"soonish\" is not a time" }).waitFor();
+  assert.equal(await panel.getByLabel("Normal first reply").getAttribute("aria-invalid"), "true");
+  await panel.getByLabel("Normal first reply").fill("10m");
+  await panel.getByRole("button", { name: "Save targets" }).click();
+  await panel.getByText("Saved.").waitFor();
+  await screenshot(owner.page, "settings-service-targets");
+
+  // A new ticket: its first reply is due in ten minutes.
+  await owner.page.goto(`${home}/tickets`);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.getByRole("button", { name: "New ticket" }).click();
+  await owner.page.getByLabel("Subject").fill(`Targets ${RUN}`);
+  await owner.page.getByRole("button", { name: "Open ticket" }).click();
+  const pane = owner.page.locator("article.ticket");
+  await pane.locator("#ticket-title", { hasText: `Targets ${RUN}` }).waitFor({ timeout: 10_000 });
+  const first = pane.locator(".sla-timers li[data-kind=first_reply]");
+  await first.locator(".sla-text", { hasText: /First reply due in (9|10) min/ }).waitFor();
+  assert.match(await first.getAttribute("class"), /sla-ok/);
+  assert.match(await pane.locator(".sla-timers li[data-kind=resolution]").innerText(), /Resolution due in 2[34] h/);
+  const row = owner.page.locator(".desk-item", { hasText: `Targets ${RUN}` });
+
+  // Eight and a half minutes on: past 80 % of its time, amber in the pane and in the list.
+  await owner.page.clock.fastForward("08:30");
+  await owner.page.locator(".desk-item .sla-near").first().waitFor();
+  await first.and(owner.page.locator(".sla-near")).waitFor();
+  assert.match(await row.locator(".sla").innerText(), /First reply due in (1 min|less than a minute)/);
+  // Three more: missed, red, and saying by how much.
+  await owner.page.clock.fastForward("03:00");
+  await first.and(owner.page.locator(".sla-missed")).waitFor();
+  await first.locator(".sla-text", { hasText: /First reply overdue by (1|2) min/ }).waitFor();
+  await row.locator(".sla-missed").waitFor();
+  await owner.page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(owner.page, "tickets-target-missed-dark");
+
+  // Pending pauses the resolution's clock; the pane says how much is left.
+  await pane.getByLabel("Status").selectOption("pending");
+  await pane.locator(".sla-timers li[data-kind=resolution]", { hasText: /Resolution paused while pending: 2[34] h/ }).waitFor();
+  await owner.page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(owner.page, "tickets-targets-phone-dark");
+  await pane.getByRole("button", { name: "Solve" }).click();
+  await pane.locator(".pill.status-solved").waitFor();
+
+  // The other tests expect the usual targets.
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  await panel.getByLabel("Normal first reply").fill("4h");
+  await panel.getByRole("button", { name: "Save targets" }).click();
+  await panel.getByText("Saved.").waitFor();
+  assert.deepEqual(owner.errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  await owner.context.close();
+});
+
 test("an admin sets business hours in Settings, and out of hours a visitor who asks for a person learns when the team is back", async () => {
   const owner = await openPage(browser);
   const home = await logInAsDemo(owner.page);

@@ -44,6 +44,21 @@ pub fn initials(name: &str) -> String {
     }
 }
 
+/// "4 min", "2 h 5 min", "3 days": a span of time for people (how long someone
+/// waited, how long until a deadline).
+pub fn waited(ms: i64) -> String {
+    let minutes = (ms.max(0) / 60_000) as u64;
+    match minutes {
+        0 => "less than a minute".to_owned(),
+        1..=59 => format!("{minutes} min"),
+        60..=1439 => match minutes % 60 {
+            0 => format!("{} h", minutes / 60),
+            rest => format!("{} h {rest} min", minutes / 60),
+        },
+        _ => count_of(minutes / 1440, "day", "days"),
+    }
+}
+
 /// A size for people, in binary units: `512 B`, `1.5 KB`, `12.3 MB`, `10 MB`.
 pub fn format_bytes(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
@@ -85,6 +100,16 @@ pub fn count_of(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn says_how_long_someone_waited() {
+        assert_eq!(waited(20_000), "less than a minute");
+        assert_eq!(waited(4 * 60_000), "4 min");
+        assert_eq!(waited(125 * 60_000), "2 h 5 min");
+        assert_eq!(waited(120 * 60_000), "2 h");
+        assert_eq!(waited(3 * 1440 * 60_000), "3 days");
+        assert_eq!(waited(-5), "less than a minute");
+    }
 
     #[test]
     fn formats_unix_milliseconds_in_utc() {

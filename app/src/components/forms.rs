@@ -124,6 +124,33 @@ pub fn Submit(
     }
 }
 
+/// The end of a settings form: for those who may edit, the save button and
+/// "Saved." once a save came back; for the others, who may change `what`.
+#[component]
+pub fn SettingsSave(
+    editable: bool,
+    /// "Save business hours".
+    label: &'static str,
+    /// "business hours", in "Only owners and admins change …".
+    what: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] saved: Signal<bool>,
+) -> impl IntoView {
+    if editable {
+        view! {
+            <div class="form-actions">
+                <Submit label busy="Saving…" pending />
+                <span class="muted small" role="status">
+                    {move || (saved.get() && !pending.get()).then_some("Saved.")}
+                </span>
+            </div>
+        }
+        .into_any()
+    } else {
+        view! { <p class="muted small">{format!("Only owners and admins change {what}.")}</p> }.into_any()
+    }
+}
+
 /// A labelled input with its hint and error message wired up for screen readers.
 #[component]
 pub fn Field(

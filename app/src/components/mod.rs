@@ -1,5 +1,6 @@
 //! Building blocks shared by the pages.
 
+pub mod clock;
 pub mod feedback;
 pub mod format;
 pub mod forms;

@@ -550,6 +550,7 @@ impl DeskService for Desk {
                 take_over(&mut tx, &workspace, &conversation, &agent, stored.created_at).await?;
             }
             conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &stored).await?;
+            crate::tickets::store::on_team_reply(&mut tx, &workspace, &conversation, stored.created_at).await?;
             if let Some(draft) = draft_id {
                 decide_sent_draft(&mut tx, &workspace, &conversation, &agent.id, &draft, &stored).await?;
             }

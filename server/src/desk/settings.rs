@@ -1,9 +1,11 @@
 //! The desk's settings as stored (`desk_settings`): a workspace's business
-//! hours, as JSON (a workspace that never set them keeps no hours), and how
-//! long an unseen reply waits before it is emailed.
+//! hours, as JSON (a workspace that never set them keeps no hours), how
+//! long an unseen reply waits before it is emailed, and the tickets'
+//! service level targets (JSON; the defaults until saved).
 
 use app::business_hours::BusinessHours;
 use app::email_followup::DEFAULT_FOLLOWUP_MINUTES;
+use app::sla::SlaPolicy;
 use sqlx::{Any, Executor};
 
 pub async fn business_hours<'e>(
@@ -66,6 +68,45 @@ pub async fn save_email_followup<'e>(
     .bind(workspace_id)
     .bind(no_hours)
     .bind(i64::from(minutes))
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The business hours and service level targets tickets are measured by.
+pub async fn sla_terms<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<(BusinessHours, SlaPolicy), sqlx::Error> {
+    let stored: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT business_hours, sla_policy FROM desk_settings WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_optional(db)
+            .await?;
+    let Some((hours, policy)) = stored else { return Ok(Default::default()) };
+    // Both were valid when saved; unreadable ones count as the defaults.
+    let hours = serde_json::from_str(&hours).unwrap_or_default();
+    let policy = policy.and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_default();
+    Ok((hours, policy))
+}
+
+pub async fn save_sla_policy<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    policy: &SlaPolicy,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(policy).unwrap_or_default();
+    // A first save keeps no business hours, as a workspace without the row has none.
+    let no_hours = serde_json::to_string(&BusinessHours::default()).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO desk_settings (workspace_id, business_hours, sla_policy, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (workspace_id) DO UPDATE SET sla_policy = excluded.sla_policy, updated_at = excluded.updated_at",
+    )
+    .bind(workspace_id)
+    .bind(no_hours)
+    .bind(json)
     .bind(at)
     .execute(db)
     .await?;

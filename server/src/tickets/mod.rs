@@ -1,8 +1,11 @@
 //! `TicketService`: tickets, opened when a conversation is escalated
 //! (`store::escalate`, in the escalation's own transaction) or by a member,
 //! and worked by any member: status, priority, category, assignee, each
-//! change in the ticket's history under the member's name.
+//! change in the ticket's history under the member's name; measured
+//! against the workspace's service level targets (`sla.rs`), which admins
+//! set.
 
+pub mod sla;
 pub mod store;
 
 use std::sync::Arc;
@@ -12,11 +15,12 @@ use app::desk::Agent;
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::services::{Caller, TicketService};
+use app::sla::{SlaPolicy, SlaSetup};
 use app::tickets::{Ticket, TicketChange, TicketDetail, TicketList, TicketSource, TicketView, TICKETS_PAGE};
 
 use crate::accounts::Accounts;
 use crate::chat::conversations;
-use crate::desk::inbox;
+use crate::desk::{inbox, settings};
 use crate::error::AppError;
 use crate::sql::{now_millis, SqlStore};
 use store::Field;
@@ -38,13 +42,21 @@ impl Tickets {
         Ok(Agent { id: actor.user_id().to_owned(), name: actor.user_name().to_owned() })
     }
 
+    async fn sla_setup(&self, workspace_id: &str, can_edit: bool) -> Result<SlaSetup, ServiceError> {
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move { sla::terms(&db, &workspace).await };
+        let terms = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok(SlaSetup { policy: terms.policy, in_business_hours: terms.schedule.is_some(), can_edit })
+    }
+
     async fn detail(&self, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError> {
         let (workspace, ticket) = (workspace_id.to_owned(), ticket_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
-            let Some(found) = store::get(&db, &workspace, &ticket).await? else { return Ok(None) };
+            let terms = sla::terms(&db, &workspace).await?;
+            let Some(found) = store::get(&db, &workspace, &ticket, Some(&terms)).await? else { return Ok(None) };
             let history = store::history(&db, &workspace, &ticket).await?;
             let agents = inbox::agents(&db, &workspace).await?;
-            Ok::<_, sqlx::Error>(Some(TicketDetail { ticket: found, history, agents }))
+            Ok::<_, sqlx::Error>(Some(TicketDetail { ticket: found, history, agents, now: now_millis() }))
         };
         self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)
     }
@@ -78,7 +90,8 @@ impl TicketService for Tickets {
         let me = self.agent(caller, workspace_id).await?;
         let (workspace, id) = (workspace_id.to_owned(), me.id.clone());
         let job = |db: sqlx::AnyPool| async move {
-            let tickets = store::list(&db, &workspace, view, &id, TICKETS_PAGE).await?;
+            let terms = sla::terms(&db, &workspace).await?;
+            let tickets = store::list(&db, &workspace, view, &id, TICKETS_PAGE, &terms).await?;
             let counts = store::counts(&db, &workspace, &id).await?;
             let agents = inbox::agents(&db, &workspace).await?;
             Ok::<_, sqlx::Error>((tickets, counts, agents))
@@ -147,14 +160,15 @@ impl TicketService for Tickets {
             let mut tx = db.begin().await?;
             // The conversation first, then the ticket: the order every path takes.
             let conversation =
-                store::get(&mut *tx, &workspace, &ticket_id_owned).await?.and_then(|t| t.conversation_id);
+                store::get(&mut *tx, &workspace, &ticket_id_owned, None).await?.and_then(|t| t.conversation_id);
             if let Some(conversation) = &conversation {
                 store::hold_conversation(&mut tx, &workspace, conversation).await?;
             }
             if !store::hold(&mut tx, &workspace, &ticket_id_owned).await? {
                 return Err(ServiceError::NotFound.into());
             }
-            let ticket = store::get(&mut *tx, &workspace, &ticket_id_owned).await?.ok_or(ServiceError::NotFound)?;
+            let ticket =
+                store::get(&mut *tx, &workspace, &ticket_id_owned, None).await?.ok_or(ServiceError::NotFound)?;
             // Back to open or pending only while no other ticket is worked on for its conversation.
             if let (Some(conversation), Some(status)) = (&ticket.conversation_id, change.status) {
                 if status.is_live()
@@ -175,28 +189,50 @@ impl TicketService for Tickets {
             }
             let at = now_millis();
             for (field, from, to) in changes(&ticket, &change) {
-                store::set(&mut tx, &workspace, &ticket.id, field, to.as_deref(), at).await?;
                 // People read names in the history, not ids.
-                let (from, to) = match field {
+                let (shown_from, shown_to) = match field {
                     Field::Assignee => (name_of(&from), name_of(&to)),
-                    _ => (from, to),
+                    _ => (from, to.clone()),
                 };
+                // The change's line first: a target it misses is told after it.
                 store::record(
                     &mut tx,
                     &ticket.id,
                     &workspace,
                     Some(&me),
                     field.kind(),
-                    from.as_deref(),
-                    to.as_deref(),
+                    shown_from.as_deref(),
+                    shown_to.as_deref(),
                     at,
                 )
                 .await?;
+                store::set(&mut tx, &workspace, &ticket.id, field, to.as_deref(), at).await?;
             }
             tx.commit().await?;
             Ok::<_, AppError>(())
         };
         self.sql.write(job).await?;
         self.detail(workspace_id, ticket_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn sla_policy(&self, caller: &Caller, workspace_id: &str) -> Result<SlaSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        self.sla_setup(workspace_id, actor.workspace.role.allows(Action::ConfigureDesk)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_sla_policy(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        policy: SlaPolicy,
+    ) -> Result<SlaSetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        let workspace = workspace_id.to_owned();
+        let job =
+            |db: sqlx::AnyPool| async move { settings::save_sla_policy(&db, &workspace, &policy, now_millis()).await };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        self.sla_setup(workspace_id, true).await
     }
 }

@@ -5,11 +5,15 @@
 
 use app::chat::{ChatMessage, FlagReason, Priority};
 use app::desk::Agent;
+use app::sla::SlaKind;
 use app::tickets::{Ticket, TicketEvent, TicketSource, TicketStatus, TicketView, SUBJECT_MAX_CHARS};
 use sqlx::{Any, AnyConnection, Executor};
 
+use super::sla::{self, Clocks, Terms};
+
 const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.category, t.assignee_id, u.name,
-    t.requester_email, t.conversation_id, t.source, t.reason, t.created_at, t.updated_at";
+    t.requester_email, t.conversation_id, t.source, t.reason, t.created_at, t.updated_at,
+    t.first_replied_at, t.awaiting_since, t.open_since, t.resolution_used_ms, t.sla_missed";
 
 #[derive(sqlx::FromRow)]
 struct TicketRow {
@@ -27,20 +31,27 @@ struct TicketRow {
     reason: Option<String>,
     created_at: i64,
     updated_at: i64,
+    sla_missed: i64,
+    #[sqlx(flatten)]
+    clocks: Clocks,
 }
 
-impl From<TicketRow> for Ticket {
-    fn from(row: TicketRow) -> Ticket {
+impl TicketRow {
+    /// The ticket, with its running targets when `terms` are given.
+    fn into_ticket(self, terms: Option<&Terms>) -> Ticket {
+        let row = self;
         let source = match (row.source.as_str(), row.reason.as_deref().and_then(FlagReason::parse)) {
             ("escalation", Some(reason)) => TicketSource::Escalation(reason),
             _ => TicketSource::Agent,
         };
+        let status = TicketStatus::parse(&row.status).unwrap_or(TicketStatus::Open);
+        let priority = Priority::parse(&row.priority).unwrap_or(Priority::Normal);
         Ticket {
             id: row.id,
             number: row.number,
             subject: row.subject,
-            status: TicketStatus::parse(&row.status).unwrap_or(TicketStatus::Open),
-            priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
+            status,
+            priority,
             category: row.category,
             assignee: row.assignee_id.map(|id| Agent { id, name: row.name.unwrap_or_default() }),
             requester_email: row.requester_email,
@@ -48,6 +59,9 @@ impl From<TicketRow> for Ticket {
             source,
             created_at: row.created_at,
             updated_at: row.updated_at,
+            first_replied_at: row.clocks.first_replied_at,
+            sla: terms.map(|terms| terms.timers(&row.clocks, priority, status)).unwrap_or_default(),
+            sla_missed: u32::try_from(row.sla_missed).unwrap_or(0),
         }
     }
 }
@@ -77,8 +91,8 @@ pub async fn insert(tx: &mut AnyConnection, new: &NewTicket<'_>, by: Option<&Age
     };
     sqlx::query(
         "INSERT INTO tickets (id, workspace_id, number, conversation_id, subject, status, priority, requester_email,
-                              source, reason, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $10)",
+                              source, reason, created_at, updated_at, open_since)
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $9, $10, $10, $10)",
     )
     .bind(&id)
     .bind(new.workspace_id)
@@ -155,7 +169,7 @@ impl Field {
     }
 }
 
-/// Sets one field; `solved_at` follows the status.
+/// Sets one field; a status goes through [`set_status`].
 pub async fn set(
     tx: &mut AnyConnection,
     workspace_id: &str,
@@ -164,30 +178,141 @@ pub async fn set(
     value: Option<&str>,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    let solved = match (field, value) {
-        (Field::Status, Some("solved")) => ", solved_at = $2",
-        (Field::Status, _) => ", solved_at = NULL",
-        _ => "",
-    };
-    let sql = format!(
-        "UPDATE tickets SET {} = $1, updated_at = $2{solved} WHERE id = $3 AND workspace_id = $4",
-        field.column()
-    );
+    if let Field::Status = field {
+        let status = value.and_then(TicketStatus::parse).unwrap_or(TicketStatus::Open);
+        return set_status(tx, workspace_id, ticket_id, status, at).await;
+    }
+    let sql =
+        format!("UPDATE tickets SET {} = $1, updated_at = $2 WHERE id = $3 AND workspace_id = $4", field.column());
     sqlx::query(&sql).bind(value).bind(at).bind(ticket_id).bind(workspace_id).execute(&mut *tx).await?;
     Ok(())
 }
 
+/// Moves a ticket to `status`; `solved_at` and the resolution's clock
+/// follow: it runs only while the ticket is open, and a ticket solved or
+/// closed past its target has the miss in its history.
+pub async fn set_status(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    ticket_id: &str,
+    status: TicketStatus,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let found: Option<(String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT status, priority, created_at, open_since, resolution_used_ms FROM tickets
+         WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(ticket_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((was, priority, created_at, open_since, mut used)) = found else { return Ok(()) };
+    let was = TicketStatus::parse(&was).unwrap_or(TicketStatus::Open);
+    let priority = Priority::parse(&priority).unwrap_or(Priority::Normal);
+    let terms = sla::terms(&mut *tx, workspace_id).await?;
+    if was == TicketStatus::Open && status != TicketStatus::Open {
+        used += terms.working_ms(open_since.unwrap_or(created_at), at);
+    }
+    let open_since = match status {
+        TicketStatus::Open if was == TicketStatus::Open => open_since.or(Some(at)),
+        TicketStatus::Open => Some(at),
+        _ => None,
+    };
+    let solved_at = (status == TicketStatus::Solved).then_some(at);
+    sqlx::query(
+        "UPDATE tickets SET status = $1, updated_at = $2, solved_at = $3, open_since = $4, resolution_used_ms = $5
+         WHERE id = $6 AND workspace_id = $7",
+    )
+    .bind(status.as_str())
+    .bind(at)
+    .bind(solved_at)
+    .bind(open_since)
+    .bind(used)
+    .bind(ticket_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    if was.is_live() && !status.is_live() {
+        if let Some(by) = terms.resolution_missed_by(priority, used) {
+            missed(tx, workspace_id, ticket_id, SlaKind::Resolution, by, at).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A target missed, by `by` ms: counted on the ticket and told in its history.
+async fn missed(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    ticket_id: &str,
+    kind: SlaKind,
+    by: i64,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tickets SET sla_missed = sla_missed + 1 WHERE id = $1 AND workspace_id = $2")
+        .bind(ticket_id)
+        .bind(workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    record(tx, ticket_id, workspace_id, None, "sla", Some(&by.to_string()), Some(kind.as_str()), at).await
+}
+
+/// A live ticket's id, priority, opening, first reply and awaiting-since.
+type ReplyClocks = (String, String, i64, Option<i64>, Option<i64>);
+
+/// The team replied in the conversation at `at`: its live ticket's first
+/// reply, or the reply the requester was waiting for; a reply later than
+/// its target is a miss in the history.
+pub async fn on_team_reply(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let found: Option<ReplyClocks> = sqlx::query_as(
+        "SELECT id, priority, created_at, first_replied_at, awaiting_since FROM tickets
+         WHERE conversation_id = $1 AND workspace_id = $2 AND status IN ('open', 'pending')",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((ticket, priority, created_at, first_replied_at, awaiting_since)) = found else { return Ok(()) };
+    let (kind, since) = match (first_replied_at, awaiting_since) {
+        (None, _) => (SlaKind::FirstReply, created_at),
+        (Some(_), Some(since)) => (SlaKind::NextReply, since),
+        (Some(_), None) => return Ok(()),
+    };
+    sqlx::query(
+        "UPDATE tickets SET first_replied_at = COALESCE(first_replied_at, $1), awaiting_since = NULL
+         WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(at)
+    .bind(&ticket)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    let terms = sla::terms(&mut *tx, workspace_id).await?;
+    let priority = Priority::parse(&priority).unwrap_or(Priority::Normal);
+    match terms.reply_missed_by(kind, priority, since, at) {
+        Some(by) => missed(tx, workspace_id, &ticket, kind, by, at).await,
+        None => Ok(()),
+    }
+}
+
+/// A ticket of the workspace, with its running targets when `terms` are given.
 pub async fn get<'e>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,
     ticket_id: &str,
+    terms: Option<&Terms>,
 ) -> Result<Option<Ticket>, sqlx::Error> {
     let sql = format!(
         "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
          WHERE t.id = $1 AND t.workspace_id = $2"
     );
     let row: Option<TicketRow> = sqlx::query_as(&sql).bind(ticket_id).bind(workspace_id).fetch_optional(db).await?;
-    Ok(row.map(Ticket::from))
+    Ok(row.map(|row| row.into_ticket(terms)))
 }
 
 /// Most urgent first, then the longest waiting; solved and closed ones newest first.
@@ -209,6 +334,7 @@ pub async fn list<'e>(
     view: TicketView,
     me: &str,
     limit: usize,
+    terms: &Terms,
 ) -> Result<Vec<Ticket>, sqlx::Error> {
     let order = match view {
         TicketView::Solved | TicketView::Closed => "t.updated_at DESC".to_owned(),
@@ -221,7 +347,7 @@ pub async fn list<'e>(
         view_condition(view)
     );
     let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(workspace_id).bind(me).fetch_all(db).await?;
-    Ok(rows.into_iter().map(Ticket::from).collect())
+    Ok(rows.into_iter().map(|row| row.into_ticket(Some(terms))).collect())
 }
 
 /// How many tickets each view holds, in [`TicketView::ALL`]'s order.
@@ -349,7 +475,8 @@ pub async fn escalate(
 
 /// The requester wrote `message` in the conversation: a ticket opened
 /// before they wrote anything (they asked for a person first) takes their
-/// first words as its subject, and a solved one opens again.
+/// first words as its subject, a pending or solved one opens again, and
+/// the next reply's clock starts.
 pub async fn on_requester_reply(
     tx: &mut AnyConnection,
     workspace_id: &str,
@@ -378,21 +505,48 @@ pub async fn on_requester_reply(
             .await?;
         record(tx, &ticket, workspace_id, None, "subject", Some(&before), Some(&subject), at).await?;
     }
-    let solved: Option<String> = sqlx::query_scalar(
-        "SELECT id FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status = 'solved'
-         ORDER BY updated_at DESC LIMIT 1",
+    let live: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, status FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status IN ('open', 'pending')",
     )
     .bind(conversation_id)
     .bind(workspace_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(ticket) = solved else { return Ok(()) };
-    // Another ticket may be worked on for it meanwhile; then that one hears the reply.
-    if live_for_conversation(tx, workspace_id, conversation_id).await?.is_some() {
-        return Ok(());
-    }
-    set(tx, workspace_id, &ticket, Field::Status, Some("open"), at).await?;
-    record(tx, &ticket, workspace_id, None, "reopened", Some("solved"), Some("open"), at).await
+    let ticket = match live {
+        Some((ticket, status)) => {
+            // Pending waited on the requester: their reply hands it back to the team.
+            if status == TicketStatus::Pending.as_str() {
+                set_status(tx, workspace_id, &ticket, TicketStatus::Open, at).await?;
+                record(tx, &ticket, workspace_id, None, "status", Some("pending"), Some("open"), at).await?;
+            }
+            ticket
+        }
+        None => {
+            let solved: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status = 'solved'
+                 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .bind(conversation_id)
+            .bind(workspace_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(ticket) = solved else { return Ok(()) };
+            set_status(tx, workspace_id, &ticket, TicketStatus::Open, at).await?;
+            record(tx, &ticket, workspace_id, None, "reopened", Some("solved"), Some("open"), at).await?;
+            ticket
+        }
+    };
+    // After the team's first reply, the requester now waits for the next one.
+    sqlx::query(
+        "UPDATE tickets SET awaiting_since = $1
+         WHERE id = $2 AND workspace_id = $3 AND first_replied_at IS NOT NULL AND awaiting_since IS NULL",
+    )
+    .bind(at)
+    .bind(&ticket)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Resolving a conversation solves its ticket being worked on.
@@ -406,8 +560,8 @@ pub async fn solve_with_conversation(
     let Some(ticket) = live_for_conversation(tx, workspace_id, conversation_id).await? else { return Ok(()) };
     let from: String =
         sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1").bind(&ticket).fetch_one(&mut *tx).await?;
-    set(tx, workspace_id, &ticket, Field::Status, Some("solved"), at).await?;
-    record(tx, &ticket, workspace_id, Some(by), "status", Some(&from), Some("solved"), at).await
+    record(tx, &ticket, workspace_id, Some(by), "status", Some(&from), Some("solved"), at).await?;
+    set_status(tx, workspace_id, &ticket, TicketStatus::Solved, at).await
 }
 
 /// The first line of what the visitor wrote, cut at a word near

@@ -452,6 +452,19 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/tickets/targets",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/tickets/save-targets",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("form[urgent_first_reply]", "5m"), ("form[normal_resolution]", "2h")]),
+        },
+    },
+    Endpoint {
         path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -713,7 +726,7 @@ impl World {
         let settings: Vec<(String,)> = sqlx::query_as(
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
              UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
-             UNION ALL SELECT business_hours || ' ' || email_followup_minutes FROM desk_settings WHERE workspace_id = $1",
+             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
         .fetch_all(pool)

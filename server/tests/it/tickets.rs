@@ -1,7 +1,9 @@
 //! Tickets: an escalated conversation becomes one by itself (once), a member
 //! opens one by hand, and works it (status, priority, category, assignee),
 //! each change in its history under their name; resolving the conversation
-//! solves it and the visitor's next message opens it again.
+//! solves it and the visitor's next message opens it again. Service level
+//! targets: deadlines counted in business hours, paused while pending, and
+//! each miss recorded when its clock stops.
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -40,6 +42,33 @@ fn history(detail: &Value) -> Vec<(String, Option<String>, Option<String>)> {
             )
         })
         .collect()
+}
+
+async fn open(app: &TestApp, shop: &Tenant, ticket: &str) -> Value {
+    let opened = app
+        .call(&shop.session, "/api/tickets/open", &[("workspace_id", shop.workspace.as_str()), ("ticket_id", ticket)])
+        .await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+    opened.json()["ticket"].clone()
+}
+
+/// The running targets' kinds, and the one of `kind`.
+fn timers(ticket: &Value) -> Vec<String> {
+    ticket["sla"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+fn timer<'a>(ticket: &'a Value, kind: &str) -> &'a Value {
+    ticket["sla"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}: {ticket}"))
+}
+
+async fn backdate(app: &TestApp, ticket: &str, column: &str, ms: i64) {
+    let sql = format!("UPDATE tickets SET {column} = {column} - $1 WHERE id = $2");
+    sqlx::query(&sql).bind(ms).bind(ticket).execute(app.state.sql.pool()).await.unwrap();
 }
 
 fn subjects(listed: &Value) -> Vec<String> {
@@ -144,5 +173,93 @@ backend_tests! {
         say(&app, &shop.key, &quiet, "Hello?").await.unwrap();
         let now = subjects(&list(&app, &shop, "").await);
         assert!(now.contains(&"Where is my parcel?".to_owned()) && !now.contains(&"Asked for a person".to_owned()), "{now:?}");
+    }
+
+    async fn a_ticket_meets_or_misses_its_targets_counted_in_business_hours(app) {
+        const HOUR: i64 = 3_600_000;
+        let shop = tenant(&app, "targets@example.com", &[("Refunds", REFUNDS)]).await;
+        let ws = shop.workspace.as_str();
+        let save = |fields: Vec<(&'static str, &'static str)>| {
+            let (app, session) = (&app, &shop.session);
+            async move {
+                let mut all = vec![("workspace_id", ws)];
+                all.extend(fields);
+                app.call(session, "/api/tickets/save-targets", &all).await
+            }
+        };
+        let setup = app.call(&shop.session, "/api/tickets/targets", &[("workspace_id", ws)]).await.json();
+        assert_eq!((setup["policy"]["targets"][3]["first_reply"].as_i64(), setup["can_edit"].as_bool()), (Some(30), Some(true)), "the defaults: {setup}");
+        assert_eq!(setup["in_business_hours"], false);
+        // A mistake names its cell and saves nothing.
+        let refused = save(vec![("form[normal_first_reply]", "soon")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        assert!(refused.body.contains("normal_first_reply") && refused.body.contains("30m, 4h"), "{}", refused.body);
+        // Normal tickets: a first reply within 1 h, the next within 2 h, solved within 8 h; nothing else.
+        let saved = save(vec![("form[normal_first_reply]", "1h"), ("form[normal_next_reply]", "2 hours"), ("form[normal_resolution]", "8h")]).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+        assert!(saved.json()["policy"]["targets"][3]["first_reply"].is_null());
+
+        // An escalation's ticket: its first reply and its resolution are due.
+        let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();
+        say(&app, &shop.key, &token, "My refund for order 1042 never arrived").await.unwrap();
+        let handoff = format!("/api/widget/v1/{}/handoff", shop.key);
+        assert_eq!(widget(&app, "POST", &handoff, Some(SHOP), Some(json!({ "token": token }))).await.status, StatusCode::OK);
+        let listed = list(&app, &shop, "").await;
+        let id = listed["tickets"][0]["id"].as_str().unwrap().to_string();
+        let ticket = &listed["tickets"][0];
+        let created = ticket["created_at"].as_i64().unwrap();
+        assert_eq!(timers(ticket), ["first_reply", "resolution"]);
+        let first = timer(ticket, "first_reply");
+        assert_eq!((first["due_at"].as_i64(), first["near_at"].as_i64()), (Some(created + HOUR), Some(created + HOUR * 8 / 10)));
+        assert_eq!(timer(ticket, "resolution")["due_at"].as_i64(), Some(created + 8 * HOUR));
+
+        // Counted in business hours: with the day it opened a holiday, its clock starts at the next midnight.
+        let holiday = format!("{} Test day", app::dates::day_of(created));
+        let days: Vec<String> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].iter().map(|d| format!("form[{d}]")).collect();
+        let mut hours = vec![("workspace_id", ws), ("form[enabled]", "true"), ("form[time_zone]", "UTC"), ("form[holidays]", holiday.as_str())];
+        hours.extend(days.iter().map(|day| (day.as_str(), "0:00-24:00")));
+        assert_eq!(app.call(&shop.session, "/api/desk/save-hours", &hours).await.status, StatusCode::OK);
+        let midnight = (created / (24 * HOUR) + 1) * 24 * HOUR;
+        assert_eq!(timer(&open(&app, &shop, &id).await, "first_reply")["due_at"].as_i64(), Some(midnight + HOUR));
+        assert_eq!(app.call(&shop.session, "/api/desk/save-hours", &[("workspace_id", ws), ("form[time_zone]", "UTC")]).await.status, StatusCode::OK);
+
+        // A first reply three hours after the opening misses its target by two, in the history.
+        backdate(&app, &id, "created_at", 3 * HOUR).await;
+        let conversation = ticket["conversation_id"].as_str().unwrap().to_string();
+        let reply = [("workspace_id", ws), ("conversation_id", conversation.as_str()), ("text", "Looking into it now.")];
+        assert_eq!(app.call(&shop.session, "/api/desk/reply", &reply).await.status, StatusCode::OK);
+        let detail = app.call(&shop.session, "/api/tickets/open", &[("workspace_id", ws), ("ticket_id", &id)]).await.json();
+        assert_eq!((detail["ticket"]["sla_missed"].as_i64(), timers(&detail["ticket"])), (Some(1), vec!["resolution".to_owned()]));
+        let (kind, by, what) = history(&detail).pop().unwrap();
+        let by: i64 = by.unwrap().parse().unwrap();
+        assert_eq!((kind.as_str(), what.as_deref()), ("sla", Some("first_reply")));
+        assert!((2 * HOUR..2 * HOUR + 60_000).contains(&by), "missed by {by} ms");
+
+        // The visitor writes again: the next reply is due within 2 h, and a prompt one meets it.
+        say(&app, &shop.key, &token, "Any news?").await.unwrap();
+        let ticket = open(&app, &shop, &id).await;
+        let next = timer(&ticket, "next_reply");
+        assert_eq!(next["due_at"].as_i64().unwrap() - next["started_at"].as_i64().unwrap(), 2 * HOUR);
+        assert_eq!(app.call(&shop.session, "/api/desk/reply", &reply).await.status, StatusCode::OK);
+        let ticket = open(&app, &shop, &id).await;
+        assert_eq!((timers(&ticket), ticket["sla_missed"].as_i64()), (vec!["resolution".to_owned()], Some(1)));
+
+        // Pending pauses the resolution; the requester's answer hands the ticket back to the team.
+        let (status, detail) = update(&app, &shop, &id, &[("status", "pending")]).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let left = timer(&detail["ticket"], "resolution")["paused_left_ms"].as_i64().unwrap();
+        assert!((7 * HOUR..=8 * HOUR).contains(&left), "{left}");
+        say(&app, &shop.key, &token, "Here is the receipt").await.unwrap();
+        let detail = app.call(&shop.session, "/api/tickets/open", &[("workspace_id", ws), ("ticket_id", &id)]).await.json();
+        assert_eq!(detail["ticket"]["status"], "open");
+        assert!(history(&detail).contains(&("status".into(), Some("pending".into()), Some("open".into()))), "{detail}");
+        assert_eq!(timers(&detail["ticket"]), ["next_reply", "resolution"]);
+
+        // Solved after nine open hours: the resolution target is missed too, and nothing runs any more.
+        backdate(&app, &id, "open_since", 9 * HOUR).await;
+        let (_, detail) = update(&app, &shop, &id, &[("status", "solved")]).await;
+        assert_eq!((detail["ticket"]["sla_missed"].as_i64(), timers(&detail["ticket"]).len()), (Some(2), 0));
+        assert_eq!(history(&detail).pop().unwrap().2.as_deref(), Some("resolution"));
+        assert_eq!(list(&app, &shop, "solved").await["tickets"][0]["sla_missed"], 2);
     }
 }

@@ -8,7 +8,7 @@ use super::Here;
 use crate::business_hours::{format_blocks, HoursForm, HoursSetup, SaveBusinessHours, DAY_FIELDS, WEEKDAYS};
 use crate::components::feedback::{ErrorPanel, Loading};
 use crate::components::format::Time;
-use crate::components::forms::{on_success, Field, FormAlert, Outcome, Submit};
+use crate::components::forms::{on_success, Field, FormAlert, Outcome, SettingsSave};
 
 const DAY_NAMES: [&str; 7] =
     ["form[mon]", "form[tue]", "form[wed]", "form[thu]", "form[fri]", "form[sat]", "form[sun]"];
@@ -115,15 +115,8 @@ fn HoursEditor(
                     hint="One per line, a date and a name: 2026-12-25 Christmas Day. Closed all day." />
             </fieldset>
             <FormAlert message=outcome.message() />
-            {editable.then(|| view! {
-                <div class="form-actions">
-                    <Submit label="Save business hours" busy="Saving…" pending=save.pending() />
-                    <span class="muted small" role="status">
-                        {move || (saved.get().is_some() && !save.pending().get()).then_some("Saved.")}
-                    </span>
-                </div>
-            })}
-            {(!editable).then(|| view! { <p class="muted small">"Only owners and admins change business hours."</p> })}
+            <SettingsSave editable label="Save business hours" what="business hours" pending=save.pending()
+                saved=Signal::derive(move || saved.with(Option::is_some)) />
         </ActionForm>
     }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::Here;
 use crate::components::feedback::{ErrorPanel, Loading};
-use crate::components::forms::{on_success, FormAlert, Outcome, Submit};
+use crate::components::forms::{on_success, FormAlert, Outcome, SettingsSave};
 use crate::email_followup::{followup_label, FollowupSetup, SaveEmailFollowup, FOLLOWUP_CHOICES};
 
 #[component]
@@ -76,15 +76,8 @@ fn FollowupForm(
                 <p class="field-error" id="followup-error">{move || outcome.field("minutes").get()}</p>
             </div>
             <FormAlert message=outcome.message() />
-            {editable.then(|| view! {
-                <div class="form-actions">
-                    <Submit label="Save email follow-up" busy="Saving…" pending=save.pending() />
-                    <span class="muted small" role="status">
-                        {move || (saved.get().is_some() && !save.pending().get()).then_some("Saved.")}
-                    </span>
-                </div>
-            })}
-            {(!editable).then(|| view! { <p class="muted small">"Only owners and admins change the email follow-up."</p> })}
+            <SettingsSave editable label="Save email follow-up" what="the email follow-up" pending=save.pending()
+                saved=Signal::derive(move || saved.with(Option::is_some)) />
         </ActionForm>
     }
 }

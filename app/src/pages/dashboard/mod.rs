@@ -14,6 +14,7 @@ pub mod keys;
 pub mod knowledge;
 pub mod new_workspace;
 pub mod placeholders;
+pub mod service_targets;
 pub mod settings;
 pub mod team;
 pub mod tickets;

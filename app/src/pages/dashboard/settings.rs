@@ -1,10 +1,11 @@
 //! `/app/w/:id/settings`: the workspace at a glance, its business hours,
-//! its audit log, and leaving it.
+//! email follow-up and service level targets, its audit log, and leaving it.
 
 use leptos::prelude::*;
 
 use super::business_hours::BusinessHoursPanel;
 use super::email_followup::EmailFollowupPanel;
+use super::service_targets::ServiceTargetsPanel;
 use super::team::LeaveSection;
 use super::{plan_label, use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::audit::{audit_log, describe_action};
@@ -13,14 +14,16 @@ use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
 use crate::components::format::Time;
 use crate::email_followup::load_email_followup;
 use crate::permissions::Action;
+use crate::sla::load_sla_policy;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let workspace_id = use_workspace_id();
     let hours = Resource::new(move || workspace_id.get(), load_business_hours);
     let followup = Resource::new(move || workspace_id.get(), load_email_followup);
+    let targets = Resource::new(move || workspace_id.get(), load_sla_policy);
     view! {
-        <PageHeader title="Settings" lead="This workspace, its business hours and email follow-up, and a record of who did what in it." />
+        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up and service level targets, and a record of who did what in it." />
         <InWorkspace render=move |here: Here| {
             let audit = if here.can(Action::ViewAuditLog) {
                 view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
@@ -52,6 +55,7 @@ pub fn SettingsPage() -> impl IntoView {
                 </section>
                 <BusinessHoursPanel here=here.clone() setup=hours />
                 <EmailFollowupPanel here=here.clone() setup=followup />
+                <ServiceTargetsPanel here=here.clone() setup=targets />
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>
                     <p class="muted">"Security events in this workspace, newest first: logins, invitations, role changes and keys."</p>

@@ -21,7 +21,7 @@ use super::first_steps::FirstStepsPanel;
 use super::{use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::chat::{load_first_steps, SentimentLabel};
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
-use crate::components::format::count_of;
+use crate::components::format::{count_of, waited};
 use crate::desk::{load_inbox, open_conversation, Channel, Inbox, InboxItem, InboxView};
 use crate::permissions::Action;
 use crate::reply_drafts::{DraftStats, DRAFT_STATS_DAYS};
@@ -45,20 +45,6 @@ fn with_param(query: &leptos_router::params::ParamsMap, name: &str, value: Optio
         "?".to_owned()
     } else {
         format!("?{}", query.join("&"))
-    }
-}
-
-/// "4 min", "2 h 5 min", "3 days": how long someone has waited.
-pub fn waited(ms: i64) -> String {
-    let minutes = (ms.max(0) / 60_000) as u64;
-    match minutes {
-        0 => "less than a minute".to_owned(),
-        1..=59 => format!("{minutes} min"),
-        60..=1439 => match minutes % 60 {
-            0 => format!("{} h", minutes / 60),
-            rest => format!("{} h {rest} min", minutes / 60),
-        },
-        _ => count_of(minutes / 1440, "day", "days"),
     }
 }
 
@@ -472,20 +458,5 @@ fn Shortcuts() -> impl IntoView {
                 <dt><kbd>"Enter"</kbd></dt><dd>"Send (Shift+Enter for a new line)"</dd>
             </dl>
         </details>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn says_how_long_someone_waited() {
-        assert_eq!(waited(20_000), "less than a minute");
-        assert_eq!(waited(4 * 60_000), "4 min");
-        assert_eq!(waited(125 * 60_000), "2 h 5 min");
-        assert_eq!(waited(120 * 60_000), "2 h");
-        assert_eq!(waited(3 * 1440 * 60_000), "3 days");
-        assert_eq!(waited(-5), "less than a minute");
     }
 }

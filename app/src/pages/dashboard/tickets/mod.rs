@@ -4,23 +4,29 @@
 //! Escalated conversations arrive by themselves; "New ticket" opens one by
 //! hand. The open ticket is `ticket.rs`.
 
+mod targets;
 mod ticket;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use super::inbox::waited;
 use super::{use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::chat::Priority;
+use crate::components::clock::use_clock;
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
+use crate::components::format::waited;
 use crate::error::ServiceError;
 use crate::permissions::Action as Permission;
 use crate::tickets::{
     create_ticket, list_tickets, open_ticket, priority_label, validate_subject, Ticket, TicketList, TicketStatus,
     TicketView, PRIORITIES,
 };
+use targets::SlaBadge;
 use ticket::TicketPane;
+
+/// How often deadlines count down on the page.
+const CLOCK_TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
 #[component]
 pub fn TicketsPage() -> impl IntoView {
@@ -148,12 +154,13 @@ fn list_view(list: TicketList, query: Memo<leptos_router::params::ParamsMap>) ->
         view! { <EmptyState title icon=Icon::Tickets><p>{text}</p></EmptyState> }.into_any()
     } else {
         let (now, me) = (list.now, list.me.id.clone());
+        let clock = use_clock(now, CLOCK_TICK);
         view! {
             <ul class="desk-items" aria-label="Tickets in this view">
                 {list.tickets.into_iter().map(|ticket| {
                     let href = query.with_untracked(|q| with_param(q, "t", Some(&ticket.id)));
                     let open = ticket.id == selected;
-                    view! { <TicketRow ticket href open now me=me.clone() /> }
+                    view! { <TicketRow ticket href open clock me=me.clone() /> }
                 }).collect_view()}
             </ul>
         }
@@ -166,15 +173,16 @@ fn list_view(list: TicketList, query: Memo<leptos_router::params::ParamsMap>) ->
 }
 
 #[component]
-fn TicketRow(ticket: Ticket, href: String, open: bool, now: i64, me: String) -> impl IntoView {
+fn TicketRow(ticket: Ticket, href: String, open: bool, clock: ReadSignal<i64>, me: String) -> impl IntoView {
     let owner = match &ticket.assignee {
         Some(agent) if agent.id == me => "You".to_owned(),
         Some(agent) => agent.name.clone(),
         None => "Unassigned".to_owned(),
     };
-    let age = match ticket.status {
-        TicketStatus::Open | TicketStatus::Pending => format!("opened {} ago", waited(now - ticket.created_at)),
-        _ => format!("updated {} ago", waited(now - ticket.updated_at)),
+    let (status, created_at, updated_at) = (ticket.status, ticket.created_at, ticket.updated_at);
+    let age = move || match status {
+        TicketStatus::Open | TicketStatus::Pending => format!("opened {} ago", waited(clock.get() - created_at)),
+        _ => format!("updated {} ago", waited(clock.get() - updated_at)),
     };
     view! {
         <li class="desk-item" class:open=open data-id=ticket.id.clone()>
@@ -187,6 +195,7 @@ fn TicketRow(ticket: Ticket, href: String, open: bool, now: i64, me: String) -> 
                     <PriorityPill priority=ticket.priority />
                     <span class="muted small">{age}</span>
                     <span class="muted small">{owner}</span>
+                    <SlaBadge timers=ticket.sla.clone() missed=ticket.sla_missed now=clock />
                 </span>
             </A>
         </li>

@@ -1,12 +1,15 @@
 //! The open ticket beside the list: what it is about and where it came from,
 //! its status, priority, category and assignee (each change saved as it is
 //! made, and written into the history under the member's name), a way to
-//! the conversation it came from, and its full history.
+//! the conversation it came from, its service level targets counting down,
+//! and its full history.
 
 use leptos::prelude::*;
 
-use super::PriorityPill;
+use super::targets::SlaTimers;
+use super::{PriorityPill, CLOCK_TICK};
 use crate::chat::Priority;
+use crate::components::clock::use_clock;
 use crate::components::format::Time;
 use crate::pages::dashboard::Here;
 use crate::tickets::{priority_label, update_ticket, TicketDetail, TicketStatus, CATEGORIES, PRIORITIES};
@@ -18,6 +21,7 @@ type Change = (&'static str, String);
 pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> impl IntoView {
     let me = here.viewer.user_id.clone();
     let ids = StoredValue::new((here.workspace.id.clone(), detail.ticket.id.clone()));
+    let clock = use_clock(detail.now, CLOCK_TICK);
     let current = RwSignal::new(detail);
     let error = RwSignal::new(None::<String>);
     let update = Action::new(move |(field, value): &Change| {
@@ -130,6 +134,9 @@ pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> i
                 {move || if update.pending().get() { "Saving…" } else { "Changes are saved as you make them." }}
             </p>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <SlaTimers timers=Signal::derive(move || current.with(|d| d.ticket.sla.clone()))
+                missed=Signal::derive(move || current.with(|d| d.ticket.sla_missed))
+                live=Signal::derive(move || current.with(|d| d.ticket.status.is_live())) now=clock />
             <section aria-labelledby="ticket-history">
                 <h3 id="ticket-history">"History"</h3>
                 <ol class="ticket-history">
