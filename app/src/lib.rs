@@ -32,6 +32,7 @@ pub mod services;
 pub mod sla;
 pub mod team;
 pub mod theme;
+pub mod ticket_categories;
 pub mod tickets;
 pub mod validate;
 

@@ -29,6 +29,7 @@ use crate::reply_drafts::ReplyDraft;
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::sla::{SlaPolicy, SlaSetup};
 use crate::team::{InvitationPreview, TeamView};
+use crate::ticket_categories::{CategorySetup, TicketCategory};
 use crate::tickets::{TicketChange, TicketDetail, TicketList, TicketView};
 
 /// Who is calling, as the server's middleware read it from the request
@@ -382,6 +383,15 @@ pub trait TicketService: Send + Sync + 'static {
         workspace_id: &str,
         policy: SlaPolicy,
     ) -> Result<SlaSetup, ServiceError>;
+    /// The workspace's ticket categories with their examples.
+    async fn categories(&self, caller: &Caller, workspace_id: &str) -> Result<CategorySetup, ServiceError>;
+    /// Saves them (admins); new tickets are sorted by them at once.
+    async fn save_categories(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        categories: Vec<TicketCategory>,
+    ) -> Result<CategorySetup, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

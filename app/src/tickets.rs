@@ -13,6 +13,7 @@ use crate::components::format::waited;
 use crate::desk::Agent;
 use crate::error::ServiceError;
 use crate::sla::{SlaKind, SlaTimer};
+use crate::ticket_categories::{default_categories, TicketCategory};
 
 /// Where a ticket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,20 +59,6 @@ impl TicketStatus {
     pub fn is_live(self) -> bool {
         matches!(self, TicketStatus::Open | TicketStatus::Pending)
     }
-}
-
-/// What a ticket is about. The classifier and a workspace's own list come later;
-/// these are the defaults every workspace starts with.
-pub const CATEGORIES: [(&str, &str); 5] = [
-    ("billing", "Billing"),
-    ("technical", "Technical"),
-    ("account", "Account"),
-    ("feature_request", "Feature request"),
-    ("other", "Other"),
-];
-
-pub fn category_label(category: &str) -> &str {
-    CATEGORIES.iter().find(|(id, _)| *id == category).map_or(category, |(_, label)| label)
 }
 
 pub const PRIORITIES: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
@@ -149,7 +136,10 @@ impl TicketEvent {
             (_, None) => "nobody".to_owned(),
             ("status", Some(v)) => TicketStatus::parse(v).map_or_else(|| v.to_owned(), |s| s.label().to_owned()),
             ("priority", Some(v)) => Priority::parse(v).map_or_else(|| v.to_owned(), |p| priority_label(p).to_owned()),
-            ("category", Some(v)) => category_label(v).to_owned(),
+            // Older lines hold the default categories' ids; newer ones their labels.
+            ("category", Some(v)) => {
+                default_categories().into_iter().find(|c| c.id == v).map_or_else(|| v.to_owned(), |c| c.label)
+            }
             (_, Some(v)) => v.to_owned(),
         };
         match self.kind.as_str() {
@@ -240,6 +230,8 @@ pub struct TicketDetail {
     pub history: Vec<TicketEvent>,
     /// Members it may be assigned to.
     pub agents: Vec<Agent>,
+    /// The workspace's categories, to choose from.
+    pub categories: Vec<TicketCategory>,
     /// The server's clock when it was read (ms).
     pub now: i64,
 }
@@ -296,7 +288,8 @@ pub fn parse_change(
     };
     let category = match category {
         "" => None,
-        value if CATEGORIES.iter().any(|(id, _)| *id == value) => Some(value.to_owned()),
+        // Checked against the workspace's own list by the server.
+        value if value.len() <= 64 => Some(value.to_owned()),
         _ => return Err(ServiceError::invalid("category", "Choose one of the categories.")),
     };
     let assignee = match assignee {
@@ -375,10 +368,11 @@ mod tests {
         assert_eq!(change.status, Some(TicketStatus::Pending));
         assert_eq!(change.priority, None);
         assert_eq!(change.assignee, Some(None));
+        let long = "gossip".repeat(20);
         for (fields, field) in [
             (["later", "", "", ""], "status"),
             (["", "asap", "", ""], "priority"),
-            (["", "", "gossip", ""], "category"),
+            (["", "", long.as_str(), ""], "category"),
         ] {
             let ServiceError::Invalid(errors) = parse_change(fields[0], fields[1], fields[2], fields[3]).unwrap_err()
             else {

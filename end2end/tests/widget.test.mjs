@@ -516,7 +516,7 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   await agent.context.close();
 });
 
-test("an admin sets service level targets, and a ticket's deadline counts down on the page's clock: amber at 80 %, red once missed, paused while pending", async () => {
+test("an admin sets service level targets and ticket categories, and a ticket's deadline counts down on the page's clock: amber at 80 %, red once missed, paused while pending", async () => {
   const owner = await openPage(browser);
   // The page's clock is the test's: minutes pass in an instant, no sleeping.
   await owner.page.clock.install();
@@ -571,9 +571,28 @@ test("an admin sets service level targets, and a ticket's deadline counts down o
   await pane.getByRole("button", { name: "Solve" }).click();
   await pane.locator(".pill.status-solved").waitFor();
 
-  // The other tests expect the usual targets.
+  // Categories: a new one with its examples; a mistake is named on its row.
   await owner.page.goto(`${home}/settings`);
   await hydrated(owner.page, owner.errors);
+  const categories = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Ticket categories" }) });
+  await categories.getByRole("button", { name: "Add a category" }).click();
+  const added = categories.locator(".category-row").nth(-2);
+  await added.getByLabel("Name").fill("Shipping");
+  await categories.getByRole("button", { name: "Save categories" }).click();
+  await added.locator(".field-error", { hasText: "Give Shipping at least one example message." }).waitFor();
+  await added.getByLabel("Example messages, one per line").fill("Where is my parcel?\nMy delivery is late");
+  await added.getByLabel("Priority").selectOption("high");
+  await categories.getByRole("button", { name: "Save categories" }).click();
+  await categories.getByText("Saved.").waitFor();
+  await owner.page.reload();
+  await hydrated(owner.page, owner.errors);
+  assert.equal(await categories.locator(".category-row").nth(-2).getByLabel("Name").inputValue(), "Shipping");
+  await screenshot(owner.page, "settings-ticket-categories");
+  await categories.locator(".category-row").nth(-2).getByRole("button", { name: "Remove" }).click();
+  await categories.getByRole("button", { name: "Save categories" }).click();
+  await categories.getByText("Saved.").waitFor();
+
+  // The other tests expect the usual targets.
   await panel.getByLabel("Normal first reply").fill("4h");
   await panel.getByRole("button", { name: "Save targets" }).click();
   await panel.getByText("Saved.").waitFor();

@@ -109,8 +109,16 @@ pub async fn open_state_with(
     ));
     mentor.warm_up();
     let live = Arc::new(live::Live::start(sql.clone(), &config.database_url).await);
-    let chat =
-        Arc::new(chat::Chat::new(sql.clone(), knowledge_service.clone(), accounts.clone(), llm, live.clone(), &config));
+    let categorizer = Arc::new(tickets::categories::Categorizer::new(embedder.clone()));
+    let chat = Arc::new(chat::Chat::new(
+        sql.clone(),
+        knowledge_service.clone(),
+        accounts.clone(),
+        llm,
+        live.clone(),
+        categorizer.clone(),
+        &config,
+    ));
     chat.warm_up();
     let seed = config.auth.seed_demo;
     let mut inbound = config.inbound_email.clone();
@@ -121,7 +129,7 @@ pub async fn open_state_with(
         inbound.secret = Some(config::Secret::new(String::from_utf8_lossy(key.bytes()).into_owned()));
     }
     let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), chat.clone(), inbound));
-    let tickets = Arc::new(tickets::Tickets::new(sql.clone(), accounts.clone()));
+    let tickets = Arc::new(tickets::Tickets::new(sql.clone(), accounts.clone(), categorizer));
     let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor, tickets };
     let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can

@@ -203,7 +203,7 @@ pub fn Field(
 /// hydration, #4821 fixed both after 0.8), so a value holding
 /// "</textarea>" would end the element and inject markup. The server
 /// escapes it here; the browser sets text through the DOM and must not.
-fn textarea_text(value: Option<String>) -> Option<String> {
+pub fn textarea_text(value: Option<String>) -> Option<String> {
     #[cfg(feature = "ssr")]
     let value = value.map(|v| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"));
     value

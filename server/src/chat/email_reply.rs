@@ -68,17 +68,21 @@ impl Chat {
             // Reopened first: the escalation below then finds it and opens no second one.
             tickets::on_requester_reply(&mut tx, &ws, &conversation, &stored).await?;
             let nobody = conversations::assignee(&mut tx, &ws, &conversation).await?.flatten().is_none();
+            let mut opened = None;
             if nobody && conversations::flag(&mut *tx, &ws, &conversation, FlagReason::RepliedByEmail, at).await? {
                 let escalated = serde_json::json!({ "reason": FlagReason::RepliedByEmail.as_str() });
                 conversations::record_event(&mut *tx, &ws, Some(&conversation), "escalated", escalated).await?;
-                tickets::escalate(&mut tx, &ws, &conversation, FlagReason::RepliedByEmail, at).await?;
+                opened = tickets::escalate(&mut tx, &ws, &conversation, FlagReason::RepliedByEmail, at).await?;
             }
             let seq = journal::append(&mut tx, &ws, &conversation, "message", &payload).await?;
             tx.commit().await?;
-            Ok::<_, AppError>(Some(seq))
+            Ok::<_, AppError>(Some((seq, opened)))
         };
-        let Some(seq) = self.sql.write(job).await? else { return Ok(None) };
+        let Some((seq, opened)) = self.sql.write(job).await? else { return Ok(None) };
         self.live.journaled(&workspace, &conversation_id, seq).await;
+        if let Some(ticket) = opened {
+            self.categorizer.categorize(&self.sql, &workspace, &ticket).await;
+        }
         Ok(Some(message))
     }
 }

@@ -47,6 +47,7 @@ use crate::live::journal;
 use crate::live::slots::Slots;
 use crate::live::Live;
 use crate::sql::{now_millis, SqlStore};
+use crate::tickets::categories::Categorizer;
 use crate::tickets::store as tickets;
 use guard::{Guard, Proof};
 use limits::Gcra;
@@ -111,6 +112,8 @@ pub struct Chat {
     own_origins: Vec<String>,
     /// Tells followers of a conversation, in every process, of its changes.
     live: Arc<Live>,
+    /// Sorts the tickets escalations open.
+    categorizer: Arc<Categorizer>,
     channels_per_visitor: Slots,
     channels_per_client: Slots,
     visitor_limit: Gcra,
@@ -230,10 +233,12 @@ impl Chat {
         accounts: Arc<Accounts>,
         llm: Option<Arc<Llm>>,
         live: Arc<Live>,
+        categorizer: Arc<Categorizer>,
         config: &Config,
     ) -> Self {
         Chat {
             live,
+            categorizer,
             channels_per_visitor: Slots::new(CHANNELS_PER_VISITOR),
             channels_per_client: Slots::new(CHANNELS_PER_CLIENT),
             guard: Guard::new(accounts.server_key().clone()),
@@ -759,6 +764,7 @@ impl Chat {
                 at: now,
             };
             let mut tx = db.begin().await?;
+            let mut opened = None;
             let (unanswered, flagged_at) = conversations::add_bot_message(&mut tx, &stored).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
             let flag = flag.or((unanswered >= UNANSWERED_BEFORE_ESCALATION).then_some(FlagReason::NotAnswered));
@@ -782,14 +788,17 @@ impl Chat {
                     let escalated = serde_json::json!({ "reason": reason.as_str() });
                     conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated)
                         .await?;
-                    tickets::escalate(&mut tx, &workspace, &conversation, reason, now).await?;
+                    opened = tickets::escalate(&mut tx, &workspace, &conversation, reason, now).await?;
                 }
             }
             tx.commit().await?;
-            Ok::<_, AppError>((flagged_at.is_some() || flag.is_some(), conversation, seq))
+            Ok::<_, AppError>((flagged_at.is_some() || flag.is_some(), conversation, seq, opened))
         };
-        let (flagged, conversation, seq) = self.sql.write(job).await?;
+        let (flagged, conversation, seq, opened) = self.sql.write(job).await?;
         self.live.journaled(&widget.workspace_id, &conversation, seq).await;
+        if let Some(ticket) = opened {
+            self.categorizer.categorize(&self.sql, &widget.workspace_id, &ticket).await;
+        }
         Ok((message, flagged))
     }
 

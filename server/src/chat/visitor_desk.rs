@@ -123,18 +123,23 @@ impl Chat {
             let mut tx = db.begin().await?;
             let reason = FlagReason::AskedForHuman;
             let flagged = conversations::flag(&mut *tx, &workspace, &conversation, reason, now_millis()).await?;
+            let mut opened = None;
             if flagged && !preview {
                 let escalated = serde_json::json!({ "reason": reason.as_str() });
                 conversations::record_event(&mut *tx, &workspace, Some(&conversation), "escalated", escalated).await?;
-                crate::tickets::store::escalate(&mut tx, &workspace, &conversation, reason, now_millis()).await?;
+                opened =
+                    crate::tickets::store::escalate(&mut tx, &workspace, &conversation, reason, now_millis()).await?;
             }
             let with_email = conversations::has_email(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;
-            Ok::<_, AppError>((with_email, flagged, conversation))
+            Ok::<_, AppError>((with_email, flagged, conversation, opened))
         };
-        let (with_email, flagged, conversation) = self.sql.write(job).await?;
+        let (with_email, flagged, conversation, opened) = self.sql.write(job).await?;
         if flagged {
             self.live.changed(&widget.workspace_id, &conversation).await;
+        }
+        if let Some(ticket) = opened {
+            self.categorizer.categorize(&self.sql, &widget.workspace_id, &ticket).await;
         }
         Ok((with_email, self.queue(&widget.workspace_id, &conversation).await?))
     }

@@ -1,11 +1,13 @@
 //! The desk's settings as stored (`desk_settings`): a workspace's business
 //! hours, as JSON (a workspace that never set them keeps no hours), how
 //! long an unseen reply waits before it is emailed, and the tickets'
-//! service level targets (JSON; the defaults until saved).
+//! service level targets and ticket categories (JSON; the defaults until
+//! saved).
 
 use app::business_hours::BusinessHours;
 use app::email_followup::DEFAULT_FOLLOWUP_MINUTES;
 use app::sla::SlaPolicy;
+use app::ticket_categories::{default_categories, TicketCategory};
 use sqlx::{Any, Executor};
 
 pub async fn business_hours<'e>(
@@ -103,6 +105,41 @@ pub async fn save_sla_policy<'e>(
     sqlx::query(
         "INSERT INTO desk_settings (workspace_id, business_hours, sla_policy, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (workspace_id) DO UPDATE SET sla_policy = excluded.sla_policy, updated_at = excluded.updated_at",
+    )
+    .bind(workspace_id)
+    .bind(no_hours)
+    .bind(json)
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn ticket_categories<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<Vec<TicketCategory>, sqlx::Error> {
+    let stored: Option<Option<String>> =
+        sqlx::query_scalar("SELECT ticket_categories FROM desk_settings WHERE workspace_id = $1")
+            .bind(workspace_id)
+            .fetch_optional(db)
+            .await?;
+    // Valid when saved; unreadable ones count as the defaults.
+    Ok(stored.flatten().and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_else(default_categories))
+}
+
+pub async fn save_ticket_categories<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    categories: &[TicketCategory],
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    let json = serde_json::to_string(categories).unwrap_or_default();
+    let no_hours = serde_json::to_string(&BusinessHours::default()).unwrap_or_default();
+    sqlx::query(
+        "INSERT INTO desk_settings (workspace_id, business_hours, ticket_categories, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (workspace_id) DO UPDATE
+           SET ticket_categories = excluded.ticket_categories, updated_at = excluded.updated_at",
     )
     .bind(workspace_id)
     .bind(no_hours)

@@ -44,10 +44,7 @@ pub mod vectors;
 fn test_model() -> &'static crate::knowledge::embed::MiniLm {
     static MODEL: std::sync::OnceLock<crate::knowledge::embed::MiniLm> = std::sync::OnceLock::new();
     MODEL.get_or_init(|| {
-        let dir = std::env::var_os("MODEL_DIR").map_or_else(
-            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models/all-MiniLM-L6-v2"),
-            std::path::PathBuf::from,
-        );
+        let dir = crate::knowledge::embed::test_model_dir();
         crate::knowledge::embed::MiniLm::load(&dir).expect("the MiniLM model (cargo xtask setup fetches it)")
     })
 }

@@ -5,6 +5,7 @@
 //! against the workspace's service level targets (`sla.rs`), which admins
 //! set.
 
+pub mod categories;
 pub mod sla;
 pub mod store;
 
@@ -16,6 +17,7 @@ use app::error::ServiceError;
 use app::permissions::Action;
 use app::services::{Caller, TicketService};
 use app::sla::{SlaPolicy, SlaSetup};
+use app::ticket_categories::{label_of, CategorySetup, TicketCategory};
 use app::tickets::{Ticket, TicketChange, TicketDetail, TicketList, TicketSource, TicketView, TICKETS_PAGE};
 
 use crate::accounts::Accounts;
@@ -23,6 +25,7 @@ use crate::chat::conversations;
 use crate::desk::{inbox, settings};
 use crate::error::AppError;
 use crate::sql::{now_millis, SqlStore};
+use categories::Categorizer;
 use store::Field;
 
 const ALREADY_LIVE: &str = "This conversation already has a ticket being worked on: open that one.";
@@ -30,11 +33,12 @@ const ALREADY_LIVE: &str = "This conversation already has a ticket being worked 
 pub struct Tickets {
     sql: SqlStore,
     accounts: Arc<Accounts>,
+    categorizer: Arc<Categorizer>,
 }
 
 impl Tickets {
-    pub fn new(sql: SqlStore, accounts: Arc<Accounts>) -> Self {
-        Tickets { sql, accounts }
+    pub fn new(sql: SqlStore, accounts: Arc<Accounts>, categorizer: Arc<Categorizer>) -> Self {
+        Tickets { sql, accounts, categorizer }
     }
 
     async fn agent(&self, caller: &Caller, workspace_id: &str) -> Result<Agent, ServiceError> {
@@ -56,7 +60,8 @@ impl Tickets {
             let Some(found) = store::get(&db, &workspace, &ticket, Some(&terms)).await? else { return Ok(None) };
             let history = store::history(&db, &workspace, &ticket).await?;
             let agents = inbox::agents(&db, &workspace).await?;
-            Ok::<_, sqlx::Error>(Some(TicketDetail { ticket: found, history, agents, now: now_millis() }))
+            let categories = settings::ticket_categories(&db, &workspace).await?;
+            Ok::<_, sqlx::Error>(Some(TicketDetail { ticket: found, history, agents, categories, now: now_millis() }))
         };
         self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)
     }
@@ -143,6 +148,7 @@ impl TicketService for Tickets {
             Ok::<_, AppError>(id)
         };
         let id = self.sql.write(job).await?;
+        self.categorizer.categorize(&self.sql, workspace_id, &id).await;
         self.detail(workspace_id, &id).await
     }
 
@@ -182,6 +188,10 @@ impl TicketService for Tickets {
             let name_of = |id: &Option<String>| {
                 id.as_ref().map(|id| agents.iter().find(|a| &a.id == id).map_or(id.clone(), |a| a.name.clone()))
             };
+            let categories = settings::ticket_categories(&mut *tx, &workspace).await?;
+            if change.category.as_ref().is_some_and(|id| !categories.iter().any(|c| &c.id == id)) {
+                return Err(ServiceError::invalid("category", "Choose one of the categories.").into());
+            }
             if let Some(Some(assignee)) = &change.assignee {
                 if !agents.iter().any(|a| &a.id == assignee) {
                     return Err(ServiceError::invalid("assignee", "Choose a member of the team.").into());
@@ -192,6 +202,10 @@ impl TicketService for Tickets {
                 // People read names in the history, not ids.
                 let (shown_from, shown_to) = match field {
                     Field::Assignee => (name_of(&from), name_of(&to)),
+                    Field::Category => {
+                        let label = |id: &Option<String>| id.as_deref().map(|id| label_of(&categories, id).to_owned());
+                        (label(&from), label(&to))
+                    }
                     _ => (from, to.clone()),
                 };
                 // The change's line first: a target it misses is told after it.
@@ -234,5 +248,31 @@ impl TicketService for Tickets {
             |db: sqlx::AnyPool| async move { settings::save_sla_policy(&db, &workspace, &policy, now_millis()).await };
         self.sql.write(job).await.map_err(AppError::from)?;
         self.sla_setup(workspace_id, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn categories(&self, caller: &Caller, workspace_id: &str) -> Result<CategorySetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move { settings::ticket_categories(&db, &workspace).await };
+        let categories = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok(CategorySetup { categories, can_edit: actor.workspace.role.allows(Action::ConfigureDesk) })
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_categories(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        categories: Vec<TicketCategory>,
+    ) -> Result<CategorySetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        let workspace = workspace_id.to_owned();
+        let saved = categories.clone();
+        let job = |db: sqlx::AnyPool| async move {
+            settings::save_ticket_categories(&db, &workspace, &saved, now_millis()).await
+        };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        Ok(CategorySetup { categories, can_edit: true })
     }
 }

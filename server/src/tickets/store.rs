@@ -410,6 +410,17 @@ pub async fn hold_conversation(
     Ok(held.rows_affected() > 0)
 }
 
+/// Whether a member has chosen the ticket's category.
+pub async fn category_chosen(tx: &mut AnyConnection, ticket_id: &str) -> Result<bool, sqlx::Error> {
+    let chosen: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM ticket_events WHERE ticket_id = $1 AND kind = 'category' AND actor_id IS NOT NULL LIMIT 1",
+    )
+    .bind(ticket_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(chosen.is_some())
+}
+
 /// Takes the ticket's row lock, so a change reads what it changes from.
 pub async fn hold(tx: &mut AnyConnection, workspace_id: &str, ticket_id: &str) -> Result<bool, sqlx::Error> {
     let held = sqlx::query("UPDATE tickets SET updated_at = updated_at WHERE id = $1 AND workspace_id = $2")
@@ -437,16 +448,17 @@ pub async fn live_for_conversation(
 
 /// A conversation that needs a person becomes a ticket, unless one is
 /// already being worked on: its subject the visitor's first words, its
-/// priority the conversation's, its requester the visitor's email.
+/// priority the conversation's, its requester the visitor's email. Answers
+/// the new ticket's id, for the caller to categorise once committed.
 pub async fn escalate(
     tx: &mut AnyConnection,
     workspace_id: &str,
     conversation_id: &str,
     reason: FlagReason,
     at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     if live_for_conversation(tx, workspace_id, conversation_id).await?.is_some() {
-        return Ok(());
+        return Ok(None);
     }
     let found: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT c.priority, c.visitor_email,
@@ -458,7 +470,7 @@ pub async fn escalate(
     .bind(workspace_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((priority, email, first)) = found else { return Ok(()) };
+    let Some((priority, email, first)) = found else { return Ok(None) };
     let subject = subject_from(first.as_deref().unwrap_or(reason.label()));
     let new = NewTicket {
         workspace_id,
@@ -469,8 +481,7 @@ pub async fn escalate(
         source: TicketSource::Escalation(reason),
         at,
     };
-    insert(tx, &new, None).await?;
-    Ok(())
+    insert(tx, &new, None).await.map(Some)
 }
 
 /// The requester wrote `message` in the conversation: a ticket opened

@@ -465,6 +465,19 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/tickets/categories",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/tickets/save-categories",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("categories[0][label]", "Shipping"), ("categories[0][examples]", "Where is my parcel?")]),
+        },
+    },
+    Endpoint {
         path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -726,7 +739,7 @@ impl World {
         let settings: Vec<(String,)> = sqlx::query_as(
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
              UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
-             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') FROM desk_settings WHERE workspace_id = $1",
+             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') || ' ' || COALESCE(ticket_categories, '') FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
         .fetch_all(pool)

@@ -106,15 +106,16 @@ backend_tests! {
         let name = listed["me"]["name"].as_str().unwrap().to_string();
         let (status, detail) = update(&app, &shop, &id, &[("status", "pending"), ("priority", "high"), ("category", "billing"), ("assignee", &me)]).await;
         assert_eq!(status, StatusCode::OK, "{detail}");
+        // Lodestar sorted it already (a refund is Billing): choosing Billing again is no change.
         assert_eq!(history(&detail), [
             ("opened".into(), None, None),
+            ("category".into(), Some("Other".into()), Some("Billing".into())),
             ("status".into(), Some("open".into()), Some("pending".into())),
             ("priority".into(), Some("normal".into()), Some("high".into())),
-            ("category".into(), Some("other".into()), Some("billing".into())),
             ("assignee".into(), None, Some(name.clone())),
         ]);
-        assert!(detail["history"][0]["actor"].is_null(), "Lodestar opened it");
-        assert_eq!(detail["history"][1]["actor"], name.as_str());
+        assert!(detail["history"][0]["actor"].is_null() && detail["history"][1]["actor"].is_null(), "Lodestar opened and sorted it");
+        assert_eq!(detail["history"][2]["actor"], name.as_str());
         let (_, again) = update(&app, &shop, &id, &[("status", "pending")]).await;
         assert_eq!(history(&again).len(), 5);
         assert_eq!(list(&app, &shop, "mine").await["counts"], json!([1, 1, 0, 0, 0]));
@@ -261,5 +262,68 @@ backend_tests! {
         assert_eq!((detail["ticket"]["sla_missed"].as_i64(), timers(&detail["ticket"]).len()), (Some(2), 0));
         assert_eq!(history(&detail).pop().unwrap().2.as_deref(), Some("resolution"));
         assert_eq!(list(&app, &shop, "solved").await["tickets"][0]["sla_missed"], 2);
+    }
+
+    async fn tickets_are_sorted_by_the_workspaces_own_categories_and_their_least_priority(app) {
+        let shop = tenant(&app, "categories@example.com", &[("Refunds", REFUNDS)]).await;
+        let ws = shop.workspace.as_str();
+        let setup = app.call(&shop.session, "/api/tickets/categories", &[("workspace_id", ws)]).await.json();
+        let ids: Vec<&str> = setup["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["billing", "technical", "account", "feature_request", "other"]);
+        let escalate = |text: &'static str| {
+            let app = &app;
+            let key = shop.key.clone();
+            async move {
+                let token = start(app, &key, None).await["token"].as_str().unwrap().to_string();
+                say(app, &key, &token, text).await.unwrap();
+                let handoff = format!("/api/widget/v1/{key}/handoff");
+                assert_eq!(widget(app, "POST", &handoff, Some(SHOP), Some(json!({ "token": token }))).await.status, StatusCode::OK);
+            }
+        };
+        escalate("I was charged twice for my subscription this month").await;
+        let ticket = list(&app, &shop, "").await["tickets"][0].clone();
+        assert_eq!(ticket["category"], "billing", "{ticket}");
+
+        // The workspace's own list: a mistake names its row and saves nothing.
+        let save = |fields: Vec<(&'static str, &'static str)>| {
+            let (app, session) = (&app, &shop.session);
+            async move {
+                let mut all = vec![("workspace_id", ws)];
+                all.extend(fields);
+                app.call(session, "/api/tickets/save-categories", &all).await
+            }
+        };
+        let refused = save(vec![("categories[0][label]", ""), ("categories[0][examples]", "x")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        assert!(refused.body.contains("label.0"), "{}", refused.body);
+        let saved = save(vec![
+            ("categories[0][label]", "Shipping"),
+            ("categories[0][examples]", "Where is my parcel?\nMy delivery is late\nThe courier lost my package"),
+            ("categories[0][priority]", "high"),
+            ("categories[1][id]", "other"),
+            ("categories[1][label]", "Other"),
+        ])
+        .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+        let ids: Vec<String> = saved.json()["categories"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(ids, ["shipping", "other"]);
+
+        // A new ticket like its examples is Shipping, and at least High.
+        escalate("Where can I track my parcel?").await;
+        let listed = list(&app, &shop, "").await;
+        let shipped = listed["tickets"].as_array().unwrap().iter().find(|t| t["category"] == "shipping").unwrap_or_else(|| panic!("{listed}")).clone();
+        assert_eq!(shipped["priority"], "high");
+        let id = shipped["id"].as_str().unwrap();
+        let opened = app.call(&shop.session, "/api/tickets/open", &[("workspace_id", ws), ("ticket_id", id)]).await.json();
+        assert_eq!(history(&opened)[1..], [
+            ("category".to_owned(), Some("Other".to_owned()), Some("Shipping".to_owned())),
+            ("priority".to_owned(), Some("normal".to_owned()), Some("high".to_owned())),
+        ]);
+        assert_eq!(opened["categories"].as_array().unwrap().len(), 2, "the ticket offers the workspace's list");
+        // The team may choose only from that list.
+        assert_eq!(update(&app, &shop, id, &[("category", "billing")]).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, detail) = update(&app, &shop, id, &[("category", "other")]).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        assert_eq!(history(&detail).pop().unwrap(), ("category".to_owned(), Some("Shipping".to_owned()), Some("Other".to_owned())));
     }
 }

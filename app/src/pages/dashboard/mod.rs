@@ -17,6 +17,7 @@ pub mod placeholders;
 pub mod service_targets;
 pub mod settings;
 pub mod team;
+pub mod ticket_categories;
 pub mod tickets;
 pub mod usage;
 pub mod widget;

@@ -1,5 +1,6 @@
 //! `/app/w/:id/settings`: the workspace at a glance, its business hours,
-//! email follow-up and service level targets, its audit log, and leaving it.
+//! email follow-up, service level targets and ticket categories, its audit
+//! log, and leaving it.
 
 use leptos::prelude::*;
 
@@ -7,6 +8,7 @@ use super::business_hours::BusinessHoursPanel;
 use super::email_followup::EmailFollowupPanel;
 use super::service_targets::ServiceTargetsPanel;
 use super::team::LeaveSection;
+use super::ticket_categories::TicketCategoriesPanel;
 use super::{plan_label, use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::audit::{audit_log, describe_action};
 use crate::business_hours::load_business_hours;
@@ -15,6 +17,7 @@ use crate::components::format::Time;
 use crate::email_followup::load_email_followup;
 use crate::permissions::Action;
 use crate::sla::load_sla_policy;
+use crate::ticket_categories::load_ticket_categories;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -22,8 +25,9 @@ pub fn SettingsPage() -> impl IntoView {
     let hours = Resource::new(move || workspace_id.get(), load_business_hours);
     let followup = Resource::new(move || workspace_id.get(), load_email_followup);
     let targets = Resource::new(move || workspace_id.get(), load_sla_policy);
+    let categories = Resource::new(move || workspace_id.get(), load_ticket_categories);
     view! {
-        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up and service level targets, and a record of who did what in it." />
+        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets and ticket categories, and a record of who did what in it." />
         <InWorkspace render=move |here: Here| {
             let audit = if here.can(Action::ViewAuditLog) {
                 view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
@@ -56,6 +60,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <BusinessHoursPanel here=here.clone() setup=hours />
                 <EmailFollowupPanel here=here.clone() setup=followup />
                 <ServiceTargetsPanel here=here.clone() setup=targets />
+                <TicketCategoriesPanel here=here.clone() setup=categories />
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>
                     <p class="muted">"Security events in this workspace, newest first: logins, invitations, role changes and keys."</p>

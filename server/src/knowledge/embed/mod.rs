@@ -37,6 +37,16 @@ pub trait Embedder: Send + Sync {
 }
 
 pub const MINILM_ID: &str = "local:all-MiniLM-L6-v2";
+
+/// Where tests find all-MiniLM-L6-v2: `MODEL_DIR`, or `data/models`
+/// (where `cargo xtask setup` puts it).
+#[cfg(test)]
+pub fn test_model_dir() -> std::path::PathBuf {
+    std::env::var_os("MODEL_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/models/all-MiniLM-L6-v2"),
+        std::path::PathBuf::from,
+    )
+}
 const MODEL_FILES: [&str; 2] = ["model.safetensors", "tokenizer.json"];
 const HUB_BASE: &str = "https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2/resolve/main";
 

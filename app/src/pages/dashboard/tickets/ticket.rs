@@ -12,7 +12,7 @@ use crate::chat::Priority;
 use crate::components::clock::use_clock;
 use crate::components::format::Time;
 use crate::pages::dashboard::Here;
-use crate::tickets::{priority_label, update_ticket, TicketDetail, TicketStatus, CATEGORIES, PRIORITIES};
+use crate::tickets::{priority_label, update_ticket, TicketDetail, TicketStatus, PRIORITIES};
 
 /// One change asked of the ticket: (field, value), as the form sends it.
 type Change = (&'static str, String);
@@ -113,8 +113,9 @@ pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> i
                 <div class="field">
                     <label for="ticket-category">"Category"</label>
                     <select id="ticket-category" on:change=set("category")>
-                        {CATEGORIES.into_iter().map(|(id, label)| view! {
-                            <option value=id prop:selected=move || ticket().category == id>{label}</option>
+                        {current.with_untracked(|d| d.categories.clone()).into_iter().map(|c| {
+                            let id = c.id.clone();
+                            view! { <option value=c.id prop:selected=move || ticket().category == id>{c.label}</option> }
                         }).collect_view()}
                     </select>
                 </div>
