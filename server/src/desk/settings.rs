@@ -99,20 +99,7 @@ pub async fn save_sla_policy<'e>(
     policy: &SlaPolicy,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    let json = serde_json::to_string(policy).unwrap_or_default();
-    // A first save keeps no business hours, as a workspace without the row has none.
-    let no_hours = serde_json::to_string(&BusinessHours::default()).unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO desk_settings (workspace_id, business_hours, sla_policy, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (workspace_id) DO UPDATE SET sla_policy = excluded.sla_policy, updated_at = excluded.updated_at",
-    )
-    .bind(workspace_id)
-    .bind(no_hours)
-    .bind(json)
-    .bind(at)
-    .execute(db)
-    .await?;
-    Ok(())
+    save_document(db, workspace_id, "sla_policy", serde_json::to_string(policy).unwrap_or_default(), at).await
 }
 
 pub async fn ticket_categories<'e>(
@@ -135,17 +122,24 @@ pub async fn save_ticket_categories<'e>(
     at: i64,
 ) -> Result<(), sqlx::Error> {
     let json = serde_json::to_string(categories).unwrap_or_default();
+    save_document(db, workspace_id, "ticket_categories", json, at).await
+}
+
+/// Saves one JSON settings document (`column` is one of this file's own
+/// names, never input); a first save keeps no business hours, as a
+/// workspace without the row has none.
+async fn save_document<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    column: &'static str,
+    json: String,
+    at: i64,
+) -> Result<(), sqlx::Error> {
     let no_hours = serde_json::to_string(&BusinessHours::default()).unwrap_or_default();
-    sqlx::query(
-        "INSERT INTO desk_settings (workspace_id, business_hours, ticket_categories, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (workspace_id) DO UPDATE
-           SET ticket_categories = excluded.ticket_categories, updated_at = excluded.updated_at",
-    )
-    .bind(workspace_id)
-    .bind(no_hours)
-    .bind(json)
-    .bind(at)
-    .execute(db)
-    .await?;
+    let sql = format!(
+        "INSERT INTO desk_settings (workspace_id, business_hours, {column}, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (workspace_id) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at"
+    );
+    sqlx::query(&sql).bind(workspace_id).bind(no_hours).bind(json).bind(at).execute(db).await?;
     Ok(())
 }
