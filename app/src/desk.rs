@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chat::{validate_visitor_message, ChatMessage, FlagReason, Priority, SentimentLabel, Transcript};
 use crate::error::ServiceError;
+use crate::tickets::TicketRef;
 
 /// Which conversations the inbox lists. Every view but `Resolved` holds
 /// open conversations only.
@@ -226,6 +227,8 @@ pub struct DeskConversation {
     /// The visitor's rating, once given.
     pub rating: Option<Rating>,
     pub seq: i64,
+    /// Its ticket being worked on, else its latest one.
+    pub ticket: Option<TicketRef>,
 }
 
 /// A conversation's owner after a join or hand-back, and where its

@@ -26,6 +26,7 @@ pub mod pages;
 pub mod permissions;
 pub mod plans;
 pub mod reply_drafts;
+pub mod routing;
 pub mod sales;
 #[cfg(feature = "ssr")]
 pub mod services;

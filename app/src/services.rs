@@ -26,6 +26,7 @@ use crate::mentor_ops::MentorInsights;
 use crate::mentor_resume::{ResumeConfirmation, ResumeReading};
 use crate::permissions::Role;
 use crate::reply_drafts::ReplyDraft;
+use crate::routing::{RoutingInput, RoutingSetup};
 use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::sla::{SlaPolicy, SlaSetup};
 use crate::team::{InvitationPreview, TeamView};
@@ -392,6 +393,16 @@ pub trait TicketService: Send + Sync + 'static {
         workspace_id: &str,
         categories: Vec<TicketCategory>,
     ) -> Result<CategorySetup, ServiceError>;
+    /// How tickets nobody holds are routed, the team's load and the queue.
+    async fn routing(&self, caller: &Caller, workspace_id: &str) -> Result<RoutingSetup, ServiceError>;
+    /// Saves it (admins), checked against the workspace's categories; the
+    /// queue is routed by it at once.
+    async fn save_routing(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        routing: RoutingInput,
+    ) -> Result<RoutingSetup, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

@@ -12,6 +12,7 @@ use crate::chat::{FlagReason, Priority};
 use crate::components::format::waited;
 use crate::desk::Agent;
 use crate::error::ServiceError;
+use crate::routing::RoutingMode;
 use crate::sla::{SlaKind, SlaTimer};
 use crate::ticket_categories::{default_categories, TicketCategory};
 
@@ -91,6 +92,14 @@ impl TicketSource {
     }
 }
 
+/// A ticket as a conversation names it: the way to it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketRef {
+    pub id: String,
+    pub number: i64,
+    pub status: TicketStatus,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     pub id: String,
@@ -121,7 +130,7 @@ pub struct TicketEvent {
     pub actor: Option<String>,
     /// `opened`, `reopened`, `status`, `priority`, `category`, `assignee`,
     /// `subject`; `sla` when a target was missed (`to` names it, `from` by
-    /// how many ms).
+    /// how many ms); `routed` when routing handed it out (`from` the mode).
     pub kind: String,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -149,6 +158,14 @@ impl TicketEvent {
                 let target = self.to.as_deref().and_then(SlaKind::parse).map_or("a", |kind| kind.label());
                 let by = self.from.as_deref().and_then(|ms| ms.parse::<i64>().ok()).unwrap_or(0);
                 format!("{target} target missed by {}", waited(by))
+            }
+            "routed" => {
+                let how = match self.from.as_deref().and_then(RoutingMode::parse) {
+                    Some(RoutingMode::RoundRobin) => " (round robin)",
+                    Some(RoutingMode::Balanced) => " (fewest open tickets)",
+                    _ => "",
+                };
+                format!("{who} routed it to {}{how}", shown(&self.to))
             }
             "assignee" => match &self.to {
                 Some(_) => format!("{who} assigned it to {}", shown(&self.to)),
@@ -247,6 +264,19 @@ pub struct TicketChange {
 }
 
 pub const SUBJECT_MAX_CHARS: usize = 200;
+
+/// A subject from what a requester wrote: its words on one line, cut at a
+/// word near 80 characters.
+pub fn subject_from(text: &str) -> String {
+    const SHOWN: usize = 80;
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= SHOWN.min(SUBJECT_MAX_CHARS) {
+        return line;
+    }
+    let cut: String = line.chars().take(SHOWN).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).to_owned();
+    format!("{cut}…")
+}
 
 /// A ticket's subject: trimmed, one line, 1 to [`SUBJECT_MAX_CHARS`] characters.
 pub fn validate_subject(subject: &str) -> Result<String, ServiceError> {
@@ -383,6 +413,14 @@ mod tests {
     }
 
     #[test]
+    fn a_subject_is_the_requesters_first_words() {
+        assert_eq!(subject_from("My order\nnever came"), "My order never came");
+        let long = "word ".repeat(40);
+        let subject = subject_from(&long);
+        assert!(subject.ends_with("word…") && subject.chars().count() <= 81, "{subject}");
+    }
+
+    #[test]
     fn history_reads_as_sentences() {
         let event = |kind: &str, from: Option<&str>, to: Option<&str>| TicketEvent {
             actor: Some("Maria".into()),
@@ -403,6 +441,8 @@ mod tests {
         assert_eq!(event("assignee", Some("Sam"), None).describe(), "Maria unassigned it from Sam");
         let opened = TicketEvent { actor: None, ..event("opened", None, None) };
         assert_eq!(opened.describe(), "Lodestar opened the ticket");
+        let routed = TicketEvent { actor: None, ..event("routed", Some("balanced"), Some("Sam")) };
+        assert_eq!(routed.describe(), "Lodestar routed it to Sam (fewest open tickets)");
         assert_eq!(event("sla", Some("720000"), Some("first_reply")).describe(), "First reply target missed by 12 min");
     }
 }

@@ -47,6 +47,23 @@ const UPLOAD = {
   question: "Can you gift wrap my order, and how much does it cost?",
 };
 
+/** A visitor on the customer's site with the widget open and greeted. */
+async function visitorWithWidget() {
+  const visitor = await openPage(browser);
+  await visitor.page.goto(hostUrl);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  return { ...visitor, widget };
+}
+
+/** The visitor asks `question` and waits for the answer (`answered`: what marks it). */
+async function ask(visitor, question, answered = ".msg.bot .feedback") {
+  await visitor.widget.locator("textarea").fill(question);
+  await visitor.page.keyboard.press("Enter");
+  await visitor.widget.locator(answered).last().waitFor({ timeout: ANSWER_TIMEOUT });
+}
+
 /** Uploads the test document as the signed-in owner and waits until it is ready; returns its source id. */
 async function uploadAndWait(page, workspace) {
   const uploaded = await page.evaluate(
@@ -238,14 +255,9 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
   await agent.page.getByRole("heading", { name: "Inbox", level: 1 }).waitFor();
   await agent.page.locator(".desk-list .live-state.live-on").waitFor();
 
-  const visitor = await openPage(browser);
-  await visitor.page.goto(hostUrl);
-  await visitor.page.locator("lodestar-widget .launcher").click();
-  const widget = visitor.page.locator("lodestar-widget");
-  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
-  await widget.locator("textarea").fill("How long does standard delivery take?");
-  await visitor.page.keyboard.press("Enter");
-  await widget.locator(".msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  const visitor = await visitorWithWidget();
+  const { widget } = visitor;
+  await ask(visitor, "How long does standard delivery take?", ".msg.bot:has(.sources)");
   const conversation = newestConversationId();
   const item = agent.page.locator(`.desk-item[data-id="${conversation}"]`);
   await item.waitFor({ timeout: 10_000 });
@@ -366,14 +378,9 @@ test("the team works the inbox live: a waiting visitor comes first, a person joi
 });
 
 test("an agent asks for a draft grounded in the help centre, edits and sends it, throws another away, and the inbox counts them", async () => {
-  const visitor = await openPage(browser);
-  await visitor.page.goto(hostUrl);
-  await visitor.page.locator("lodestar-widget .launcher").click();
-  const widget = visitor.page.locator("lodestar-widget");
-  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
-  await widget.locator("textarea").fill("How long does standard delivery take?");
-  await visitor.page.keyboard.press("Enter");
-  await widget.locator(".msg.bot:has(.sources)").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  const visitor = await visitorWithWidget();
+  const { widget } = visitor;
+  await ask(visitor, "How long does standard delivery take?", ".msg.bot:has(.sources)");
   await widget.locator(".human").click();
   const conversation = newestConversationId();
 
@@ -440,15 +447,10 @@ test("an agent asks for a draft grounded in the help centre, edits and sends it,
 
 test("a visitor's request for a person becomes a ticket the team assigns, prioritises and solves, with its history; a member opens one by hand", async () => {
   const question = `Can I change the delivery address of order ${RUN}?`;
-  const visitor = await openPage(browser);
-  await visitor.page.goto(hostUrl);
-  await visitor.page.locator("lodestar-widget .launcher").click();
-  const widget = visitor.page.locator("lodestar-widget");
-  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
-  await widget.locator("textarea").fill(question);
-  await visitor.page.keyboard.press("Enter");
+  const visitor = await visitorWithWidget();
+  const { widget } = visitor;
   // The greeting is a bot message too: wait for the answer itself, which can be rated.
-  await widget.locator(".msg.bot .feedback").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  await ask(visitor, question);
   await widget.locator(".human").click();
   // Nobody is at the desk: the widget asks where the team should write.
   await widget.locator(".handoff").waitFor({ timeout: 10_000 });
@@ -600,6 +602,82 @@ test("an admin sets service level targets and ticket categories, and a ticket's 
   await owner.context.close();
 });
 
+test("an admin routes tickets to agents at the desk, balanced under a limit: a new ticket goes to the member with the inbox open, with its history", async () => {
+  const owner = await openPage(browser);
+  const home = await logInAsDemo(owner.page);
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  const panel = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Ticket routing" }) });
+  assert.equal(await panel.getByRole("radio", { name: "By hand" }).isChecked(), true);
+  const member = panel.locator("tbody tr").first();
+  await member.locator(".presence", { hasText: "Away" }).waitFor();
+
+  // A limit past the largest is named, and nothing is saved.
+  await panel.getByRole("radio", { name: "Balanced" }).check();
+  await panel.getByLabel("Open tickets per agent, at most").fill("900");
+  await panel.getByRole("button", { name: "Save routing" }).click();
+  await panel.locator("#routing-capacity-error", { hasText: "from 0 to 500" }).waitFor();
+  await panel.getByLabel("Open tickets per agent, at most").fill("5");
+  await member.getByRole("checkbox", { name: "Billing" }).check();
+  await panel.getByRole("button", { name: "Save routing" }).click();
+  await panel.getByText("Saved.").waitFor();
+  // Nobody is at the desk yet: what the team has not taken waits.
+  await panel.getByText(/No ticket is waiting for an agent\.|\d+ tickets? (is|are) waiting for an agent\./).waitFor();
+
+  // With the inbox open in another tab, the owner is at the desk.
+  const desk = await owner.context.newPage();
+  await desk.goto(home);
+  await hydrated(desk, owner.errors);
+  await desk.locator(".live-state.live-on").waitFor();
+  await owner.page.reload();
+  await hydrated(owner.page, owner.errors);
+  await member.locator(".presence-on", { hasText: "At the desk" }).waitFor();
+  assert.equal(await member.getByRole("checkbox", { name: "Billing" }).isChecked(), true);
+  await screenshot(owner.page, "settings-ticket-routing");
+
+  // A visitor asks about an invoice; the bot answers, nothing escalates.
+  const question = `Where can I download the invoice for order ${RUN}?`;
+  const visitor = await visitorWithWidget();
+  await ask(visitor, question);
+
+  // The tickets page is open in the first tab; in the inbox, the team makes the conversation a ticket.
+  await owner.page.goto(`${home}/tickets`);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.locator(".live-state.live-on").waitFor();
+  await desk.locator(`.desk-item[data-id="${newestConversationId()}"] a`).click();
+  const thread = desk.locator("article.desk-thread");
+  await thread.getByRole("button", { name: "Create ticket" }).click();
+  const link = thread.locator("a.conversation-ticket", { hasText: /Ticket #\d+/ });
+  await link.waitFor({ timeout: 10_000 });
+  assert.match(await link.innerText(), /Open/);
+
+  // It reaches the tickets page live, sorted as Billing and routed to the one at the desk, as its history says.
+  const row = owner.page.locator(".desk-item", { hasText: question });
+  await row.waitFor({ timeout: 10_000 });
+  await row.locator("a").click();
+  const pane = owner.page.locator("article.ticket");
+  await pane.locator(".ticket-history li", { hasText: /Lodestar routed it to .+ \(fewest open tickets\)/ }).waitFor({ timeout: 10_000 });
+  assert.equal(await pane.getByLabel("Category").inputValue(), "billing");
+  assert.notEqual(await pane.getByLabel("Assignee").inputValue(), "nobody");
+  // The conversation's link leads to it.
+  await link.click();
+  await desk.waitForURL(/tickets\?t=/);
+  await visitor.context.close();
+
+  // Back to by hand (the other tests assign their tickets themselves), on a phone in the dark.
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.emulateMedia({ colorScheme: "dark" });
+  await owner.page.setViewportSize({ width: 390, height: 844 });
+  await panel.getByRole("radio", { name: "By hand" }).check();
+  await member.getByRole("checkbox", { name: "Billing" }).uncheck();
+  await panel.getByRole("button", { name: "Save routing" }).click();
+  await panel.getByText("Saved.").waitFor();
+  await screenshot(owner.page, "settings-ticket-routing-phone-dark");
+  assert.deepEqual(owner.errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  await owner.context.close();
+});
+
 test("an admin sets business hours in Settings, and out of hours a visitor who asks for a person learns when the team is back", async () => {
   const owner = await openPage(browser);
   const home = await logInAsDemo(owner.page);
@@ -625,11 +703,8 @@ test("an admin sets business hours in Settings, and out of hours a visitor who a
   await screenshot(owner.page, "settings-business-hours");
 
   // Nobody is at the desk and the team is out: the widget says when it is back and asks for an email.
-  const visitor = await openPage(browser);
-  await visitor.page.goto(hostUrl);
-  await visitor.page.locator("lodestar-widget .launcher").click();
-  const widget = visitor.page.locator("lodestar-widget");
-  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  const visitor = await visitorWithWidget();
+  const { widget } = visitor;
   await widget.locator(".human").click();
   const away = widget.locator(".status", { hasText: "The team is away until" });
   await away.waitFor({ timeout: 10_000 });
@@ -690,14 +765,9 @@ test("an admin chooses when unseen replies are emailed, and a visitor's answer b
   assert.equal(await delay.inputValue(), "5", "kept");
 
   // A visitor asks for a person, leaves an email and goes.
-  const visitor = await openPage(browser);
-  await visitor.page.goto(hostUrl);
-  await visitor.page.locator("lodestar-widget .launcher").click();
-  const widget = visitor.page.locator("lodestar-widget");
-  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
-  await widget.locator("textarea").fill("Can I change the delivery address of my order?");
-  await visitor.page.keyboard.press("Enter");
-  await widget.locator(".msg.bot .feedback").last().waitFor({ timeout: ANSWER_TIMEOUT });
+  const visitor = await visitorWithWidget();
+  const { widget } = visitor;
+  await ask(visitor, "Can I change the delivery address of my order?");
   await widget.locator(".human").click();
   const handoff = widget.locator(".handoff");
   await handoff.getByRole("textbox").fill("leaver@example.com");

@@ -129,7 +129,7 @@ pub async fn open_state_with(
         inbound.secret = Some(config::Secret::new(String::from_utf8_lossy(key.bytes()).into_owned()));
     }
     let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), chat.clone(), inbound));
-    let tickets = Arc::new(tickets::Tickets::new(sql.clone(), accounts.clone(), categorizer));
+    let tickets = Arc::new(tickets::Tickets::new(sql.clone(), accounts.clone(), categorizer, live.clone()));
     let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor, tickets };
     let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can

@@ -1,7 +1,9 @@
 //! Server-Sent Events in the browser (`EventSource`), for the desk's live
-//! inbox and conversation view. The browser reconnects by itself after a
+//! inbox, tickets and conversation view. The browser reconnects by itself after a
 //! drop, sending the last event's id (`Last-Event-ID`), so a stream that
 //! numbers its events resumes without losing or repeating one.
+
+use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
 pub use browser::Subscription;
@@ -60,5 +62,39 @@ mod browser {
             self.source.set_onerror(None);
             self.source.close();
         }
+    }
+}
+
+/// Opens `url`'s `changed` events for as long as the view lives:
+/// `on_change(data)` for each (the id of what changed; empty when anything
+/// may have), and `live` follows the connection (`Some(true)` while open).
+pub fn follow_changes(url: String, on_change: impl FnMut(String) + 'static, live: RwSignal<Option<bool>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let subscription = StoredValue::new_local(None::<Subscription>);
+        let on_change = std::rc::Rc::new(std::cell::RefCell::new(on_change));
+        Effect::new(move |_| {
+            let on_change = on_change.clone();
+            let opened = Subscription::open(
+                &url,
+                &["changed"],
+                move |_, data| (on_change.borrow_mut())(data),
+                move |open| live.set(Some(open)),
+            );
+            subscription.set_value(opened);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (url, on_change, live);
+}
+
+/// "Live" while a page's changes stream in, "Reconnecting…" while the
+/// browser gets the stream back.
+#[component]
+pub fn LiveState(live: RwSignal<Option<bool>>) -> impl IntoView {
+    move || match live.get() {
+        Some(true) => view! { <span class="live-state live-on">"Live"</span> }.into_any(),
+        Some(false) => view! { <span class="live-state live-off" role="status">"Reconnecting…"</span> }.into_any(),
+        None => ().into_any(),
     }
 }

@@ -66,7 +66,7 @@ impl Chat {
             }
             conversations::add_visitor_message(&mut tx, &ws, &conversation, &stored, sentiment).await?;
             // Reopened first: the escalation below then finds it and opens no second one.
-            tickets::on_requester_reply(&mut tx, &ws, &conversation, &stored).await?;
+            let reopened = tickets::on_requester_reply(&mut tx, &ws, &conversation, &stored).await?;
             let nobody = conversations::assignee(&mut tx, &ws, &conversation).await?.flatten().is_none();
             let mut opened = None;
             if nobody && conversations::flag(&mut *tx, &ws, &conversation, FlagReason::RepliedByEmail, at).await? {
@@ -76,12 +76,15 @@ impl Chat {
             }
             let seq = journal::append(&mut tx, &ws, &conversation, "message", &payload).await?;
             tx.commit().await?;
-            Ok::<_, AppError>(Some((seq, opened)))
+            Ok::<_, AppError>(Some((seq, reopened, opened)))
         };
-        let Some((seq, opened)) = self.sql.write(job).await? else { return Ok(None) };
+        let Some((seq, reopened, opened)) = self.sql.write(job).await? else { return Ok(None) };
         self.live.journaled(&workspace, &conversation_id, seq).await;
+        if let Some(ticket) = reopened {
+            self.live.tickets_changed(&workspace, Some(&ticket)).await;
+        }
         if let Some(ticket) = opened {
-            self.categorizer.categorize(&self.sql, &workspace, &ticket).await;
+            crate::tickets::opened(&self.categorizer, &self.sql, &self.live, &workspace, &ticket).await;
         }
         Ok(Some(message))
     }

@@ -703,13 +703,16 @@ impl Chat {
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             conversations::add_visitor_message(&mut tx, &workspace, &conversation, &stored, sentiment).await?;
-            tickets::on_requester_reply(&mut tx, &workspace, &conversation, &stored).await?;
+            let ticket = tickets::on_requester_reply(&mut tx, &workspace, &conversation, &stored).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
             tx.commit().await?;
-            Ok::<_, sqlx::Error>((workspace, conversation, seq))
+            Ok::<_, sqlx::Error>((workspace, conversation, seq, ticket))
         };
-        let (workspace, conversation, seq) = self.sql.write(job).await?;
+        let (workspace, conversation, seq, ticket) = self.sql.write(job).await?;
         self.live.journaled(&workspace, &conversation, seq).await;
+        if let Some(ticket) = ticket {
+            self.live.tickets_changed(&workspace, Some(&ticket)).await;
+        }
         Ok(message)
     }
 
@@ -797,7 +800,7 @@ impl Chat {
         let (flagged, conversation, seq, opened) = self.sql.write(job).await?;
         self.live.journaled(&widget.workspace_id, &conversation, seq).await;
         if let Some(ticket) = opened {
-            self.categorizer.categorize(&self.sql, &widget.workspace_id, &ticket).await;
+            crate::tickets::opened(&self.categorizer, &self.sql, &self.live, &widget.workspace_id, &ticket).await;
         }
         Ok((message, flagged))
     }

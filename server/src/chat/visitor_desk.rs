@@ -139,7 +139,7 @@ impl Chat {
             self.live.changed(&widget.workspace_id, &conversation).await;
         }
         if let Some(ticket) = opened {
-            self.categorizer.categorize(&self.sql, &widget.workspace_id, &ticket).await;
+            crate::tickets::opened(&self.categorizer, &self.sql, &self.live, &widget.workspace_id, &ticket).await;
         }
         Ok((with_email, self.queue(&widget.workspace_id, &conversation).await?))
     }

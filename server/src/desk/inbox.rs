@@ -249,13 +249,15 @@ pub async fn state<'e>(
     }))
 }
 
-/// Member `user_id` is at the desk now.
-pub async fn seen<'e>(
-    db: impl Executor<'e, Database = Any>,
-    workspace_id: &str,
-    user_id: &str,
-    at: i64,
-) -> Result<(), sqlx::Error> {
+/// Member `user_id` is at the desk now; `true` when they just arrived
+/// (not seen within [`ONLINE_WITHIN_MS`]).
+pub async fn seen(db: &sqlx::AnyPool, workspace_id: &str, user_id: &str, at: i64) -> Result<bool, sqlx::Error> {
+    let before: Option<i64> =
+        sqlx::query_scalar("SELECT seen_at FROM desk_presence WHERE workspace_id = $1 AND user_id = $2")
+            .bind(workspace_id)
+            .bind(user_id)
+            .fetch_optional(db)
+            .await?;
     sqlx::query(
         "INSERT INTO desk_presence (workspace_id, user_id, seen_at) VALUES ($1, $2, $3)
          ON CONFLICT (workspace_id, user_id) DO UPDATE SET seen_at = excluded.seen_at",
@@ -265,7 +267,7 @@ pub async fn seen<'e>(
     .bind(at)
     .execute(db)
     .await?;
-    Ok(())
+    Ok(before.is_none_or(|seen| seen <= at - ONLINE_WITHIN_MS))
 }
 
 /// Member `user_id` left the desk, unless seen after `seen_at`.

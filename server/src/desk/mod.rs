@@ -37,7 +37,7 @@ use crate::config::InboundEmailConfig;
 use crate::error::AppError;
 use crate::live::slots::{Slot, Slots};
 use crate::live::Live;
-use crate::live::{journal, Heard};
+use crate::live::{journal, Board, Change, Heard};
 use crate::sql::{now_millis, SqlStore};
 use receipts::Reader;
 
@@ -113,25 +113,29 @@ impl Desk {
         Ok((heard, slot))
     }
 
-    /// Which of the workspace's conversations change, live, for a member
-    /// who may answer them; with the slot it holds while open.
+    /// What changes on the workspace's `board` (its conversations or its
+    /// tickets), live, for a member who may answer them; with the slot it
+    /// holds while open.
     pub async fn watch(
         &self,
         caller: &Caller,
         workspace_id: &str,
-    ) -> Result<(impl Stream<Item = Option<String>> + Send + 'static, Slot), ServiceError> {
+        board: Board,
+    ) -> Result<(impl Stream<Item = Change> + Send + 'static, Slot), ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let slot = self.views.take(&agent.id).ok_or(ServiceError::RateLimited { retry_after_secs: 5 })?;
-        // While the inbox is open its member is at the desk: seen now, and
-        // again with the changes (the stream says something every CATCH_UP).
+        // While the inbox or the tickets are open their member is at the
+        // desk: seen now, and again with the changes (the stream says
+        // something every CATCH_UP).
         let presence = Arc::new(Presence {
             sql: self.sql.clone(),
+            live: self.live.clone(),
             workspace_id: workspace_id.to_owned(),
             user_id: agent.id,
             last: AtomicI64::new(0),
         });
         presence.touch().await;
-        let changes = self.live.watch(workspace_id.to_owned()).then(move |changed| {
+        let changes = self.live.watch(workspace_id.to_owned(), board).then(move |changed| {
             let presence = presence.clone();
             async move {
                 presence.touch().await;
@@ -254,6 +258,7 @@ impl Desk {
 /// A member at the desk, seen at most every [`SEEN_EVERY_MS`].
 struct Presence {
     sql: SqlStore,
+    live: Arc<Live>,
     workspace_id: String,
     user_id: String,
     /// When they were last written as seen.
@@ -289,8 +294,11 @@ impl Presence {
         }
         self.last.store(now, Ordering::Relaxed);
         let (workspace, user) = (self.workspace_id.clone(), self.user_id.clone());
-        if let Err(error) = self.sql.write(|db| async move { inbox::seen(&db, &workspace, &user, now).await }).await {
-            tracing::warn!(%error, "could not mark a member as at the desk");
+        match self.sql.write(|db| async move { inbox::seen(&db, &workspace, &user, now).await }).await {
+            // Someone arrived: the queue may go to them.
+            Ok(true) => crate::tickets::routing::route_workspace(&self.sql, &self.live, &self.workspace_id).await,
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not mark a member as at the desk"),
         }
     }
 }
@@ -379,6 +387,7 @@ impl DeskService for Desk {
                 return Ok(None);
             };
             let transcript = conversations::transcript(&db, &workspace, &conversation).await?;
+            let ticket = crate::tickets::store::of_conversation(&db, &workspace, &conversation).await?;
             Ok::<_, sqlx::Error>(transcript.map(|transcript| DeskConversation {
                 transcript,
                 assignee: state.assignee,
@@ -386,6 +395,7 @@ impl DeskService for Desk {
                 visitor_seen_at: state.visitor_seen_at,
                 rating: state.rating,
                 seq: state.seq,
+                ticket,
             }))
         };
         let opened = self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)?;
@@ -502,6 +512,9 @@ impl DeskService for Desk {
         let (seq, last) = self.sql.write(job).await?;
         if let Some(seq) = seq {
             self.live.journaled(workspace_id, conversation_id, seq).await;
+            // Its ticket was solved with it: its agent may take another.
+            self.live.tickets_changed(workspace_id, None).await;
+            crate::tickets::routing::route_workspace(&self.sql, &self.live, workspace_id).await;
         }
         Ok(Takeover { conversation_id: conversation_id.to_owned(), assignee: None, seq: last })
     }
@@ -550,7 +563,8 @@ impl DeskService for Desk {
                 take_over(&mut tx, &workspace, &conversation, &agent, stored.created_at).await?;
             }
             conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &stored).await?;
-            crate::tickets::store::on_team_reply(&mut tx, &workspace, &conversation, stored.created_at).await?;
+            let ticket =
+                crate::tickets::store::on_team_reply(&mut tx, &workspace, &conversation, stored.created_at).await?;
             if let Some(draft) = draft_id {
                 decide_sent_draft(&mut tx, &workspace, &conversation, &agent.id, &draft, &stored).await?;
             }
@@ -558,10 +572,13 @@ impl DeskService for Desk {
             followups::schedule(&mut tx, &workspace, &conversation, stored.created_at).await?;
             let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
             tx.commit().await?;
-            Ok::<_, AppError>(seq)
+            Ok::<_, AppError>((seq, ticket))
         };
-        let seq = self.sql.write(job).await?;
+        let (seq, ticket) = self.sql.write(job).await?;
         self.live.journaled(workspace_id, conversation_id, seq).await;
+        if let Some(ticket) = ticket {
+            self.live.tickets_changed(workspace_id, Some(&ticket)).await;
+        }
         Ok(message)
     }
 

@@ -1,11 +1,12 @@
 //! The desk's settings as stored (`desk_settings`): a workspace's business
 //! hours, as JSON (a workspace that never set them keeps no hours), how
 //! long an unseen reply waits before it is emailed, and the tickets'
-//! service level targets and ticket categories (JSON; the defaults until
-//! saved).
+//! service level targets, ticket categories and routing (JSON; the
+//! defaults until saved).
 
 use app::business_hours::BusinessHours;
 use app::email_followup::DEFAULT_FOLLOWUP_MINUTES;
+use app::routing::RoutingPolicy;
 use app::sla::SlaPolicy;
 use app::ticket_categories::{default_categories, TicketCategory};
 use sqlx::{Any, Executor};
@@ -106,13 +107,7 @@ pub async fn ticket_categories<'e>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,
 ) -> Result<Vec<TicketCategory>, sqlx::Error> {
-    let stored: Option<Option<String>> =
-        sqlx::query_scalar("SELECT ticket_categories FROM desk_settings WHERE workspace_id = $1")
-            .bind(workspace_id)
-            .fetch_optional(db)
-            .await?;
-    // Valid when saved; unreadable ones count as the defaults.
-    Ok(stored.flatten().and_then(|json| serde_json::from_str(&json).ok()).unwrap_or_else(default_categories))
+    Ok(read_document(db, workspace_id, "ticket_categories").await?.unwrap_or_else(default_categories))
 }
 
 pub async fn save_ticket_categories<'e>(
@@ -123,6 +118,36 @@ pub async fn save_ticket_categories<'e>(
 ) -> Result<(), sqlx::Error> {
     let json = serde_json::to_string(categories).unwrap_or_default();
     save_document(db, workspace_id, "ticket_categories", json, at).await
+}
+
+/// How the workspace routes tickets; by hand until saved.
+pub async fn routing<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<RoutingPolicy, sqlx::Error> {
+    Ok(read_document(db, workspace_id, "routing").await?.unwrap_or_default())
+}
+
+pub async fn save_routing<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    policy: &RoutingPolicy,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    save_document(db, workspace_id, "routing", serde_json::to_string(policy).unwrap_or_default(), at).await
+}
+
+/// Reads one JSON settings document (`column` is one of this file's own
+/// names, never input); `None` when never saved, or unreadable (it was
+/// valid when saved: the defaults stand in).
+async fn read_document<'e, T: serde::de::DeserializeOwned>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    column: &'static str,
+) -> Result<Option<T>, sqlx::Error> {
+    let sql = format!("SELECT {column} FROM desk_settings WHERE workspace_id = $1");
+    let stored: Option<Option<String>> = sqlx::query_scalar(&sql).bind(workspace_id).fetch_optional(db).await?;
+    Ok(stored.flatten().and_then(|json| serde_json::from_str(&json).ok()))
 }
 
 /// Saves one JSON settings document (`column` is one of this file's own

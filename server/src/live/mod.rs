@@ -45,6 +45,9 @@ pub enum Signal {
     /// The conversation changed without a journal entry (flagged for a
     /// person, say): the inbox re-reads it, its followers need not.
     Changed { workspace_id: String, conversation_id: String },
+    /// A ticket changed (`None`: several may have): the tickets pages
+    /// re-read. Conversations' followers and the inbox need not.
+    Tickets { workspace_id: String, ticket_id: Option<String> },
     /// Someone is typing in the conversation: a person from the team, or
     /// the visitor (`agent: None`). Passed on, never journaled.
     Typing { workspace_id: String, conversation_id: String, agent: Option<Agent> },
@@ -56,22 +59,45 @@ impl Signal {
     fn concerns(&self, conversation_id: &str) -> bool {
         match self {
             Signal::Journaled { conversation_id: c, .. } => c == conversation_id,
-            Signal::Changed { .. } | Signal::Typing { .. } => false,
+            Signal::Changed { .. } | Signal::Typing { .. } | Signal::Tickets { .. } => false,
             Signal::Resync => true,
         }
     }
 
-    /// The workspace's conversation this is about; `Some(None)` when any may have changed.
-    fn in_workspace(&self, workspace_id: &str) -> Option<Option<&str>> {
-        match self {
-            Signal::Journaled { workspace_id: w, conversation_id, .. }
-            | Signal::Changed { workspace_id: w, conversation_id } => {
+    /// What of the workspace's `board` this is about: `Some(Some(id))`,
+    /// `Some(None)` when anything may have changed, `None` when it is not.
+    fn on_board(&self, workspace_id: &str, board: Board) -> Option<Option<&str>> {
+        match (self, board) {
+            (Signal::Journaled { workspace_id: w, conversation_id, .. }, Board::Conversations)
+            | (Signal::Changed { workspace_id: w, conversation_id }, Board::Conversations) => {
                 (w == workspace_id).then_some(Some(conversation_id.as_str()))
             }
-            Signal::Typing { .. } => None,
-            Signal::Resync => Some(None),
+            (Signal::Tickets { workspace_id: w, ticket_id }, Board::Tickets) => {
+                (w == workspace_id).then_some(ticket_id.as_deref())
+            }
+            (Signal::Resync, _) => Some(None),
+            _ => None,
         }
     }
+}
+
+/// What a workspace's page follows live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Board {
+    /// The inbox: conversations.
+    Conversations,
+    Tickets,
+}
+
+/// A change on a [`Board`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// This one changed.
+    One(String),
+    /// Any may have (signals were missed).
+    Any,
+    /// Nothing new for [`CATCH_UP`].
+    Quiet,
 }
 
 /// What a follower of a conversation hears: its journal's next entry, or
@@ -130,6 +156,13 @@ impl Live {
         self.signal(Signal::Changed { workspace_id, conversation_id }).await;
     }
 
+    /// Tells every process's tickets pages that the workspace's ticket
+    /// changed (`None`: several may have). Call after the change commits.
+    pub async fn tickets_changed(&self, workspace_id: &str, ticket_id: Option<&str>) {
+        let (workspace_id, ticket_id) = (workspace_id.to_owned(), ticket_id.map(str::to_owned));
+        self.signal(Signal::Tickets { workspace_id, ticket_id }).await;
+    }
+
     /// Tells everyone following the conversation, in every process, that
     /// `agent` (or the visitor, `None`) is typing.
     pub async fn typing(&self, workspace_id: &str, conversation_id: &str, agent: Option<Agent>) {
@@ -151,13 +184,11 @@ impl Live {
         }
     }
 
-    /// Which of the workspace's conversations change, as they do:
-    /// `Some(id)`, or `None` when any may have (signals were missed, and
-    /// every [`CATCH_UP`] in any case, so waiting times stay current).
-    /// Ends when the server shuts down.
-    pub fn watch(&self, workspace_id: String) -> impl Stream<Item = Option<String>> + Send + 'static {
+    /// What changes on the workspace's `board`, as it does; [`Change::Quiet`]
+    /// after [`CATCH_UP`] without news. Ends when the server shuts down.
+    pub fn watch(&self, workspace_id: String, board: Board) -> impl Stream<Item = Change> + Send + 'static {
         let state = (self.local.subscribe(), self.closing.subscribe(), workspace_id);
-        futures_util::stream::unfold(state, |(mut signals, mut closing, workspace_id)| async move {
+        futures_util::stream::unfold(state, move |(mut signals, mut closing, workspace_id)| async move {
             loop {
                 if *closing.borrow() {
                     return None;
@@ -167,11 +198,13 @@ impl Live {
                     _ = closing.changed() => return None,
                 };
                 let changed = match signal {
-                    Ok(Ok(signal)) => match signal.in_workspace(&workspace_id) {
-                        Some(conversation) => conversation.map(str::to_owned),
+                    Ok(Ok(signal)) => match signal.on_board(&workspace_id, board) {
+                        Some(Some(id)) => Change::One(id.to_owned()),
+                        Some(None) => Change::Any,
                         None => continue,
                     },
-                    Ok(Err(broadcast::error::RecvError::Lagged(_))) | Err(_) => None,
+                    Ok(Err(broadcast::error::RecvError::Lagged(_))) => Change::Any,
+                    Err(_) => Change::Quiet,
                     Ok(Err(broadcast::error::RecvError::Closed)) => return None,
                 };
                 return Some((changed, (signals, closing, workspace_id)));

@@ -3,9 +3,10 @@
 //! and worked by any member: status, priority, category, assignee, each
 //! change in the ticket's history under the member's name; measured
 //! against the workspace's service level targets (`sla.rs`), which admins
-//! set.
+//! set; routed to the team as the workspace chooses (`routing.rs`).
 
 pub mod categories;
+pub mod routing;
 pub mod sla;
 pub mod store;
 
@@ -15,6 +16,7 @@ use app::chat::Priority;
 use app::desk::Agent;
 use app::error::ServiceError;
 use app::permissions::Action;
+use app::routing::{validate_routing, RoutingInput, RoutingSetup};
 use app::services::{Caller, TicketService};
 use app::sla::{SlaPolicy, SlaSetup};
 use app::ticket_categories::{label_of, CategorySetup, TicketCategory};
@@ -24,6 +26,7 @@ use crate::accounts::Accounts;
 use crate::chat::conversations;
 use crate::desk::{inbox, settings};
 use crate::error::AppError;
+use crate::live::Live;
 use crate::sql::{now_millis, SqlStore};
 use categories::Categorizer;
 use store::Field;
@@ -34,11 +37,12 @@ pub struct Tickets {
     sql: SqlStore,
     accounts: Arc<Accounts>,
     categorizer: Arc<Categorizer>,
+    live: Arc<Live>,
 }
 
 impl Tickets {
-    pub fn new(sql: SqlStore, accounts: Arc<Accounts>, categorizer: Arc<Categorizer>) -> Self {
-        Tickets { sql, accounts, categorizer }
+    pub fn new(sql: SqlStore, accounts: Arc<Accounts>, categorizer: Arc<Categorizer>, live: Arc<Live>) -> Self {
+        Tickets { sql, accounts, categorizer, live }
     }
 
     async fn agent(&self, caller: &Caller, workspace_id: &str) -> Result<Agent, ServiceError> {
@@ -53,6 +57,17 @@ impl Tickets {
         Ok(SlaSetup { policy: terms.policy, in_business_hours: terms.schedule.is_some(), can_edit })
     }
 
+    async fn routing_setup(&self, workspace_id: &str, can_edit: bool) -> Result<RoutingSetup, ServiceError> {
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            let policy = settings::routing(&db, &workspace).await?;
+            let categories = settings::ticket_categories(&db, &workspace).await?;
+            let (agents, queued) = routing::team(&db, &workspace, &policy).await?;
+            Ok::<_, sqlx::Error>(RoutingSetup { policy, agents, categories, queued, can_edit })
+        };
+        Ok(self.sql.read(job).await.map_err(AppError::from)?)
+    }
+
     async fn detail(&self, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError> {
         let (workspace, ticket) = (workspace_id.to_owned(), ticket_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
@@ -65,6 +80,15 @@ impl Tickets {
         };
         self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)
     }
+}
+
+/// A ticket just opened, by Lodestar or a member: sorted into its category
+/// first (an agent may take only some), then the queue routed; then the
+/// tickets pages hear of it.
+pub async fn opened(categorizer: &Categorizer, sql: &SqlStore, live: &Live, workspace_id: &str, ticket_id: &str) {
+    categorizer.categorize(sql, workspace_id, ticket_id).await;
+    routing::route_workspace(sql, live, workspace_id).await;
+    live.tickets_changed(workspace_id, Some(ticket_id)).await;
 }
 
 /// The changes `change` makes to `ticket`, as (field, from, to); what is
@@ -148,7 +172,7 @@ impl TicketService for Tickets {
             Ok::<_, AppError>(id)
         };
         let id = self.sql.write(job).await?;
-        self.categorizer.categorize(&self.sql, workspace_id, &id).await;
+        opened(&self.categorizer, &self.sql, &self.live, workspace_id, &id).await;
         self.detail(workspace_id, &id).await
     }
 
@@ -226,6 +250,9 @@ impl TicketService for Tickets {
             Ok::<_, AppError>(())
         };
         self.sql.write(job).await?;
+        self.live.tickets_changed(workspace_id, Some(ticket_id)).await;
+        // Solved, pending, unassigned or recategorised: the queue may move.
+        routing::route_workspace(&self.sql, &self.live, workspace_id).await;
         self.detail(workspace_id, ticket_id).await
     }
 
@@ -274,5 +301,31 @@ impl TicketService for Tickets {
         };
         self.sql.write(job).await.map_err(AppError::from)?;
         Ok(CategorySetup { categories, can_edit: true })
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn routing(&self, caller: &Caller, workspace_id: &str) -> Result<RoutingSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        self.routing_setup(workspace_id, actor.workspace.role.allows(Action::ConfigureDesk)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_routing(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        routing: RoutingInput,
+    ) -> Result<RoutingSetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            let categories = settings::ticket_categories(&db, &workspace).await?;
+            let policy = validate_routing(&routing, &categories).map_err(ServiceError::Invalid)?;
+            settings::save_routing(&db, &workspace, &policy, now_millis()).await?;
+            Ok::<_, AppError>(())
+        };
+        self.sql.write(job).await?;
+        routing::route_workspace(&self.sql, &self.live, workspace_id).await;
+        self.routing_setup(workspace_id, true).await
     }
 }

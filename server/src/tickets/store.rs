@@ -6,7 +6,7 @@
 use app::chat::{ChatMessage, FlagReason, Priority};
 use app::desk::Agent;
 use app::sla::SlaKind;
-use app::tickets::{Ticket, TicketEvent, TicketSource, TicketStatus, TicketView, SUBJECT_MAX_CHARS};
+use app::tickets::{subject_from, Ticket, TicketEvent, TicketRef, TicketSource, TicketStatus, TicketView};
 use sqlx::{Any, AnyConnection, Executor};
 
 use super::sla::{self, Clocks, Terms};
@@ -262,13 +262,13 @@ type ReplyClocks = (String, String, i64, Option<i64>, Option<i64>);
 
 /// The team replied in the conversation at `at`: its live ticket's first
 /// reply, or the reply the requester was waiting for; a reply later than
-/// its target is a miss in the history.
+/// its target is a miss in the history. Answers the ticket when it changed.
 pub async fn on_team_reply(
     tx: &mut AnyConnection,
     workspace_id: &str,
     conversation_id: &str,
     at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     let found: Option<ReplyClocks> = sqlx::query_as(
         "SELECT id, priority, created_at, first_replied_at, awaiting_since FROM tickets
          WHERE conversation_id = $1 AND workspace_id = $2 AND status IN ('open', 'pending')",
@@ -277,11 +277,11 @@ pub async fn on_team_reply(
     .bind(workspace_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((ticket, priority, created_at, first_replied_at, awaiting_since)) = found else { return Ok(()) };
+    let Some((ticket, priority, created_at, first_replied_at, awaiting_since)) = found else { return Ok(None) };
     let (kind, since) = match (first_replied_at, awaiting_since) {
         (None, _) => (SlaKind::FirstReply, created_at),
         (Some(_), Some(since)) => (SlaKind::NextReply, since),
-        (Some(_), None) => return Ok(()),
+        (Some(_), None) => return Ok(None),
     };
     sqlx::query(
         "UPDATE tickets SET first_replied_at = COALESCE(first_replied_at, $1), awaiting_since = NULL
@@ -294,10 +294,10 @@ pub async fn on_team_reply(
     .await?;
     let terms = sla::terms(&mut *tx, workspace_id).await?;
     let priority = Priority::parse(&priority).unwrap_or(Priority::Normal);
-    match terms.reply_missed_by(kind, priority, since, at) {
-        Some(by) => missed(tx, workspace_id, &ticket, kind, by, at).await,
-        None => Ok(()),
+    if let Some(by) = terms.reply_missed_by(kind, priority, since, at) {
+        missed(tx, workspace_id, &ticket, kind, by, at).await?;
     }
+    Ok(Some(ticket))
 }
 
 /// A ticket of the workspace, with its running targets when `terms` are given.
@@ -446,6 +446,27 @@ pub async fn live_for_conversation(
     .await
 }
 
+/// The conversation's ticket being worked on, else its latest one.
+pub async fn of_conversation<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<TicketRef>, sqlx::Error> {
+    let found: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT id, number, status FROM tickets WHERE conversation_id = $1 AND workspace_id = $2
+         ORDER BY CASE WHEN status IN ('open', 'pending') THEN 0 ELSE 1 END, created_at DESC, number DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|(id, number, status)| TicketRef {
+        id,
+        number,
+        status: TicketStatus::parse(&status).unwrap_or(TicketStatus::Open),
+    }))
+}
+
 /// A conversation that needs a person becomes a ticket, unless one is
 /// already being worked on: its subject the visitor's first words, its
 /// priority the conversation's, its requester the visitor's email. Answers
@@ -487,13 +508,13 @@ pub async fn escalate(
 /// The requester wrote `message` in the conversation: a ticket opened
 /// before they wrote anything (they asked for a person first) takes their
 /// first words as its subject, a pending or solved one opens again, and
-/// the next reply's clock starts.
+/// the next reply's clock starts. Answers the ticket, if there is one.
 pub async fn on_requester_reply(
     tx: &mut AnyConnection,
     workspace_id: &str,
     conversation_id: &str,
     message: &ChatMessage,
-) -> Result<(), sqlx::Error> {
+) -> Result<Option<String>, sqlx::Error> {
     let at = message.created_at;
     let unnamed: Option<(String, String)> = sqlx::query_as(
         "SELECT id, subject FROM tickets
@@ -541,7 +562,7 @@ pub async fn on_requester_reply(
             .bind(workspace_id)
             .fetch_optional(&mut *tx)
             .await?;
-            let Some(ticket) = solved else { return Ok(()) };
+            let Some(ticket) = solved else { return Ok(None) };
             set_status(tx, workspace_id, &ticket, TicketStatus::Open, at).await?;
             record(tx, &ticket, workspace_id, None, "reopened", Some("solved"), Some("open"), at).await?;
             ticket
@@ -557,7 +578,7 @@ pub async fn on_requester_reply(
     .bind(workspace_id)
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    Ok(Some(ticket))
 }
 
 /// Resolving a conversation solves its ticket being worked on.
@@ -573,30 +594,4 @@ pub async fn solve_with_conversation(
         sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1").bind(&ticket).fetch_one(&mut *tx).await?;
     record(tx, &ticket, workspace_id, Some(by), "status", Some(&from), Some("solved"), at).await?;
     set_status(tx, workspace_id, &ticket, TicketStatus::Solved, at).await
-}
-
-/// The first line of what the visitor wrote, cut at a word near
-/// [`SUBJECT_MAX_CHARS`].
-fn subject_from(text: &str) -> String {
-    const SHOWN: usize = 80;
-    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= SHOWN.min(SUBJECT_MAX_CHARS) {
-        return line;
-    }
-    let cut: String = line.chars().take(SHOWN).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).to_owned();
-    format!("{cut}…")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_subject_is_the_visitors_first_words() {
-        assert_eq!(subject_from("My order\nnever came"), "My order never came");
-        let long = "word ".repeat(40);
-        let subject = subject_from(&long);
-        assert!(subject.ends_with("word…") && subject.chars().count() <= 81, "{subject}");
-    }
 }

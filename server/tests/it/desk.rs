@@ -125,8 +125,22 @@ pub(crate) async fn agent_channel(
 }
 
 /// Opens an agent's live inbox of the workspace.
-async fn inbox_channel(app: &TestApp, cookie: &str, workspace: &str) -> Result<Channel<BodyChunks>, StatusCode> {
-    let request = Request::get(format!("/api/w/{workspace}/inbox/events")).header("cookie", cookie);
+pub(crate) async fn inbox_channel(
+    app: &TestApp,
+    cookie: &str,
+    workspace: &str,
+) -> Result<Channel<BodyChunks>, StatusCode> {
+    board_channel(app, cookie, workspace, "inbox").await
+}
+
+/// Opens a member's live changes of the workspace's `board` ("inbox", "tickets").
+pub(crate) async fn board_channel(
+    app: &TestApp,
+    cookie: &str,
+    workspace: &str,
+    board: &str,
+) -> Result<Channel<BodyChunks>, StatusCode> {
+    let request = Request::get(format!("/api/w/{workspace}/{board}/events")).header("cookie", cookie);
     let response = app.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
     if response.status() != StatusCode::OK {
         return Err(response.status());
@@ -504,8 +518,10 @@ backend_tests! {
             let watched = agent_channel(&app, &other.cookie, workspace, &conversation, None).await.err();
             assert!(matches!(watched, Some(StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)), "watch in {workspace}: {watched:?}");
             let inbox = inbox_channel(&app, &other.cookie, workspace).await.err();
+            let tickets = board_channel(&app, &other.cookie, workspace, "tickets").await.err();
             if workspace == shop.workspace {
                 assert!(matches!(inbox, Some(StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)), "inbox in {workspace}: {inbox:?}");
+                assert!(matches!(tickets, Some(StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)), "tickets in {workspace}: {tickets:?}");
                 let listed = app.call(&other, "/api/desk/inbox", &[("workspace_id", workspace)]).await;
                 assert!(matches!(listed.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", listed.status);
             }
@@ -618,4 +634,20 @@ async fn an_agent_on_one_server_process_reaches_a_visitor_on_another_through_pos
         (5, Some("visitor"), Some("Order 1042, the blue jacket"))
     );
     assert_eq!(visitor.next().await.seq, 5);
+
+    // The tickets too: a ticket opened on B reaches the tickets page on A.
+    let following = a
+        .request(reqwest::Method::GET, &format!("/api/w/{workspace}/tickets/events"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(following.status(), 200);
+    let mut tickets = Channel::new(Box::pin(following.bytes_stream()) as ReqwestChunks);
+    let fields = [("workspace_id", workspace.as_str()), ("subject", "Blue jacket exchange"), ("priority", "high")];
+    let created = b.form("/api/tickets/create", &cookie, &fields).await.bytes().await.unwrap();
+    let created: Value = serde_json::from_slice(&created).unwrap();
+    let ticket = created["ticket"]["id"].as_str().expect("a ticket opened on B");
+    let (_, kind, data) = tickets.event().await;
+    assert_eq!((kind.as_str(), data.as_str()), ("changed", ticket));
 }

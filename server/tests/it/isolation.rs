@@ -478,6 +478,19 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/tickets/routing",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/tickets/save-routing",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("routing[mode]", "balanced"), ("routing[capacity]", "3")]),
+        },
+    },
+    Endpoint {
         path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -497,6 +510,12 @@ const ENDPOINTS: &[Endpoint] = &[
     },
     Endpoint {
         path: "/api/w/{workspace_id}/inbox/events",
+        kind: Kind::TestedElsewhere(
+            "another workspace's member is refused: desk::another_workspace_can_neither_take_over_nor_watch_a_conversation",
+        ),
+    },
+    Endpoint {
+        path: "/api/w/{workspace_id}/tickets/events",
         kind: Kind::TestedElsewhere(
             "another workspace's member is refused: desk::another_workspace_can_neither_take_over_nor_watch_a_conversation",
         ),
@@ -739,7 +758,7 @@ impl World {
         let settings: Vec<(String,)> = sqlx::query_as(
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
              UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
-             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') || ' ' || COALESCE(ticket_categories, '') FROM desk_settings WHERE workspace_id = $1",
+             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') || ' ' || COALESCE(ticket_categories, '') || ' ' || COALESCE(routing, '') FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
         .fetch_all(pool)
@@ -775,13 +794,7 @@ async fn tenant(app: &TestApp, email: &str, name: &'static str) -> Tenant {
 }
 
 async fn join(app: &TestApp, tenant: &Tenant, email: &str, role: Role) -> Session {
-    let ws = ("workspace_id", tenant.workspace.as_str());
-    ok(app.call(&tenant.owner, "/api/team/invite", &[ws, ("email", email), ("role", role.as_str())]).await);
-    let link = app.mail_link(email, "/invite/");
-    let token = link.rsplit('/').next().unwrap().to_string();
-    let member = app.verified_user(email, "mentor").await;
-    ok(app.call(&member, "/api/team/accept-invitation", &[("token", &token)]).await);
-    member
+    app.join_team(&tenant.owner, &tenant.workspace, email, role.as_str()).await
 }
 
 fn ok(response: TestResponse) -> TestResponse {

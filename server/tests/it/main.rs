@@ -35,6 +35,7 @@ mod requests;
 mod shutdown;
 mod startup;
 mod team;
+mod ticket_routing;
 mod tickets;
 mod tokens;
 mod uploads;

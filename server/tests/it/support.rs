@@ -263,6 +263,20 @@ impl TestApp {
         Session { cookie, user_id: viewer["user_id"].as_str().unwrap().to_string() }
     }
 
+    /// A new person invited by `owner` into `workspace` as `role`
+    /// ("admin", "agent"), who accepts.
+    pub async fn join_team(&self, owner: &Session, workspace: &str, email: &str, role: &str) -> Session {
+        let ws = ("workspace_id", workspace);
+        let invited = self.call(owner, "/api/team/invite", &[ws, ("email", email), ("role", role)]).await;
+        assert!(invited.status.is_success(), "invite: {} {}", invited.status, invited.body);
+        let link = self.mail_link(email, "/invite/");
+        let token = link.rsplit('/').next().unwrap().to_string();
+        let member = self.verified_user(email, "mentor").await;
+        let accepted = self.call(&member, "/api/team/accept-invitation", &[("token", &token)]).await;
+        assert!(accepted.status.is_success(), "accept: {} {}", accepted.status, accepted.body);
+        member
+    }
+
     /// Logs in and returns the session.
     pub async fn session(&self, email: &str, password: &str) -> Session {
         let response = self.log_in(email, password, &[]).await;

@@ -13,7 +13,7 @@ use crate::chat::{say, start, tenant, widget, Tenant, REFUNDS, SHOP};
 use crate::desk::latest_conversation;
 use crate::support::TestApp;
 
-async fn list(app: &TestApp, shop: &Tenant, view: &str) -> Value {
+pub(crate) async fn list(app: &TestApp, shop: &Tenant, view: &str) -> Value {
     let listed = app
         .call(&shop.session, "/api/tickets/list", &[("workspace_id", shop.workspace.as_str()), ("view", view)])
         .await;
@@ -21,7 +21,7 @@ async fn list(app: &TestApp, shop: &Tenant, view: &str) -> Value {
     listed.json()
 }
 
-async fn update(app: &TestApp, shop: &Tenant, ticket: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
+pub(crate) async fn update(app: &TestApp, shop: &Tenant, ticket: &str, fields: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut all = vec![("workspace_id", shop.workspace.as_str()), ("ticket_id", ticket)];
     all.extend_from_slice(fields);
     let updated = app.call(&shop.session, "/api/tickets/update", &all).await;
@@ -29,7 +29,7 @@ async fn update(app: &TestApp, shop: &Tenant, ticket: &str, fields: &[(&str, &st
     (updated.status, json)
 }
 
-fn history(detail: &Value) -> Vec<(String, Option<String>, Option<String>)> {
+pub(crate) fn history(detail: &Value) -> Vec<(String, Option<String>, Option<String>)> {
     detail["history"]
         .as_array()
         .unwrap()
@@ -44,7 +44,7 @@ fn history(detail: &Value) -> Vec<(String, Option<String>, Option<String>)> {
         .collect()
 }
 
-async fn open(app: &TestApp, shop: &Tenant, ticket: &str) -> Value {
+pub(crate) async fn open(app: &TestApp, shop: &Tenant, ticket: &str) -> Value {
     let opened = app
         .call(&shop.session, "/api/tickets/open", &[("workspace_id", shop.workspace.as_str()), ("ticket_id", ticket)])
         .await;

@@ -18,6 +18,7 @@ pub mod service_targets;
 pub mod settings;
 pub mod team;
 pub mod ticket_categories;
+pub mod ticket_routing;
 pub mod tickets;
 pub mod usage;
 pub mod widget;

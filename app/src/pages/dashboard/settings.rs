@@ -1,5 +1,5 @@
 //! `/app/w/:id/settings`: the workspace at a glance, its business hours,
-//! email follow-up, service level targets and ticket categories, its audit
+//! email follow-up, service level targets, ticket categories and routing, its audit
 //! log, and leaving it.
 
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use super::email_followup::EmailFollowupPanel;
 use super::service_targets::ServiceTargetsPanel;
 use super::team::LeaveSection;
 use super::ticket_categories::TicketCategoriesPanel;
+use super::ticket_routing::TicketRoutingPanel;
 use super::{plan_label, use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::audit::{audit_log, describe_action};
 use crate::business_hours::load_business_hours;
@@ -16,6 +17,7 @@ use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
 use crate::components::format::Time;
 use crate::email_followup::load_email_followup;
 use crate::permissions::Action;
+use crate::routing::load_routing;
 use crate::sla::load_sla_policy;
 use crate::ticket_categories::load_ticket_categories;
 
@@ -26,8 +28,9 @@ pub fn SettingsPage() -> impl IntoView {
     let followup = Resource::new(move || workspace_id.get(), load_email_followup);
     let targets = Resource::new(move || workspace_id.get(), load_sla_policy);
     let categories = Resource::new(move || workspace_id.get(), load_ticket_categories);
+    let routing = Resource::new(move || workspace_id.get(), load_routing);
     view! {
-        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets and ticket categories, and a record of who did what in it." />
+        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets, ticket categories and routing, and a record of who did what in it." />
         <InWorkspace render=move |here: Here| {
             let audit = if here.can(Action::ViewAuditLog) {
                 view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
@@ -61,6 +64,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <EmailFollowupPanel here=here.clone() setup=followup />
                 <ServiceTargetsPanel here=here.clone() setup=targets />
                 <TicketCategoriesPanel here=here.clone() setup=categories />
+                <TicketRoutingPanel here=here.clone() setup=routing />
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>
                     <p class="muted">"Security events in this workspace, newest first: logins, invitations, role changes and keys."</p>

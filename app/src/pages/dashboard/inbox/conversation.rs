@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use super::composer::Composer;
 use super::on_shortcut;
+use super::ticket_link::ConversationTicket;
 use crate::chat::{Author, ChatMessage};
 use crate::components::format::Time;
 use crate::desk::{
@@ -88,8 +89,13 @@ impl Thread {
 
 #[component]
 pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwSignal<u64>) -> impl IntoView {
-    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, rating, seq } = conversation;
+    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, rating, seq, ticket } = conversation;
     let summary = transcript.conversation;
+    let first_words = transcript
+        .messages
+        .iter()
+        .find(|m| m.author == Author::Visitor)
+        .map_or_else(|| format!("Conversation on {}", summary.origin), |m| m.body.clone());
     let thread = Thread {
         lines: RwSignal::new(transcript.messages.into_iter().map(Line::Message).collect()),
         assignee: RwSignal::new(assignee),
@@ -183,6 +189,8 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                     {move || thread.rating.get().map(|rating| view! { <RatingLine rating /> })}
                 </div>
                 <div class="desk-thread-actions">
+                    <ConversationTicket here=here.clone() conversation_id=summary.id.clone() ticket first_words
+                        priority=summary.priority />
                     <Show when=move || !mine.get()>
                         <button type="button" class="button button-primary" disabled=busy on:click=move |_| { join.dispatch(()); }>
                             "Join" <kbd class="key-hint">"a"</kbd>

@@ -12,6 +12,7 @@
 
 mod composer;
 mod conversation;
+mod ticket_link;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -22,6 +23,7 @@ use super::{use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::chat::{load_first_steps, SentimentLabel};
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
 use crate::components::format::{count_of, waited};
+use crate::components::live::{follow_changes, LiveState};
 use crate::desk::{load_inbox, open_conversation, Channel, Inbox, InboxItem, InboxView};
 use crate::permissions::Action;
 use crate::reply_drafts::{DraftStats, DRAFT_STATS_DAYS};
@@ -99,7 +101,9 @@ fn Desk(
 ) -> impl IntoView {
     let query = use_query_map();
     let live = RwSignal::new(None::<bool>);
-    follow_workspace(&here.workspace.id, changes, live);
+    // The list reads itself again whenever the workspace's conversations change.
+    let url = format!("/api/w/{}/inbox/events", here.workspace.id);
+    follow_changes(url, move |_| changes.update(|n| *n += 1), live);
     // The ids the list shows, in order, for `j` and `k`.
     let order = RwSignal::new(Vec::<String>::new());
     shortcuts_for_the_list(order);
@@ -360,38 +364,6 @@ fn ItemRow(item: InboxItem, href: String, open: bool, now: i64, me: String) -> i
             </A>
         </li>
     }
-}
-
-/// "Live" while the workspace's changes stream in, "Reconnecting…" while
-/// the browser gets the stream back.
-#[component]
-fn LiveState(live: RwSignal<Option<bool>>) -> impl IntoView {
-    move || match live.get() {
-        Some(true) => view! { <span class="live-state live-on">"Live"</span> }.into_any(),
-        Some(false) => view! { <span class="live-state live-off" role="status">"Reconnecting…"</span> }.into_any(),
-        None => ().into_any(),
-    }
-}
-
-/// Reads the list again whenever the workspace's conversations change.
-fn follow_workspace(workspace_id: &str, changes: RwSignal<u64>, live: RwSignal<Option<bool>>) {
-    #[cfg(feature = "hydrate")]
-    {
-        use crate::components::live::Subscription;
-        let url = format!("/api/w/{workspace_id}/inbox/events");
-        let subscription = StoredValue::new_local(None::<Subscription>);
-        Effect::new(move |_| {
-            let opened = Subscription::open(
-                &url,
-                &["changed"],
-                move |_, _| changes.update(|n| *n += 1),
-                move |open| live.set(Some(open)),
-            );
-            subscription.set_value(opened);
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (workspace_id, changes, live);
 }
 
 /// `j` and `k` open the next and previous conversation of the list.

@@ -1,8 +1,10 @@
 //! `/app/w/:id/tickets`: the workspace's tickets. Views (open and pending,
 //! mine, unassigned, solved, closed) and the open ticket live in the
 //! address (`?view=mine&t=ID`), so a link or a reload shows the same thing.
-//! Escalated conversations arrive by themselves; "New ticket" opens one by
-//! hand. The open ticket is `ticket.rs`.
+//! Escalated conversations arrive by themselves, and every change made
+//! elsewhere (routing, a colleague, another server process) shows live
+//! (`/tickets/events`); "New ticket" opens one by hand. The open ticket is
+//! `ticket.rs`.
 
 mod targets;
 mod ticket;
@@ -16,6 +18,7 @@ use crate::chat::Priority;
 use crate::components::clock::use_clock;
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
 use crate::components::format::waited;
+use crate::components::live::{follow_changes, LiveState};
 use crate::error::ServiceError;
 use crate::permissions::Action as Permission;
 use crate::tickets::{
@@ -53,7 +56,7 @@ pub fn TicketsPage() -> impl IntoView {
         <PageHeader title="Tickets" lead="What needs a person beyond a chat: escalated conversations, and what your team opens." />
         <InWorkspace render=move |here: Here| {
             if here.can(Permission::AnswerConversations) {
-                view! { <Desk here list opened changes /> }.into_any()
+                view! { <Desk here list opened changes selected /> }.into_any()
             } else {
                 view! { <NotAllowed role=here.role() what="work tickets" /> }.into_any()
             }
@@ -67,14 +70,31 @@ fn Desk(
     list: Resource<Result<TicketList, ServiceError>>,
     opened: Resource<Option<Result<crate::tickets::TicketDetail, ServiceError>>>,
     changes: RwSignal<u64>,
+    selected: Memo<String>,
 ) -> impl IntoView {
     let query = use_query_map();
+    // Tickets change elsewhere (escalations, routing, colleagues): the list
+    // reads itself again, and the open ticket when it is the one.
+    let live = RwSignal::new(None::<bool>);
+    let changed_elsewhere = RwSignal::new(0u64);
+    let url = format!("/api/w/{}/tickets/events", here.workspace.id);
+    follow_changes(
+        url,
+        move |ticket: String| {
+            changes.update(|n| *n += 1);
+            if ticket.is_empty() || selected.with_untracked(|s| *s == ticket) {
+                changed_elsewhere.update(|n| *n += 1);
+            }
+        },
+        live,
+    );
     let here = StoredValue::new(here);
     view! {
         <div class="desk">
             <section class="desk-list panel" aria-labelledby="tickets-title">
                 <div class="desk-list-head">
                     <h2 id="tickets-title">"Tickets"</h2>
+                    <LiveState live />
                 </div>
                 <NewTicket workspace_id=here.with_value(|h| h.workspace.id.clone()) changes />
                 <Transition fallback=|| view! { <Loading label="Loading tickets…" /> }>
@@ -98,7 +118,7 @@ fn Desk(
                             .into_any(),
                             Some(Ok(detail)) => {
                                 let here = here.get_value();
-                                view! { <TicketPane here detail changes /> }.into_any()
+                                view! { <TicketPane here detail changes changed_elsewhere /> }.into_any()
                             }
                             Some(Err(error)) => view! { <ErrorPanel error /> }.into_any(),
                         }

@@ -12,13 +12,20 @@ use crate::chat::Priority;
 use crate::components::clock::use_clock;
 use crate::components::format::Time;
 use crate::pages::dashboard::Here;
-use crate::tickets::{priority_label, update_ticket, TicketDetail, TicketStatus, PRIORITIES};
+use crate::tickets::{open_ticket, priority_label, update_ticket, TicketDetail, TicketStatus, PRIORITIES};
 
 /// One change asked of the ticket: (field, value), as the form sends it.
 type Change = (&'static str, String);
 
 #[component]
-pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> impl IntoView {
+pub fn TicketPane(
+    here: Here,
+    detail: TicketDetail,
+    changes: RwSignal<u64>,
+    /// Bumped when this ticket changed elsewhere: it reads itself again, and
+    /// only what differs is drawn again (a choice being made keeps its focus).
+    changed_elsewhere: RwSignal<u64>,
+) -> impl IntoView {
     let me = here.viewer.user_id.clone();
     let ids = StoredValue::new((here.workspace.id.clone(), detail.ticket.id.clone()));
     let clock = use_clock(detail.now, CLOCK_TICK);
@@ -44,6 +51,21 @@ pub fn TicketPane(here: Here, detail: TicketDetail, changes: RwSignal<u64>) -> i
             current.update(|_| {});
         }
         None => {}
+    });
+    let reread = Action::new(move |_: &()| {
+        let (w, t) = ids.get_value();
+        async move { open_ticket(w, t).await }
+    });
+    Effect::new(move |first: Option<()>| {
+        changed_elsewhere.track();
+        if first.is_some() {
+            reread.dispatch(());
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(detail)) = reread.value().get() {
+            current.set(detail);
+        }
     });
     let set = move |field: &'static str| {
         move |ev: leptos::ev::Event| {
