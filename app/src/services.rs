@@ -354,8 +354,15 @@ pub trait MentorService: Send + Sync + 'static {
 /// Every member may work them.
 #[async_trait]
 pub trait TicketService: Send + Sync + 'static {
-    /// The tickets of `view`, most urgent then oldest first, with every view's count.
-    async fn list(&self, caller: &Caller, workspace_id: &str, view: TicketView) -> Result<TicketList, ServiceError>;
+    /// The tickets of `view` (with `tag` only, when given), most urgent then
+    /// oldest first, with every view's count.
+    async fn list(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        view: TicketView,
+        tag: Option<String>,
+    ) -> Result<TicketList, ServiceError>;
     /// One ticket with its history.
     async fn open(&self, caller: &Caller, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError>;
     /// Opens a ticket by hand; about a conversation of the workspace, or not.

@@ -110,6 +110,8 @@ pub struct Ticket {
     pub priority: Priority,
     pub category: String,
     pub assignee: Option<Agent>,
+    /// The team's own labels ("vip", "refund-2026"), in the order added.
+    pub tags: Vec<String>,
     pub requester_email: Option<String>,
     pub conversation_id: Option<String>,
     pub source: TicketSource,
@@ -130,7 +132,8 @@ pub struct TicketEvent {
     pub actor: Option<String>,
     /// `opened`, `reopened`, `status`, `priority`, `category`, `assignee`,
     /// `subject`; `sla` when a target was missed (`to` names it, `from` by
-    /// how many ms); `routed` when routing handed it out (`from` the mode).
+    /// how many ms); `routed` when routing handed it out (`from` the mode);
+    /// `tags` (each side the tags, comma-separated).
     pub kind: String,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -170,6 +173,10 @@ impl TicketEvent {
             "assignee" => match &self.to {
                 Some(_) => format!("{who} assigned it to {}", shown(&self.to)),
                 None => format!("{who} unassigned it from {}", shown(&self.from)),
+            },
+            "tags" => match self.to.as_deref().filter(|t| !t.is_empty()) {
+                Some(tags) => format!("{who} set the tags to {tags}"),
+                None => format!("{who} removed the tags"),
             },
             kind => format!("{who} changed the {kind} from {} to {}", shown(&self.from), shown(&self.to)),
         }
@@ -261,6 +268,39 @@ pub struct TicketChange {
     pub category: Option<String>,
     /// `Some(None)` unassigns.
     pub assignee: Option<Option<String>>,
+    pub subject: Option<String>,
+    /// The whole new list; `Some(vec![])` removes every tag.
+    pub tags: Option<Vec<String>>,
+}
+
+pub const MAX_TAGS: usize = 10;
+pub const TAG_MAX_CHARS: usize = 24;
+
+/// Tags from what a member typed (commas or spaces between, a leading `#`
+/// dropped): lowercase letters, digits and dashes, each once, at most
+/// [`MAX_TAGS`] of at most [`TAG_MAX_CHARS`]. Kept that plain so a tag is a
+/// word of its own in storage and in the address (`?tag=vip`).
+pub fn parse_tags(text: &str) -> Result<Vec<String>, ServiceError> {
+    let mut tags: Vec<String> = Vec::new();
+    for word in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty()) {
+        let tag = word.trim_start_matches('#').to_lowercase();
+        if tag.is_empty() || !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(ServiceError::invalid(
+                "tags",
+                format!("Tags use letters, digits and dashes: \"{word}\" is not one."),
+            ));
+        }
+        if tag.chars().count() > TAG_MAX_CHARS {
+            return Err(ServiceError::invalid("tags", format!("Keep each tag under {TAG_MAX_CHARS} characters.")));
+        }
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(ServiceError::invalid("tags", format!("At most {MAX_TAGS} tags per ticket.")));
+    }
+    Ok(tags)
 }
 
 pub const SUBJECT_MAX_CHARS: usize = 200;
@@ -301,6 +341,7 @@ pub fn parse_change(
     priority: &str,
     category: &str,
     assignee: &str,
+    subject: &str,
 ) -> Result<TicketChange, ServiceError> {
     let status = match status {
         "" => None,
@@ -328,13 +369,25 @@ pub fn parse_change(
         id if id.len() <= 64 => Some(Some(id.to_owned())),
         _ => return Err(ServiceError::invalid("assignee", "Choose a member of the team.")),
     };
-    Ok(TicketChange { status, priority, category, assignee })
+    let subject = match subject {
+        "" => None,
+        value => Some(validate_subject(value)?),
+    };
+    Ok(TicketChange { status, priority, category, assignee, subject, tags: None })
 }
 
 #[server(endpoint = "tickets/list")]
-pub async fn list_tickets(workspace_id: String, #[server(default)] view: String) -> Result<TicketList, ServiceError> {
+pub async fn list_tickets(
+    workspace_id: String,
+    #[server(default)] view: String,
+    /// Only the tickets with this tag; empty: all.
+    #[server(default)]
+    tag: String,
+) -> Result<TicketList, ServiceError> {
     let view = crate::services::with_status(TicketView::parse(&view))?;
-    crate::services::call(|s, caller| async move { s.tickets.list(&caller, &workspace_id, view).await }).await
+    // A tag that cannot be one matches nothing: no need to refuse it.
+    let tag = parse_tags(&tag).ok().and_then(|tags| tags.into_iter().next());
+    crate::services::call(|s, caller| async move { s.tickets.list(&caller, &workspace_id, view, tag).await }).await
 }
 
 #[server(endpoint = "tickets/open")]
@@ -375,8 +428,24 @@ pub async fn update_ticket(
     #[server(default)] priority: String,
     #[server(default)] category: String,
     #[server(default)] assignee: String,
+    #[server(default)] subject: String,
 ) -> Result<TicketDetail, ServiceError> {
-    let change = crate::services::with_status(parse_change(&status, &priority, &category, &assignee))?;
+    let change = crate::services::with_status(parse_change(&status, &priority, &category, &assignee, &subject))?;
+    crate::services::call(|s, caller| async move { s.tickets.update(&caller, &workspace_id, &ticket_id, change).await })
+        .await
+}
+
+/// Sets a ticket's tags: every tag it keeps, separated by commas or spaces;
+/// empty removes them all (where `update_ticket`'s empty fields mean "no
+/// change").
+#[server(endpoint = "tickets/tag")]
+pub async fn tag_ticket(
+    workspace_id: String,
+    ticket_id: String,
+    #[server(default)] tags: String,
+) -> Result<TicketDetail, ServiceError> {
+    let tags = crate::services::with_status(parse_tags(&tags))?;
+    let change = TicketChange { tags: Some(tags), ..TicketChange::default() };
     crate::services::call(|s, caller| async move { s.tickets.update(&caller, &workspace_id, &ticket_id, change).await })
         .await
 }
@@ -394,7 +463,7 @@ mod tests {
 
     #[test]
     fn a_change_names_the_field_it_cannot_read() {
-        let change = parse_change("pending", "", "billing", "nobody").unwrap();
+        let change = parse_change("pending", "", "billing", "nobody", "").unwrap();
         assert_eq!(change.status, Some(TicketStatus::Pending));
         assert_eq!(change.priority, None);
         assert_eq!(change.assignee, Some(None));
@@ -404,12 +473,29 @@ mod tests {
             (["", "asap", "", ""], "priority"),
             (["", "", long.as_str(), ""], "category"),
         ] {
-            let ServiceError::Invalid(errors) = parse_change(fields[0], fields[1], fields[2], fields[3]).unwrap_err()
+            let ServiceError::Invalid(errors) =
+                parse_change(fields[0], fields[1], fields[2], fields[3], "").unwrap_err()
             else {
                 panic!("not a field error")
             };
             assert!(errors.contains_key(field), "{field}");
         }
+        let retitled = parse_change("", "", "", "", "  Refund\n twice ").unwrap();
+        assert_eq!((retitled.subject.as_deref(), retitled.tags), (Some("Refund twice"), None));
+    }
+
+    #[test]
+    fn tags_are_plain_lowercase_words_each_once() {
+        assert_eq!(parse_tags(" #VIP, refund-2026 vip  ").unwrap(), ["vip", "refund-2026"]);
+        assert!(parse_tags("").unwrap().is_empty());
+        let refused = |text: &str| match parse_tags(text) {
+            Err(ServiceError::Invalid(errors)) => errors["tags"].clone(),
+            other => panic!("{other:?}"),
+        };
+        assert!(refused("vip!").contains("\"vip!\" is not one"));
+        assert!(refused(&"a".repeat(TAG_MAX_CHARS + 1)).contains("under 24"));
+        let many: Vec<String> = (0..=MAX_TAGS).map(|n| format!("t{n}")).collect();
+        assert!(refused(&many.join(",")).contains("At most 10"));
     }
 
     #[test]
@@ -441,6 +527,8 @@ mod tests {
         assert_eq!(event("assignee", Some("Sam"), None).describe(), "Maria unassigned it from Sam");
         let opened = TicketEvent { actor: None, ..event("opened", None, None) };
         assert_eq!(opened.describe(), "Lodestar opened the ticket");
+        assert_eq!(event("tags", Some(""), Some("vip, refund")).describe(), "Maria set the tags to vip, refund");
+        assert_eq!(event("tags", Some("vip"), Some("")).describe(), "Maria removed the tags");
         let routed = TicketEvent { actor: None, ..event("routed", Some("balanced"), Some("Sam")) };
         assert_eq!(routed.describe(), "Lodestar routed it to Sam (fewest open tickets)");
         assert_eq!(event("sla", Some("720000"), Some("first_reply")).describe(), "First reply target missed by 12 min");

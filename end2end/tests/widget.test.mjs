@@ -507,6 +507,28 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   await pane.getByText("Opened by the team").waitFor();
   assert.deepEqual(await fields(), ["open", "normal"]);
   assert.equal(await pane.getByLabel("Assignee").inputValue(), "nobody");
+
+  // Renamed in place (Escape puts it back) and tagged; a tag shows the tickets that have it.
+  await pane.getByRole("button", { name: "Rename" }).click();
+  await pane.getByLabel("Subject").fill("Not this");
+  await pane.getByLabel("Subject").press("Escape");
+  await pane.locator("#ticket-title", { hasText: `Call back about invoice ${RUN}` }).waitFor();
+  await pane.getByRole("button", { name: "Rename" }).click();
+  await pane.getByLabel("Subject").fill(`Call back about invoice ${RUN} before Friday`);
+  await pane.getByLabel("Subject").press("Enter");
+  await pane.locator(".ticket-history li", { hasText: `${name} changed the subject from Call back about invoice ${RUN} to` }).waitFor();
+  await pane.getByLabel("Tags").fill("vip!");
+  await pane.getByRole("button", { name: "Add", exact: true }).click();
+  await pane.getByText('"vip!" is not one').waitFor();
+  await pane.getByLabel("Tags").fill(`#VIP callback-${RUN}`);
+  await pane.getByLabel("Tags").press("Enter");
+  await pane.locator(".ticket-history li", { hasText: `${name} set the tags to vip, callback-${RUN}` }).waitFor();
+  await pane.getByRole("button", { name: `Remove the tag callback-${RUN}` }).click();
+  await pane.locator(".ticket-history li > span", { hasText: /set the tags to vip$/ }).waitFor();
+  await pane.getByRole("link", { name: "#vip" }).click();
+  await agent.page.waitForURL(/tag=vip/);
+  await agent.page.locator(".tag-filter", { hasText: "Tagged #vip" }).waitFor();
+  await agent.page.locator(".desk-item", { hasText: `Call back about invoice ${RUN} before Friday` }).locator(".tag", { hasText: "#vip" }).waitFor();
   await agent.page.setViewportSize({ width: 390, height: 844 });
   await agent.page.emulateMedia({ colorScheme: "dark" });
   await screenshot(agent.page, "tickets-phone-dark");

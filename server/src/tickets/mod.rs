@@ -109,18 +109,30 @@ fn changes(ticket: &Ticket, change: &TicketChange) -> Vec<(Field, Option<String>
     {
         out.push((Field::Assignee, ticket.assignee.as_ref().map(|a| a.id.clone()), assignee.clone()));
     }
+    if let Some(subject) = change.subject.as_ref().filter(|s| **s != ticket.subject) {
+        out.push((Field::Subject, Some(ticket.subject.clone()), Some(subject.clone())));
+    }
+    if let Some(tags) = change.tags.as_ref().filter(|t| **t != ticket.tags) {
+        out.push((Field::Tags, Some(store::stored_tags(&ticket.tags)), Some(store::stored_tags(tags))));
+    }
     out
 }
 
 #[async_trait::async_trait]
 impl TicketService for Tickets {
     #[tracing::instrument(skip_all, fields(workspace_id))]
-    async fn list(&self, caller: &Caller, workspace_id: &str, view: TicketView) -> Result<TicketList, ServiceError> {
+    async fn list(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        view: TicketView,
+        tag: Option<String>,
+    ) -> Result<TicketList, ServiceError> {
         let me = self.agent(caller, workspace_id).await?;
         let (workspace, id) = (workspace_id.to_owned(), me.id.clone());
         let job = |db: sqlx::AnyPool| async move {
             let terms = sla::terms(&db, &workspace).await?;
-            let tickets = store::list(&db, &workspace, view, &id, TICKETS_PAGE, &terms).await?;
+            let tickets = store::list(&db, &workspace, view, tag.as_deref(), &id, TICKETS_PAGE, &terms).await?;
             let counts = store::counts(&db, &workspace, &id).await?;
             let agents = inbox::agents(&db, &workspace).await?;
             Ok::<_, sqlx::Error>((tickets, counts, agents))
@@ -229,6 +241,12 @@ impl TicketService for Tickets {
                     Field::Category => {
                         let label = |id: &Option<String>| id.as_deref().map(|id| label_of(&categories, id).to_owned());
                         (label(&from), label(&to))
+                    }
+                    Field::Tags => {
+                        let listed = |stored: &Option<String>| {
+                            stored.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(", "))
+                        };
+                        (listed(&from), listed(&to))
                     }
                     _ => (from, to.clone()),
                 };

@@ -11,7 +11,8 @@ use sqlx::{Any, AnyConnection, Executor};
 
 use super::sla::{self, Clocks, Terms};
 
-const TICKET_COLUMNS: &str = "t.id, t.number, t.subject, t.status, t.priority, t.category, t.assignee_id, u.name,
+const TICKET_COLUMNS: &str =
+    "t.id, t.number, t.subject, t.status, t.priority, t.category, t.assignee_id, u.name, t.tags,
     t.requester_email, t.conversation_id, t.source, t.reason, t.created_at, t.updated_at,
     t.first_replied_at, t.awaiting_since, t.open_since, t.resolution_used_ms, t.sla_missed";
 
@@ -25,6 +26,7 @@ struct TicketRow {
     category: String,
     assignee_id: Option<String>,
     name: Option<String>,
+    tags: String,
     requester_email: Option<String>,
     conversation_id: Option<String>,
     source: String,
@@ -54,6 +56,7 @@ impl TicketRow {
             priority,
             category: row.category,
             assignee: row.assignee_id.map(|id| Agent { id, name: row.name.unwrap_or_default() }),
+            tags: row.tags.split_whitespace().map(str::to_owned).collect(),
             requester_email: row.requester_email,
             conversation_id: row.conversation_id,
             source,
@@ -147,6 +150,9 @@ pub enum Field {
     Priority,
     Category,
     Assignee,
+    Subject,
+    /// Stored as [`stored_tags`] makes them.
+    Tags,
 }
 
 impl Field {
@@ -156,6 +162,8 @@ impl Field {
             Field::Priority => "priority",
             Field::Category => "category",
             Field::Assignee => "assignee_id",
+            Field::Subject => "subject",
+            Field::Tags => "tags",
         }
     }
 
@@ -165,7 +173,19 @@ impl Field {
             Field::Priority => "priority",
             Field::Category => "category",
             Field::Assignee => "assignee",
+            Field::Subject => "subject",
+            Field::Tags => "tags",
         }
+    }
+}
+
+/// Tags as the `tags` column keeps them: " vip refund ", so `LIKE '% vip %'`
+/// finds one (tags are plain words: `app::tickets::parse_tags`).
+pub fn stored_tags(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", tags.join(" "))
     }
 }
 
@@ -332,6 +352,7 @@ pub async fn list<'e>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,
     view: TicketView,
+    tag: Option<&str>,
     me: &str,
     limit: usize,
     terms: &Terms,
@@ -343,10 +364,12 @@ pub async fn list<'e>(
     // `$2` is bound for every view so the numbering stays the same; only `Mine` reads it.
     let sql = format!(
         "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
-         WHERE t.workspace_id = $1 AND ($2 = $2) AND {} ORDER BY {order}, t.number LIMIT {limit}",
+         WHERE t.workspace_id = $1 AND ($2 = $2) AND {} AND ($3 = '' OR t.tags LIKE $3)
+         ORDER BY {order}, t.number LIMIT {limit}",
         view_condition(view)
     );
-    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(workspace_id).bind(me).fetch_all(db).await?;
+    let tagged = tag.map_or_else(String::new, |tag| format!("% {tag} %"));
+    let rows: Vec<TicketRow> = sqlx::query_as(&sql).bind(workspace_id).bind(me).bind(tagged).fetch_all(db).await?;
     Ok(rows.into_iter().map(|row| row.into_ticket(Some(terms))).collect())
 }
 

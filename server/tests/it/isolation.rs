@@ -478,6 +478,15 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/tickets/tag",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Ticket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id), ("tags", "vip")]),
+        },
+    },
+    Endpoint {
         path: "/api/tickets/routing",
         kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
     },

@@ -29,6 +29,13 @@ pub(crate) async fn update(app: &TestApp, shop: &Tenant, ticket: &str, fields: &
     (updated.status, json)
 }
 
+async fn tag(app: &TestApp, shop: &Tenant, ticket: &str, tags: &str) -> (StatusCode, Value) {
+    let fields = [("workspace_id", shop.workspace.as_str()), ("ticket_id", ticket), ("tags", tags)];
+    let tagged = app.call(&shop.session, "/api/tickets/tag", &fields).await;
+    let json = if tagged.status == StatusCode::OK { tagged.json() } else { Value::String(tagged.body.clone()) };
+    (tagged.status, json)
+}
+
 pub(crate) fn history(detail: &Value) -> Vec<(String, Option<String>, Option<String>)> {
     detail["history"]
         .as_array()
@@ -76,6 +83,61 @@ fn subjects(listed: &Value) -> Vec<String> {
 }
 
 backend_tests! {
+    async fn a_ticket_is_renamed_and_tagged_and_the_list_shows_one_tag_at_a_time(app) {
+        let shop = tenant(&app, "tags@example.com", &[]).await;
+        let ws = shop.workspace.as_str();
+        let mut ids = Vec::new();
+        for subject in ["Refund for order 7", "Invoice address wrong"] {
+            let made = app.call(&shop.session, "/api/tickets/create", &[("workspace_id", ws), ("subject", subject)]).await;
+            assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+            ids.push(made.json()["ticket"]["id"].as_str().unwrap().to_owned());
+        }
+        let (first, second) = (&ids[0], &ids[1]);
+
+        // Renamed and tagged: one clean line, plain lowercase tags each once, both in the history.
+        let (status, detail) = update(&app, &shop, first, &[("subject", "  Refund for order 7,\n charged twice ")]).await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        let (status, detail) = tag(&app, &shop, first, "#VIP, refund  vip").await;
+        assert_eq!(status, StatusCode::OK, "{detail}");
+        assert_eq!(detail["ticket"]["subject"], "Refund for order 7, charged twice");
+        assert_eq!(detail["ticket"]["tags"], json!(["vip", "refund"]));
+        let lines = history(&detail);
+        assert_eq!(lines[lines.len() - 2..], [
+            ("subject".into(), Some("Refund for order 7".into()), Some("Refund for order 7, charged twice".into())),
+            ("tags".into(), Some(String::new()), Some("vip, refund".into())),
+        ]);
+        assert_eq!(tag(&app, &shop, second, "vip").await.0, StatusCode::OK);
+
+        // The list shows one tag's tickets; "vip" is not "vip-gold"; what cannot be a tag filters nothing.
+        let tagged = |tag: &'static str| {
+            let (app, session) = (&app, &shop.session);
+            async move {
+                let listed = app.call(session, "/api/tickets/list", &[("workspace_id", ws), ("tag", tag)]).await;
+                assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+                subjects(&listed.json())
+            }
+        };
+        assert_eq!(tagged("vip").await.len(), 2);
+        assert_eq!(tagged("refund").await, ["Refund for order 7, charged twice"]);
+        assert!(tagged("vi").await.is_empty() && tagged("vip-gold").await.is_empty() && tagged("%").await.len() == 2);
+
+        // Mistakes are named and change nothing; an empty list removes every tag.
+        for (status, body) in [update(&app, &shop, first, &[("subject", " \n ")]).await, tag(&app, &shop, first, "vip!").await] {
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            let body = body.as_str().unwrap();
+            assert!(body.contains("subject") || body.contains("is not one"), "{body}");
+        }
+        let many: Vec<String> = (0..11).map(|n| format!("t{n}")).collect();
+        assert_eq!(tag(&app, &shop, first, &many.join(",")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        // A status change leaves the tags alone.
+        let (_, detail) = update(&app, &shop, first, &[("status", "pending")]).await;
+        assert_eq!(detail["ticket"]["tags"], json!(["vip", "refund"]));
+        let (_, detail) = tag(&app, &shop, first, "").await;
+        assert_eq!(detail["ticket"]["tags"], json!([]));
+        assert_eq!(history(&detail).last().unwrap(), &("tags".into(), Some("vip, refund".into()), Some(String::new())));
+        assert_eq!(tagged("refund").await.len(), 0);
+    }
+
     async fn an_escalated_conversation_becomes_one_ticket_worked_with_its_history_and_reopened_by_a_reply(app) {
         let shop = tenant(&app, "tickets@example.com", &[("Refunds", REFUNDS)]).await;
         let ws = shop.workspace.as_str();

@@ -1,11 +1,12 @@
 //! `/app/w/:id/tickets`: the workspace's tickets. Views (open and pending,
-//! mine, unassigned, solved, closed) and the open ticket live in the
-//! address (`?view=mine&t=ID`), so a link or a reload shows the same thing.
+//! mine, unassigned, solved, closed), a tag and the open ticket live in the
+//! address (`?view=mine&tag=vip&t=ID`), so a link or a reload shows the same thing.
 //! Escalated conversations arrive by themselves, and every change made
 //! elsewhere (routing, a colleague, another server process) shows live
 //! (`/tickets/events`); "New ticket" opens one by hand. The open ticket is
 //! `ticket.rs`.
 
+mod tags;
 mod targets;
 mod ticket;
 
@@ -39,8 +40,8 @@ pub fn TicketsPage() -> impl IntoView {
     // Bumped when a ticket changes here: the list reads itself again.
     let changes = RwSignal::new(0u64);
     let list = Resource::new(
-        move || (workspace_id.get(), param("view"), changes.get()),
-        |(workspace_id, view, _)| list_tickets(workspace_id, view),
+        move || (workspace_id.get(), param("view"), param("tag"), changes.get()),
+        |(workspace_id, view, tag, _)| list_tickets(workspace_id, view, tag),
     );
     let selected = Memo::new(move |_| param("t"));
     let opened = Resource::new(
@@ -131,7 +132,7 @@ fn Desk(
 
 /// The address with `name` set (or removed) and the rest kept.
 fn with_param(query: &leptos_router::params::ParamsMap, name: &str, value: Option<&str>) -> String {
-    let mut pairs: Vec<String> = ["view", "t"]
+    let mut pairs: Vec<String> = ["view", "tag", "t"]
         .iter()
         .filter(|&&key| key != name)
         .filter_map(|&key| query.get(key).filter(|v| !v.is_empty()).map(|v| format!("{key}={v}")))
@@ -186,8 +187,17 @@ fn list_view(list: TicketList, query: Memo<leptos_router::params::ParamsMap>) ->
         }
         .into_any()
     };
+    let tagged = query.with_untracked(|q| q.get("tag")).filter(|t| !t.is_empty()).map(|tag| {
+        let all = query.with_untracked(|q| with_param(q, "tag", None));
+        view! {
+            <p class="tag-filter">
+                "Tagged " <span class="tag">{format!("#{tag}")}</span> " " <A href=all>"Show every tag"</A>
+            </p>
+        }
+    });
     view! {
         <nav aria-label="Ticket views"><ul class="desk-views">{tabs}</ul></nav>
+        {tagged}
         {items}
     }
 }
@@ -216,6 +226,7 @@ fn TicketRow(ticket: Ticket, href: String, open: bool, clock: ReadSignal<i64>, m
                     <span class="muted small">{age}</span>
                     <span class="muted small">{owner}</span>
                     <SlaBadge timers=ticket.sla.clone() missed=ticket.sla_missed now=clock />
+                    {ticket.tags.iter().map(|tag| view! { <span class="tag small">{format!("#{tag}")}</span> }).collect_view()}
                 </span>
             </A>
         </li>

@@ -1,21 +1,24 @@
-//! The open ticket beside the list: what it is about and where it came from,
-//! its status, priority, category and assignee (each change saved as it is
-//! made, and written into the history under the member's name), a way to
-//! the conversation it came from, its service level targets counting down,
-//! and its full history.
+//! The open ticket beside the list: what it is about (renamed in place) and
+//! where it came from, its status, priority, category, assignee and tags
+//! (`tags.rs`; each change saved as it is made, and written into the history
+//! under the member's name), a way to the conversation it came from, its
+//! service level targets counting down, and its full history.
 
 use leptos::prelude::*;
 
+use super::tags::TicketTags;
 use super::targets::SlaTimers;
 use super::{PriorityPill, CLOCK_TICK};
 use crate::chat::Priority;
 use crate::components::clock::use_clock;
 use crate::components::format::Time;
 use crate::pages::dashboard::Here;
-use crate::tickets::{open_ticket, priority_label, update_ticket, TicketDetail, TicketStatus, PRIORITIES};
+use crate::tickets::{open_ticket, priority_label, tag_ticket, update_ticket, TicketDetail, TicketStatus, PRIORITIES};
 
 /// One change asked of the ticket: (field, value), as the form sends it.
-type Change = (&'static str, String);
+pub(super) type Change = (&'static str, String);
+/// The pane's save of one change.
+pub(super) type SaveChange = Action<Change, Result<TicketDetail, crate::error::ServiceError>>;
 
 #[component]
 pub fn TicketPane(
@@ -33,11 +36,20 @@ pub fn TicketPane(
     let error = RwSignal::new(None::<String>);
     let update = Action::new(move |(field, value): &Change| {
         let (w, t) = ids.get_value();
-        let mut fields = [String::new(), String::new(), String::new(), String::new()];
-        let at = ["status", "priority", "category", "assignee"].iter().position(|f| f == field).unwrap_or(0);
-        fields[at] = value.clone();
-        let [status, priority, category, assignee] = fields;
-        async move { update_ticket(w, t, status, priority, category, assignee).await }
+        let (field, value) = (*field, value.clone());
+        async move {
+            // Tags go whole, on their own: there an empty list removes them all.
+            if field == "tags" {
+                return tag_ticket(w, t, value).await;
+            }
+            let mut fields: [String; 5] = Default::default();
+            if let Some(at) = ["status", "priority", "category", "assignee", "subject"].iter().position(|f| *f == field)
+            {
+                fields[at] = value;
+            }
+            let [status, priority, category, assignee, subject] = fields;
+            update_ticket(w, t, status, priority, category, assignee, subject).await
+        }
     });
     Effect::new(move |_| match update.value().get() {
         Some(Ok(detail)) => {
@@ -82,7 +94,7 @@ pub fn TicketPane(
         <article class="desk-thread panel ticket" aria-labelledby="ticket-title">
             <header class="desk-thread-head">
                 <div>
-                    <h2 id="ticket-title">{move || { let t = ticket(); format!("#{} {}", t.number, t.subject) }}</h2>
+                    <Subject number=ticket().number subject=Signal::derive(move || ticket().subject) update />
                     <p class="muted small">
                         {move || ticket().source.label()} " · opened " <Time at=ticket().created_at />
                         {move || ticket().requester_email.map(|email| format!(" · from {email}"))}
@@ -157,6 +169,7 @@ pub fn TicketPane(
                 {move || if update.pending().get() { "Saving…" } else { "Changes are saved as you make them." }}
             </p>
             {move || error.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            <TicketTags tags=Signal::derive(move || ticket().tags) update tickets=here.path("/tickets") />
             <SlaTimers timers=Signal::derive(move || current.with(|d| d.ticket.sla.clone()))
                 missed=Signal::derive(move || current.with(|d| d.ticket.sla_missed))
                 live=Signal::derive(move || current.with(|d| d.ticket.status.is_live())) now=clock />
@@ -169,5 +182,47 @@ pub fn TicketPane(
                 </ol>
             </section>
         </article>
+    }
+}
+
+/// The ticket's number and subject; "Rename" edits the subject in place
+/// (Enter saves, Escape puts it back).
+#[component]
+fn Subject(number: i64, subject: Signal<String>, update: SaveChange) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(String::new());
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let (true, Some(input)) = (editing.get(), input.get()) {
+            let _ = input.focus();
+        }
+    });
+    let save = move || {
+        let text = draft.get_untracked();
+        if text.trim() != subject.get_untracked() {
+            update.dispatch(("subject", text));
+        }
+        editing.set(false);
+    };
+    view! {
+        <Show when=move || editing.get() fallback=move || view! {
+            <div class="ticket-title-row">
+                <h2 id="ticket-title">{move || format!("#{number} {}", subject.get())}</h2>
+                <button type="button" class="button button-small ticket-rename"
+                    on:click=move |_| { draft.set(subject.get_untracked()); editing.set(true); }>
+                    "Rename"
+                </button>
+            </div>
+        }>
+            <form class="ticket-rename-form" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <label for="ticket-subject-edit" class="sr-only">"Subject"</label>
+                <input id="ticket-subject-edit" type="text" node_ref=input
+                    maxlength=crate::tickets::SUBJECT_MAX_CHARS.to_string()
+                    prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev| if ev.key() == "Escape" { editing.set(false); } />
+                <button type="submit" class="button button-small button-primary">"Save"</button>
+                <button type="button" class="button button-small" on:click=move |_| editing.set(false)>"Cancel"</button>
+            </form>
+        </Show>
     }
 }
