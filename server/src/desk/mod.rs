@@ -484,6 +484,7 @@ impl DeskService for Desk {
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             let now = now_millis();
+            let mut solved = None;
             let seq = match inbox::resolve(&mut tx, &workspace, &conversation, now).await? {
                 Some(answered_by) => {
                     // The visitor hears that the assistant answers again, then that it is resolved.
@@ -496,8 +497,9 @@ impl DeskService for Desk {
                         Some(person) => ratings::ask(&mut tx, &workspace, &conversation, person, now).await?,
                         None => false,
                     };
-                    crate::tickets::store::solve_with_conversation(&mut tx, &workspace, &conversation, &agent, now)
-                        .await?;
+                    solved =
+                        crate::tickets::store::solve_with_conversation(&mut tx, &workspace, &conversation, &agent, now)
+                            .await?;
                     let by = serde_json::json!({ "agent": agent, "ask_rating": asked });
                     Some(journal::append(&mut tx, &workspace, &conversation, "resolved", &by).await?)
                 }
@@ -507,13 +509,15 @@ impl DeskService for Desk {
             };
             let last = journal::last(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;
-            Ok::<_, AppError>((seq, last))
+            Ok::<_, AppError>((seq, last, solved))
         };
-        let (seq, last) = self.sql.write(job).await?;
+        let (seq, last, solved) = self.sql.write(job).await?;
         if let Some(seq) = seq {
             self.live.journaled(workspace_id, conversation_id, seq).await;
-            // Its ticket was solved with it: its agent may take another.
-            self.live.tickets_changed(workspace_id, None).await;
+        }
+        // Its ticket was solved with it: its agent may take another.
+        if let Some(ticket) = solved {
+            self.live.tickets_changed(workspace_id, Some(&ticket)).await;
             crate::tickets::routing::route_workspace(&self.sql, &self.live, workspace_id).await;
         }
         Ok(Takeover { conversation_id: conversation_id.to_owned(), assignee: None, seq: last })

@@ -604,17 +604,19 @@ pub async fn on_requester_reply(
     Ok(Some(ticket))
 }
 
-/// Resolving a conversation solves its ticket being worked on.
+/// Resolving a conversation solves its ticket being worked on; answers
+/// that ticket, if there was one.
 pub async fn solve_with_conversation(
     tx: &mut AnyConnection,
     workspace_id: &str,
     conversation_id: &str,
     by: &Agent,
     at: i64,
-) -> Result<(), sqlx::Error> {
-    let Some(ticket) = live_for_conversation(tx, workspace_id, conversation_id).await? else { return Ok(()) };
+) -> Result<Option<String>, sqlx::Error> {
+    let Some(ticket) = live_for_conversation(tx, workspace_id, conversation_id).await? else { return Ok(None) };
     let from: String =
         sqlx::query_scalar("SELECT status FROM tickets WHERE id = $1").bind(&ticket).fetch_one(&mut *tx).await?;
     record(tx, &ticket, workspace_id, Some(by), "status", Some(&from), Some("solved"), at).await?;
-    set_status(tx, workspace_id, &ticket, TicketStatus::Solved, at).await
+    set_status(tx, workspace_id, &ticket, TicketStatus::Solved, at).await?;
+    Ok(Some(ticket))
 }
