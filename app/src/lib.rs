@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod bundle;
 pub mod business_hours;
+pub mod canned_replies;
 pub mod chat;
 pub mod components;
 pub mod dates;
@@ -34,6 +35,7 @@ pub mod sla;
 pub mod team;
 pub mod theme;
 pub mod ticket_categories;
+pub mod ticket_notes;
 pub mod tickets;
 pub mod validate;
 
@@ -53,6 +55,7 @@ use crate::pages::dashboard::conversations::{ConversationsPage, TranscriptPage};
 use crate::pages::dashboard::inbox::InboxPage;
 use crate::pages::dashboard::keys::KeysPage;
 use crate::pages::dashboard::knowledge::{KnowledgePage, KnowledgeSourcePage};
+use crate::pages::dashboard::mentions::MentionsPage;
 use crate::pages::dashboard::new_workspace::NewWorkspacePage;
 use crate::pages::dashboard::placeholders::{AnalyticsPage, BillingPage};
 use crate::pages::dashboard::settings::SettingsPage;
@@ -118,6 +121,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("w/:workspace_id") view=WorkspaceLayout>
                         <Route path=path!("") view=InboxPage />
                         <Route path=path!("tickets") view=TicketsPage />
+                        <Route path=path!("mentions") view=MentionsPage />
                         <Route path=path!("conversations") view=ConversationsPage />
                         <Route path=path!("conversations/:conversation_id") view=TranscriptPage />
                         <Route path=path!("knowledge") view=KnowledgePage />

@@ -11,6 +11,7 @@ use leptos::server_fn::codec::TextStream;
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
 use crate::business_hours::{BusinessHours, HoursSetup};
+use crate::canned_replies::CannedSetup;
 use crate::chat::{
     BotSettings, BotUsage, ChatMessage, ConversationFilter, ConversationSummary, FirstSteps, Priority, Transcript,
     WidgetSettings, WidgetSetup,
@@ -31,6 +32,7 @@ use crate::sales::{ContactSalesForm, LeadReceipt};
 use crate::sla::{SlaPolicy, SlaSetup};
 use crate::team::{InvitationPreview, TeamView};
 use crate::ticket_categories::{CategorySetup, TicketCategory};
+use crate::ticket_notes::{MentionList, MentionsRead};
 use crate::tickets::{TicketChange, TicketDetail, TicketList, TicketView};
 
 /// Who is calling, as the server's middleware read it from the request
@@ -307,6 +309,23 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         minutes: u32,
     ) -> Result<FollowupSetup, ServiceError>;
+    /// The workspace's canned replies (any member may read and use them).
+    async fn canned_replies(&self, caller: &Caller, workspace_id: &str) -> Result<CannedSetup, ServiceError>;
+    /// Adds one, or changes `id` (admins); shortcuts are unique.
+    async fn save_canned_reply(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        id: Option<String>,
+        shortcut: String,
+        body: String,
+    ) -> Result<CannedSetup, ServiceError>;
+    async fn delete_canned_reply(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        id: &str,
+    ) -> Result<CannedSetup, ServiceError>;
 }
 
 /// The career mentor. Recommendations need no account: anyone may ask, a
@@ -410,6 +429,31 @@ pub trait TicketService: Send + Sync + 'static {
         workspace_id: &str,
         routing: RoutingInput,
     ) -> Result<RoutingSetup, ServiceError>;
+    /// Merges a duplicate into the workspace's ticket numbered `into`;
+    /// answers that ticket.
+    async fn merge(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        into: i64,
+    ) -> Result<TicketDetail, ServiceError>;
+    /// Adds the caller's internal note to a ticket; each member it names is
+    /// told in the dashboard and by email.
+    async fn add_note(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        body: String,
+    ) -> Result<TicketDetail, ServiceError>;
+    /// The notes that named the caller, after marking `read` read.
+    async fn mentions(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        read: Option<MentionsRead>,
+    ) -> Result<MentionList, ServiceError>;
 }
 
 /// Every service, handed to Leptos as context for each request.

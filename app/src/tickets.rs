@@ -9,12 +9,13 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{FlagReason, Priority};
-use crate::components::format::waited;
+use crate::components::format::{first_words, waited};
 use crate::desk::Agent;
 use crate::error::ServiceError;
 use crate::routing::RoutingMode;
 use crate::sla::{SlaKind, SlaTimer};
 use crate::ticket_categories::{default_categories, TicketCategory};
+use crate::ticket_notes::TicketNote;
 
 /// Where a ticket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +124,17 @@ pub struct Ticket {
     pub sla: Vec<SlaTimer>,
     /// How many targets it has missed so far.
     pub sla_missed: u32,
+    /// The ticket this duplicate was merged into.
+    pub merged_into: Option<TicketRef>,
+}
+
+/// A ticket this one could be merged into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergeCandidate {
+    pub id: String,
+    pub number: i64,
+    pub subject: String,
+    pub status: TicketStatus,
 }
 
 /// One change in a ticket's history.
@@ -133,7 +145,8 @@ pub struct TicketEvent {
     /// `opened`, `reopened`, `status`, `priority`, `category`, `assignee`,
     /// `subject`; `sla` when a target was missed (`to` names it, `from` by
     /// how many ms); `routed` when routing handed it out (`from` the mode);
-    /// `tags` (each side the tags, comma-separated).
+    /// `tags` (each side the tags, comma-separated); `merged` (`to` the
+    /// ticket it went into, "#12") and `merged_in` (`to` the duplicate, "#7").
     pub kind: String,
     pub from: Option<String>,
     pub to: Option<String>,
@@ -174,6 +187,8 @@ impl TicketEvent {
                 Some(_) => format!("{who} assigned it to {}", shown(&self.to)),
                 None => format!("{who} unassigned it from {}", shown(&self.from)),
             },
+            "merged" => format!("{who} merged it into {}", shown(&self.to)),
+            "merged_in" => format!("{who} merged {} into it", shown(&self.to)),
             "tags" => match self.to.as_deref().filter(|t| !t.is_empty()) {
                 Some(tags) => format!("{who} set the tags to {tags}"),
                 None => format!("{who} removed the tags"),
@@ -252,10 +267,14 @@ pub struct TicketDetail {
     pub ticket: Ticket,
     /// Oldest first.
     pub history: Vec<TicketEvent>,
+    /// The team's internal notes, oldest first.
+    pub notes: Vec<TicketNote>,
     /// Members it may be assigned to.
     pub agents: Vec<Agent>,
     /// The workspace's categories, to choose from.
     pub categories: Vec<TicketCategory>,
+    /// Other tickets being worked on for the same requester: likely duplicates.
+    pub merge_candidates: Vec<MergeCandidate>,
     /// The server's clock when it was read (ms).
     pub now: i64,
 }
@@ -308,14 +327,7 @@ pub const SUBJECT_MAX_CHARS: usize = 200;
 /// A subject from what a requester wrote: its words on one line, cut at a
 /// word near 80 characters.
 pub fn subject_from(text: &str) -> String {
-    const SHOWN: usize = 80;
-    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= SHOWN.min(SUBJECT_MAX_CHARS) {
-        return line;
-    }
-    let cut: String = line.chars().take(SHOWN).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head).to_owned();
-    format!("{cut}…")
+    first_words(text, 80.min(SUBJECT_MAX_CHARS))
 }
 
 /// A ticket's subject: trimmed, one line, 1 to [`SUBJECT_MAX_CHARS`] characters.
@@ -450,9 +462,38 @@ pub async fn tag_ticket(
         .await
 }
 
+/// A ticket's number as a member writes it: `12` or `#12`.
+pub fn parse_ticket_number(text: &str) -> Result<i64, ServiceError> {
+    text.trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ServiceError::invalid("into", "Write the number of the ticket to merge into, such as 12."))
+}
+
+/// Merges the ticket, a duplicate, into the one numbered `into`: this one
+/// is closed and points there; its notes and tags go there, and its
+/// requester's replies reach it. Answers the ticket merged into.
+#[server(endpoint = "tickets/merge")]
+pub async fn merge_ticket(workspace_id: String, ticket_id: String, into: String) -> Result<TicketDetail, ServiceError> {
+    let into = crate::services::with_status(parse_ticket_number(&into))?;
+    crate::services::call(|s, caller| async move { s.tickets.merge(&caller, &workspace_id, &ticket_id, into).await })
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ticket_number_is_read_with_or_without_its_sign() {
+        assert_eq!(parse_ticket_number(" #12 ").unwrap(), 12);
+        assert_eq!(parse_ticket_number("7").unwrap(), 7);
+        for wrong in ["", "#", "twelve", "0", "-3"] {
+            assert!(parse_ticket_number(wrong).is_err(), "{wrong}");
+        }
+    }
 
     #[test]
     fn a_subject_is_one_clean_line_of_bounded_length() {

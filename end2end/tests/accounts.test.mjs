@@ -71,7 +71,7 @@ async function logIn(page, email, password) {
 
 const WORKSPACE_HOME = /\/app\/w\/([^/?#]+)$/;
 
-test("an owner signs up, invites an agent who joins, and creates a secret key shown once", async () => {
+test("an owner signs up, invites an agent who joins, names them in a ticket's note (they are emailed and see it under Mentions), and creates a secret key shown once", async () => {
   const owner = await openPage(browser);
   const member = await openPage(browser);
   try {
@@ -157,6 +157,45 @@ test("an owner signs up, invites an agent who joins, and creates a secret key sh
     await hydrated(owner.page);
     const members = owner.page.getByRole("region", { name: /^Members/ });
     await members.getByText(memberEmail).waitFor();
+
+    // Working together: the owner names the agent in a ticket's note (@ offers the team's names);
+    // the agent is emailed, sees the count beside Mentions, and the mention leads to the ticket.
+    await ownerNav.getByRole("link", { name: "Tickets", exact: true }).click();
+    await owner.page.waitForURL(`${workspaceUrl}/tickets`);
+    await owner.page.getByRole("button", { name: "New ticket" }).click();
+    await owner.page.getByLabel("Subject").fill(`Refund for order ${RUN}`);
+    await owner.page.getByRole("button", { name: "Open ticket" }).click();
+    const ticket = owner.page.locator("article.ticket");
+    await ticket.locator("#ticket-title", { hasText: `Refund for order ${RUN}` }).waitFor({ timeout: 10_000 });
+    const note = ticket.getByLabel("Add an internal note");
+    await note.click();
+    await note.pressSequentially("Can you call them, @gr");
+    await ticket.getByRole("listbox", { name: "Members to mention" }).getByRole("option", { name: "Grace Hopper" }).waitFor();
+    await note.press("Enter");
+    assert.equal(await note.inputValue(), "Can you call them, @Grace Hopper ");
+    await note.pressSequentially("before Friday?");
+    await note.press("Control+Enter");
+    const written = ticket.locator(".note", { hasText: "before Friday?" });
+    await written.locator(".mention", { hasText: "@Grace Hopper" }).waitFor();
+    assert.equal(await note.inputValue(), "");
+    await screenshot(owner.page, "ticket-notes");
+
+    const emailed = await waitForLink(memberEmail, `/app/w/${workspaceId}/tickets`);
+    await member.page.goto(workspaceUrl);
+    await hydrated(member.page);
+    const mentions = memberNav.getByRole("link", { name: /^Mentions/ });
+    await mentions.locator(".nav-count", { hasText: "1" }).waitFor();
+    await mentions.click();
+    await member.page.waitForURL(`${workspaceUrl}/mentions`);
+    const mention = member.page.locator(".mention-item.unread", { hasText: `Ada Lovelace mentioned you on #1 Refund for order ${RUN}` });
+    await mention.getByText("Can you call them, @Grace Hopper before Friday?").waitFor();
+    await screenshot(member.page, "mentions");
+    await mention.getByRole("link").click();
+    await member.page.waitForURL(/\/tickets\?t=/);
+    assert.equal(new URL(member.page.url()).search, new URL(emailed).search, "the email leads to the same ticket");
+    await member.page.locator("article.ticket .note .mention-me", { hasText: "@Grace Hopper" }).waitFor();
+    // Opening the ticket read it: the count goes.
+    await mentions.locator(".nav-count").waitFor({ state: "detached" });
 
     // Secret keys are for the REST API, which Pricing lists from Pro: Free offers none.
     await ownerNav.getByRole("link", { name: "API keys", exact: true }).click();

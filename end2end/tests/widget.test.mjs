@@ -445,7 +445,7 @@ test("an agent asks for a draft grounded in the help centre, edits and sends it,
   await agent.context.close();
 });
 
-test("a visitor's request for a person becomes a ticket the team assigns, prioritises and solves, with its history; a member opens one by hand", async () => {
+test("a visitor's request for a person becomes a ticket the team assigns, prioritises and solves, with its history; a member opens one by hand, and merges a duplicate into it", async () => {
   const question = `Can I change the delivery address of order ${RUN}?`;
   const visitor = await visitorWithWidget();
   const { widget } = visitor;
@@ -525,6 +525,27 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   await pane.locator(".ticket-history li", { hasText: `${name} set the tags to vip, callback-${RUN}` }).waitFor();
   await pane.getByRole("button", { name: `Remove the tag callback-${RUN}` }).click();
   await pane.locator(".ticket-history li > span", { hasText: /set the tags to vip$/ }).waitFor();
+  // A duplicate opened by hand is merged into it by number: the duplicate closes, and the page goes on to this one.
+  const number = (await pane.locator("#ticket-title").innerText()).match(/^#(\d+)/)[1];
+  await agent.page.getByRole("button", { name: "New ticket" }).click();
+  await agent.page.getByLabel("Subject").fill(`Invoice ${RUN} again`);
+  await agent.page.getByRole("button", { name: "Open ticket" }).click();
+  await pane.locator("#ticket-title", { hasText: `Invoice ${RUN} again` }).waitFor({ timeout: 10_000 });
+  const duplicate = agent.page.url();
+  await pane.getByText("Merge into another ticket").click();
+  await pane.getByLabel("Ticket number").fill("#0");
+  await pane.getByRole("button", { name: "Merge", exact: true }).click();
+  await pane.locator("#merge-into-error", { hasText: "such as 12" }).waitFor();
+  await pane.getByLabel("Ticket number").fill(number);
+  await pane.getByRole("button", { name: "Merge", exact: true }).click();
+  await pane.locator("#ticket-title", { hasText: `#${number} Call back about invoice ${RUN}` }).waitFor({ timeout: 10_000 });
+  await pane.locator(".ticket-history li", { hasText: new RegExp(`${name} merged #\\d+ into it`) }).waitFor();
+  await agent.page.goto(duplicate);
+  await hydrated(agent.page, agent.errors);
+  await pane.locator(".merged-into", { hasText: `Merged into #${number}` }).waitFor();
+  assert.deepEqual(await fields(), ["closed", "normal"]);
+  await pane.getByRole("link", { name: `Open #${number}` }).click();
+  await pane.locator("#ticket-title", { hasText: `#${number} Call back` }).waitFor();
   await pane.getByRole("link", { name: "#vip" }).click();
   await agent.page.waitForURL(/tag=vip/);
   await agent.page.locator(".tag-filter", { hasText: "Tagged #vip" }).waitFor();
@@ -538,6 +559,71 @@ test("a visitor's request for a person becomes a ticket the team assigns, priori
   }
   await visitor.context.close();
   await agent.context.close();
+});
+
+test("an admin keeps canned replies in Settings, and an agent puts one into a reply with /, filled in for the conversation", async () => {
+  const owner = await openPage(browser);
+  const home = await logInAsDemo(owner.page);
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  const panel = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Canned replies" }) });
+  const shortcut = `thanks-${RUN}`;
+  // A placeholder that does not exist is named, and nothing is kept.
+  await panel.getByLabel("Name").fill(shortcut);
+  await panel.getByLabel("Reply", { exact: true }).fill("Hi {{visitor.nickname}}");
+  await panel.getByRole("button", { name: "Add canned reply" }).click();
+  await panel.locator("#canned-body-error", { hasText: "{{visitor.nickname}} is not a placeholder" }).waitFor();
+  await panel.getByLabel("Reply", { exact: true }).fill(
+    "Thanks for waiting! {{agent.first_name}} from {{workspace.name}} here: I'll write to {{visitor.email | you}} soon.",
+  );
+  await panel.getByRole("button", { name: "Add canned reply" }).click();
+  await panel.getByText("Saved.").waitFor();
+  await panel.locator(".canned-item", { hasText: `/${shortcut}` }).waitFor();
+  assert.equal(await panel.getByLabel("Name").inputValue(), "", "the form is ready for the next one");
+  await screenshot(owner.page, "settings-canned-replies");
+
+  // A visitor asks; in the inbox, / and the name put the reply in, its placeholders filled.
+  const visitor = await visitorWithWidget();
+  await ask(visitor, `Do you ship to Iceland? Order ${RUN}`);
+  await owner.page.goto(home);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.locator(`.desk-item[data-id="${newestConversationId()}"] a`).click();
+  const box = owner.page.getByLabel("Reply to the visitor");
+  await box.click();
+  await box.pressSequentially(`/${shortcut}`);
+  await owner.page.getByRole("option", { name: new RegExp(`/${shortcut}`) }).waitFor();
+  await screenshot(owner.page, "inbox-canned-choices");
+  await box.press("Enter");
+  const name = (await owner.page.locator(".user-name").innerText()).trim();
+  const filled = `Thanks for waiting! ${name.split(" ")[0]} from Demo Store here: I'll write to you soon.`;
+  assert.equal(await box.inputValue(), filled);
+  // Escape closes the list and leaves what is typed; Enter then sends as usual.
+  await box.fill("");
+  await box.pressSequentially("/");
+  const choices = owner.page.getByRole("listbox", { name: "Canned replies" });
+  await choices.getByRole("option").first().waitFor();
+  await box.press("Escape");
+  await choices.waitFor({ state: "detached" });
+  assert.equal(await box.inputValue(), "/");
+  await box.fill(filled);
+  await box.press("Enter");
+  await visitor.widget.locator(".msg.agent", { hasText: filled }).waitFor({ timeout: 10_000 });
+
+  // On a phone in the dark, the panel still reads.
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.setViewportSize({ width: 390, height: 844 });
+  await owner.page.emulateMedia({ colorScheme: "dark" });
+  const item = panel.locator(".canned-item", { hasText: `/${shortcut}` });
+  await item.scrollIntoViewIfNeeded();
+  await screenshot(owner.page, "settings-canned-replies-phone-dark");
+  await item.getByRole("button", { name: `Remove /${shortcut}` }).click();
+  await item.waitFor({ state: "detached" });
+  for (const { errors } of [visitor, owner]) {
+    assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  }
+  await visitor.context.close();
+  await owner.context.close();
 });
 
 test("an admin sets service level targets and ticket categories, and a ticket's deadline counts down on the page's clock: amber at 80 %, red once missed, paused while pending", async () => {

@@ -1,5 +1,5 @@
 //! Small, dependency-free formatting shared by the pages: timestamps (unix
-//! milliseconds) in UTC, initials, sizes and counts.
+//! milliseconds) in UTC, initials, sizes and counts, a text's first words.
 
 use leptos::prelude::*;
 
@@ -35,6 +35,17 @@ pub fn Time(at: i64, #[prop(optional)] date_only: bool) -> impl IntoView {
 }
 
 /// Up to two initials for an avatar.
+/// The text's words on one line, cut at a word near `max` characters
+/// ("…" after): a subject from a message, a note in a list.
+pub fn first_words(text: &str, max: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max).collect();
+    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+}
+
 pub fn initials(name: &str) -> String {
     let letters: String = name.split_whitespace().filter_map(|word| word.chars().next()).take(2).collect();
     if letters.is_empty() {

@@ -143,9 +143,14 @@ impl Accounts {
         self.key.sign("csrf", session_token)
     }
 
-    /// Outgoing mail, for the desk's follow-ups.
+    /// Outgoing mail, for the desk's follow-ups and mentions.
     pub(crate) fn mailer(&self) -> &Mailer {
         &self.mailer
+    }
+
+    /// The address of one of our pages, for mail: `page_link("/app")`.
+    pub(crate) fn page_link(&self, path: &str) -> String {
+        self.link(path, "")
     }
 
     /// The key that signs tokens other modules issue (widget visitors).

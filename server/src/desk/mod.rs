@@ -6,6 +6,7 @@
 //! connected to.
 
 pub mod api;
+pub mod canned;
 pub mod drafts;
 pub mod email;
 pub mod email_api;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::business_hours::{BusinessHours, HoursSetup};
+use app::canned_replies::CannedSetup;
 use app::chat::{Author, ChatMessage};
 use app::desk::{Agent, DeskConversation, Inbox, InboxFilter, RatingSummary, Takeover};
 use app::email_followup::FollowupSetup;
@@ -183,6 +185,13 @@ impl Desk {
     }
 
     /// The workspace's business hours (none set: the team keeps none).
+    async fn canned_setup(&self, workspace_id: &str, can_edit: bool) -> Result<CannedSetup, ServiceError> {
+        let workspace = workspace_id.to_owned();
+        let replies =
+            self.sql.read(|db| async move { canned::list(&db, &workspace).await }).await.map_err(AppError::from)?;
+        Ok(CannedSetup { replies, can_edit })
+    }
+
     pub async fn business_hours_of(&self, workspace_id: &str) -> Result<BusinessHours, ServiceError> {
         let workspace = workspace_id.to_owned();
         let job = |db: sqlx::AnyPool| async move { settings::business_hours(&db, &workspace).await };
@@ -654,5 +663,48 @@ impl DeskService for Desk {
     ) -> Result<Takeover, ServiceError> {
         self.agent(caller, workspace_id).await?;
         self.give(workspace_id, conversation_id, None).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn canned_replies(&self, caller: &Caller, workspace_id: &str) -> Result<CannedSetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        self.canned_setup(workspace_id, actor.workspace.role.allows(Action::ConfigureDesk)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_canned_reply(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        id: Option<String>,
+        shortcut: String,
+        body: String,
+    ) -> Result<CannedSetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            canned::save(&mut tx, &workspace, id.as_deref(), &shortcut, &body, now_millis()).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        self.sql.write(job).await?;
+        self.canned_setup(workspace_id, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn delete_canned_reply(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        id: &str,
+    ) -> Result<CannedSetup, ServiceError> {
+        self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        let (workspace, id) = (workspace_id.to_owned(), id.to_owned());
+        let job = |db: sqlx::AnyPool| async move { canned::delete(&db, &workspace, &id).await };
+        if !self.sql.write(job).await.map_err(AppError::from)? {
+            return Err(ServiceError::NotFound);
+        }
+        self.canned_setup(workspace_id, true).await
     }
 }

@@ -6,6 +6,8 @@
 //! set; routed to the team as the workspace chooses (`routing.rs`).
 
 pub mod categories;
+pub mod merge;
+pub mod notes;
 pub mod routing;
 pub mod sla;
 pub mod store;
@@ -20,8 +22,10 @@ use app::routing::{validate_routing, RoutingInput, RoutingSetup};
 use app::services::{Caller, TicketService};
 use app::sla::{SlaPolicy, SlaSetup};
 use app::ticket_categories::{label_of, CategorySetup, TicketCategory};
+use app::ticket_notes::{excerpt, mentioned, MentionList, MentionsRead, NOTES_PER_TICKET};
 use app::tickets::{Ticket, TicketChange, TicketDetail, TicketList, TicketSource, TicketView, TICKETS_PAGE};
 
+use crate::accounts::mailer::Email;
 use crate::accounts::Accounts;
 use crate::chat::conversations;
 use crate::desk::{inbox, settings};
@@ -50,6 +54,23 @@ impl Tickets {
         Ok(Agent { id: actor.user_id().to_owned(), name: actor.user_name().to_owned() })
     }
 
+    /// "Ana mentioned you on ticket #12", with the note and the way to it.
+    fn mention_email(&self, workspace_id: &str, by: &Agent, ticket: &Ticket, note: &str, to: String) -> Email {
+        let link = self.accounts.page_link(&format!("/app/w/{workspace_id}/tickets?t={}", ticket.id));
+        let text = format!(
+            "{} mentioned you in a note on ticket #{} \"{}\":\n\n{note}\n\nOpen the ticket: {link}\n\n\
+             Notes are for your team only: the requester never sees them.\n",
+            by.name, ticket.number, ticket.subject
+        );
+        Email {
+            to,
+            subject: format!("{} mentioned you on ticket #{}: {}", by.name, ticket.number, excerpt(&ticket.subject)),
+            text,
+            link,
+            thread: None,
+        }
+    }
+
     async fn sla_setup(&self, workspace_id: &str, can_edit: bool) -> Result<SlaSetup, ServiceError> {
         let workspace = workspace_id.to_owned();
         let job = |db: sqlx::AnyPool| async move { sla::terms(&db, &workspace).await };
@@ -74,9 +95,20 @@ impl Tickets {
             let terms = sla::terms(&db, &workspace).await?;
             let Some(found) = store::get(&db, &workspace, &ticket, Some(&terms)).await? else { return Ok(None) };
             let history = store::history(&db, &workspace, &ticket).await?;
+            let notes = notes::of_ticket(&db, &workspace, &ticket).await?;
             let agents = inbox::agents(&db, &workspace).await?;
             let categories = settings::ticket_categories(&db, &workspace).await?;
-            Ok::<_, sqlx::Error>(Some(TicketDetail { ticket: found, history, agents, categories, now: now_millis() }))
+            let merge_candidates = merge::candidates(&db, &workspace, &found).await?;
+            let now = now_millis();
+            Ok::<_, sqlx::Error>(Some(TicketDetail {
+                ticket: found,
+                history,
+                notes,
+                agents,
+                categories,
+                merge_candidates,
+                now,
+            }))
         };
         self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)
     }
@@ -143,8 +175,21 @@ impl TicketService for Tickets {
 
     #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
     async fn open(&self, caller: &Caller, workspace_id: &str, ticket_id: &str) -> Result<TicketDetail, ServiceError> {
-        self.agent(caller, workspace_id).await?;
-        self.detail(workspace_id, ticket_id).await
+        let me = self.agent(caller, workspace_id).await?;
+        let detail = self.detail(workspace_id, ticket_id).await?;
+        // Opening the ticket reads the notes that named the caller there.
+        let (workspace, ticket, user) = (workspace_id.to_owned(), ticket_id.to_owned(), me.id.clone());
+        let unread = {
+            let (workspace, ticket, user) = (workspace.clone(), ticket.clone(), user.clone());
+            self.sql.read(|db| async move { notes::unread_on(&db, &workspace, &user, &ticket).await }).await
+        };
+        if unread.map_err(AppError::from)? {
+            let job = |db: sqlx::AnyPool| async move {
+                notes::mark_read(&db, &workspace, &user, notes::Unread::OfTicket(&ticket), now_millis()).await
+            };
+            self.sql.write(job).await.map_err(AppError::from)?;
+        }
+        Ok(detail)
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id))]
@@ -345,5 +390,118 @@ impl TicketService for Tickets {
         self.sql.write(job).await?;
         routing::route_workspace(&self.sql, &self.live, workspace_id).await;
         self.routing_setup(workspace_id, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    async fn merge(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        into: i64,
+    ) -> Result<TicketDetail, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let (workspace, source_id) = (workspace_id.to_owned(), ticket_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let unknown = || ServiceError::invalid("into", format!("There is no ticket #{into} here."));
+            let target_id = merge::id_of_number(&mut tx, &workspace, into).await?.ok_or_else(unknown)?;
+            let source = store::get(&mut *tx, &workspace, &source_id, None).await?.ok_or(ServiceError::NotFound)?;
+            let target = store::get(&mut *tx, &workspace, &target_id, None).await?.ok_or_else(unknown)?;
+            // Conversations first, then tickets, each pair in id order: two merges
+            // the other way round never wait on each other.
+            let mut conversations: Vec<&String> =
+                [&source.conversation_id, &target.conversation_id].into_iter().flatten().collect();
+            conversations.sort();
+            conversations.dedup();
+            for conversation in conversations {
+                store::hold_conversation(&mut tx, &workspace, conversation).await?;
+            }
+            let mut tickets = [&source.id, &target.id];
+            tickets.sort();
+            for ticket in tickets {
+                store::hold(&mut tx, &workspace, ticket).await?;
+            }
+            // Read again under the locks.
+            let source = store::get(&mut *tx, &workspace, &source.id, None).await?.ok_or(ServiceError::NotFound)?;
+            let target = store::get(&mut *tx, &workspace, &target.id, None).await?.ok_or_else(unknown)?;
+            merge::merge(&mut tx, &workspace, &source, &target, &me, now_millis()).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(target.id)
+        };
+        let target = self.sql.write(job).await?;
+        self.live.tickets_changed(workspace_id, None).await;
+        // The duplicate left its agent's open tickets: the queue may move.
+        routing::route_workspace(&self.sql, &self.live, workspace_id).await;
+        self.detail(workspace_id, &target).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    async fn add_note(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        body: String,
+    ) -> Result<TicketDetail, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let (workspace, ticket_id_owned, note) = (workspace_id.to_owned(), ticket_id.to_owned(), body.clone());
+        let author = me.clone();
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            if !store::hold(&mut tx, &workspace, &ticket_id_owned).await? {
+                return Err(ServiceError::NotFound.into());
+            }
+            if notes::count(&mut tx, &workspace, &ticket_id_owned).await? >= NOTES_PER_TICKET {
+                let full =
+                    format!("This ticket holds {NOTES_PER_TICKET} notes, as many as one can: open a new ticket.");
+                return Err(ServiceError::Rejected(full).into());
+            }
+            let at = now_millis();
+            let id = notes::insert(&mut tx, &workspace, &ticket_id_owned, &author, &note, at).await?;
+            let team = inbox::agents(&mut *tx, &workspace).await?;
+            // Naming oneself is no news.
+            let named: Vec<_> = mentioned(&note, &team).into_iter().filter(|a| a.id != author.id).collect();
+            for agent in &named {
+                notes::mention(&mut tx, &workspace, &ticket_id_owned, &id, &agent.id, at).await?;
+            }
+            let ids: Vec<&str> = named.iter().map(|a| a.id.as_str()).collect();
+            let to = notes::emails(&mut tx, &workspace, &ids).await?;
+            let ticket =
+                store::get(&mut *tx, &workspace, &ticket_id_owned, None).await?.ok_or(ServiceError::NotFound)?;
+            tx.commit().await?;
+            Ok::<_, AppError>((to, ticket))
+        };
+        let (to, ticket) = self.sql.write(job).await?;
+        for (_, email) in to {
+            self.accounts.mailer().send(self.mention_email(workspace_id, &me, &ticket, &body, email)).await;
+        }
+        self.live.tickets_changed(workspace_id, Some(ticket_id)).await;
+        self.detail(workspace_id, ticket_id).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn mentions(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        read: Option<MentionsRead>,
+    ) -> Result<MentionList, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        if let Some(read) = read {
+            let (workspace, user) = (workspace_id.to_owned(), me.id.clone());
+            let job = |db: sqlx::AnyPool| async move {
+                let which = match &read {
+                    MentionsRead::One(id) => notes::Unread::One(id),
+                    MentionsRead::All => notes::Unread::All,
+                };
+                notes::mark_read(&db, &workspace, &user, which, now_millis()).await
+            };
+            self.sql.write(job).await.map_err(AppError::from)?;
+        }
+        let (workspace, user) = (workspace_id.to_owned(), me.id);
+        let job = |db: sqlx::AnyPool| async move { notes::of_member(&db, &workspace, &user).await };
+        let (mentions, unread) = self.sql.read(job).await.map_err(AppError::from)?;
+        Ok(MentionList { mentions, unread })
     }
 }

@@ -14,7 +14,13 @@ use super::sla::{self, Clocks, Terms};
 const TICKET_COLUMNS: &str =
     "t.id, t.number, t.subject, t.status, t.priority, t.category, t.assignee_id, u.name, t.tags,
     t.requester_email, t.conversation_id, t.source, t.reason, t.created_at, t.updated_at,
-    t.first_replied_at, t.awaiting_since, t.open_since, t.resolution_used_ms, t.sla_missed";
+    t.first_replied_at, t.awaiting_since, t.open_since, t.resolution_used_ms, t.sla_missed,
+    t.merged_into, mt.number AS merged_number, mt.status AS merged_status";
+
+/// The tables [`TICKET_COLUMNS`] reads: the ticket, its assignee, and the
+/// ticket it was merged into.
+const TICKET_TABLES: &str =
+    "tickets t LEFT JOIN users u ON u.id = t.assignee_id LEFT JOIN tickets mt ON mt.id = t.merged_into";
 
 #[derive(sqlx::FromRow)]
 struct TicketRow {
@@ -34,6 +40,9 @@ struct TicketRow {
     created_at: i64,
     updated_at: i64,
     sla_missed: i64,
+    merged_into: Option<String>,
+    merged_number: Option<i64>,
+    merged_status: Option<String>,
     #[sqlx(flatten)]
     clocks: Clocks,
 }
@@ -65,6 +74,14 @@ impl TicketRow {
             first_replied_at: row.clocks.first_replied_at,
             sla: terms.map(|terms| terms.timers(&row.clocks, priority, status)).unwrap_or_default(),
             sla_missed: u32::try_from(row.sla_missed).unwrap_or(0),
+            merged_into: match (row.merged_into, row.merged_number) {
+                (Some(id), Some(number)) => Some(TicketRef {
+                    id,
+                    number,
+                    status: row.merged_status.as_deref().and_then(TicketStatus::parse).unwrap_or(TicketStatus::Open),
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -327,10 +344,7 @@ pub async fn get<'e>(
     ticket_id: &str,
     terms: Option<&Terms>,
 ) -> Result<Option<Ticket>, sqlx::Error> {
-    let sql = format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
-         WHERE t.id = $1 AND t.workspace_id = $2"
-    );
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM {TICKET_TABLES} WHERE t.id = $1 AND t.workspace_id = $2");
     let row: Option<TicketRow> = sqlx::query_as(&sql).bind(ticket_id).bind(workspace_id).fetch_optional(db).await?;
     Ok(row.map(|row| row.into_ticket(terms)))
 }
@@ -363,7 +377,7 @@ pub async fn list<'e>(
     };
     // `$2` is bound for every view so the numbering stays the same; only `Mine` reads it.
     let sql = format!(
-        "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.assignee_id
+        "SELECT {TICKET_COLUMNS} FROM {TICKET_TABLES}
          WHERE t.workspace_id = $1 AND ($2 = $2) AND {} AND ($3 = '' OR t.tags LIKE $3)
          ORDER BY {order}, t.number LIMIT {limit}",
         view_condition(view)
@@ -531,7 +545,8 @@ pub async fn escalate(
 /// The requester wrote `message` in the conversation: a ticket opened
 /// before they wrote anything (they asked for a person first) takes their
 /// first words as its subject, a pending or solved one opens again, and
-/// the next reply's clock starts. Answers the ticket, if there is one.
+/// the next reply's clock starts. A reply where the ticket was merged into another
+/// reaches that one (`merge::reply_goes_to`). Answers the ticket, if there is one.
 pub async fn on_requester_reply(
     tx: &mut AnyConnection,
     workspace_id: &str,
@@ -567,30 +582,23 @@ pub async fn on_requester_reply(
     .bind(workspace_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let ticket = match live {
-        Some((ticket, status)) => {
-            // Pending waited on the requester: their reply hands it back to the team.
-            if status == TicketStatus::Pending.as_str() {
-                set_status(tx, workspace_id, &ticket, TicketStatus::Open, at).await?;
-                record(tx, &ticket, workspace_id, None, "status", Some("pending"), Some("open"), at).await?;
-            }
-            ticket
+    let found = match live {
+        Some(found) => Some(found),
+        None => super::merge::reply_goes_to(tx, workspace_id, conversation_id).await?,
+    };
+    let Some((ticket, status)) = found else { return Ok(None) };
+    match TicketStatus::parse(&status) {
+        // Pending waited on the requester: their reply hands it back to the team.
+        Some(TicketStatus::Pending) => {
+            set_status(tx, workspace_id, &ticket, TicketStatus::Open, at).await?;
+            record(tx, &ticket, workspace_id, None, "status", Some("pending"), Some("open"), at).await?;
         }
-        None => {
-            let solved: Option<String> = sqlx::query_scalar(
-                "SELECT id FROM tickets WHERE conversation_id = $1 AND workspace_id = $2 AND status = 'solved'
-                 ORDER BY updated_at DESC LIMIT 1",
-            )
-            .bind(conversation_id)
-            .bind(workspace_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(ticket) = solved else { return Ok(None) };
+        Some(TicketStatus::Solved) => {
             set_status(tx, workspace_id, &ticket, TicketStatus::Open, at).await?;
             record(tx, &ticket, workspace_id, None, "reopened", Some("solved"), Some("open"), at).await?;
-            ticket
         }
-    };
+        _ => {}
+    }
     // After the team's first reply, the requester now waits for the next one.
     sqlx::query(
         "UPDATE tickets SET awaiting_since = $1

@@ -29,6 +29,8 @@ enum Needs {
     Conversation,
     /// A ticket (opened by hand by the tenant's owner).
     Ticket,
+    /// A canned reply (kept by the tenant's owner).
+    CannedReply,
     /// A conversation whose visitor asked what the workspace's knowledge
     /// answers (the "Opening hours" snippet every tenant has).
     Question,
@@ -487,6 +489,61 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/tickets/merge",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Ticket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id), ("into", "1")]),
+        },
+    },
+    Endpoint {
+        path: "/api/tickets/note",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Ticket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id), ("body", "Checked with the warehouse.")]),
+        },
+    },
+    Endpoint {
+        path: "/api/mentions/list",
+        kind: Kind::Workspace { action: Action::AnswerConversations, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/mentions/read",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            // Another member's mention is untouched: ticket_notes::a_note_tells_each_member_it_names_in_the_dashboard_and_by_email
+            fields: |t| with(t, &[("mention_id", "all")]),
+        },
+    },
+    Endpoint {
+        path: "/api/canned/list",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/canned/save",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::CannedReply,
+            fresh_caller: false,
+            // Named after the reply: each case renames its own.
+            fields: |t| with(t, &[("reply_id", &t.id), ("shortcut", &t.id[..8]), ("body", "Changed.")]),
+        },
+    },
+    Endpoint {
+        path: "/api/canned/delete",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::CannedReply,
+            fresh_caller: false,
+            fields: |t| with(t, &[("reply_id", &t.id)]),
+        },
+    },
+    Endpoint {
         path: "/api/tickets/routing",
         kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
     },
@@ -620,6 +677,9 @@ impl World {
             let hours = [ws, ("title", "Opening hours"), ("text", "We are open from 9 am to 5 pm, Monday to Friday.")];
             ok(app.call(&tenant.owner, "/api/knowledge/add_text", &hours).await);
             crate::knowledge::settled(&app, &tenant.owner, &tenant.workspace).await;
+            // Ticket #1, which the cases' own tickets are merged into.
+            let standing = [ws, ("subject", "The ticket duplicates go into")];
+            ok(app.call(&tenant.owner, "/api/tickets/create", &standing).await);
         }
         World { app, a, b, a_admin, a_agent, next: std::cell::Cell::new(0) }
     }
@@ -678,6 +738,14 @@ impl World {
                 let fields = [ws, ("subject", "Bravo's private ticket"), ("priority", "high")];
                 let created = ok(app.call(&tenant.owner, "/api/tickets/create", &fields).await);
                 created.json()["ticket"]["id"].as_str().unwrap().to_string()
+            }
+            Needs::CannedReply => {
+                let shortcut = self.unique_email("reply").replace(['@', '.'], "-");
+                let fields = [ws, ("shortcut", shortcut.as_str()), ("body", "Only for this workspace.")];
+                let saved = ok(app.call(&tenant.owner, "/api/canned/save", &fields).await);
+                let replies = saved.json()["replies"].as_array().unwrap().clone();
+                let mine = replies.iter().find(|r| r["shortcut"] == shortcut.as_str()).unwrap();
+                mine["id"].as_str().unwrap().to_string()
             }
             Needs::Question => {
                 let conversation = Box::pin(self.make(tenant, Needs::Conversation)).await;
@@ -767,6 +835,7 @@ impl World {
         let settings: Vec<(String,)> = sqlx::query_as(
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
              UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
+             UNION ALL SELECT id || ' ' || shortcut || ' ' || body FROM canned_replies WHERE workspace_id = $1
              UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') || ' ' || COALESCE(ticket_categories, '') || ' ' || COALESCE(routing, '') FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
@@ -783,7 +852,10 @@ impl World {
         .await
         .unwrap();
         let tickets: Vec<(String, String, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT t.id, t.status, t.priority, t.assignee_id, (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id)
+            "SELECT t.id, t.status, t.priority, t.assignee_id,
+                    (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id)
+                    + (SELECT COUNT(*) FROM ticket_notes n WHERE n.ticket_id = t.id)
+                    + (SELECT COUNT(*) FROM mentions m WHERE m.ticket_id = t.id AND m.read_at IS NULL)
              FROM tickets t WHERE t.workspace_id = $1 ORDER BY t.id",
         )
         .bind(workspace)

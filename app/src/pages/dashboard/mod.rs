@@ -6,12 +6,14 @@
 
 pub mod account;
 pub mod business_hours;
+pub mod canned_replies;
 pub mod conversations;
 pub mod email_followup;
 pub mod first_steps;
 pub mod inbox;
 pub mod keys;
 pub mod knowledge;
+pub mod mentions;
 pub mod new_workspace;
 pub mod placeholders;
 pub mod service_targets;
@@ -280,6 +282,7 @@ pub fn WorkspaceLayout() -> impl IntoView {
     let session = Session::get();
     let workspace_id = use_workspace_id();
     let nav_open = RwSignal::new(false);
+    provide_context(mentions::MentionsChanged(RwSignal::new(0)));
     let location = use_location();
     Effect::new(move |_| {
         location.pathname.track();
@@ -329,20 +332,30 @@ struct NavItem {
     icon: Icon,
     /// What the role must be allowed, for items some roles cannot use.
     needs: Option<Action>,
+    /// Shows the viewer's unread mentions beside it.
+    counts_mentions: bool,
 }
 
 const NAV: [(&str, &[NavItem]); 3] = [
     (
         "Support",
         &[
-            NavItem { label: "Inbox", path: "", icon: Icon::Inbox, needs: None },
+            NavItem { label: "Inbox", path: "", icon: Icon::Inbox, needs: None, counts_mentions: false },
             NavItem {
                 label: "Conversations",
                 path: "/conversations",
                 icon: Icon::Conversations,
                 needs: Some(Action::AnswerConversations),
+                counts_mentions: false,
             },
-            NavItem { label: "Tickets", path: "/tickets", icon: Icon::Tickets, needs: None },
+            NavItem { label: "Tickets", path: "/tickets", icon: Icon::Tickets, needs: None, counts_mentions: false },
+            NavItem {
+                label: "Mentions",
+                path: "/mentions",
+                icon: Icon::Mention,
+                needs: Some(Action::AnswerConversations),
+                counts_mentions: true,
+            },
         ],
     ),
     (
@@ -353,18 +366,43 @@ const NAV: [(&str, &[NavItem]); 3] = [
                 path: "/knowledge",
                 icon: Icon::Knowledge,
                 needs: Some(Action::ManageKnowledge),
+                counts_mentions: false,
             },
-            NavItem { label: "Widget", path: "/widget", icon: Icon::Widget, needs: Some(Action::ConfigureWidget) },
-            NavItem { label: "Analytics", path: "/analytics", icon: Icon::Analytics, needs: None },
+            NavItem {
+                label: "Widget",
+                path: "/widget",
+                icon: Icon::Widget,
+                needs: Some(Action::ConfigureWidget),
+                counts_mentions: false,
+            },
+            NavItem {
+                label: "Analytics",
+                path: "/analytics",
+                icon: Icon::Analytics,
+                needs: None,
+                counts_mentions: false,
+            },
         ],
     ),
     (
         "Workspace",
         &[
-            NavItem { label: "Team", path: "/team", icon: Icon::Team, needs: Some(Action::ManageTeam) },
-            NavItem { label: "API keys", path: "/keys", icon: Icon::Keys, needs: Some(Action::ManageApiKeys) },
-            NavItem { label: "Billing", path: "/billing", icon: Icon::Billing, needs: None },
-            NavItem { label: "Settings", path: "/settings", icon: Icon::Settings, needs: None },
+            NavItem {
+                label: "Team",
+                path: "/team",
+                icon: Icon::Team,
+                needs: Some(Action::ManageTeam),
+                counts_mentions: false,
+            },
+            NavItem {
+                label: "API keys",
+                path: "/keys",
+                icon: Icon::Keys,
+                needs: Some(Action::ManageApiKeys),
+                counts_mentions: false,
+            },
+            NavItem { label: "Billing", path: "/billing", icon: Icon::Billing, needs: None, counts_mentions: false },
+            NavItem { label: "Settings", path: "/settings", icon: Icon::Settings, needs: None, counts_mentions: false },
         ],
     ),
 ];
@@ -373,6 +411,7 @@ const NAV: [(&str, &[NavItem]); 3] = [
 fn Sidebar(workspace: WorkspaceSummary) -> impl IntoView {
     let role = workspace.role;
     let base = format!("/app/w/{}", workspace.id);
+    let unread = unread_mentions(&workspace);
     view! {
         <div class="sidebar-workspace">
             <span class="sidebar-workspace-name">{workspace.name.clone()}</span>
@@ -390,6 +429,9 @@ fn Sidebar(workspace: WorkspaceSummary) -> impl IntoView {
                                 <A href=format!("{base}{}", item.path) exact=item.path.is_empty() attr:class="nav-link">
                                     <IconSvg icon=item.icon />
                                     <span>{item.label}</span>
+                                    {item.counts_mentions.then_some(move || unread.get().filter(|n| *n > 0).map(|n| view! {
+                                        <span class="nav-count" aria-label=format!("{n} unread")>{n}</span>
+                                    }))}
                                 </A>
                             </li>
                         }
@@ -404,6 +446,27 @@ fn Sidebar(workspace: WorkspaceSummary) -> impl IntoView {
             })
             .collect_view()}
     }
+}
+
+/// The viewer's unread mentions in the workspace, read again on every
+/// page and whenever a page says they may have changed; `None` for roles
+/// that do not work tickets.
+fn unread_mentions(workspace: &WorkspaceSummary) -> Signal<Option<u32>> {
+    if !workspace.role.allows(Action::AnswerConversations) {
+        return Signal::derive(|| None);
+    }
+    let id = workspace.id.clone();
+    let location = use_location();
+    let changed = expect_context::<mentions::MentionsChanged>().0;
+    // In the browser only: the count is news, not content, and a resource
+    // made inside the sidebar's suspense would shift the page's own
+    // resources between the server's render and hydration.
+    let count = LocalResource::new(move || {
+        location.pathname.track();
+        changed.track();
+        crate::ticket_notes::list_mentions(id.clone())
+    });
+    Signal::derive(move || count.get().and_then(Result::ok).map(|list| list.unread))
 }
 
 /// The viewer and the workspace a page is about.

@@ -1,10 +1,12 @@
 //! `/app/w/:id/settings`: the workspace at a glance, its business hours,
-//! email follow-up, service level targets, ticket categories and routing, its audit
+//! email follow-up, service level targets, ticket categories and routing,
+//! canned replies, its audit
 //! log, and leaving it.
 
 use leptos::prelude::*;
 
 use super::business_hours::BusinessHoursPanel;
+use super::canned_replies::CannedRepliesPanel;
 use super::email_followup::EmailFollowupPanel;
 use super::service_targets::ServiceTargetsPanel;
 use super::team::LeaveSection;
@@ -13,6 +15,7 @@ use super::ticket_routing::TicketRoutingPanel;
 use super::{plan_label, use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::audit::{audit_log, describe_action};
 use crate::business_hours::load_business_hours;
+use crate::canned_replies::list_canned;
 use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
 use crate::components::format::Time;
 use crate::email_followup::load_email_followup;
@@ -29,8 +32,9 @@ pub fn SettingsPage() -> impl IntoView {
     let targets = Resource::new(move || workspace_id.get(), load_sla_policy);
     let categories = Resource::new(move || workspace_id.get(), load_ticket_categories);
     let routing = Resource::new(move || workspace_id.get(), load_routing);
+    let canned = Resource::new(move || workspace_id.get(), list_canned);
     view! {
-        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets, ticket categories and routing, and a record of who did what in it." />
+        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets, ticket categories and routing, canned replies, and a record of who did what in it." />
         <InWorkspace render=move |here: Here| {
             let audit = if here.can(Action::ViewAuditLog) {
                 view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
@@ -65,6 +69,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <ServiceTargetsPanel here=here.clone() setup=targets />
                 <TicketCategoriesPanel here=here.clone() setup=categories />
                 <TicketRoutingPanel here=here.clone() setup=routing />
+                <CannedRepliesPanel here=here.clone() setup=canned />
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>
                     <p class="muted">"Security events in this workspace, newest first: logins, invitations, role changes and keys."</p>

@@ -3,12 +3,15 @@
 //! sources; the draft goes into the box to be edited, and sending records
 //! whether it went as written or edited. "Discard draft" gives back what
 //! the box held before. A draft that arrives after the visitor wrote again
-//! answers the wrong message and is dropped.
+//! answers the wrong message and is dropped. `/` at the start of the box
+//! offers the workspace's canned replies (`canned.rs`).
 
 use leptos::prelude::*;
 
+use super::canned::{CannedChoices, CannedPicker};
 use super::conversation::Thread;
 use super::on_shortcut;
+use crate::canned_replies::PlaceholderValues;
 use crate::desk::{reply_to_visitor, validate_reply, Agent};
 use crate::pages::dashboard::conversations::Sources;
 use crate::reply_drafts::{discard_draft, draft_reply, ReplyDraft};
@@ -32,8 +35,11 @@ pub(super) fn Composer(
     say_typing: impl Fn() + Copy + 'static,
     /// Bumped when the inbox should read its list again (its draft counts).
     changes: RwSignal<u64>,
+    /// What a canned reply's placeholders become here.
+    values: PlaceholderValues,
 ) -> impl IntoView {
     let text = RwSignal::new(String::new());
+    let canned = CannedPicker::new(ids.get_value().0, values, text);
     let open_draft = RwSignal::new(None::<OpenDraft>);
     let notice = RwSignal::new(None::<&'static str>);
 
@@ -136,20 +142,28 @@ pub(super) fn Composer(
                 id="desk-reply"
                 rows="4"
                 maxlength=crate::chat::MESSAGE_MAX_CHARS.to_string()
-                placeholder="Write a reply, or press d for a draft. Enter sends, Shift+Enter starts a new line."
+                placeholder="Write a reply, / for a canned one, or press d for a draft. Enter sends, Shift+Enter starts a new line."
                 aria-busy=move || drafting.pending().get().to_string()
                 prop:value=move || text.get()
                 on:input=move |ev| {
                     text.set(event_target_value(&ev));
                     say_typing();
                 }
+                role="combobox" aria-autocomplete="list" aria-controls="canned-choices"
+                aria-expanded=move || canned.open().to_string()
+                aria-activedescendant=move || canned.active_id()
+                on:blur=move |_| canned.close()
                 on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if canned.on_key(&ev) {
+                        return;
+                    }
                     if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
                         ev.prevent_default();
                         submit();
                     }
                 }
             ></textarea>
+            <CannedChoices picker=canned />
             {move || open_draft.get().map(|open| {
                 let draft = open.draft;
                 view! {

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use super::composer::Composer;
 use super::on_shortcut;
 use super::ticket_link::ConversationTicket;
+use crate::canned_replies::PlaceholderValues;
 use crate::chat::{Author, ChatMessage};
 use crate::components::format::Time;
 use crate::desk::{
@@ -105,6 +106,13 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         rating: RwSignal::new(rating),
     };
     let seen_reply = Memo::new(move |_| thread.seen_reply());
+    let values = PlaceholderValues {
+        agent_name: here.viewer.name.clone(),
+        visitor_email: summary.visitor_email.clone(),
+        workspace_name: here.workspace.name.clone(),
+        ticket_number: ticket.as_ref().map(|t| t.number),
+        origin: (!summary.origin.is_empty()).then(|| summary.origin.clone()),
+    };
     let ids = StoredValue::new((here.workspace.id.clone(), summary.id.clone()));
     let me = here.viewer.user_id.clone();
     let live = RwSignal::new(None::<bool>);
@@ -235,7 +243,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                 </For>
             </ol>
             <p class="desk-typing" aria-live="polite">{move || thread.typing.get()}</p>
-            <Composer ids me thread error live say_typing changes />
+            <Composer ids me thread error live say_typing changes values />
         </article>
     }
 }

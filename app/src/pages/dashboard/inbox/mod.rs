@@ -10,6 +10,7 @@
 //! Its resources are made when the page is, not after the viewer arrives,
 //! so the server and the browser number them alike during hydration.
 
+mod canned;
 mod composer;
 mod conversation;
 mod ticket_link;

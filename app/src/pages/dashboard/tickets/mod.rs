@@ -6,6 +6,8 @@
 //! (`/tickets/events`); "New ticket" opens one by hand. The open ticket is
 //! `ticket.rs`.
 
+mod merge;
+mod notes;
 mod tags;
 mod targets;
 mod ticket;
@@ -14,6 +16,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
+use super::mentions::MentionsChanged;
 use super::{use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::chat::Priority;
 use crate::components::clock::use_clock;
@@ -83,12 +86,20 @@ fn Desk(
         url,
         move |ticket: String| {
             changes.update(|n| *n += 1);
+            // A note may have named the viewer.
+            MentionsChanged::bump();
             if ticket.is_empty() || selected.with_untracked(|s| *s == ticket) {
                 changed_elsewhere.update(|n| *n += 1);
             }
         },
         live,
     );
+    // Opening a ticket reads the viewer's mentions there.
+    Effect::new(move |_| {
+        if let Some(Some(Ok(_))) = opened.get() {
+            MentionsChanged::bump();
+        }
+    });
     let here = StoredValue::new(here);
     view! {
         <div class="desk">

@@ -2,10 +2,13 @@
 //! where it came from, its status, priority, category, assignee and tags
 //! (`tags.rs`; each change saved as it is made, and written into the history
 //! under the member's name), a way to the conversation it came from, its
-//! service level targets counting down, and its full history.
+//! service level targets counting down, the team's notes (`notes.rs`),
+//! merging it into another (`merge.rs`) and its full history.
 
 use leptos::prelude::*;
 
+use super::merge::{MergeTicket, MergedInto};
+use super::notes::TicketNotes;
 use super::tags::TicketTags;
 use super::targets::SlaTimers;
 use super::{PriorityPill, CLOCK_TICK};
@@ -30,6 +33,8 @@ pub fn TicketPane(
     changed_elsewhere: RwSignal<u64>,
 ) -> impl IntoView {
     let me = here.viewer.user_id.clone();
+    let author = me.clone();
+    let tickets = StoredValue::new(here.path("/tickets"));
     let ids = StoredValue::new((here.workspace.id.clone(), detail.ticket.id.clone()));
     let clock = use_clock(detail.now, CLOCK_TICK);
     let current = RwSignal::new(detail);
@@ -107,6 +112,7 @@ pub fn TicketPane(
                             None => "Nobody is assigned".to_owned(),
                         }}
                     </p>
+                    {move || ticket().merged_into.map(|into| view! { <MergedInto into tickets=tickets.get_value() /> })}
                 </div>
                 <div class="desk-thread-actions">
                     {conversation.map(|href| view! { <a class="button" href=href>"Open the conversation"</a> })}
@@ -173,6 +179,13 @@ pub fn TicketPane(
             <SlaTimers timers=Signal::derive(move || current.with(|d| d.ticket.sla.clone()))
                 missed=Signal::derive(move || current.with(|d| d.ticket.sla_missed))
                 live=Signal::derive(move || current.with(|d| d.ticket.status.is_live())) now=clock />
+            <Show when=move || current.with(|d| d.ticket.status != TicketStatus::Closed)>
+                <MergeTicket ids candidates=current.with_untracked(|d| d.merge_candidates.clone())
+                    tickets=tickets.get_value() />
+            </Show>
+            <TicketNotes ids notes=Signal::derive(move || current.with(|d| d.notes.clone()))
+                team=current.with_untracked(|d| d.agents.clone()) me=author
+                saved=Callback::new(move |detail| { current.set(detail); changes.update(|n| *n += 1); }) />
             <section aria-labelledby="ticket-history">
                 <h3 id="ticket-history">"History"</h3>
                 <ol class="ticket-history">
