@@ -153,6 +153,8 @@ pub enum FlagReason {
     NotAnswered,
     /// The visitor answered the team's email while nobody answered the chat.
     RepliedByEmail,
+    /// Someone wrote to the workspace's support address.
+    Emailed,
 }
 
 impl FlagReason {
@@ -162,13 +164,20 @@ impl FlagReason {
             FlagReason::NegativeSentiment => "negative_sentiment",
             FlagReason::NotAnswered => "not_answered",
             FlagReason::RepliedByEmail => "replied_by_email",
+            FlagReason::Emailed => "emailed",
         }
     }
 
     pub fn parse(value: &str) -> Option<Self> {
-        [FlagReason::AskedForHuman, FlagReason::NegativeSentiment, FlagReason::NotAnswered, FlagReason::RepliedByEmail]
-            .into_iter()
-            .find(|r| r.as_str() == value)
+        [
+            FlagReason::AskedForHuman,
+            FlagReason::NegativeSentiment,
+            FlagReason::NotAnswered,
+            FlagReason::RepliedByEmail,
+            FlagReason::Emailed,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == value)
     }
 
     pub fn label(self) -> &'static str {
@@ -177,6 +186,7 @@ impl FlagReason {
             FlagReason::NegativeSentiment => "Unhappy visitor",
             FlagReason::NotAnswered => "The bot could not answer",
             FlagReason::RepliedByEmail => "Replied by email",
+            FlagReason::Emailed => "Wrote to the support address",
         }
     }
 }

@@ -21,6 +21,9 @@ pub struct FollowupSetup {
     /// Whether visitors' answers by email can come back: the server has an
     /// inbound address set up (`INBOUND_EMAIL_SECRET`).
     pub replies_come_back: bool,
+    /// Where the workspace's support email is forwarded to become tickets
+    /// (when answers by email come back).
+    pub support_address: Option<String>,
     pub can_edit: bool,
 }
 

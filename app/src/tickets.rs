@@ -82,6 +82,8 @@ pub enum TicketSource {
     Escalation(FlagReason),
     /// A member of the team opened it.
     Agent,
+    /// Someone wrote to the workspace's support address.
+    Email,
 }
 
 impl TicketSource {
@@ -89,6 +91,7 @@ impl TicketSource {
         match self {
             TicketSource::Escalation(reason) => format!("Escalated from a chat: {}", reason.label()),
             TicketSource::Agent => "Opened by the team".to_owned(),
+            TicketSource::Email => "Emailed to the support address".to_owned(),
         }
     }
 }

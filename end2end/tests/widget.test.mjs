@@ -855,7 +855,7 @@ async function forwardEmail(raw) {
   return { status: response.status, json: await response.json() };
 }
 
-test("an admin chooses when unseen replies are emailed, and a visitor's answer by email reaches the inbox live", async () => {
+test("an admin chooses when unseen replies are emailed, and a visitor's answer by email reaches the inbox live; email to the support address becomes a ticket", async () => {
   const owner = await openPage(browser);
   const home = await logInAsDemo(owner.page);
   await owner.page.goto(`${home}/settings`);
@@ -929,6 +929,28 @@ test("an admin chooses when unseen replies are emailed, and a visitor's answer b
   await delay.selectOption({ label: "After 10 minutes" });
   await panel.getByRole("button", { name: "Save email follow-up" }).click();
   await panel.getByRole("status").getByText("Saved.").waitFor();
+
+  // Email forwarded to the support address shown here becomes a ticket, live on the tickets page.
+  const address = (await panel.locator("#support-address").innerText()).trim();
+  assert.match(address, /^support\+.+@lodestar\.localhost$/);
+  await screenshot(owner.page, "settings-support-address");
+  await owner.page.goto(`${home}/tickets`);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.locator(".live-state.live-on").waitFor();
+  const subject = `Parcel ${RUN} arrived damaged`;
+  const request = [
+    `From: Bea Buyer <bea-${RUN}@example.com>`, `To: ${address}`, `Subject: ${subject}`,
+    `Message-ID: <request-${RUN}@mail.example.com>`, "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "",
+    "The box was crushed and the mug inside is broken.", "",
+  ].join("\r\n");
+  assert.equal((await forwardEmail(request)).json.threaded, true);
+  const row = owner.page.locator(".desk-item", { hasText: subject });
+  await row.waitFor({ timeout: 10_000 });
+  await row.locator("a").click();
+  const pane = owner.page.locator("article.ticket");
+  await pane.getByText("Emailed to the support address").waitFor();
+  await pane.getByText(`from bea-${RUN}@example.com`).waitFor();
+  assert.equal((await forwardEmail(request)).json.threaded, false, "delivered twice, one ticket");
   assert.deepEqual(owner.errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
   await owner.context.close();
 });

@@ -148,6 +148,19 @@ pub async fn set_visitor_email<'e>(
     Ok(())
 }
 
+/// Whether the workspace still exists.
+pub async fn workspace_exists<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM workspaces WHERE id = $1").bind(workspace_id).fetch_optional(db).await?;
+    Ok(found.is_some())
+}
+
+/// The origin of a conversation begun by an email to the support address.
+pub const EMAIL_ORIGIN: &str = "email";
+
 /// Inserts the conversation and, unless it is a preview, records that it started.
 pub async fn create(tx: &mut AnyConnection, new: &NewConversation<'_>) -> Result<(), AppError> {
     sqlx::query(

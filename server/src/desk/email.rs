@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::{followups, Desk};
 use crate::accounts::mailer::{Email, Thread};
+use crate::chat::conversations::EMAIL_ORIGIN;
 use crate::error::AppError;
 use crate::live::journal;
 use crate::sql::now_millis;
@@ -43,11 +44,30 @@ const TAG_CHARS: usize = 20;
 pub const PER_CONVERSATION: (u32, Duration) = (5, Duration::from_secs(60));
 /// One sender's emails into any conversation.
 pub const PER_SENDER: (u32, Duration) = (20, Duration::from_secs(60));
+/// New emails to one workspace's support address: a busy inbox's worth,
+/// then one every ten seconds.
+pub const PER_WORKSPACE: (u32, Duration) = (60, Duration::from_secs(10));
+/// What the tag of each kind of address signs.
+const REPLY: &str = "email-reply";
+const SUPPORT: &str = "email-support";
 
-/// A visitor's answer by email, read and checked.
+/// Where a forwarded email goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Addressed {
+    /// An answer to the team's email, into its conversation.
+    Conversation(String),
+    /// A new email to the workspace's support address: a ticket.
+    Workspace(String),
+}
+
+/// An email read and checked: a visitor's answer, or a new request.
 #[derive(Debug)]
 pub struct InboundEmail {
-    pub conversation_id: String,
+    pub to: Addressed,
+    /// The sender's address, lower-case.
+    pub from: String,
+    /// Its subject line, one line, for a new ticket.
+    pub subject: Option<String>,
     /// Its Message-ID, or a digest of the message when it has none.
     pub message_id: String,
     pub text: String,
@@ -128,21 +148,33 @@ impl Desk {
         let workspace = claimed.workspace_name.as_str();
         let first = replies.first().and_then(|r| r.author_name.as_deref()).unwrap_or("The team");
         let answers_come_back = self.inbound.secret.is_some();
+        // Someone who wrote to the support address has no chat to go back to.
+        let by_email = claimed.origin == EMAIL_ORIGIN;
         let mut text = String::new();
         if answers_come_back {
             text.push_str(REPLY_ABOVE);
             text.push_str("\n\n");
         }
-        text.push_str(&format!("{first} from {workspace} answered you while you were away:\n\n"));
+        if by_email {
+            text.push_str(&format!("{first} from {workspace} answered:\n\n"));
+        } else {
+            text.push_str(&format!("{first} from {workspace} answered you while you were away:\n\n"));
+        }
         for reply in replies {
             let name = reply.author_name.as_deref().unwrap_or(workspace);
             text.push_str(&format!("{name}:\n{}\n\n", reply.body));
         }
         if replies.len() as i64 == REPLIES_PER_EMAIL {
-            text.push_str("Earlier messages are in the chat.\n\n");
+            text.push_str(if by_email {
+                "Earlier replies came in earlier emails.\n\n"
+            } else {
+                "Earlier messages are in the chat.\n\n"
+            });
         }
         let chat = if claimed.origin.is_empty() { String::new() } else { format!(" at {}", claimed.origin) };
-        if answers_come_back {
+        if by_email {
+            text.push_str("Reply to this email to answer.\n");
+        } else if answers_come_back {
             text.push_str(&format!("Reply to this email to answer, or go on in the chat{chat}.\n"));
         } else {
             text.push_str(&format!("Go on in the chat{chat}: answers to this email do not reach the team.\n"));
@@ -150,7 +182,10 @@ impl Desk {
         let domain = &self.inbound.reply_domain;
         Email {
             to,
-            subject: format!("Re: your conversation with {workspace}"),
+            subject: match (&claimed.subject, by_email) {
+                (Some(subject), true) => format!("Re: {subject}"),
+                _ => format!("Re: your conversation with {workspace}"),
+            },
             text,
             link: claimed.origin.clone(),
             thread: Some(Thread {
@@ -168,32 +203,46 @@ impl Desk {
 
     /// The address that brings answers back into this conversation.
     pub fn reply_address(&self, conversation_id: &str) -> String {
-        format!("reply+{conversation_id}.{}@{}", self.tag(conversation_id), self.inbound.reply_domain)
+        format!("reply+{conversation_id}.{}@{}", self.tag(REPLY, conversation_id), self.inbound.reply_domain)
     }
 
-    /// The conversation a reply address is for, when it is one and its tag
-    /// is ours. Mail programs and forwarders may change the case.
-    fn addressed_conversation(&self, address: &str) -> Option<String> {
+    /// The workspace's support address: email forwarded to it becomes a
+    /// ticket. Signed like a reply address, so nobody can guess another
+    /// workspace's.
+    pub fn support_address(&self, workspace_id: &str) -> String {
+        let tag = self.tag(SUPPORT, workspace_id);
+        format!("support+{workspace_id}.{tag}@{}", self.inbound.reply_domain)
+    }
+
+    /// What an address of ours names, when it is one and its tag is ours.
+    /// Mail programs and forwarders may change the case.
+    fn addressed(&self, address: &str) -> Option<Addressed> {
         let address = address.trim().trim_start_matches('<').trim_end_matches('>').to_ascii_lowercase();
         let (local, domain) = address.rsplit_once('@')?;
         if domain != self.inbound.reply_domain {
             return None;
         }
-        let (conversation, tag) = local.strip_prefix("reply+")?.rsplit_once('.')?;
-        let expected = self.tag(conversation);
-        crate::accounts::secrets::same(tag, &expected).then(|| conversation.to_owned())
+        let (purpose, rest) = local.split_once('+')?;
+        let (id, tag) = rest.rsplit_once('.')?;
+        let (purpose, to) = match purpose {
+            "reply" => (REPLY, Addressed::Conversation(id.to_owned())),
+            "support" => (SUPPORT, Addressed::Workspace(id.to_owned())),
+            _ => return None,
+        };
+        crate::accounts::secrets::same(tag, &self.tag(purpose, id)).then_some(to)
     }
 
     /// Lower-case hex, so an address survives a mail system that folds case.
-    fn tag(&self, conversation_id: &str) -> String {
-        let mac = self.accounts.server_key().sign("email-reply", conversation_id);
+    fn tag(&self, purpose: &str, id: &str) -> String {
+        let mac = self.accounts.server_key().sign(purpose, id);
         let mut tag = hex::encode(Sha256::digest(mac.as_bytes()));
         tag.truncate(TAG_CHARS);
         tag
     }
 
-    /// Reads a forwarded email: the conversation its signed reply address
-    /// names, and the visitor's answer. Paced per conversation and sender.
+    /// Reads a forwarded email: what its signed address names (a
+    /// conversation, or a workspace's support address), and what the sender
+    /// wrote. Paced per conversation or workspace, and per sender.
     pub fn read_inbound(&self, raw: &[u8]) -> Result<InboundEmail, ServiceError> {
         let unreadable = || ServiceError::invalid("email", "This is not an email we can read.");
         if raw.trim_ascii().is_empty() {
@@ -207,14 +256,20 @@ impl Desk {
         for header in ["Delivered-To", "X-Original-To"] {
             recipients.extend(message.header_raw(header).map(str::to_owned));
         }
-        let Some(conversation_id) = recipients.iter().find_map(|r| self.addressed_conversation(r)) else {
-            tracing::warn!("refused an inbound email sent to no reply address of ours");
+        let Some(to) = recipients.iter().find_map(|r| self.addressed(r)) else {
+            tracing::warn!("refused an inbound email sent to no address of ours");
             return Err(ServiceError::NotFound);
         };
         let sender = message.from().and_then(|f| f.first()).and_then(|a| a.address()).unwrap_or_default();
-        for (limit, key) in
-            [(&self.inbound_per_conversation, conversation_id.as_str()), (&self.inbound_per_sender, sender)]
-        {
+        let from = sender.trim().to_ascii_lowercase();
+        if from.len() > app::validate::EMAIL_MAX || !app::validate::is_plausible_email(&from) {
+            return Err(ServiceError::invalid("email", "The email has no sender we could answer."));
+        }
+        let (per_place, place) = match &to {
+            Addressed::Conversation(id) => (&self.inbound_per_conversation, id.as_str()),
+            Addressed::Workspace(id) => (&self.inbound_per_workspace, id.as_str()),
+        };
+        for (limit, key) in [(per_place, place), (&self.inbound_per_sender, from.as_str())] {
             limit
                 .check(&key.to_ascii_lowercase())
                 .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
@@ -232,7 +287,8 @@ impl Desk {
             .attachments()
             .map(|part| part.attachment_name().unwrap_or("unnamed file").chars().take(80).collect())
             .collect();
-        Ok(InboundEmail { conversation_id, message_id, text, refused })
+        let subject = message.subject().map(app::tickets::subject_from).filter(|s| !s.is_empty());
+        Ok(InboundEmail { to, from, subject, message_id, text, refused })
     }
 }
 

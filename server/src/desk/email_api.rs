@@ -1,11 +1,12 @@
-//! `POST /api/email/inbound`: a visitor's answer to a follow-up email, as
-//! the raw MIME message (`Content-Type: message/rfc822`) that an email
+//! `POST /api/email/inbound`: a visitor's answer to a follow-up email, or
+//! a new email to a workspace's support address, as the raw MIME message (`Content-Type: message/rfc822`) that an email
 //! provider's inbound hook or a relay forwards. The forwarder signs what it
 //! posts with `INBOUND_EMAIL_SECRET`, as Stripe signs webhooks:
 //! `X-Lodestar-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`
 //! (several `v1` while a secret is rotated; [`TOLERANCE_SECS`] either way).
 //! No cookie, no browser: the signature is the whole authentication, and
-//! the reply address inside names the conversation (`desk/email.rs`).
+//! the signed address inside names the conversation or the workspace
+//! (`desk/email.rs`).
 
 use axum::body::{to_bytes, Body};
 use axum::extract::State;
@@ -62,7 +63,7 @@ async fn inbound(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         return Ok(refuse(StatusCode::UNAUTHORIZED, why));
     }
     let email = state.desk.read_inbound(&raw)?;
-    let threaded = state.chat.email_reply(email).await?;
+    let threaded = state.chat.email_in(email).await?;
     Ok(Json(json!({ "threaded": threaded.is_some(), "message": threaded })).into_response())
 }
 

@@ -9,7 +9,9 @@ use super::settings;
 
 /// A reply from the team written `at`: due by email after the workspace's
 /// delay, unless an earlier unseen one is due first (one email carries
-/// both) or the visitor left no email, or the workspace never emails.
+/// both) or the visitor left no email, or the workspace never emails. A
+/// visitor whose last message came by email is on email, not in the chat:
+/// theirs is due at once, whatever the delay.
 pub async fn schedule(
     tx: &mut AnyConnection,
     workspace_id: &str,
@@ -17,16 +19,15 @@ pub async fn schedule(
     at: i64,
 ) -> Result<(), sqlx::Error> {
     let minutes = settings::email_followup_minutes(&mut *tx, workspace_id).await?;
-    if minutes == 0 {
-        return Ok(());
-    }
     sqlx::query(
-        "UPDATE conversations SET email_due_at = COALESCE(email_due_at, $1)
-         WHERE id = $2 AND workspace_id = $3 AND visitor_email IS NOT NULL",
+        "UPDATE conversations SET email_due_at = COALESCE(email_due_at, CASE WHEN channel = 'email' THEN $1 ELSE $2 END)
+         WHERE id = $3 AND workspace_id = $4 AND visitor_email IS NOT NULL AND (channel = 'email' OR $5 > 0)",
     )
+    .bind(at)
     .bind(at + i64::from(minutes) * 60_000)
     .bind(conversation_id)
     .bind(workspace_id)
+    .bind(i64::from(minutes))
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -55,6 +56,8 @@ pub struct Claimed {
     pub origin: String,
     /// Replies up to this time were seen or emailed already.
     pub covered_upto: i64,
+    /// The subject of the conversation's first ticket, for the email's.
+    pub subject: Option<String>,
 }
 
 /// Takes the conversation's due follow-up for this process: one
@@ -80,7 +83,8 @@ pub async fn claim(
     sqlx::query_as(
         "SELECT c.visitor_email, w.name AS workspace_name, c.origin,
                 CASE WHEN COALESCE(c.visitor_seen_at, 0) > COALESCE(c.emailed_upto, 0)
-                     THEN COALESCE(c.visitor_seen_at, 0) ELSE COALESCE(c.emailed_upto, 0) END AS covered_upto
+                     THEN COALESCE(c.visitor_seen_at, 0) ELSE COALESCE(c.emailed_upto, 0) END AS covered_upto,
+                (SELECT t.subject FROM tickets t WHERE t.conversation_id = c.id ORDER BY t.number LIMIT 1) AS subject
          FROM conversations c JOIN workspaces w ON w.id = c.workspace_id
          WHERE c.id = $1 AND c.workspace_id = $2",
     )

@@ -69,6 +69,8 @@ pub struct Desk {
     /// Answers by email, per conversation and per sender.
     inbound_per_conversation: Gcra,
     inbound_per_sender: Gcra,
+    /// New emails, per workspace.
+    inbound_per_workspace: Gcra,
 }
 
 impl Desk {
@@ -92,6 +94,7 @@ impl Desk {
             inbound,
             inbound_per_conversation: Gcra::new(conversation_burst, conversation_every),
             inbound_per_sender: Gcra::new(sender_burst, sender_every),
+            inbound_per_workspace: Gcra::new(email::PER_WORKSPACE.0, email::PER_WORKSPACE.1),
         }
     }
 
@@ -181,10 +184,11 @@ impl Desk {
         let workspace = workspace_id.to_owned();
         let job = |db: sqlx::AnyPool| async move { settings::email_followup_minutes(&db, &workspace).await };
         let minutes = self.sql.read(job).await.map_err(AppError::from)?;
-        Ok(FollowupSetup { minutes, replies_come_back: self.inbound.secret.is_some(), can_edit })
+        let replies_come_back = self.inbound.secret.is_some();
+        let support_address = replies_come_back.then(|| self.support_address(workspace_id));
+        Ok(FollowupSetup { minutes, replies_come_back, support_address, can_edit })
     }
 
-    /// The workspace's business hours (none set: the team keeps none).
     async fn canned_setup(&self, workspace_id: &str, can_edit: bool) -> Result<CannedSetup, ServiceError> {
         let workspace = workspace_id.to_owned();
         let replies =
@@ -192,6 +196,7 @@ impl Desk {
         Ok(CannedSetup { replies, can_edit })
     }
 
+    /// The workspace's business hours (none set: the team keeps none).
     pub async fn business_hours_of(&self, workspace_id: &str) -> Result<BusinessHours, ServiceError> {
         let workspace = workspace_id.to_owned();
         let job = |db: sqlx::AnyPool| async move { settings::business_hours(&db, &workspace).await };

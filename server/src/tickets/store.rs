@@ -53,6 +53,7 @@ impl TicketRow {
         let row = self;
         let source = match (row.source.as_str(), row.reason.as_deref().and_then(FlagReason::parse)) {
             ("escalation", Some(reason)) => TicketSource::Escalation(reason),
+            ("email", _) => TicketSource::Email,
             _ => TicketSource::Agent,
         };
         let status = TicketStatus::parse(&row.status).unwrap_or(TicketStatus::Open);
@@ -108,6 +109,7 @@ pub async fn insert(tx: &mut AnyConnection, new: &NewTicket<'_>, by: Option<&Age
     let (source, reason) = match new.source {
         TicketSource::Escalation(reason) => ("escalation", Some(reason.as_str())),
         TicketSource::Agent => ("agent", None),
+        TicketSource::Email => ("email", None),
     };
     sqlx::query(
         "INSERT INTO tickets (id, workspace_id, number, conversation_id, subject, status, priority, requester_email,
@@ -515,6 +517,31 @@ pub async fn escalate(
     reason: FlagReason,
     at: i64,
 ) -> Result<Option<String>, sqlx::Error> {
+    open_for_conversation(tx, workspace_id, conversation_id, TicketSource::Escalation(reason), None, at).await
+}
+
+/// An email to the support address, stored as the conversation's first
+/// message, becomes its ticket under the email's `subject`.
+pub async fn open_for_email(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    subject: &str,
+    at: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    open_for_conversation(tx, workspace_id, conversation_id, TicketSource::Email, Some(subject), at).await
+}
+
+/// The conversation's ticket from `source`, unless one is being worked on;
+/// named `subject`, else by the visitor's first words.
+async fn open_for_conversation(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    conversation_id: &str,
+    source: TicketSource,
+    subject: Option<&str>,
+    at: i64,
+) -> Result<Option<String>, sqlx::Error> {
     if live_for_conversation(tx, workspace_id, conversation_id).await?.is_some() {
         return Ok(None);
     }
@@ -529,14 +556,18 @@ pub async fn escalate(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((priority, email, first)) = found else { return Ok(None) };
-    let subject = subject_from(first.as_deref().unwrap_or(reason.label()));
+    let subject = match (subject, source) {
+        (Some(subject), _) => subject.to_owned(),
+        (None, TicketSource::Escalation(reason)) => subject_from(first.as_deref().unwrap_or(reason.label())),
+        (None, _) => subject_from(first.as_deref().unwrap_or_default()),
+    };
     let new = NewTicket {
         workspace_id,
         conversation_id: Some(conversation_id),
         subject: &subject,
         priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
         requester_email: email.as_deref(),
-        source: TicketSource::Escalation(reason),
+        source,
         at,
     };
     insert(tx, &new, None).await.map(Some)

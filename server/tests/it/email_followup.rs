@@ -1,7 +1,9 @@
 //! Email follow-up: a reply the visitor has not seen is emailed once after
 //! the workspace's delay (time passed as an argument, never waited for),
 //! with a signed reply address; the visitor's answer, posted raw and signed
-//! by the forwarder, comes back into that conversation alone.
+//! by the forwarder, comes back into that conversation alone. A new email
+//! to a workspace's support address becomes a conversation and its ticket,
+//! answered by email at once.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -231,8 +233,8 @@ backend_tests! {
     async fn a_workspace_that_never_emails_keeps_replies_in_the_chat(app) {
         let shop = tenant(&app, "never@example.com", &[("Refunds", REFUNDS)]).await;
         let workspace = shop.workspace.as_str();
-        let setup = app.call(&shop.session, "/api/desk/email-followup", &[("workspace_id", workspace)]).await;
-        assert_eq!(setup.json(), json!({ "minutes": 10, "replies_come_back": true, "can_edit": true }));
+        let setup = app.call(&shop.session, "/api/desk/email-followup", &[("workspace_id", workspace)]).await.json();
+        assert_eq!((&setup["minutes"], &setup["replies_come_back"], &setup["can_edit"]), (&json!(10), &json!(true), &json!(true)));
         let odd = app.call(&shop.session, "/api/desk/save-email-followup", &[("workspace_id", workspace), ("minutes", "7")]).await;
         assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", odd.body);
         let never = app.call(&shop.session, "/api/desk/save-email-followup", &[("workspace_id", workspace), ("minutes", "0")]).await;
@@ -261,6 +263,10 @@ async fn without_an_inbound_secret_followups_point_to_the_chat() {
     assert!(refused.body.contains("INBOUND_EMAIL_SECRET"), "{}", refused.body);
 
     let shop = tenant(&app, "no-inbound@example.com", &[("Refunds", REFUNDS)]).await;
+    // Nothing could reach a support address either: none is offered.
+    let setup =
+        app.call(&shop.session, "/api/desk/email-followup", &[("workspace_id", shop.workspace.as_str())]).await.json();
+    assert_eq!((&setup["replies_come_back"], &setup["support_address"]), (&json!(false), &json!(null)));
     let (_, conversation) = visitor_who_left_an_email(&app, &shop).await;
     let reply =
         [("workspace_id", shop.workspace.as_str()), ("conversation_id", conversation.as_str()), ("text", "Done.")];
@@ -275,4 +281,71 @@ async fn without_an_inbound_secret_followups_point_to_the_chat() {
     let app = TestApp::builder(Db::Sqlite).build().await;
     let request = Request::post("/api/email/inbound").body(Body::from(huge)).unwrap();
     assert_eq!(app.request(request).await.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+/// A new email to `to`, as a customer writes one.
+fn new_email(to: &str, message_id: &str, subject: &str, text: &str) -> String {
+    format!(
+        "From: Ada Customer <{VISITOR}>\r\nTo: {to}\r\nSubject: {subject}\r\nMessage-ID: <{message_id}>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+    )
+}
+
+backend_tests! {
+    async fn an_email_to_the_support_address_becomes_a_ticket_answered_by_email(app) {
+        let shop = tenant(&app, "support-mail@example.com", &[("Refunds", REFUNDS)]).await;
+        let ws = shop.workspace.as_str();
+        // The address is in Settings, for the business's forwarding rule.
+        let setup = app.call(&shop.session, "/api/desk/email-followup", &[("workspace_id", ws)]).await.json();
+        let address = setup["support_address"].as_str().expect("a support address").to_owned();
+        assert!(address.starts_with(&format!("support+{ws}.")) && address.ends_with("@lodestar.localhost"), "{address}");
+
+        // A new email to it, delivered twice by the forwarder: one conversation, one ticket.
+        let secret = secret_of(&app);
+        let raw = new_email(&address, "first-1@mail.example.com", "Invoice 7 charged twice", "Hello, invoice 7 was charged twice on my card.");
+        for first in [true, false] {
+            let delivered = deliver(&app, &raw, &secret, now_millis() / 1000).await;
+            assert_eq!(delivered.status, StatusCode::OK, "{}", delivered.body);
+            assert_eq!(delivered.json()["threaded"], first);
+        }
+        let listed = crate::tickets::list(&app, &shop, "").await;
+        let tickets = listed["tickets"].as_array().unwrap();
+        assert_eq!(tickets.len(), 1, "{listed}");
+        let ticket = &tickets[0];
+        assert_eq!((ticket["subject"].as_str(), ticket["source"].as_str()), (Some("Invoice 7 charged twice"), Some("email")));
+        assert_eq!(ticket["requester_email"], VISITOR);
+        let conversation = ticket["conversation_id"].as_str().unwrap().to_owned();
+        assert_eq!(messages_of(&app, &conversation).await, 1);
+        let (waiting, _) = inbox_ids(&app, &shop.session, ws, &[("view", "waiting")]).await;
+        assert_eq!(waiting, std::slice::from_ref(&conversation), "it waits for a person");
+
+        // The team's reply goes by email at once, under the email's subject, with a signed reply address.
+        let reply = [("workspace_id", ws), ("conversation_id", conversation.as_str()), ("text", "Sorry! One charge is refunded.")];
+        let sent = app.call(&shop.session, "/api/desk/reply", &reply).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        let written = sent.json()["created_at"].as_i64().unwrap();
+        assert_eq!(app.state.desk.send_followups(written).await.unwrap(), 1);
+        let mail: Vec<String> = app.outbox().into_iter().filter(|m| m.contains(&format!("To: {VISITOR}"))).collect();
+        assert_eq!(mail.len(), 1, "{mail:?}");
+        assert_eq!(header(&mail[0], "Subject"), Some("Re: Invoice 7 charged twice"));
+        assert!(mail[0].contains("answered:") && mail[0].contains("Reply to this email to answer."), "{}", mail[0]);
+        assert!(!mail[0].contains("chat"), "no chat to go back to: {}", mail[0]);
+        let reply_to = header(&mail[0], "Reply-To").unwrap().to_owned();
+        assert!(reply_to.starts_with(&format!("reply+{conversation}.")), "{reply_to}");
+
+        // Her answer threads into the same conversation and ticket.
+        let answered = deliver(&app, &answer_email(&reply_to, "answer-2@mail.example.com", "Thanks, which card?"), &secret, now_millis() / 1000).await;
+        assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+        assert_eq!(messages_of(&app, &conversation).await, 3);
+        assert_eq!(crate::tickets::list(&app, &shop, "").await["tickets"].as_array().unwrap().len(), 1);
+
+        // An address of ours with another tag, or with the tag of another workspace, reaches nobody.
+        let forged = address.replacen(&format!("support+{ws}"), "support+someone-else", 1);
+        let raw = new_email(&forged, "forged-1@mail.example.com", "Hi", "Let me in.");
+        assert_eq!(deliver(&app, &raw, &secret, now_millis() / 1000).await.status, StatusCode::NOT_FOUND);
+        let tag = address.split_once('.').unwrap().1.split_once('@').unwrap().0;
+        let raw = new_email(&format!("support+{ws}x.{tag}@lodestar.localhost"), "forged-2@mail.example.com", "Hi", "Let me in.");
+        assert_eq!(deliver(&app, &raw, &secret, now_millis() / 1000).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(crate::tickets::list(&app, &shop, "").await["tickets"].as_array().unwrap().len(), 1);
+    }
 }

@@ -1,12 +1,13 @@
 //! The email follow-up panel of the Settings page: how long a reply the
 //! visitor has not seen waits before it is emailed to them, and whether
-//! their answers by email come back. Admins choose; everyone else reads.
+//! their answers by email come back; and the support address, where email
+//! forwarded becomes tickets. Admins choose; everyone else reads.
 
 use leptos::prelude::*;
 
 use super::Here;
 use crate::components::feedback::{ErrorPanel, Loading};
-use crate::components::forms::{on_success, FormAlert, Outcome, SettingsSave};
+use crate::components::forms::{on_success, CopyButton, FormAlert, Outcome, SettingsSave};
 use crate::email_followup::{followup_label, FollowupSetup, SaveEmailFollowup, FOLLOWUP_CHOICES};
 
 #[component]
@@ -62,7 +63,18 @@ fn FollowupForm(
         "Answers by email are not set up on this server (INBOUND_EMAIL_SECRET), so the email asks visitors \
          to go on in the chat."
     };
+    let support = setup.support_address.clone().map(|address| view! {
+        <div class="support-address">
+            <p><strong>"Support address"</strong></p>
+            <p class="muted small">
+                "Forward your support mailbox here (your email provider's forwarding rule): each new email becomes \
+                 a ticket, and your team's replies go back by email."
+            </p>
+            <p><code id="support-address">{address.clone()}</code> " " <CopyButton text=address what="the support address" /></p>
+        </div>
+    });
     view! {
+        {support}
         <ActionForm action=save attr:class="form form-plain" attr:novalidate="novalidate">
             <input type="hidden" name="workspace_id" value=workspace_id />
             <div class="field">
