@@ -186,6 +186,8 @@ pub struct Inbox {
     pub agents: Vec<Agent>,
     /// The caller, as an agent.
     pub me: Agent,
+    /// The caller set themselves away: routing and "people online" leave them out.
+    pub away: bool,
     /// What visitors the caller answered thought of it.
     pub my_ratings: RatingSummary,
     /// What the team did with the assistant's drafts lately.
@@ -309,6 +311,15 @@ pub async fn open_conversation(
 pub async fn mark_read(workspace_id: String, conversation_id: String) -> Result<(), ServiceError> {
     crate::services::call(|s, caller| async move { s.desk.mark_read(&caller, &workspace_id, &conversation_id).await })
         .await
+}
+
+/// The caller sets themselves away (`away`) or available (anything else):
+/// away, routing hands them no ticket and visitors are not told they are
+/// online, whatever pages they have open. Answers whether they are away.
+#[server(endpoint = "desk/set-away")]
+pub async fn set_away(workspace_id: String, away: String) -> Result<bool, ServiceError> {
+    let away = away == "away";
+    crate::services::call(|s, caller| async move { s.desk.set_away(&caller, &workspace_id, away).await }).await
 }
 
 /// The caller is typing a reply (the page says so every few seconds while they type).

@@ -105,8 +105,10 @@ impl RoutingPolicy {
 pub struct RoutingAgent {
     pub id: String,
     pub name: String,
-    /// At the desk now (the inbox or the tickets open).
+    /// At the desk now (the inbox or the tickets open) and not away.
     pub online: bool,
+    /// Set themselves away.
+    pub away: bool,
     /// Open tickets assigned to them.
     pub open: u32,
 }

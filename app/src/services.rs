@@ -245,6 +245,8 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         conversation_id: &str,
     ) -> Result<DeskConversation, ServiceError>;
+    /// The caller is away (or available again, when the queue is routed).
+    async fn set_away(&self, caller: &Caller, workspace_id: &str, away: bool) -> Result<bool, ServiceError>;
     /// The caller is typing a reply: everyone following the conversation hears it.
     async fn typing(&self, caller: &Caller, workspace_id: &str, conversation_id: &str) -> Result<(), ServiceError>;
     /// The visitor's messages so far are read by the caller.

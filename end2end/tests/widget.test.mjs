@@ -710,7 +710,7 @@ test("an admin sets service level targets and ticket categories, and a ticket's 
   await owner.context.close();
 });
 
-test("an admin routes tickets to agents at the desk, balanced under a limit: a new ticket goes to the member with the inbox open, with its history", async () => {
+test("an admin routes tickets to agents at the desk, balanced under a limit: a member set away is left out; a new ticket goes to the member with the inbox open, with its history", async () => {
   const owner = await openPage(browser);
   const home = await logInAsDemo(owner.page);
   await owner.page.goto(`${home}/settings`);
@@ -741,6 +741,17 @@ test("an admin routes tickets to agents at the desk, balanced under a limit: a n
   await hydrated(owner.page, owner.errors);
   await member.locator(".presence-on", { hasText: "At the desk" }).waitFor();
   assert.equal(await member.getByRole("checkbox", { name: "Billing" }).isChecked(), true);
+  // Set away in the inbox, the member is out of routing with the inbox still open; back, they are in again.
+  await desk.getByRole("button", { name: "Set me away" }).click();
+  await desk.getByText("You're away: no new tickets").waitFor();
+  await owner.page.reload();
+  await hydrated(owner.page, owner.errors);
+  await member.locator(".presence", { hasText: "Set to away" }).waitFor();
+  await desk.getByRole("button", { name: "Back to available" }).click();
+  await desk.getByText("You're available.").waitFor();
+  await owner.page.reload();
+  await hydrated(owner.page, owner.errors);
+  await member.locator(".presence-on", { hasText: "At the desk" }).waitFor();
   await screenshot(owner.page, "settings-ticket-routing");
 
   // A visitor asks about an invoice; the bot answers, nothing escalates.

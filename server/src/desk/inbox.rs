@@ -270,6 +270,35 @@ pub async fn seen(db: &sqlx::AnyPool, workspace_id: &str, user_id: &str, at: i64
     Ok(before.is_none_or(|seen| seen <= at - ONLINE_WITHIN_MS))
 }
 
+/// Member `user_id` sets themselves away, or available.
+pub async fn set_away<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    user_id: &str,
+    away: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE memberships SET away = $1 WHERE workspace_id = $2 AND user_id = $3")
+        .bind(i32::from(away))
+        .bind(workspace_id)
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_away<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    user_id: &str,
+) -> Result<bool, sqlx::Error> {
+    let away: Option<i32> = sqlx::query_scalar("SELECT away FROM memberships WHERE workspace_id = $1 AND user_id = $2")
+        .bind(workspace_id)
+        .bind(user_id)
+        .fetch_optional(db)
+        .await?;
+    Ok(away.unwrap_or(0) != 0)
+}
+
 /// Member `user_id` left the desk, unless seen after `seen_at`.
 pub async fn left<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -338,7 +367,7 @@ pub async fn queue(
     let online: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM desk_presence p
          JOIN memberships ms ON ms.workspace_id = p.workspace_id AND ms.user_id = p.user_id AND ms.suspended_at IS NULL
-         WHERE p.workspace_id = $1 AND p.seen_at > $2",
+         WHERE p.workspace_id = $1 AND p.seen_at > $2 AND ms.away = 0",
     )
     .bind(workspace_id)
     .bind(online_since)

@@ -377,11 +377,13 @@ impl DeskService for Desk {
             let ratings = ratings::of_agent(&db, &workspace, &id).await?;
             let since = now_millis() - DRAFT_STATS_DAYS * 24 * 3_600_000;
             let drafts = drafts::stats(&db, &workspace, since).await?;
-            Ok::<_, sqlx::Error>((items, counts, agents, ratings, drafts))
+            let away = inbox::is_away(&db, &workspace, &id).await?;
+            Ok::<_, sqlx::Error>((items, counts, agents, ratings, drafts, away))
         };
-        let (items, counts, agents, (rated, average), drafts) = self.sql.read(job).await.map_err(AppError::from)?;
+        let (items, counts, agents, (rated, average), drafts, away) =
+            self.sql.read(job).await.map_err(AppError::from)?;
         let my_ratings = RatingSummary { count: rated.clamp(0, i64::from(u32::MAX)) as u32, average };
-        Ok(Inbox { items, counts, agents, me, my_ratings, drafts, now: now_millis() })
+        Ok(Inbox { items, counts, agents, me, away, my_ratings, drafts, now: now_millis() })
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]
@@ -465,6 +467,19 @@ impl DeskService for Desk {
         };
         self.sql.write(job).await.map_err(AppError::from)?;
         self.followup_setup(workspace_id, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn set_away(&self, caller: &Caller, workspace_id: &str, away: bool) -> Result<bool, ServiceError> {
+        let me = self.agent(caller, workspace_id).await?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move { inbox::set_away(&db, &workspace, &me.id, away).await };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        if !away {
+            // Back: the queue may have waited for them.
+            crate::tickets::routing::route_workspace(&self.sql, &self.live, workspace_id).await;
+        }
+        Ok(away)
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id, conversation_id))]

@@ -28,7 +28,10 @@ const QUEUE_READ: i64 = 500;
 pub struct Candidate {
     pub id: String,
     pub name: String,
+    /// At the desk and not away: eligible.
     pub online: bool,
+    /// Set themselves away.
+    pub away: bool,
     /// Open tickets they hold.
     pub open: u32,
     pub capacity: u32,
@@ -82,11 +85,12 @@ async fn candidates<'e>(
     policy: &RoutingPolicy,
     online_since: i64,
 ) -> Result<Vec<Candidate>, sqlx::Error> {
-    let rows: Vec<(String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+    let rows: Vec<(String, String, i64, i64, Option<i64>, i64)> = sqlx::query_as(
         "SELECT u.id, u.name,
                 CASE WHEN EXISTS (SELECT 1 FROM desk_presence p
                                   WHERE p.workspace_id = ms.workspace_id AND p.user_id = u.id AND p.seen_at > $2)
                      THEN 1 ELSE 0 END,
+                CAST(ms.away AS BIGINT),
                 ms.last_routed_at,
                 (SELECT COUNT(*) FROM tickets t
                  WHERE t.workspace_id = ms.workspace_id AND t.assignee_id = u.id AND t.status = 'open')
@@ -100,10 +104,11 @@ async fn candidates<'e>(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, online, last_routed_at, open)| Candidate {
+        .map(|(id, name, present, away, last_routed_at, open)| Candidate {
             capacity: policy.capacity_of(&id),
             categories: policy.categories_of(&id).to_vec(),
-            online: online == 1,
+            online: present == 1 && away == 0,
+            away: away != 0,
             open: u32::try_from(open).unwrap_or(u32::MAX),
             last_routed_at: last_routed_at.unwrap_or(0),
             id,
@@ -130,8 +135,10 @@ pub async fn team(
 ) -> Result<(Vec<RoutingAgent>, u32), sqlx::Error> {
     let online_since = now_millis() - inbox::ONLINE_WITHIN_MS;
     let agents = candidates(db, workspace_id, policy, online_since).await?;
-    let agents =
-        agents.into_iter().map(|c| RoutingAgent { id: c.id, name: c.name, online: c.online, open: c.open }).collect();
+    let agents = agents
+        .into_iter()
+        .map(|c| RoutingAgent { id: c.id, name: c.name, online: c.online, away: c.away, open: c.open })
+        .collect();
     let queued = queued(db, workspace_id).await?;
     Ok((agents, u32::try_from(queued).unwrap_or(u32::MAX)))
 }
@@ -229,6 +236,7 @@ mod tests {
             id: id.to_owned(),
             name: id.to_uppercase(),
             online: true,
+            away: false,
             open,
             capacity,
             categories: categories.iter().map(|c| (*c).to_owned()).collect(),

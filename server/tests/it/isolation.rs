@@ -557,6 +557,15 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint {
+        path: "/api/desk/set-away",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("away", "available")]),
+        },
+    },
+    Endpoint {
         path: "/api/desk/typing",
         kind: Kind::Workspace {
             action: Action::AnswerConversations,
@@ -797,8 +806,8 @@ impl World {
             .fetch_all(pool)
             .await
             .unwrap();
-        let members: Vec<(String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT user_id, role, suspended_at FROM memberships WHERE workspace_id = $1 ORDER BY user_id",
+        let members: Vec<(String, String, Option<i64>, i32)> = sqlx::query_as(
+            "SELECT user_id, role, suspended_at, away FROM memberships WHERE workspace_id = $1 ORDER BY user_id",
         )
         .bind(workspace)
         .fetch_all(pool)

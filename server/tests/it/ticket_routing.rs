@@ -167,3 +167,38 @@ backend_tests! {
         assert_eq!(holder(&app, &shop, &create(&app, &shop, "Left alone").await).await, None);
     }
 }
+
+async fn set_away(app: &TestApp, who: &Session, ws: &str, away: &str) -> Value {
+    let set = app.call(who, "/api/desk/set-away", &[("workspace_id", ws), ("away", away)]).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    set.json()
+}
+
+backend_tests! {
+    async fn a_member_set_away_is_handed_nothing_with_the_desk_open_and_takes_the_queue_on_return(app) {
+        let shop = tenant(&app, "away@example.com", &[]).await;
+        let ws = shop.workspace.as_str();
+        let owner = shop.session.user_id.clone();
+        let (status, _) = save(&app, &shop, &[("routing[mode]", "balanced"), ("routing[capacity]", "5")]).await;
+        assert_eq!(status, StatusCode::OK);
+        let _desk = inbox_channel(&app, &shop.session.cookie, ws).await.unwrap();
+
+        // Away with the inbox open: nothing is handed to them, and the panel says why.
+        assert_eq!(set_away(&app, &shop.session, ws, "away").await, true);
+        let inbox = app.call(&shop.session, "/api/desk/inbox", &[("workspace_id", ws)]).await.json();
+        assert_eq!(inbox["away"], true);
+        let waiting = create(&app, &shop, "Where is my parcel?").await;
+        assert_eq!(holder(&app, &shop, &waiting).await, None);
+        let setup = app.call(&shop.session, "/api/tickets/routing", &[("workspace_id", ws)]).await.json();
+        let me = setup["agents"].as_array().unwrap().iter().find(|a| a["id"] == owner.as_str()).unwrap().clone();
+        assert_eq!((me["online"].as_bool(), me["away"].as_bool(), setup["queued"].as_i64()), (Some(false), Some(true), Some(1)));
+
+        // Back: the waiting ticket is theirs at once, and new ones follow.
+        assert_eq!(set_away(&app, &shop.session, ws, "available").await, false);
+        assert_eq!(holder(&app, &shop, &waiting).await.as_deref(), Some(owner.as_str()));
+        let next = create(&app, &shop, "Can I change my address?").await;
+        assert_eq!(holder(&app, &shop, &next).await.as_deref(), Some(owner.as_str()));
+        let inbox = app.call(&shop.session, "/api/desk/inbox", &[("workspace_id", ws)]).await.json();
+        assert_eq!(inbox["away"], false);
+    }
+}

@@ -85,6 +85,8 @@ fn RoutingForm(
                 .collect_view();
             let error = Signal::derive(move || outcome.error().and_then(|e| e.field(&format!("capacity.{at}"))));
             let agent_id = agent.id.clone();
+            let away_id = agent.id.clone();
+            let set_away = Signal::derive(move || current.with(|c| c.agents.iter().any(|a| a.id == away_id && a.away)));
             let load = Signal::derive(move || {
                 current.with(|c| {
                     let agent = c.agents.iter().find(|a| a.id == agent_id);
@@ -98,7 +100,11 @@ fn RoutingForm(
                         <input type="hidden" name=format!("routing[members][{at}][member_id]") value=agent.id.clone() />
                         {agent.name.clone()}
                         <span class="presence small" class:presence-on=move || load.get().2>
-                            {move || if load.get().2 { "At the desk" } else { "Away" }}
+                            {move || match (load.get().2, set_away.get()) {
+                                (true, _) => "At the desk",
+                                (false, true) => "Set to away",
+                                (false, false) => "Away",
+                            }}
                         </span>
                     </th>
                     <td><Load load name /></td>

@@ -25,7 +25,7 @@ use crate::chat::{load_first_steps, SentimentLabel};
 use crate::components::feedback::{EmptyState, ErrorPanel, Icon, Loading, NotAllowed};
 use crate::components::format::{count_of, waited};
 use crate::components::live::{follow_changes, LiveState};
-use crate::desk::{load_inbox, open_conversation, Channel, Inbox, InboxItem, InboxView};
+use crate::desk::{load_inbox, open_conversation, set_away, Channel, Inbox, InboxItem, InboxView};
 use crate::permissions::Action;
 use crate::reply_drafts::{DraftStats, DRAFT_STATS_DAYS};
 use conversation::ConversationPane;
@@ -220,12 +220,40 @@ fn list_view(here: &Here, inbox: Inbox, query: Memo<leptos_router::params::Param
         view! { <p class="muted small desk-my-rating">{format!("Your rating: {average:.1} out of 5 from {visitors}")}</p> }
     });
     view! {
+        <Availability workspace_id=here.workspace.id.clone() away=inbox.away />
         <nav aria-label="Inbox views"><ul class="desk-views">{tabs}</ul></nav>
         {filters}
         {unread}
         {items}
         {rated}
         <DraftUse stats=inbox.drafts />
+    }
+}
+
+/// Whether the caller takes new work: away, routing hands them no ticket
+/// and visitors are not told someone is online, even with the inbox open.
+#[component]
+fn Availability(workspace_id: String, away: bool) -> impl IntoView {
+    let away = RwSignal::new(away);
+    let set = leptos::prelude::Action::new(move |next: &bool| {
+        let (workspace_id, next) = (workspace_id.clone(), *next);
+        async move { set_away(workspace_id, if next { "away" } else { "available" }.to_owned()).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(now)) = set.value().get() {
+            away.set(now);
+        }
+    });
+    view! {
+        <div class="availability" class:is-away=move || away.get()>
+            <span class="availability-state" role="status">
+                {move || if away.get() { "You're away: no new tickets, and visitors don't count you online." } else { "You're available." }}
+            </span>
+            <button type="button" class="button button-small" aria-pressed=move || away.get().to_string()
+                disabled=move || set.pending().get() on:click=move |_| { set.dispatch(!away.get_untracked()); }>
+                {move || if away.get() { "Back to available" } else { "Set me away" }}
+            </button>
+        </div>
     }
 }
 
