@@ -131,7 +131,7 @@ pub fn validate_canned(shortcut: &str, body: &str) -> Result<(String, String), S
     } else if shortcut.chars().count() > SHORTCUT_MAX_CHARS {
         errors.insert("shortcut".into(), format!("Keep the name under {SHORTCUT_MAX_CHARS} characters."));
     }
-    let body: String = body.trim().chars().filter(|c| *c == '\n' || !c.is_control()).collect();
+    let body = crate::validate::clean_text(body);
     if body.is_empty() {
         errors.insert("body".into(), "Write the reply.".into());
     } else if body.chars().count() > MESSAGE_MAX_CHARS {

@@ -50,10 +50,10 @@ pub struct MentionList {
     pub unread: u32,
 }
 
-/// A note's text: trimmed, its control characters out (line breaks kept),
+/// A note's text: trimmed, its control characters out (line breaks and tabs kept),
 /// 1 to [`NOTE_MAX_CHARS`] characters.
 pub fn validate_note(text: &str) -> Result<String, ServiceError> {
-    let text: String = text.trim().chars().filter(|c| *c == '\n' || !c.is_control()).collect();
+    let text = crate::validate::clean_text(text);
     if text.is_empty() {
         return Err(ServiceError::invalid("body", "Write the note first."));
     }

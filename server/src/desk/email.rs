@@ -242,8 +242,10 @@ impl Desk {
 
     /// Reads a forwarded email: what its signed address names (a
     /// conversation, or a workspace's support address), and what the sender
-    /// wrote. Paced per conversation or workspace, and per sender.
-    pub fn read_inbound(&self, raw: &[u8]) -> Result<InboundEmail, ServiceError> {
+    /// wrote. Paced per conversation or workspace, and per sender. `None`
+    /// for an automatic email (an out-of-office, a bounce): nobody wrote it,
+    /// so it is neither a message nor a ticket.
+    pub fn read_inbound(&self, raw: &[u8]) -> Result<Option<InboundEmail>, ServiceError> {
         let unreadable = || ServiceError::invalid("email", "This is not an email we can read.");
         if raw.trim_ascii().is_empty() {
             return Err(unreadable());
@@ -260,6 +262,14 @@ impl Desk {
             tracing::warn!("refused an inbound email sent to no address of ours");
             return Err(ServiceError::NotFound);
         };
+        // RFC 3834's mark, and the older Precedence header auto-responders still send.
+        let automatic = message.header_raw("Auto-Submitted").is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
+            || message
+                .header_raw("Precedence")
+                .is_some_and(|v| ["bulk", "junk", "auto_reply"].contains(&v.trim().to_ascii_lowercase().as_str()));
+        if automatic {
+            return Ok(None);
+        }
         let sender = message.from().and_then(|f| f.first()).and_then(|a| a.address()).unwrap_or_default();
         let from = sender.trim().to_ascii_lowercase();
         if from.len() > app::validate::EMAIL_MAX || !app::validate::is_plausible_email(&from) {
@@ -288,7 +298,7 @@ impl Desk {
             .map(|part| part.attachment_name().unwrap_or("unnamed file").chars().take(80).collect())
             .collect();
         let subject = message.subject().map(app::tickets::subject_from).filter(|s| !s.is_empty());
-        Ok(InboundEmail { to, from, subject, message_id, text, refused })
+        Ok(Some(InboundEmail { to, from, subject, message_id, text, refused }))
     }
 }
 

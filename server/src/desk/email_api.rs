@@ -62,7 +62,9 @@ async fn inbound(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         tracing::warn!(%why, "refused an inbound email");
         return Ok(refuse(StatusCode::UNAUTHORIZED, why));
     }
-    let email = state.desk.read_inbound(&raw)?;
+    let Some(email) = state.desk.read_inbound(&raw)? else {
+        return Ok(Json(json!({ "threaded": false, "ignored": "automatic" })).into_response());
+    };
     let threaded = state.chat.email_in(email).await?;
     Ok(Json(json!({ "threaded": threaded.is_some(), "message": threaded })).into_response())
 }

@@ -11,7 +11,8 @@ use super::settings;
 /// delay, unless an earlier unseen one is due first (one email carries
 /// both) or the visitor left no email, or the workspace never emails. A
 /// visitor whose last message came by email is on email, not in the chat:
-/// theirs is due at once, whatever the delay.
+/// theirs is due at once, whatever the delay (and sooner than one
+/// scheduled while they were in the chat).
 pub async fn schedule(
     tx: &mut AnyConnection,
     workspace_id: &str,
@@ -20,7 +21,10 @@ pub async fn schedule(
 ) -> Result<(), sqlx::Error> {
     let minutes = settings::email_followup_minutes(&mut *tx, workspace_id).await?;
     sqlx::query(
-        "UPDATE conversations SET email_due_at = COALESCE(email_due_at, CASE WHEN channel = 'email' THEN $1 ELSE $2 END)
+        "UPDATE conversations SET email_due_at = CASE
+             WHEN channel = 'email' AND (email_due_at IS NULL OR email_due_at > $1) THEN $1
+             WHEN email_due_at IS NULL THEN $2
+             ELSE email_due_at END
          WHERE id = $3 AND workspace_id = $4 AND visitor_email IS NOT NULL AND (channel = 'email' OR $5 > 0)",
     )
     .bind(at)
@@ -84,7 +88,8 @@ pub async fn claim(
         "SELECT c.visitor_email, w.name AS workspace_name, c.origin,
                 CASE WHEN COALESCE(c.visitor_seen_at, 0) > COALESCE(c.emailed_upto, 0)
                      THEN COALESCE(c.visitor_seen_at, 0) ELSE COALESCE(c.emailed_upto, 0) END AS covered_upto,
-                (SELECT t.subject FROM tickets t WHERE t.conversation_id = c.id ORDER BY t.number LIMIT 1) AS subject
+                (SELECT t.subject FROM tickets t WHERE t.conversation_id = c.id AND t.workspace_id = c.workspace_id
+                 ORDER BY t.number LIMIT 1) AS subject
          FROM conversations c JOIN workspaces w ON w.id = c.workspace_id
          WHERE c.id = $1 AND c.workspace_id = $2",
     )

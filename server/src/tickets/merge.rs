@@ -131,10 +131,11 @@ pub async fn reply_goes_to(
         .fetch_optional(&mut *tx)
         .await?;
         let Some((target_status, merged_into, conversation)) = found else { return Ok(None) };
-        // A solved target opens again only if its own conversation has no other ticket worked on.
+        // A solved target opens again only if its own conversation has no other
+        // ticket worked on. Read, not locked: the caller holds this conversation,
+        // and taking another's lock here could wait on a merge taking both in id order.
         if target_status == TicketStatus::Solved.as_str() && merged_into.is_none() {
             if let Some(conversation) = conversation {
-                store::hold_conversation(tx, workspace_id, &conversation).await?;
                 if store::live_for_conversation(tx, workspace_id, &conversation).await?.is_some() {
                     return Ok(None);
                 }

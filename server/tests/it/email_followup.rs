@@ -339,6 +339,14 @@ backend_tests! {
         assert_eq!(messages_of(&app, &conversation).await, 3);
         assert_eq!(crate::tickets::list(&app, &shop, "").await["tickets"].as_array().unwrap().len(), 1);
 
+        // An out-of-office is nobody writing: no message, no ticket.
+        let away = new_email(&address, "ooo-1@mail.example.com", "Out of office", "I am away until Monday.")
+            .replacen("MIME-Version", "Auto-Submitted: auto-replied\r\nMIME-Version", 1);
+        let ignored = deliver(&app, &away, &secret, now_millis() / 1000).await;
+        assert_eq!(ignored.status, StatusCode::OK, "{}", ignored.body);
+        assert_eq!((ignored.json()["threaded"].as_bool(), ignored.json()["ignored"].as_str()), (Some(false), Some("automatic")));
+        assert_eq!(crate::tickets::list(&app, &shop, "").await["tickets"].as_array().unwrap().len(), 1);
+
         // An address of ours with another tag, or with the tag of another workspace, reaches nobody.
         let forged = address.replacen(&format!("support+{ws}"), "support+someone-else", 1);
         let raw = new_email(&forged, "forged-1@mail.example.com", "Hi", "Let me in.");

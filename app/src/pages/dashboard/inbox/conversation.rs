@@ -111,7 +111,8 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         visitor_email: summary.visitor_email.clone(),
         workspace_name: here.workspace.name.clone(),
         ticket_number: ticket.as_ref().map(|t| t.number),
-        origin: (!summary.origin.is_empty()).then(|| summary.origin.clone()),
+        // A page's address; a conversation begun by email has none.
+        origin: summary.origin.starts_with("http").then(|| summary.origin.clone()),
     };
     let ids = StoredValue::new((here.workspace.id.clone(), summary.id.clone()));
     let me = here.viewer.user_id.clone();
