@@ -1,5 +1,7 @@
 // Lodestar widget loader: the one script a site embeds.
 // <script src="https://HOST/widget.js" data-key="pk_..." async></script>
+// A site that knows who is signed in adds data-identity="<token>": a JWT its
+// server signs with the workspace's identity secret (Settings).
 // It shows the launcher as soon as the workspace's settings arrive, in
 // their colour, position and icon, while the WebAssembly that builds the
 // chat panel loads beside it; a click before then opens the panel once
@@ -8,6 +10,7 @@
   var script = document.currentScript;
   if (!script || document.querySelector("lodestar-widget")) return;
   var key = script.getAttribute("data-key") || "";
+  var identity = script.getAttribute("data-identity") || "";
   var base = new URL(".", script.src).href;
   // The panel's code downloads beside the settings, not after them.
   var panel = import(base + "widget/lodestar_widget.js");
@@ -54,7 +57,7 @@
       document.body.appendChild(host);
       return panel.then(function (widget) {
         return widget.default({ module_or_path: wasm }).then(function () {
-          widget.mount(key, base, config);
+          widget.mount(key, base, config, identity);
         });
       });
     })

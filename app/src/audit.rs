@@ -37,6 +37,7 @@ pub fn describe_action(action: &str) -> &'static str {
         "key.updated" => "Changed a key's allowed sites",
         "key.revoked" => "Revoked an API key",
         "workspace.created" => "Created the workspace",
+        "identity_secret.rotated" => "Rotated the identity secret",
         _ => "Security event",
     }
 }

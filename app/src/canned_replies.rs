@@ -131,7 +131,8 @@ pub fn validate_canned(shortcut: &str, body: &str) -> Result<(String, String), S
     } else if shortcut.chars().count() > SHORTCUT_MAX_CHARS {
         errors.insert("shortcut".into(), format!("Keep the name under {SHORTCUT_MAX_CHARS} characters."));
     }
-    let body = crate::validate::clean_text(body);
+    // Cleaned as the message it becomes will be (`validate_visitor_message`).
+    let body: String = crate::validate::clean_text(body).chars().map(crate::chat::bidi_safe).collect();
     if body.is_empty() {
         errors.insert("body".into(), "Write the reply.".into());
     } else if body.chars().count() > MESSAGE_MAX_CHARS {
@@ -228,6 +229,8 @@ mod tests {
         assert_eq!(fields(validate_canned("", "")), ["body", "shortcut"]);
         let error = validate_canned("ok", "Hi {{visitor.nickname}}").unwrap_err().explained();
         assert!(error.contains("{{visitor.nickname}} is not a placeholder"), "{error}");
+        let (_, body) = validate_canned("ok", "Paid \u{202E}321\u{202C} euros").unwrap();
+        assert_eq!(body, "Paid  321  euros", "direction overrides become spaces, as in a message");
     }
 
     #[test]

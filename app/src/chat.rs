@@ -387,7 +387,7 @@ pub fn validate_visitor_message(text: &str) -> Result<VisitorText, String> {
 
 /// Bidirectional overrides can make stored text read differently from what
 /// was sent; they become plain spaces.
-fn bidi_safe(c: char) -> char {
+pub(crate) fn bidi_safe(c: char) -> char {
     if matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
         ' '
     } else {

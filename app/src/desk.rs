@@ -136,6 +136,8 @@ impl InboxFilter {
 pub struct InboxItem {
     pub id: String,
     pub visitor_email: Option<String>,
+    /// The name the business's site gave, for an identified visitor.
+    pub visitor_name: Option<String>,
     pub origin: String,
     /// The latest message, shortened.
     pub preview: String,
@@ -231,6 +233,8 @@ pub struct DeskConversation {
     pub seq: i64,
     /// Its ticket being worked on, else its latest one.
     pub ticket: Option<TicketRef>,
+    /// Who the visitor is, when the business's site identified them.
+    pub visitor: Option<crate::visitor_identity::IdentifiedVisitor>,
 }
 
 /// A conversation's owner after a join or hand-back, and where its

@@ -38,6 +38,7 @@ pub mod ticket_categories;
 pub mod ticket_notes;
 pub mod tickets;
 pub mod validate;
+pub mod visitor_identity;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};

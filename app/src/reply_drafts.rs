@@ -84,6 +84,13 @@ pub async fn draft_reply(workspace_id: String, conversation_id: String) -> Resul
     crate::services::call(|s, caller| async move { s.desk.draft(&caller, &workspace_id, &conversation_id).await }).await
 }
 
+/// Drafts a first email to the requester of a ticket without a conversation.
+#[server(endpoint = "desk/draft-ticket")]
+pub async fn draft_ticket_reply(workspace_id: String, ticket_id: String) -> Result<ReplyDraft, ServiceError> {
+    crate::services::call(|s, caller| async move { s.desk.draft_for_ticket(&caller, &workspace_id, &ticket_id).await })
+        .await
+}
+
 /// The caller threw the draft away.
 #[server(endpoint = "desk/discard-draft")]
 pub async fn discard_draft(workspace_id: String, draft_id: String) -> Result<(), ServiceError> {

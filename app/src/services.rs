@@ -34,6 +34,7 @@ use crate::team::{InvitationPreview, TeamView};
 use crate::ticket_categories::{CategorySetup, TicketCategory};
 use crate::ticket_notes::{MentionList, MentionsRead};
 use crate::tickets::{TicketChange, TicketDetail, TicketList, TicketView};
+use crate::visitor_identity::{IdentitySetup, PlanPriority};
 
 /// Who is calling, as the server's middleware read it from the request
 /// before any handler ran. Services trust nothing else about the caller.
@@ -283,6 +284,27 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         conversation_id: &str,
     ) -> Result<ReplyDraft, ServiceError>;
+    /// Drafts a first email to the requester of a ticket that has no
+    /// conversation, answering its subject from the knowledge base.
+    async fn draft_for_ticket(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+    ) -> Result<ReplyDraft, ServiceError>;
+    /// Emails the requester of a ticket that has no conversation (at `to`
+    /// when the ticket has no address), beginning the conversation the
+    /// ticket then follows; with `draft_id`, recorded as that draft sent or
+    /// edited. Answers the conversation's id.
+    async fn write_to_requester(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        to: Option<String>,
+        text: String,
+        draft_id: Option<String>,
+    ) -> Result<String, ServiceError>;
     /// The caller threw their draft away.
     async fn discard_draft(&self, caller: &Caller, workspace_id: &str, draft_id: &str) -> Result<(), ServiceError>;
     /// The bot answers again.
@@ -328,6 +350,18 @@ pub trait DeskService: Send + Sync + 'static {
         workspace_id: &str,
         id: &str,
     ) -> Result<CannedSetup, ServiceError>;
+    /// Identified visitors: the secret (to those who configure the widget)
+    /// and the plans that raise priority (any member may read them).
+    async fn identity(&self, caller: &Caller, workspace_id: &str) -> Result<IdentitySetup, ServiceError>;
+    /// A new identity secret (those who configure the widget).
+    async fn rotate_identity_secret(&self, caller: &Caller, workspace_id: &str) -> Result<IdentitySetup, ServiceError>;
+    /// Ranks plans (admins).
+    async fn save_plan_priorities(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        plans: Vec<PlanPriority>,
+    ) -> Result<IdentitySetup, ServiceError>;
 }
 
 /// The career mentor. Recommendations need no account: anyone may ask, a

@@ -163,7 +163,9 @@ impl TicketEvent {
         let shown = |value: &Option<String>| match (self.kind.as_str(), value.as_deref()) {
             (_, None) => "nobody".to_owned(),
             ("status", Some(v)) => TicketStatus::parse(v).map_or_else(|| v.to_owned(), |s| s.label().to_owned()),
-            ("priority", Some(v)) => Priority::parse(v).map_or_else(|| v.to_owned(), |p| priority_label(p).to_owned()),
+            ("priority" | "plan_priority", Some(v)) => {
+                Priority::parse(v).map_or_else(|| v.to_owned(), |p| priority_label(p).to_owned())
+            }
             // Older lines hold the default categories' ids; newer ones their labels.
             ("category", Some(v)) => {
                 default_categories().into_iter().find(|c| c.id == v).map_or_else(|| v.to_owned(), |c| c.label)
@@ -190,6 +192,12 @@ impl TicketEvent {
                 Some(_) => format!("{who} assigned it to {}", shown(&self.to)),
                 None => format!("{who} unassigned it from {}", shown(&self.from)),
             },
+            "plan_priority" => format!(
+                "{who} raised the priority to {}: the requester is on the {} plan",
+                shown(&self.to),
+                self.from.as_deref().unwrap_or_default()
+            ),
+            "emailed" => format!("{who} emailed the requester at {}", shown(&self.to)),
             "merged" => format!("{who} merged it into {}", shown(&self.to)),
             "merged_in" => format!("{who} merged {} into it", shown(&self.to)),
             "tags" => match self.to.as_deref().filter(|t| !t.is_empty()) {
@@ -278,6 +286,8 @@ pub struct TicketDetail {
     pub categories: Vec<TicketCategory>,
     /// Other tickets being worked on for the same requester: likely duplicates.
     pub merge_candidates: Vec<MergeCandidate>,
+    /// Who the requester is, when the business's site identified them.
+    pub requester: Option<crate::visitor_identity::IdentifiedVisitor>,
     /// The server's clock when it was read (ms).
     pub now: i64,
 }
@@ -331,6 +341,17 @@ pub const SUBJECT_MAX_CHARS: usize = 200;
 /// word near 80 characters.
 pub fn subject_from(text: &str) -> String {
     first_words(text, 80.min(SUBJECT_MAX_CHARS))
+}
+
+/// The address a member writes to a ticket's requester at.
+pub fn validate_requester(to: &str) -> Result<String, ServiceError> {
+    let mut errors = crate::error::FieldErrors::new();
+    let email = crate::validate::email("to", to, &mut errors);
+    if errors.is_empty() {
+        Ok(email)
+    } else {
+        Err(ServiceError::Invalid(errors))
+    }
 }
 
 /// A ticket's subject: trimmed, one line, 1 to [`SUBJECT_MAX_CHARS`] characters.
@@ -408,6 +429,25 @@ pub async fn list_tickets(
 #[server(endpoint = "tickets/open")]
 pub async fn open_ticket(workspace_id: String, ticket_id: String) -> Result<TicketDetail, ServiceError> {
     crate::services::call(|s, caller| async move { s.tickets.open(&caller, &workspace_id, &ticket_id).await }).await
+}
+
+/// Emails the requester of a ticket that has no conversation (at `to`
+/// when it has no address yet); their answer comes back into a new
+/// conversation the ticket follows. Answers that conversation's id.
+#[server(endpoint = "desk/write-to-requester")]
+pub async fn write_to_requester(
+    workspace_id: String,
+    ticket_id: String,
+    text: String,
+    #[server(default)] to: String,
+    #[server(default)] draft_id: String,
+) -> Result<String, ServiceError> {
+    let to = Some(to).filter(|t| !t.trim().is_empty());
+    let draft_id = Some(draft_id).filter(|d| !d.is_empty());
+    crate::services::call(|s, caller| async move {
+        s.desk.write_to_requester(&caller, &workspace_id, &ticket_id, to, text, draft_id).await
+    })
+    .await
 }
 
 /// Opens a ticket by hand, about a conversation or not.
@@ -576,5 +616,10 @@ mod tests {
         let routed = TicketEvent { actor: None, ..event("routed", Some("balanced"), Some("Sam")) };
         assert_eq!(routed.describe(), "Lodestar routed it to Sam (fewest open tickets)");
         assert_eq!(event("sla", Some("720000"), Some("first_reply")).describe(), "First reply target missed by 12 min");
+        let raised = TicketEvent { actor: None, ..event("plan_priority", Some("enterprise"), Some("urgent")) };
+        assert_eq!(
+            raised.describe(),
+            "Lodestar raised the priority to Urgent: the requester is on the enterprise plan"
+        );
     }
 }

@@ -53,18 +53,26 @@ async function readSettled(path) {
   }
 }
 
-async function findLink(recipient, path) {
+/** The messages to `recipient` (in their To: header), newest first. */
+async function messagesTo(recipient) {
   let names;
   try {
     names = await readdir(OUTBOX);
   } catch (error) {
-    if (error.code === "ENOENT") return null;
+    if (error.code === "ENOENT") return [];
     throw error;
   }
+  const found = [];
   // Files are named `<unix ms>-<uuid>.eml`: newest first.
   for (const name of names.filter((n) => n.endsWith(".eml")).sort().reverse()) {
-    const { headers, body } = parseMessage(await readSettled(join(OUTBOX, name)));
-    if (!(headers.to ?? "").toLowerCase().includes(recipient)) continue;
+    const message = parseMessage(await readSettled(join(OUTBOX, name)));
+    if ((message.headers.to ?? "").toLowerCase().includes(recipient)) found.push(message);
+  }
+  return found;
+}
+
+async function findLink(recipient, path) {
+  for (const { body } of await messagesTo(recipient)) {
     for (const candidate of body.match(/https?:\/\/[^\s"'<>]+/g) ?? []) {
       const url = new URL(candidate);
       if (url.pathname.startsWith(path)) {
@@ -74,6 +82,17 @@ async function findLink(recipient, path) {
     }
   }
   return null;
+}
+
+/** Waits for the first email to `recipient` and returns it ({ headers, body }). */
+export async function waitForMessage(recipient, { timeout = 20_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const [newest] = await messagesTo(recipient.toLowerCase());
+    if (newest) return newest;
+    if (Date.now() > deadline) throw new Error(`no email to ${recipient} arrived in ${OUTBOX} within ${timeout} ms`);
+    await sleep(100);
+  }
 }
 
 /**

@@ -11,12 +11,13 @@ import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BASE_URL, WORKSPACE_HOME, hydrated, launch, logInAsDemo, openPage, screenshot } from "./browser.mjs";
+import { waitForMessage } from "./outbox.mjs";
 
 // The help centre is embedded on a debug build at first start: a ceiling, not a wait.
 const ANSWER_TIMEOUT = 120_000;
 
 // A hostile host page: it restyles every element it can reach.
-const HOST_PAGE = (key) => `<!doctype html>
+const HOST_PAGE = (key, identity) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Customer site</title>
 <style>
   * { font-family: "Comic Sans MS", cursive !important; color: red !important; line-height: 3 !important;
@@ -25,7 +26,7 @@ const HOST_PAGE = (key) => `<!doctype html>
   div, section { background: pink !important; padding: 30px !important; }
 </style></head>
 <body><h1>Welcome to our shop</h1><p>Everything is styled aggressively here.</p>
-<script src="${BASE_URL}/widget.js" data-key="${key}" async></script>
+<script src="${BASE_URL}/widget.js" data-key="${key}"${identity ? ` data-identity="${identity}"` : ""} async></script>
 </body></html>`;
 
 // The server's data directory: its SQLite file, key and inbound secret.
@@ -95,13 +96,21 @@ async function uploadAndWait(page, workspace) {
 function startHost() {
   return new Promise((resolve) => {
     const server = createServer((request, response) => {
-      // `/?key=pk_…` embeds another workspace's widget on the same site.
-      const key = new URL(request.url, "http://host").searchParams.get("key") ?? hostKey;
+      // `/?key=pk_…` embeds another workspace's widget on the same site;
+      // `/?identity=…` is a page the site rendered for a signed-in customer.
+      const params = new URL(request.url, "http://host").searchParams;
       response.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      response.end(HOST_PAGE(key));
+      response.end(HOST_PAGE(params.get("key") ?? hostKey, params.get("identity")));
     });
     server.listen(0, "127.0.0.1", () => resolve(server));
   });
+}
+
+/** What the shop's server does for a signed-in customer: an HS256 JWT under the identity secret. */
+function signIdentity(secret, claims) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const signed = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${signed}.${createHmac("sha256", secret).update(signed).digest("base64url")}`;
 }
 
 /** The newest conversation's flag and visitor email, straight from the server's SQLite file. */
@@ -624,6 +633,147 @@ test("an admin keeps canned replies in Settings, and an agent puts one into a re
   }
   await visitor.context.close();
   await owner.context.close();
+});
+
+test("an admin ranks customer plans and rotates the identity secret; a customer the shop's site identifies reaches the team by name, their plan makes their ticket urgent, and a forged token is only a console warning", async () => {
+  const owner = await openPage(browser);
+  const home = await logInAsDemo(owner.page);
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  const panel = owner.page.locator("section", { has: owner.page.getByRole("heading", { name: "Identified visitors" }) });
+  const plans = panel.getByLabel("Plans that raise priority");
+  // A wrong line is named, and nothing is kept.
+  await plans.fill("enterprise urgent");
+  await panel.getByRole("button", { name: "Save plans" }).click();
+  await panel.locator("#identity-plans-error", { hasText: "has no colon" }).waitFor();
+  const plan = `Enterprise-${RUN}`;
+  await plans.fill(`${plan}: urgent\npro: high`);
+  await panel.getByRole("button", { name: "Save plans" }).click();
+  await panel.getByText("Saved.").waitFor();
+
+  // The secret is hidden until shown; rotating asks first, then shows a new one.
+  const code = panel.locator("#identity-secret");
+  assert.match(await code.innerText(), /^lsid_•+$/);
+  await panel.getByRole("button", { name: "Show" }).click();
+  const before = (await code.innerText()).trim();
+  assert.match(before, /^lsid_[A-Za-z0-9_-]{40,}$/);
+  await panel.getByRole("button", { name: "Rotate secret" }).click();
+  await panel.getByText("stop working at once").waitFor();
+  await panel.getByRole("button", { name: "Rotate now" }).click();
+  await panel.getByText("Rotated: sign new tokens with the new secret.").waitFor();
+  const secret = (await code.innerText()).trim();
+  assert.notEqual(secret, before);
+  assert.match(secret, /^lsid_/);
+  await screenshot(owner.page, "settings-identified-visitors");
+
+  // Dana is signed in on the shop's site: its page carries her token, signed with the new secret.
+  const claims = { sub: `cust-${RUN}`, name: "Dana Reyes", email: `dana-${RUN}@example.com`, plan, exp: Math.floor(Date.now() / 1000) + 3600 };
+  const visitor = await openPage(browser);
+  const warned = [];
+  visitor.page.on("console", (message) => message.type() === "warning" && warned.push(message.text()));
+  await visitor.page.goto(`${hostUrl}/?identity=${signIdentity(secret, claims)}`);
+  await visitor.page.locator("lodestar-widget .launcher").click();
+  const widget = visitor.page.locator("lodestar-widget");
+  await widget.locator(".chip").first().waitFor({ timeout: 30_000 });
+  const question = `My invoice ${RUN} charges me twice`;
+  await ask({ ...visitor, widget }, question);
+  await widget.locator(".human").click();
+  await widget.locator(".status.done").waitFor({ timeout: 10_000 });
+  assert.equal(await widget.locator(".handoff").count(), 0, "her email came with her token: nothing to ask");
+
+  // Her ticket starts urgent, says why, and shows who she is.
+  await owner.page.goto(`${home}/tickets`);
+  await hydrated(owner.page, owner.errors);
+  const row = owner.page.locator(".desk-item", { hasText: question });
+  await row.waitFor();
+  await row.locator("a").click();
+  const pane = owner.page.locator("article.ticket");
+  await pane.locator(".verified-visitor", { hasText: `Dana Reyes · ${plan} plan · dana-${RUN}@example.com` }).waitFor();
+  assert.equal(await pane.getByLabel("Priority").inputValue(), "urgent");
+  await pane.locator(".ticket-history li", { hasText: `Lodestar raised the priority to Urgent: the requester is on the ${plan.toLowerCase()} plan` }).waitFor();
+  // So does the conversation, under her name.
+  await pane.getByRole("link", { name: "Open the conversation" }).click();
+  await owner.page.locator("#thread-title", { hasText: "Dana Reyes" }).waitFor();
+  await owner.page.locator(".desk-thread .verified-visitor", { hasText: `id cust-${RUN}` }).waitFor();
+  await screenshot(owner.page, "inbox-verified-visitor");
+
+  // A token signed with the old secret: the visitor chats anonymously, and the site's developer reads why.
+  const forged = await openPage(browser);
+  const warning = forged.page.waitForEvent("console", {
+    predicate: (message) => message.text().includes("not signed with this workspace's identity secret"),
+    timeout: 30_000,
+  });
+  await forged.page.goto(`${hostUrl}/?identity=${signIdentity(before, claims)}`);
+  // The session starts when the panel opens.
+  await forged.page.locator("lodestar-widget .launcher").click();
+  await warning;
+  await forged.page.locator("lodestar-widget .chip").first().waitFor({ timeout: 30_000 });
+  assert.equal(await forged.page.locator("lodestar-widget .msg.visitor").count(), 0, "none of Dana's conversation");
+  assert.deepEqual(warned, [], "a good token warns of nothing");
+
+  // The panel on a phone in the dark.
+  await owner.page.goto(`${home}/settings`);
+  await hydrated(owner.page, owner.errors);
+  await owner.page.setViewportSize({ width: 390, height: 844 });
+  await owner.page.emulateMedia({ colorScheme: "dark" });
+  await panel.scrollIntoViewIfNeeded();
+  await screenshot(owner.page, "settings-identified-visitors-phone-dark");
+  for (const { errors } of [visitor, owner, forged]) {
+    assert.deepEqual(errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  }
+  await visitor.context.close();
+  await forged.context.close();
+  await owner.context.close();
+});
+
+test("a member writes to the requester of a ticket opened by hand, from a draft grounded in the help centre; the email goes out and the ticket follows its conversation", async () => {
+  const agent = await openPage(browser);
+  const home = await logInAsDemo(agent.page);
+  await agent.page.goto(`${home}/tickets`);
+  await hydrated(agent.page, agent.errors);
+  // After a phone call: a ticket about what the caller asked, with no conversation.
+  await agent.page.getByRole("button", { name: "New ticket" }).click();
+  await agent.page.getByLabel("Subject").fill(UPLOAD.question);
+  await agent.page.getByRole("button", { name: "Open ticket" }).click();
+  const pane = agent.page.locator("article.ticket");
+  await pane.locator("#ticket-title", { hasText: UPLOAD.question }).waitFor({ timeout: 10_000 });
+  const write = pane.locator("section", { has: agent.page.getByRole("heading", { name: "Write to the requester" }) });
+  const box = write.getByLabel("Email to the requester");
+
+  // With no address to write to, sending says what is missing.
+  await box.fill("Hello!");
+  await write.getByRole("button", { name: "Send by email" }).click();
+  await write.getByRole("alert").filter({ hasText: "Add the requester's email address" }).waitFor();
+  // A draft answers the subject from the help centre, with its source; discarding it gives back what was typed.
+  await write.getByRole("button", { name: "Draft a reply" }).click();
+  const draft = write.locator(".desk-draft");
+  await draft.getByText(/Drafted (offline|by the AI model).* from 1 source/).waitFor({ timeout: ANSWER_TIMEOUT });
+  assert.match(await box.inputValue(), /4 euros/);
+  await write.getByRole("button", { name: "Discard draft" }).click();
+  await draft.waitFor({ state: "detached" });
+  assert.equal(await box.inputValue(), "Hello!");
+  await write.getByRole("button", { name: "Draft a reply" }).click();
+  await draft.waitFor({ timeout: ANSWER_TIMEOUT });
+  const requester = `caller-${RUN}@example.com`;
+  await write.getByLabel("Requester's email").fill(requester);
+  await screenshot(agent.page, "ticket-write-to-requester");
+  await box.press("Control+Enter");
+
+  // Sent: the ticket follows the conversation it began, and says so.
+  await pane.getByRole("link", { name: "Open the conversation" }).waitFor({ timeout: 10_000 });
+  await write.waitFor({ state: "detached" });
+  const name = (await agent.page.locator(".user-name").innerText()).trim();
+  await pane.locator(".ticket-history li", { hasText: `${name} emailed the requester at ${requester}` }).waitFor();
+  // The email goes out with the next sweep (every 30 s), under the ticket's subject.
+  const mail = await waitForMessage(requester, { timeout: 60_000 });
+  assert.equal(mail.headers.subject, `Re: ${UPLOAD.question}`);
+  assert.match(mail.body, /4 euros/);
+  // The conversation is the member's, in the inbox, on the email channel.
+  await pane.getByRole("link", { name: "Open the conversation" }).click();
+  await agent.page.locator("#thread-title", { hasText: requester }).waitFor();
+  await agent.page.locator(".desk-thread .desk-answering", { hasText: "You're answering" }).waitFor();
+  assert.deepEqual(agent.errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  await agent.context.close();
 });
 
 test("an admin sets service level targets and ticket categories, and a ticket's deadline counts down on the page's clock: amber at 80 %, red once missed, paused while pending", async () => {

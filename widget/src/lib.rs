@@ -96,16 +96,18 @@ textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radiu
 /// workspace whose publishable key is `key`; `base` is where the loader
 /// came from (the Lodestar server), `config` what it read of the widget's
 /// settings (`null` when that failed: the panel then asks again, with
-/// backoff). Calling it twice on one page does nothing the second time.
+/// backoff). `identity` is the site's signed token naming its signed-in
+/// user (the script's `data-identity`), empty for an anonymous visitor.
+/// Calling it twice on one page does nothing the second time.
 #[wasm_bindgen]
-pub fn mount(key: &str, base: &str, config: JsValue) -> Result<(), JsValue> {
+pub fn mount(key: &str, base: &str, config: JsValue, identity: &str) -> Result<(), JsValue> {
     let window = web_sys::window().ok_or("no window")?;
     let document = window.document().ok_or("no document")?;
     let host = document.query_selector(HOST_TAG)?.ok_or("the loader adds the widget's element first")?;
     if host.has_attribute("data-ready") {
         return Ok(());
     }
-    let widget = Rc::new(Widget::build(&document, &host, key, base)?);
+    let widget = Rc::new(Widget::build(&document, &host, key, base, identity)?);
     widget.wire()?;
     host.set_attribute("data-ready", "")?;
     let loading = widget.clone();
@@ -143,6 +145,8 @@ struct Widget {
     human: HtmlElement,
     mode: Element,
     token: RefCell<Option<String>>,
+    /// The site's identity token, if it names a signed-in user.
+    identity: Option<String>,
     greeting: RefCell<String>,
     starters: RefCell<Vec<String>>,
     /// The workspace's own words for the placeholder, Send and "Talk to a human".
@@ -174,7 +178,7 @@ struct Widget {
 }
 
 impl Widget {
-    fn build(document: &Document, host: &Element, key: &str, base: &str) -> Result<Widget, JsValue> {
+    fn build(document: &Document, host: &Element, key: &str, base: &str, identity: &str) -> Result<Widget, JsValue> {
         let shadow = host.shadow_root().ok_or("the widget's element has no shadow root")?;
         add_style(document, &shadow)?;
         let texts = i18n::pick(&page_languages(document));
@@ -264,6 +268,7 @@ impl Widget {
             human,
             mode: mode.into(),
             token: RefCell::new(stored(&format!("lodestar:{key}"))),
+            identity: Some(identity.to_owned()).filter(|i| !i.is_empty()),
             greeting: RefCell::new(String::new()),
             starters: RefCell::new(Vec::new()),
             custom_texts: RefCell::new(Default::default()),
@@ -438,7 +443,11 @@ impl Widget {
         }
         let mut wait = 1_000;
         loop {
-            let body = object(&[("token", self.token.borrow().clone().map(JsValue::from).unwrap_or(JsValue::NULL))]);
+            let optional = |value: Option<String>| value.map(JsValue::from).unwrap_or(JsValue::NULL);
+            let body = object(&[
+                ("token", optional(self.token.borrow().clone())),
+                ("identity", optional(self.identity.clone())),
+            ]);
             match net::send(&format!("{}session", self.api), Some(&body)).await {
                 Ok(response) => {
                     if let Ok(session) = net::json(&response).await {
@@ -460,6 +469,9 @@ impl Widget {
     }
 
     fn accept_session(self: &Rc<Self>, session: &JsValue) {
+        if let Some(error) = text(session, "identity_error") {
+            web_sys::console::warn_1(&JsValue::from_str(&format!("Lodestar widget: {error}")));
+        }
         if let Some(token) = text(session, "token") {
             store(&self.storage_key, &token);
             *self.token.borrow_mut() = Some(token);

@@ -263,6 +263,13 @@ impl Accounts {
         self.authorize_user(user, workspace_id, action).await
     }
 
+    /// Records a security event another service performed for `actor`
+    /// (rotating the widget's identity secret).
+    pub(crate) async fn audit_by(&self, actor: &Actor, caller: &Caller, action: &str) -> Result<(), AppError> {
+        audit(self.pool(), &actor.workspace.id, Some(&actor.user), action, "", &caller.client_addr).await?;
+        Ok(())
+    }
+
     async fn authorize_user(&self, user: UserRow, workspace_id: &str, action: Action) -> Result<Actor, ServiceError> {
         let row: Option<(String, String, String)> = sqlx::query_as(
             "SELECT m.role, w.name, w.plan FROM memberships m JOIN workspaces w ON w.id = m.workspace_id

@@ -253,6 +253,8 @@ async fn config(State(state): State<AppState>, widget: Widget) -> Response {
 #[derive(Deserialize)]
 struct SessionRequest {
     token: Option<String>,
+    /// The site's signed token naming its signed-in user (`identity_token.rs`).
+    identity: Option<String>,
 }
 
 async fn session(
@@ -263,7 +265,7 @@ async fn session(
 ) -> Response {
     let result = async {
         let asked: SessionRequest = json_body(request, MAX_BODY_BYTES).await?;
-        state.chat.session(&widget, asked.token.as_deref(), &caller.client_addr).await
+        state.chat.session(&widget, asked.token.as_deref(), asked.identity.as_deref(), &caller.client_addr).await
     }
     .await;
     answer(&widget, result)

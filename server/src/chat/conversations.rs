@@ -148,6 +148,25 @@ pub async fn set_visitor_email<'e>(
     Ok(())
 }
 
+/// Gives the visitor's conversations that have no email this one.
+pub async fn set_email_where_missing<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    visitor_id: &str,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE conversations SET visitor_email = $1
+         WHERE workspace_id = $2 AND visitor_id = $3 AND visitor_email IS NULL",
+    )
+    .bind(email)
+    .bind(workspace_id)
+    .bind(visitor_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Whether the workspace still exists.
 pub async fn workspace_exists<'e>(
     db: impl Executor<'e, Database = Any>,
@@ -163,9 +182,11 @@ pub const EMAIL_ORIGIN: &str = "email";
 
 /// Inserts the conversation and, unless it is a preview, records that it started.
 pub async fn create(tx: &mut AnyConnection, new: &NewConversation<'_>) -> Result<(), AppError> {
+    // Begun by email, it is on email until the visitor writes in the widget.
+    let channel = if new.origin == EMAIL_ORIGIN { Channel::Email } else { Channel::Widget };
     sqlx::query(
-        "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, from_preview, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+        "INSERT INTO conversations (id, workspace_id, visitor_id, visitor_email, origin, from_preview, created_at, updated_at, channel)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
     )
     .bind(new.id)
     .bind(new.workspace_id)
@@ -174,6 +195,7 @@ pub async fn create(tx: &mut AnyConnection, new: &NewConversation<'_>) -> Result
     .bind(new.origin)
     .bind(i32::from(new.preview))
     .bind(new.at)
+    .bind(channel.as_str())
     .execute(&mut *tx)
     .await?;
     if !new.preview {

@@ -6,7 +6,8 @@
 //!
 //! A draft answers the visitor's newest message when writing began. If
 //! they write again meanwhile the draft answers the wrong thing, so it is
-//! dropped and written once more for the new state.
+//! dropped and written once more for the new state. A ticket with no
+//! conversation has its subject answered instead, for a first email.
 
 use app::chat::{Author, ChatMessage, Citation, HISTORY_MESSAGES};
 use app::error::ServiceError;
@@ -29,7 +30,7 @@ const MODEL_UNAVAILABLE: &str = "The AI model was unavailable, so the offline en
 pub struct Drafted {
     pub body: String,
     pub citations: Vec<Citation>,
-    /// The id of the visitor's message it answers.
+    /// The id of the visitor's message it answers (or of the ticket).
     pub answers: String,
     /// `offline`, or the provider's name.
     pub written_by: &'static str,
@@ -57,27 +58,50 @@ impl Chat {
         Err(ServiceError::Rejected(KEPT_CHANGING.into()))
     }
 
+    /// Drafts a first email to a ticket's requester, where there is no
+    /// conversation to read: it answers what the ticket is about.
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    pub async fn draft_ticket_reply(
+        &self,
+        workspace_id: &str,
+        ticket_id: &str,
+        subject: &str,
+    ) -> Result<Drafted, ServiceError> {
+        self.draft_answer(workspace_id, subject, Vec::new(), ticket_id.to_owned()).await
+    }
+
     async fn draft_for(&self, workspace_id: &str, messages: &[ChatMessage]) -> Result<Drafted, ServiceError> {
         let at = messages.iter().rposition(|m| m.author == Author::Visitor);
         let at = at.ok_or_else(|| ServiceError::Rejected(NOTHING_TO_ANSWER.into()))?;
         let question = &messages[at];
         let history = messages[at.saturating_sub(HISTORY_MESSAGES)..at].to_vec();
-        let vector = self.knowledge.embed_query(&question.body).await?;
+        self.draft_answer(workspace_id, &question.body, history, question.id.clone()).await
+    }
+
+    /// `question` answered from the knowledge base; `answers` names what it
+    /// answers (a message's id, or a ticket's).
+    async fn draft_answer(
+        &self,
+        workspace_id: &str,
+        question: &str,
+        history: Vec<ChatMessage>,
+        answers: String,
+    ) -> Result<Drafted, ServiceError> {
+        let vector = self.knowledge.embed_query(question).await?;
         let passages = self
             .knowledge
-            .search_with_vector(workspace_id, &question.body, &vector, PASSAGES, None, Retrieval::Hybrid)
+            .search_with_vector(workspace_id, question, &vector, PASSAGES, None, Retrieval::Hybrid)
             .await?;
         drop(vector);
-        let offline = answer::compose(&question.body, &passages);
+        let offline = answer::compose(question, &passages);
         let reply = match self.llm.as_deref() {
             Some(llm) => {
                 let widget = self.widget_of(workspace_id).await?;
                 // `generate` streams to a visitor; a draft is read whole, so
                 // the stream is heard and dropped while it is written.
                 let (events, mut heard) = mpsc::channel(64);
-                let write = async move {
-                    self.generate(llm, &widget, passages, history, &question.body, offline, &events).await
-                };
+                let write =
+                    async move { self.generate(llm, &widget, passages, history, question, offline, &events).await };
                 let hear = async move { while heard.recv().await.is_some() {} };
                 tokio::join!(write, hear).0?
             }
@@ -91,7 +115,7 @@ impl Chat {
             note: reply.note.map(|_| MODEL_UNAVAILABLE),
             body: without_markers(&reply.body, &reply.citations),
             citations: reply.citations,
-            answers: question.id.clone(),
+            answers,
         })
     }
 

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod drafts;
 pub mod email_reply;
 pub mod guard;
+pub mod identity_token;
 pub mod limits;
 pub mod llm;
 pub mod openai_wire;
@@ -24,6 +25,7 @@ pub mod settings;
 pub mod usage;
 pub mod visitor;
 pub mod visitor_desk;
+pub mod visitor_identities;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +37,7 @@ use app::chat::{
 use app::error::ServiceError;
 use app::knowledge::Passage;
 use app::plans::{Product, Tier};
+use app::visitor_identity::IdentifiedVisitor;
 use tokio::sync::mpsc;
 
 use crate::accounts::Accounts;
@@ -224,6 +227,10 @@ pub struct VisitorSession {
     pub seen: bool,
     /// Whether the visitor is asked to rate the conversation and has not yet.
     pub rating_asked: bool,
+    /// Why the site's identity token was refused (the widget tells the
+    /// site's developer in the console; the visitor chats anonymously).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity_error: Option<String>,
 }
 
 impl Chat {
@@ -363,19 +370,40 @@ impl Chat {
         &self,
         widget: &Widget,
         token: Option<&str>,
+        identity: Option<&str>,
         client_addr: &str,
     ) -> Result<VisitorSession, ServiceError> {
         let now = now_millis();
         let known = token.and_then(|t| visitor::verify(self.accounts.server_key(), t, &widget.workspace_id, now));
-        let visitor_id = match known {
-            Some(id) => id,
-            None => {
-                self.session_limit
-                    .check(&guard::client_of(client_addr))
-                    .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let (identified, identity_error) = match identity.filter(|t| !t.is_empty() && !widget.preview) {
+            Some(identity) => match self.identify(&widget.workspace_id, identity).await? {
+                Ok(visitor) => (Some(visitor), None),
+                Err(error) => (None, Some(error)),
+            },
+            None => (None, None),
+        };
+        let new_visitor = || {
+            self.session_limit
+                .check(&guard::client_of(client_addr))
+                .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })
+        };
+        let visitor_id = match (&identified, known) {
+            (Some(visitor), Some(id)) if id == identity_token::visitor_id(&visitor.user_id) => id,
+            (Some(visitor), _) => {
+                new_visitor()?;
+                identity_token::visitor_id(&visitor.user_id)
+            }
+            // An identified visitor's token on a page that no longer names
+            // them: they signed out, or someone else uses the browser.
+            (None, Some(id)) if !identity_token::is_identified(&id) => id,
+            (None, _) => {
+                new_visitor()?;
                 uuid::Uuid::new_v4().to_string()
             }
         };
+        if let Some(visitor) = &identified {
+            self.remember_identity(&widget.workspace_id, &visitor_id, visitor).await?;
+        }
         let conversation = self.latest_conversation(&widget.workspace_id, &visitor_id).await?;
         let messages = match &conversation {
             Some(c) => self.messages(&c.id).await?,
@@ -396,11 +424,47 @@ impl Chat {
             token,
             messages,
             flagged: conversation.as_ref().is_some_and(|c| c.flagged_at.is_some()),
-            email_known: conversation.as_ref().is_some_and(|c| c.visitor_email.is_some()),
+            email_known: conversation.as_ref().is_some_and(|c| c.visitor_email.is_some())
+                || identified.as_ref().is_some_and(|v| v.email.is_some()),
             seq: conversation.as_ref().map_or(0, |c| c.journal_seq),
             agent: conversation.and_then(|c| c.assignee_name),
             queue,
+            identity_error,
         })
+    }
+
+    /// The visitor a site's identity token names, or why it was refused.
+    async fn identify(&self, workspace_id: &str, token: &str) -> Result<Result<IdentifiedVisitor, String>, AppError> {
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move { crate::desk::settings::identity_version(&db, &workspace).await };
+        let version = self.sql.read(job).await?;
+        let secret = identity_token::secret(self.accounts.server_key(), workspace_id, version);
+        Ok(identity_token::verify(&secret, token))
+    }
+
+    /// Stores who the visitor is when that changed (a session per page
+    /// load writes nothing new), and gives their open conversation their
+    /// email if it has none, so the team can follow up.
+    async fn remember_identity(
+        &self,
+        workspace_id: &str,
+        visitor_id: &str,
+        visitor: &IdentifiedVisitor,
+    ) -> Result<(), AppError> {
+        let (workspace, id) = (workspace_id.to_owned(), visitor_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move { visitor_identities::of_visitor(&db, &workspace, &id).await };
+        if self.sql.read(job).await?.as_ref() == Some(visitor) {
+            return Ok(());
+        }
+        let (workspace, id, visitor) = (workspace_id.to_owned(), visitor_id.to_owned(), visitor.clone());
+        let job = |db: sqlx::AnyPool| async move {
+            visitor_identities::save(&db, &workspace, &id, &visitor, now_millis()).await?;
+            if let Some(email) = &visitor.email {
+                conversations::set_email_where_missing(&db, &workspace, &id, email).await?;
+            }
+            Ok::<_, sqlx::Error>(())
+        };
+        Ok(self.sql.write(job).await?)
     }
 
     /// The visitor behind `token`, or `Unauthenticated`.
@@ -604,9 +668,16 @@ impl Chat {
         email: Option<&str>,
         existing: Option<conversations::Latest>,
     ) -> Result<String, ServiceError> {
-        let email = visitor_email(email)?;
+        let mut email = visitor_email(email)?;
         if let (Some(existing), None) = (&existing, &email) {
             return Ok(existing.id.clone());
+        }
+        // An identified visitor's new conversation has their email at once.
+        if email.is_none() && identity_token::is_identified(visitor_id) {
+            let (workspace, visitor) = (widget.workspace_id.clone(), visitor_id.to_owned());
+            let job =
+                |db: sqlx::AnyPool| async move { visitor_identities::of_visitor(&db, &workspace, &visitor).await };
+            email = self.sql.read(job).await.map_err(AppError::from)?.and_then(|v| v.email);
         }
         let (workspace, origin, visitor) = (widget.workspace_id.clone(), widget.origin.clone(), visitor_id.to_owned());
         let preview = widget.preview;

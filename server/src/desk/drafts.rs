@@ -1,14 +1,32 @@
-//! The assistant's reply drafts as stored, and what became of each (sent as
-//! written, edited, discarded), counted for the inbox and later analytics.
+//! The assistant's reply drafts as stored, each for a conversation or for a
+//! ticket without one, and what became of each (sent as written, edited,
+//! discarded), counted for the inbox and later analytics.
 //! A draft is decided once: the first outcome stands.
 
 use app::reply_drafts::{DraftOutcome, DraftStats};
 use sqlx::{Any, AnyConnection, Executor};
 
+/// What a draft answers: a conversation, or a ticket that has none yet.
+#[derive(Clone, Copy)]
+pub enum DraftFor<'a> {
+    Conversation(&'a str),
+    Ticket(&'a str),
+}
+
+impl<'a> DraftFor<'a> {
+    /// Its column (one of this file's own names, never input) and id.
+    fn column(self) -> (&'static str, &'a str) {
+        match self {
+            DraftFor::Conversation(id) => ("conversation_id", id),
+            DraftFor::Ticket(id) => ("ticket_id", id),
+        }
+    }
+}
+
 pub struct NewDraft<'a> {
     pub id: &'a str,
     pub workspace_id: &'a str,
-    pub conversation_id: &'a str,
+    pub draft_for: DraftFor<'a>,
     pub agent_id: &'a str,
     pub answers: &'a str,
     pub body: &'a str,
@@ -17,53 +35,52 @@ pub struct NewDraft<'a> {
 }
 
 /// Records a draft; the member's earlier undecided drafts of the same
-/// conversation were replaced by it, so they count as discarded.
+/// conversation (or ticket) were replaced by it, so they count as discarded.
 pub async fn record(tx: &mut AnyConnection, draft: &NewDraft<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let (column, of) = draft.draft_for.column();
+    let replaced = format!(
         "UPDATE reply_drafts SET outcome = 'discarded', decided_at = $1
-         WHERE workspace_id = $2 AND conversation_id = $3 AND agent_id = $4 AND outcome IS NULL",
-    )
-    .bind(draft.at)
-    .bind(draft.workspace_id)
-    .bind(draft.conversation_id)
-    .bind(draft.agent_id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO reply_drafts (id, workspace_id, conversation_id, agent_id, answers, body, mode, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(draft.id)
-    .bind(draft.workspace_id)
-    .bind(draft.conversation_id)
-    .bind(draft.agent_id)
-    .bind(draft.answers)
-    .bind(draft.body)
-    .bind(draft.mode)
-    .bind(draft.at)
-    .execute(&mut *tx)
-    .await?;
+         WHERE workspace_id = $2 AND {column} = $3 AND agent_id = $4 AND outcome IS NULL"
+    );
+    sqlx::query(&replaced)
+        .bind(draft.at)
+        .bind(draft.workspace_id)
+        .bind(of)
+        .bind(draft.agent_id)
+        .execute(&mut *tx)
+        .await?;
+    let insert = format!(
+        "INSERT INTO reply_drafts (id, workspace_id, {column}, agent_id, answers, body, mode, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    );
+    sqlx::query(&insert)
+        .bind(draft.id)
+        .bind(draft.workspace_id)
+        .bind(of)
+        .bind(draft.agent_id)
+        .bind(draft.answers)
+        .bind(draft.body)
+        .bind(draft.mode)
+        .bind(draft.at)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
-/// The body of the member's undecided draft `id` for this conversation.
+/// The body of the member's undecided draft `id` for this conversation (or ticket).
 pub async fn open_body<'e>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,
-    conversation_id: &str,
+    draft_for: DraftFor<'_>,
     agent_id: &str,
     id: &str,
 ) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+    let (column, of) = draft_for.column();
+    let sql = format!(
         "SELECT body FROM reply_drafts
-         WHERE id = $1 AND workspace_id = $2 AND conversation_id = $3 AND agent_id = $4 AND outcome IS NULL",
-    )
-    .bind(id)
-    .bind(workspace_id)
-    .bind(conversation_id)
-    .bind(agent_id)
-    .fetch_optional(db)
-    .await
+         WHERE id = $1 AND workspace_id = $2 AND {column} = $3 AND agent_id = $4 AND outcome IS NULL"
+    );
+    sqlx::query_scalar(&sql).bind(id).bind(workspace_id).bind(of).bind(agent_id).fetch_optional(db).await
 }
 
 /// Decides the member's undecided draft `id`; `false` when there is none.

@@ -21,6 +21,7 @@ const UNREAD: &str = "FROM messages m WHERE m.conversation_id = c.id AND m.autho
 struct ItemRow {
     id: String,
     visitor_email: Option<String>,
+    visitor_name: Option<String>,
     origin: String,
     priority: String,
     sentiment: Option<String>,
@@ -43,6 +44,7 @@ impl From<ItemRow> for InboxItem {
             waiting_since: row.flagged_at.filter(|_| open && assignee.is_none()),
             id: row.id,
             visitor_email: row.visitor_email,
+            visitor_name: row.visitor_name,
             origin: row.origin,
             preview: shortened(row.preview),
             priority: Priority::parse(&row.priority).unwrap_or(Priority::Normal),
@@ -86,12 +88,13 @@ pub async fn list<'e>(
         ),
     };
     let sql = format!(
-        "SELECT c.id, c.visitor_email, c.origin, c.priority, c.sentiment, c.flag_reason, c.flagged_at,
+        "SELECT c.id, c.visitor_email, i.name AS visitor_name, c.origin, c.priority, c.sentiment, c.flag_reason, c.flagged_at,
                 c.assignee_id, u.name AS assignee_name, c.resolved_at, c.updated_at, c.channel,
                 (SELECT m.body FROM messages m WHERE m.conversation_id = c.id
                  ORDER BY m.created_at DESC, m.id LIMIT 1) AS preview,
                 (SELECT COUNT(*) {UNREAD}) AS unread
          FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id
+           LEFT JOIN visitor_identities i ON i.workspace_id = c.workspace_id AND i.visitor_id = c.visitor_id
          WHERE c.workspace_id = $1 AND c.from_preview = 0 AND {view}
            AND ($3 = '' OR c.sentiment = $3) AND ($4 = '' OR c.assignee_id = $4) AND ($5 = '' OR c.channel = $5)
          ORDER BY {order} LIMIT {INBOX_PAGE}"

@@ -15,6 +15,7 @@ pub mod hours;
 pub mod inbox;
 pub mod ratings;
 pub mod receipts;
+pub mod requester;
 pub mod settings;
 
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -30,17 +31,20 @@ use app::error::ServiceError;
 use app::permissions::Action;
 use app::reply_drafts::{DraftOutcome, ReplyDraft, DRAFT_STATS_DAYS};
 use app::services::{Caller, DeskService};
+use app::visitor_identity::{IdentitySetup, PlanPriority};
 use futures_util::{Stream, StreamExt};
 
 use crate::accounts::Accounts;
+use crate::chat::drafts::Drafted;
 use crate::chat::limits::Gcra;
-use crate::chat::{conversations, Chat};
+use crate::chat::{conversations, identity_token, visitor_identities, Chat};
 use crate::config::InboundEmailConfig;
 use crate::error::AppError;
 use crate::live::slots::{Slot, Slots};
 use crate::live::Live;
 use crate::live::{journal, Board, Change, Heard};
 use crate::sql::{now_millis, SqlStore};
+use drafts::DraftFor;
 use receipts::Reader;
 
 /// Live views one member may hold open at once (tabs, devices).
@@ -187,6 +191,78 @@ impl Desk {
         let replies_come_back = self.inbound.secret.is_some();
         let support_address = replies_come_back.then(|| self.support_address(workspace_id));
         Ok(FollowupSetup { minutes, replies_come_back, support_address, can_edit })
+    }
+
+    async fn identity_setup(
+        &self,
+        workspace_id: &str,
+        sees_secret: bool,
+        can_rank: bool,
+    ) -> Result<IdentitySetup, ServiceError> {
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            let version = settings::identity_version(&db, &workspace).await?;
+            let plans = settings::plan_priorities(&db, &workspace).await?;
+            Ok::<_, sqlx::Error>((version, plans))
+        };
+        let (version, plans) = self.sql.read(job).await.map_err(AppError::from)?;
+        let secret = sees_secret.then(|| identity_token::secret(self.accounts.server_key(), workspace_id, version));
+        Ok(IdentitySetup { secret, plans, can_rank })
+    }
+
+    /// Records a draft the assistant wrote for `agent`, replacing their
+    /// earlier undecided one for the same conversation or ticket.
+    async fn record_draft(
+        &self,
+        workspace_id: &str,
+        agent: &Agent,
+        draft_for: DraftFor<'_>,
+        drafted: Drafted,
+    ) -> Result<ReplyDraft, ServiceError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let (workspace, agent_id, body, answers) =
+            (workspace_id.to_owned(), agent.id.clone(), drafted.body.clone(), drafted.answers.clone());
+        let (target, of) = match draft_for {
+            DraftFor::Conversation(of) => (true, of.to_owned()),
+            DraftFor::Ticket(of) => (false, of.to_owned()),
+        };
+        let job = |db: sqlx::AnyPool| async move {
+            let draft_for = if target { DraftFor::Conversation(&of) } else { DraftFor::Ticket(&of) };
+            let draft = drafts::NewDraft {
+                id: &id,
+                workspace_id: &workspace,
+                draft_for,
+                agent_id: &agent_id,
+                answers: &answers,
+                body: &body,
+                mode: drafted.written_by,
+                at: now_millis(),
+            };
+            let mut tx = db.begin().await?;
+            drafts::record(&mut tx, &draft).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(id)
+        };
+        let id = self.sql.write(job).await.map_err(AppError::from)?;
+        Ok(ReplyDraft {
+            id,
+            body: drafted.body,
+            citations: drafted.citations,
+            answers: drafted.answers,
+            written_by: drafted.written_by.to_owned(),
+            note: drafted.note.map(str::to_owned),
+        })
+    }
+
+    /// The subject of a ticket that has no conversation yet, to draft a first email from.
+    async fn unanswered_ticket(&self, workspace_id: &str, ticket_id: &str) -> Result<String, ServiceError> {
+        let (workspace, ticket) = (workspace_id.to_owned(), ticket_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move { crate::tickets::store::get(&db, &workspace, &ticket, None).await };
+        let ticket = self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)?;
+        if ticket.conversation_id.is_some() {
+            return Err(ServiceError::Rejected(requester::HAS_CONVERSATION.into()));
+        }
+        Ok(ticket.subject)
     }
 
     async fn canned_setup(&self, workspace_id: &str, can_edit: bool) -> Result<CannedSetup, ServiceError> {
@@ -343,18 +419,36 @@ async fn take_over(
     }
 }
 
+/// A message from a member of the team.
+fn agent_message(agent: &Agent, body: String, at: i64) -> ChatMessage {
+    ChatMessage {
+        id: uuid::Uuid::new_v4().to_string(),
+        author: Author::Agent,
+        author_name: Some(agent.name.clone()),
+        body,
+        citations: Vec::new(),
+        suggestions: Vec::new(),
+        confidence: None,
+        sentiment: None,
+        feedback: None,
+        note: None,
+        by_email: false,
+        created_at: at,
+    }
+}
+
 /// Records what became of the member's draft that `sent` started as: sent
 /// as written, or edited. An unknown or decided draft changes nothing (the
 /// reply itself must not fail for it).
 async fn decide_sent_draft(
     tx: &mut sqlx::AnyConnection,
     workspace_id: &str,
-    conversation_id: &str,
+    draft_for: DraftFor<'_>,
     agent_id: &str,
     draft_id: &str,
     sent: &ChatMessage,
 ) -> Result<(), sqlx::Error> {
-    let Some(body) = drafts::open_body(&mut *tx, workspace_id, conversation_id, agent_id, draft_id).await? else {
+    let Some(body) = drafts::open_body(&mut *tx, workspace_id, draft_for, agent_id, draft_id).await? else {
         return Ok(());
     };
     // Cleaned as the reply was, so only the member's own changes count as edits.
@@ -404,6 +498,7 @@ impl DeskService for Desk {
             };
             let transcript = conversations::transcript(&db, &workspace, &conversation).await?;
             let ticket = crate::tickets::store::of_conversation(&db, &workspace, &conversation).await?;
+            let visitor = visitor_identities::of_conversation(&db, &workspace, &conversation).await?;
             Ok::<_, sqlx::Error>(transcript.map(|transcript| DeskConversation {
                 transcript,
                 assignee: state.assignee,
@@ -412,6 +507,7 @@ impl DeskService for Desk {
                 rating: state.rating,
                 seq: state.seq,
                 ticket,
+                visitor,
             }))
         };
         let opened = self.sql.read(job).await.map_err(AppError::from)?.ok_or(ServiceError::NotFound)?;
@@ -467,6 +563,54 @@ impl DeskService for Desk {
         };
         self.sql.write(job).await.map_err(AppError::from)?;
         self.followup_setup(workspace_id, true).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn identity(&self, caller: &Caller, workspace_id: &str) -> Result<IdentitySetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
+        let role = actor.workspace.role;
+        self.identity_setup(workspace_id, role.allows(Action::ConfigureWidget), role.allows(Action::ConfigureDesk))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn rotate_identity_secret(&self, caller: &Caller, workspace_id: &str) -> Result<IdentitySetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ConfigureWidget).await?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            // Under the workspace's row lock, so two rotations make two versions.
+            let mut tx = db.begin().await?;
+            sqlx::query("UPDATE workspaces SET ticket_seq = ticket_seq WHERE id = $1")
+                .bind(&workspace)
+                .execute(&mut *tx)
+                .await?;
+            let version = settings::identity_version(&mut *tx, &workspace).await?;
+            settings::save_identity_version(&mut *tx, &workspace, version.saturating_add(1), now_millis()).await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(())
+        };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        self.accounts.audit_by(&actor, caller, "identity_secret.rotated").await?;
+        self.identity_setup(workspace_id, true, actor.workspace.role.allows(Action::ConfigureDesk)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id))]
+    async fn save_plan_priorities(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        plans: Vec<PlanPriority>,
+    ) -> Result<IdentitySetup, ServiceError> {
+        let actor = self.accounts.authorize(caller, workspace_id, Action::ConfigureDesk).await?;
+        // Checked again here: REST and server functions share this door.
+        let plans =
+            app::visitor_identity::parse_plan_priorities(&app::visitor_identity::format_plan_priorities(&plans))?;
+        let workspace = workspace_id.to_owned();
+        let job = |db: sqlx::AnyPool| async move {
+            settings::save_plan_priorities(&db, &workspace, &plans, now_millis()).await
+        };
+        self.sql.write(job).await.map_err(AppError::from)?;
+        self.identity_setup(workspace_id, actor.workspace.role.allows(Action::ConfigureWidget), true).await
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id))]
@@ -569,20 +713,7 @@ impl DeskService for Desk {
     ) -> Result<ChatMessage, ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let text = app::desk::validate_reply(&text)?;
-        let message = ChatMessage {
-            id: uuid::Uuid::new_v4().to_string(),
-            author: Author::Agent,
-            author_name: Some(agent.name.clone()),
-            body: text,
-            citations: Vec::new(),
-            suggestions: Vec::new(),
-            confidence: None,
-            sentiment: None,
-            feedback: None,
-            note: None,
-            by_email: false,
-            created_at: now_millis(),
-        };
+        let message = agent_message(&agent, text, now_millis());
         let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
         let (workspace, conversation, stored) = (workspace_id.to_owned(), conversation_id.to_owned(), message.clone());
         let job = |db: sqlx::AnyPool| async move {
@@ -599,7 +730,8 @@ impl DeskService for Desk {
             let ticket =
                 crate::tickets::store::on_team_reply(&mut tx, &workspace, &conversation, stored.created_at).await?;
             if let Some(draft) = draft_id {
-                decide_sent_draft(&mut tx, &workspace, &conversation, &agent.id, &draft, &stored).await?;
+                let draft_for = DraftFor::Conversation(&conversation);
+                decide_sent_draft(&mut tx, &workspace, draft_for, &agent.id, &draft, &stored).await?;
             }
             // Emailed later unless the visitor's widget shows it first.
             followups::schedule(&mut tx, &workspace, &conversation, stored.created_at).await?;
@@ -627,35 +759,64 @@ impl DeskService for Desk {
             .check(&agent.id)
             .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
         let drafted = self.chat.draft_reply(workspace_id, conversation_id).await?;
-        let id = uuid::Uuid::new_v4().to_string();
-        let (workspace, conversation, body) =
-            (workspace_id.to_owned(), conversation_id.to_owned(), drafted.body.clone());
-        let answers = drafted.answers.clone();
-        let job = |db: sqlx::AnyPool| async move {
-            let draft = drafts::NewDraft {
-                id: &id,
-                workspace_id: &workspace,
-                conversation_id: &conversation,
-                agent_id: &agent.id,
-                answers: &answers,
-                body: &body,
-                mode: drafted.written_by,
-                at: now_millis(),
-            };
-            let mut tx = db.begin().await?;
-            drafts::record(&mut tx, &draft).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(id)
+        self.record_draft(workspace_id, &agent, DraftFor::Conversation(conversation_id), drafted).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    async fn draft_for_ticket(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+    ) -> Result<ReplyDraft, ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        self.drafting
+            .check(&agent.id)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
+        let subject = self.unanswered_ticket(workspace_id, ticket_id).await?;
+        let drafted = self.chat.draft_ticket_reply(workspace_id, ticket_id, &subject).await?;
+        self.record_draft(workspace_id, &agent, DraftFor::Ticket(ticket_id), drafted).await
+    }
+
+    #[tracing::instrument(skip_all, fields(workspace_id, ticket_id))]
+    async fn write_to_requester(
+        &self,
+        caller: &Caller,
+        workspace_id: &str,
+        ticket_id: &str,
+        to: Option<String>,
+        text: String,
+        draft_id: Option<String>,
+    ) -> Result<String, ServiceError> {
+        let agent = self.agent(caller, workspace_id).await?;
+        let text = app::desk::validate_reply(&text)?;
+        let to = match to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(to) => Some(app::tickets::validate_requester(to)?),
+            None => None,
         };
-        let id = self.sql.write(job).await.map_err(AppError::from)?;
-        Ok(ReplyDraft {
-            id,
-            body: drafted.body,
-            citations: drafted.citations,
-            answers: drafted.answers,
-            written_by: drafted.written_by.to_owned(),
-            note: drafted.note.map(str::to_owned),
-        })
+        let message = agent_message(&agent, text, now_millis());
+        let payload = serde_json::to_value(&message).map_err(|e| AppError::Task(e.to_string()))?;
+        let (workspace, ticket) = (workspace_id.to_owned(), ticket_id.to_owned());
+        let job = |db: sqlx::AnyPool| async move {
+            let mut tx = db.begin().await?;
+            let conversation =
+                requester::begin(&mut tx, &workspace, &ticket, to.as_deref(), &agent, message.created_at).await?;
+            take_over(&mut tx, &workspace, &conversation, &agent, message.created_at).await?;
+            conversations::add_agent_message(&mut tx, &workspace, &conversation, &agent.id, &message).await?;
+            crate::tickets::store::on_team_reply(&mut tx, &workspace, &conversation, message.created_at).await?;
+            if let Some(draft) = draft_id {
+                decide_sent_draft(&mut tx, &workspace, DraftFor::Ticket(&ticket), &agent.id, &draft, &message).await?;
+            }
+            // An email conversation: due at once.
+            followups::schedule(&mut tx, &workspace, &conversation, message.created_at).await?;
+            let seq = journal::append(&mut tx, &workspace, &conversation, "message", &payload).await?;
+            tx.commit().await?;
+            Ok::<_, AppError>((conversation, seq))
+        };
+        let (conversation, seq) = self.sql.write(job).await?;
+        self.live.journaled(workspace_id, &conversation, seq).await;
+        self.live.tickets_changed(workspace_id, Some(ticket_id)).await;
+        Ok(conversation)
     }
 
     #[tracing::instrument(skip_all, fields(workspace_id))]

@@ -2,13 +2,15 @@
 //! hours, as JSON (a workspace that never set them keeps no hours), how
 //! long an unseen reply waits before it is emailed, and the tickets'
 //! service level targets, ticket categories and routing (JSON; the
-//! defaults until saved).
+//! defaults until saved), the identity secret's version and the plans that
+//! raise priority.
 
 use app::business_hours::BusinessHours;
 use app::email_followup::DEFAULT_FOLLOWUP_MINUTES;
 use app::routing::RoutingPolicy;
 use app::sla::SlaPolicy;
 use app::ticket_categories::{default_categories, TicketCategory};
+use app::visitor_identity::PlanPriority;
 use sqlx::{Any, Executor};
 
 pub async fn business_hours<'e>(
@@ -140,6 +142,40 @@ pub async fn save_routing<'e>(
 /// Reads one JSON settings document (`column` is one of this file's own
 /// names, never input); `None` when never saved, or unreadable (it was
 /// valid when saved: the defaults stand in).
+/// The identity secret's version (1 until rotated).
+pub async fn identity_version<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<u32, sqlx::Error> {
+    Ok(read_document(db, workspace_id, "identity_version").await?.unwrap_or(1))
+}
+
+pub async fn save_identity_version<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    version: u32,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    save_document(db, workspace_id, "identity_version", version.to_string(), at).await
+}
+
+/// The plans that raise a ticket's priority (none until ranked).
+pub async fn plan_priorities<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+) -> Result<Vec<PlanPriority>, sqlx::Error> {
+    Ok(read_document(db, workspace_id, "plan_priorities").await?.unwrap_or_default())
+}
+
+pub async fn save_plan_priorities<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    plans: &[PlanPriority],
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    save_document(db, workspace_id, "plan_priorities", serde_json::to_string(plans).unwrap_or_default(), at).await
+}
+
 async fn read_document<'e, T: serde::de::DeserializeOwned>(
     db: impl Executor<'e, Database = Any>,
     workspace_id: &str,

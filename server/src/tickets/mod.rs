@@ -27,7 +27,7 @@ use app::tickets::{Ticket, TicketChange, TicketDetail, TicketList, TicketSource,
 
 use crate::accounts::mailer::Email;
 use crate::accounts::Accounts;
-use crate::chat::conversations;
+use crate::chat::{conversations, visitor_identities};
 use crate::desk::{inbox, settings};
 use crate::error::AppError;
 use crate::live::Live;
@@ -99,6 +99,10 @@ impl Tickets {
             let agents = inbox::agents(&db, &workspace).await?;
             let categories = settings::ticket_categories(&db, &workspace).await?;
             let merge_candidates = merge::candidates(&db, &workspace, &found).await?;
+            let requester = match &found.conversation_id {
+                Some(conversation) => visitor_identities::of_conversation(&db, &workspace, conversation).await?,
+                None => None,
+            };
             let now = now_millis();
             Ok::<_, sqlx::Error>(Some(TicketDetail {
                 ticket: found,
@@ -107,6 +111,7 @@ impl Tickets {
                 agents,
                 categories,
                 merge_candidates,
+                requester,
                 now,
             }))
         };

@@ -79,25 +79,21 @@ pub async fn mention(
     Ok(())
 }
 
-/// The email addresses of the workspace's members among `ids`.
+/// The email addresses of the workspace's members among `ids` (read in
+/// one query: a note may name the whole team).
 pub async fn emails(
     tx: &mut AnyConnection,
     workspace_id: &str,
     ids: &[&str],
 ) -> Result<Vec<(String, String)>, sqlx::Error> {
-    let mut found = Vec::new();
-    for id in ids {
-        let email: Option<String> = sqlx::query_scalar(
-            "SELECT u.email FROM users u JOIN memberships ms ON ms.user_id = u.id
-             WHERE u.id = $1 AND ms.workspace_id = $2 AND ms.suspended_at IS NULL",
-        )
-        .bind(*id)
-        .bind(workspace_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        found.extend(email.map(|email| ((*id).to_owned(), email)));
-    }
-    Ok(found)
+    let members: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM users u JOIN memberships ms ON ms.user_id = u.id
+         WHERE ms.workspace_id = $1 AND ms.suspended_at IS NULL ORDER BY u.id",
+    )
+    .bind(workspace_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(members.into_iter().filter(|(id, _)| ids.contains(&id.as_str())).collect())
 }
 
 type MentionRow = (String, String, i64, String, String, String, i64, Option<i64>);

@@ -7,9 +7,12 @@ use app::chat::{ChatMessage, FlagReason, Priority};
 use app::desk::Agent;
 use app::sla::SlaKind;
 use app::tickets::{subject_from, Ticket, TicketEvent, TicketRef, TicketSource, TicketStatus, TicketView};
+use app::visitor_identity::plan_priority;
 use sqlx::{Any, AnyConnection, Executor};
 
 use super::sla::{self, Clocks, Terms};
+use crate::chat::visitor_identities;
+use crate::desk::settings;
 
 const TICKET_COLUMNS: &str =
     "t.id, t.number, t.subject, t.status, t.priority, t.category, t.assignee_id, u.name, t.tags,
@@ -470,6 +473,30 @@ pub async fn hold(tx: &mut AnyConnection, workspace_id: &str, ticket_id: &str) -
     Ok(held.rows_affected() > 0)
 }
 
+/// The ticket follows a conversation begun for it (`desk/requester.rs`),
+/// with the address it was begun with as its requester's.
+pub async fn follow_conversation(
+    tx: &mut AnyConnection,
+    workspace_id: &str,
+    ticket_id: &str,
+    conversation_id: &str,
+    requester_email: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE tickets SET conversation_id = $1, requester_email = $2, updated_at = $3
+         WHERE id = $4 AND workspace_id = $5 AND conversation_id IS NULL",
+    )
+    .bind(conversation_id)
+    .bind(requester_email)
+    .bind(at)
+    .bind(ticket_id)
+    .bind(workspace_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// The conversation's ticket being worked on, if any.
 pub async fn live_for_conversation(
     tx: &mut AnyConnection,
@@ -508,7 +535,8 @@ pub async fn of_conversation<'e>(
 
 /// A conversation that needs a person becomes a ticket, unless one is
 /// already being worked on: its subject the visitor's first words, its
-/// priority the conversation's, its requester the visitor's email. Answers
+/// priority the conversation's (or the one the identified visitor's plan
+/// asks for, if higher), its requester the visitor's email. Answers
 /// the new ticket's id, for the caller to categorise once committed.
 pub async fn escalate(
     tx: &mut AnyConnection,
@@ -556,6 +584,11 @@ async fn open_for_conversation(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((priority, email, first)) = found else { return Ok(None) };
+    let priority = Priority::parse(&priority).unwrap_or(Priority::Normal);
+    // An identified requester's plan may ask for more.
+    let plan = visitor_identities::of_conversation(&mut *tx, workspace_id, conversation_id).await?.and_then(|v| v.plan);
+    let ranked = settings::plan_priorities(&mut *tx, workspace_id).await?;
+    let raised = plan_priority(&ranked, plan.as_deref()).filter(|least| *least > priority);
     let subject = match (subject, source) {
         (Some(subject), _) => subject.to_owned(),
         (None, TicketSource::Escalation(reason)) => subject_from(first.as_deref().unwrap_or(reason.label())),
@@ -565,12 +598,23 @@ async fn open_for_conversation(
         workspace_id,
         conversation_id: Some(conversation_id),
         subject: &subject,
-        priority: Priority::parse(&priority).unwrap_or(Priority::Normal),
+        priority: raised.unwrap_or(priority),
         requester_email: email.as_deref(),
         source,
         at,
     };
-    insert(tx, &new, None).await.map(Some)
+    let id = insert(tx, &new, None).await?;
+    if let (Some(raised), Some(plan)) = (raised, &plan) {
+        record(tx, &id, workspace_id, None, "plan_priority", Some(plan), Some(raised.as_str()), at).await?;
+        // The inbox orders waiting conversations by the same priority.
+        sqlx::query("UPDATE conversations SET priority = $1 WHERE id = $2 AND workspace_id = $3")
+            .bind(raised.as_str())
+            .bind(conversation_id)
+            .bind(workspace_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(Some(id))
 }
 
 /// The requester wrote `message` in the conversation: a ticket opened

@@ -3,7 +3,8 @@
 //! with a signed reply address; the visitor's answer, posted raw and signed
 //! by the forwarder, comes back into that conversation alone. A new email
 //! to a workspace's support address becomes a conversation and its ticket,
-//! answered by email at once.
+//! answered by email at once; so does a member's first email to the
+//! requester of a ticket opened by hand.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -283,6 +284,13 @@ async fn without_an_inbound_secret_followups_point_to_the_chat() {
     assert_eq!(app.request(request).await.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
+/// A member's call about `ticket`, with `more` fields.
+async fn ticket_call(app: &TestApp, shop: &Tenant, ticket: &str, path: &str, more: &[(&str, &str)]) -> TestResponse {
+    let mut fields = vec![("workspace_id", shop.workspace.as_str()), ("ticket_id", ticket)];
+    fields.extend_from_slice(more);
+    app.call(&shop.session, path, &fields).await
+}
+
 /// A new email to `to`, as a customer writes one.
 fn new_email(to: &str, message_id: &str, subject: &str, text: &str) -> String {
     format!(
@@ -355,5 +363,72 @@ backend_tests! {
         let raw = new_email(&format!("support+{ws}x.{tag}@lodestar.localhost"), "forged-2@mail.example.com", "Hi", "Let me in.");
         assert_eq!(deliver(&app, &raw, &secret, now_millis() / 1000).await.status, StatusCode::NOT_FOUND);
         assert_eq!(crate::tickets::list(&app, &shop, "").await["tickets"].as_array().unwrap().len(), 1);
+    }
+}
+
+backend_tests! {
+    async fn a_ticket_opened_by_hand_is_answered_by_email_from_a_draft_and_the_requester_answers_into_it(app) {
+        let shop = tenant(&app, "hand-ticket@example.com", &[("Refunds", REFUNDS)]).await;
+        let ws = shop.workspace.as_str();
+        // After a phone call: a ticket with neither conversation nor address.
+        let subject = "Can I get a refund on my annual plan?";
+        let made = app.call(&shop.session, "/api/tickets/create", &[("workspace_id", ws), ("subject", subject)]).await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+        let ticket = made.json()["ticket"]["id"].as_str().unwrap().to_owned();
+        // The assistant drafts a first email answering its subject from the knowledge base, with its source.
+        let drafted = ticket_call(&app, &shop, &ticket, "/api/desk/draft-ticket", &[]).await;
+        assert_eq!(drafted.status, StatusCode::OK, "{}", drafted.body);
+        let draft = drafted.json();
+        assert!(draft["body"].as_str().unwrap().contains("30 days"), "{draft}");
+        assert_eq!((draft["citations"][0]["title"].as_str(), draft["answers"].as_str()), (Some("Refunds"), Some(ticket.as_str())));
+        let body = draft["body"].as_str().unwrap().to_owned();
+        let draft_id = draft["id"].as_str().unwrap().to_owned();
+
+        // With no address to write to, sending is refused and says what is missing; so is an address that is none.
+        let refused = ticket_call(&app, &shop, &ticket, "/api/desk/write-to-requester", &[("text", &body)]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        assert!(refused.body.contains("Add the requester's email address"), "{}", refused.body);
+        let refused = ticket_call(&app, &shop, &ticket, "/api/desk/write-to-requester", &[("text", &body), ("to", "nobody")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+
+        // Sent as drafted: the ticket follows a new conversation on email, and the draft counts as sent.
+        let sent = ticket_call(&app, &shop, &ticket, "/api/desk/write-to-requester", &[("text", &body), ("to", VISITOR), ("draft_id", &draft_id)]).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        let conversation: String = serde_json::from_str(&sent.body).unwrap();
+        let detail = ticket_call(&app, &shop, &ticket, "/api/tickets/open", &[]).await.json();
+        assert_eq!((detail["ticket"]["conversation_id"].as_str(), detail["ticket"]["requester_email"].as_str()), (Some(conversation.as_str()), Some(VISITOR)));
+        assert!(detail["ticket"]["first_replied_at"].is_i64(), "the first reply's clock stopped: {detail}");
+        assert!(crate::tickets::history(&detail).contains(&("emailed".into(), None, Some(VISITOR.into()))), "{detail}");
+        let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM reply_drafts WHERE ticket_id = $1")
+            .bind(&ticket)
+            .fetch_one(app.state.sql.pool())
+            .await
+            .unwrap();
+        assert_eq!(outcome.as_deref(), Some("sent"));
+        let (mine, _) = inbox_ids(&app, &shop.session, ws, &[("view", "mine")]).await;
+        assert!(mine.contains(&conversation), "the writer holds the conversation: {mine:?}");
+
+        // It goes at once, under the ticket's subject, with the signed reply address.
+        assert_eq!(app.state.desk.send_followups(now_millis()).await.unwrap(), 1);
+        let mail: Vec<String> = app.outbox().into_iter().filter(|m| m.contains(&format!("To: {VISITOR}"))).collect();
+        assert_eq!(mail.len(), 1, "{mail:?}");
+        assert_eq!(header(&mail[0], "Subject"), Some(format!("Re: {subject}").as_str()));
+        assert!(mail[0].contains("30 days"), "{}", mail[0]);
+        let reply_to = header(&mail[0], "Reply-To").unwrap().to_owned();
+        assert!(reply_to.starts_with(&format!("reply+{conversation}.")), "{reply_to}");
+
+        // Now it has a conversation, the ticket is answered there: neither a second first email nor a draft for one.
+        let again = ticket_call(&app, &shop, &ticket, "/api/desk/write-to-requester", &[("text", "Hello again")]).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+        assert!(again.body.contains("reply to the requester there"), "{}", again.body);
+        assert_eq!(ticket_call(&app, &shop, &ticket, "/api/desk/draft-ticket", &[]).await.status, StatusCode::CONFLICT);
+
+        // The requester's answer by email reaches the same conversation and ticket.
+        let secret = secret_of(&app);
+        let answered = deliver(&app, &answer_email(&reply_to, "hand-answer-1@mail.example.com", "Great, please refund me."), &secret, now_millis() / 1000).await;
+        assert_eq!(answered.status, StatusCode::OK, "{}", answered.body);
+        assert_eq!(messages_of(&app, &conversation).await, 2);
+        let listed = crate::tickets::list(&app, &shop, "").await;
+        assert_eq!(listed["tickets"].as_array().unwrap().len(), 1, "{listed}");
     }
 }

@@ -31,6 +31,9 @@ enum Needs {
     Ticket,
     /// A canned reply (kept by the tenant's owner).
     CannedReply,
+    /// A ticket opened by hand whose subject the workspace's knowledge
+    /// answers (the "Opening hours" snippet every tenant has).
+    AskingTicket,
     /// A conversation whose visitor asked what the workspace's knowledge
     /// answers (the "Opening hours" snippet every tenant has).
     Question,
@@ -350,6 +353,41 @@ const ENDPOINTS: &[Endpoint] = &[
             needs: Needs::Nothing,
             fresh_caller: false,
             fields: |t| with(t, &[("minutes", "5")]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/draft-ticket",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::AskingTicket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id)]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/write-to-requester",
+        kind: Kind::Workspace {
+            action: Action::AnswerConversations,
+            needs: Needs::Ticket,
+            fresh_caller: false,
+            fields: |t| with(t, &[("ticket_id", &t.id), ("to", "someone@example.com"), ("text", "Hello from the team.")]),
+        },
+    },
+    Endpoint {
+        path: "/api/desk/identity",
+        kind: Kind::Workspace { action: Action::ViewWorkspace, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/desk/rotate-identity-secret",
+        kind: Kind::Workspace { action: Action::ConfigureWidget, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint {
+        path: "/api/desk/save-plan-priorities",
+        kind: Kind::Workspace {
+            action: Action::ConfigureDesk,
+            needs: Needs::Nothing,
+            fresh_caller: false,
+            fields: |t| with(t, &[("plans", "enterprise: urgent")]),
         },
     },
     Endpoint { path: "/api/email/inbound", kind: Kind::TestedElsewhere(INBOUND_EMAIL) },
@@ -748,6 +786,11 @@ impl World {
                 let created = ok(app.call(&tenant.owner, "/api/tickets/create", &fields).await);
                 created.json()["ticket"]["id"].as_str().unwrap().to_string()
             }
+            Needs::AskingTicket => {
+                let fields = [ws, ("subject", "When are you open on weekdays?")];
+                let created = ok(app.call(&tenant.owner, "/api/tickets/create", &fields).await);
+                created.json()["ticket"]["id"].as_str().unwrap().to_string()
+            }
             Needs::CannedReply => {
                 let shortcut = self.unique_email("reply").replace(['@', '.'], "-");
                 let fields = [ws, ("shortcut", shortcut.as_str()), ("body", "Only for this workspace.")];
@@ -845,7 +888,7 @@ impl World {
             "SELECT settings FROM widget_settings WHERE workspace_id = $1
              UNION ALL SELECT settings FROM bot_settings WHERE workspace_id = $1
              UNION ALL SELECT id || ' ' || shortcut || ' ' || body FROM canned_replies WHERE workspace_id = $1
-             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') || ' ' || COALESCE(ticket_categories, '') || ' ' || COALESCE(routing, '') FROM desk_settings WHERE workspace_id = $1",
+             UNION ALL SELECT business_hours || ' ' || email_followup_minutes || ' ' || COALESCE(sla_policy, '') || ' ' || COALESCE(ticket_categories, '') || ' ' || COALESCE(routing, '') || ' ' || COALESCE(identity_version, '') || ' ' || COALESCE(plan_priorities, '') FROM desk_settings WHERE workspace_id = $1",
         )
         .bind(workspace)
         .fetch_all(pool)
@@ -865,6 +908,7 @@ impl World {
                     (SELECT COUNT(*) FROM ticket_events e WHERE e.ticket_id = t.id)
                     + (SELECT COUNT(*) FROM ticket_notes n WHERE n.ticket_id = t.id)
                     + (SELECT COUNT(*) FROM mentions m WHERE m.ticket_id = t.id AND m.read_at IS NULL)
+                    + (SELECT COUNT(*) FROM reply_drafts d WHERE d.ticket_id = t.id)
              FROM tickets t WHERE t.workspace_id = $1 ORDER BY t.id",
         )
         .bind(workspace)

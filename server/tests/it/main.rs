@@ -42,3 +42,4 @@ mod ticket_routing;
 mod tickets;
 mod tokens;
 mod uploads;
+mod visitor_identity;

@@ -23,6 +23,7 @@ pub mod ticket_categories;
 pub mod ticket_routing;
 pub mod tickets;
 pub mod usage;
+pub mod visitor_identity;
 pub mod widget;
 
 use leptos::prelude::*;

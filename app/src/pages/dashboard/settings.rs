@@ -1,6 +1,6 @@
 //! `/app/w/:id/settings`: the workspace at a glance, its business hours,
 //! email follow-up, service level targets, ticket categories and routing,
-//! canned replies, its audit
+//! identified visitors and their plans, canned replies, its audit
 //! log, and leaving it.
 
 use leptos::prelude::*;
@@ -12,6 +12,7 @@ use super::service_targets::ServiceTargetsPanel;
 use super::team::LeaveSection;
 use super::ticket_categories::TicketCategoriesPanel;
 use super::ticket_routing::TicketRoutingPanel;
+use super::visitor_identity::VisitorIdentityPanel;
 use super::{plan_label, use_workspace_id, Here, InWorkspace, PageHeader};
 use crate::audit::{audit_log, describe_action};
 use crate::business_hours::load_business_hours;
@@ -23,6 +24,7 @@ use crate::permissions::Action;
 use crate::routing::load_routing;
 use crate::sla::load_sla_policy;
 use crate::ticket_categories::load_ticket_categories;
+use crate::visitor_identity::load_identity;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -33,8 +35,9 @@ pub fn SettingsPage() -> impl IntoView {
     let categories = Resource::new(move || workspace_id.get(), load_ticket_categories);
     let routing = Resource::new(move || workspace_id.get(), load_routing);
     let canned = Resource::new(move || workspace_id.get(), list_canned);
+    let identity = Resource::new(move || workspace_id.get(), load_identity);
     view! {
-        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets, ticket categories and routing, canned replies, and a record of who did what in it." />
+        <PageHeader title="Settings" lead="This workspace, its business hours, email follow-up, service level targets, ticket categories and routing, identified visitors and their plans, canned replies, and a record of who did what in it." />
         <InWorkspace render=move |here: Here| {
             let audit = if here.can(Action::ViewAuditLog) {
                 view! { <AuditTable workspace_id=here.workspace.id.clone() /> }.into_any()
@@ -69,6 +72,7 @@ pub fn SettingsPage() -> impl IntoView {
                 <ServiceTargetsPanel here=here.clone() setup=targets />
                 <TicketCategoriesPanel here=here.clone() setup=categories />
                 <TicketRoutingPanel here=here.clone() setup=routing />
+                <VisitorIdentityPanel here=here.clone() setup=identity />
                 <CannedRepliesPanel here=here.clone() setup=canned />
                 <section class="panel" aria-labelledby="audit-title">
                     <h2 id="audit-title">"Audit log"</h2>

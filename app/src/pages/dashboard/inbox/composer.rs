@@ -23,6 +23,81 @@ struct OpenDraft {
     before: String,
 }
 
+/// A reply box's text and the assistant's draft in it: a draft put in keeps
+/// what the box held, a second replaces the first (the server counts that
+/// one discarded), and throwing it away gives the text back. Shared by the
+/// inbox's reply box and a ticket's first email (`tickets/write.rs`).
+#[derive(Clone, Copy)]
+pub(crate) struct DraftInBox {
+    pub text: RwSignal<String>,
+    open: RwSignal<Option<OpenDraft>>,
+    discard: Action<String, Result<(), crate::error::ServiceError>>,
+}
+
+impl DraftInBox {
+    pub fn new(workspace_id: String) -> Self {
+        let workspace_id = StoredValue::new(workspace_id);
+        DraftInBox {
+            text: RwSignal::new(String::new()),
+            open: RwSignal::new(None),
+            discard: Action::new(move |draft_id: &String| {
+                let (w, draft_id) = (workspace_id.get_value(), draft_id.clone());
+                async move { discard_draft(w, draft_id).await }
+            }),
+        }
+    }
+
+    /// Puts `draft` in the box `box_id`, and focuses it.
+    pub fn put(self, draft: ReplyDraft, box_id: &str) {
+        let before = self.open.with_untracked(|o| o.as_ref().map(|o| o.before.clone()));
+        let before = before.unwrap_or_else(|| self.text.get_untracked());
+        self.text.set(draft.body.clone());
+        self.open.set(Some(OpenDraft { draft, before }));
+        crate::focus::focus_element(box_id);
+    }
+
+    /// The draft the box started from, if any (sending records its fate).
+    pub fn id(self) -> String {
+        self.open.with_untracked(|o| o.as_ref().map(|o| o.draft.id.clone())).unwrap_or_default()
+    }
+
+    /// Sent: the box is empty again.
+    pub fn sent(self) {
+        self.text.set(String::new());
+        self.open.set(None);
+    }
+
+    /// Throws the draft in the box away, giving back what the box held.
+    pub fn throw_away(self) {
+        if let Some(open) = self.open.get_untracked() {
+            self.text.set(open.before);
+            self.open.set(None);
+            self.discard.dispatch(open.draft.id);
+        }
+    }
+
+    /// Drops a draft that answers what is no longer asked; the text in the
+    /// box is the member's own now.
+    pub fn drop_stale(self, draft_id: String) {
+        self.discard.dispatch(draft_id);
+        self.open.set(None);
+    }
+
+    /// The draft's note (who wrote it, from what, "Discard draft").
+    pub fn note(self) -> impl IntoView {
+        move || self.open.get().map(|open| view! { <DraftNote draft=open.draft discard=move || self.throw_away() /> })
+    }
+
+    /// Called when a discard reached the server.
+    pub fn on_discarded(self, f: impl Fn() + 'static) {
+        Effect::new(move |_| {
+            if let Some(Ok(())) = self.discard.value().get() {
+                f();
+            }
+        });
+    }
+}
+
 #[component]
 pub(super) fn Composer(
     ids: StoredValue<(String, String)>,
@@ -38,9 +113,9 @@ pub(super) fn Composer(
     /// What a canned reply's placeholders become here.
     values: PlaceholderValues,
 ) -> impl IntoView {
-    let text = RwSignal::new(String::new());
+    let drafted = DraftInBox::new(ids.get_value().0);
+    let text = drafted.text;
     let canned = CannedPicker::new(ids.get_value().0, values, text);
-    let open_draft = RwSignal::new(None::<OpenDraft>);
     let notice = RwSignal::new(None::<&'static str>);
 
     let send = Action::new(move |(text, draft_id): &(String, String)| {
@@ -50,8 +125,7 @@ pub(super) fn Composer(
     });
     Effect::new(move |_| match send.value().get() {
         Some(Ok(message)) => {
-            text.set(String::new());
-            open_draft.set(None);
+            drafted.sent();
             error.set(None);
             thread.resolved.set(false);
             if let Some(name) = message.author_name.clone() {
@@ -70,23 +144,13 @@ pub(super) fn Composer(
         }
         match validate_reply(&text.get_untracked()) {
             Ok(body) => {
-                let draft_id = open_draft.with_untracked(|o| o.as_ref().map(|o| o.draft.id.clone()));
-                send.dispatch((body, draft_id.unwrap_or_default()));
+                send.dispatch((body, drafted.id()));
             }
             Err(e) => error.set(Some(e.to_string())),
         }
     };
 
-    let discard = Action::new(move |draft_id: &String| {
-        let (w, _) = ids.get_value();
-        let draft_id = draft_id.clone();
-        async move { discard_draft(w, draft_id).await }
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = discard.value().get() {
-            changes.update(|n| *n += 1);
-        }
-    });
+    drafted.on_discarded(move || changes.update(|n| *n += 1));
     let drafting = Action::new(move |_: &()| {
         let (w, c) = ids.get_value();
         async move { draft_reply(w, c).await }
@@ -98,18 +162,12 @@ pub(super) fn Composer(
                 notice.set(Some(
                     "The visitor wrote again while the draft was written, so it was dropped: ask for a new one.",
                 ));
-                discard.dispatch(draft.id);
-                // The server counted any earlier draft in the box as replaced: the text is the member's own now.
-                open_draft.set(None);
+                // The server counted any earlier draft in the box as replaced.
+                drafted.drop_stale(draft.id);
                 return;
             }
             notice.set(None);
-            // A second draft replaces the first (the server counts that one discarded).
-            let before = open_draft.with_untracked(|o| o.as_ref().map(|o| o.before.clone()));
-            let before = before.unwrap_or_else(|| text.get_untracked());
-            text.set(draft.body.clone());
-            open_draft.set(Some(OpenDraft { draft, before }));
-            crate::focus::focus_element("desk-reply");
+            drafted.put(draft, "desk-reply");
         }
         Some(Err(e)) => error.set(Some(e.to_string())),
         None => {}
@@ -118,13 +176,6 @@ pub(super) fn Composer(
         if !drafting.pending().get_untracked() {
             notice.set(None);
             drafting.dispatch(());
-        }
-    };
-    let throw_away = move || {
-        if let Some(open) = open_draft.get_untracked() {
-            text.set(open.before);
-            open_draft.set(None);
-            discard.dispatch(open.draft.id);
         }
     };
     on_shortcut(move |key| match key {
@@ -164,22 +215,7 @@ pub(super) fn Composer(
                 }
             ></textarea>
             <CannedChoices picker=canned />
-            {move || open_draft.get().map(|open| {
-                let draft = open.draft;
-                view! {
-                    <div class="desk-draft" role="status">
-                        <p class="small">
-                            <strong>{draft.provenance()}</strong>
-                            " Edit it as you like before sending."
-                        </p>
-                        {draft.note.clone().map(|note| view! { <p class="muted small">{note}</p> })}
-                        <Sources citations=draft.citations.clone() />
-                        <button type="button" class="button button-small" on:click=move |_| throw_away()>
-                            "Discard draft"
-                        </button>
-                    </div>
-                }
-            })}
+            {drafted.note()}
             <p class="muted small" role="status">
                 {move || if drafting.pending().get() {
                     "The assistant is drafting a reply from your knowledge base…"
@@ -207,5 +243,24 @@ pub(super) fn Composer(
                 }}
             </div>
         </form>
+    }
+}
+
+/// The draft in a reply box: who wrote it from what, its sources, and a way
+/// to throw it away.
+#[component]
+fn DraftNote(draft: ReplyDraft, discard: impl Fn() + Copy + 'static) -> impl IntoView {
+    view! {
+        <div class="desk-draft" role="status">
+            <p class="small">
+                <strong>{draft.provenance()}</strong>
+                " Edit it as you like before sending."
+            </p>
+            {draft.note.clone().map(|note| view! { <p class="muted small">{note}</p> })}
+            <Sources citations=draft.citations.clone() />
+            <button type="button" class="button button-small" on:click=move |_| discard()>
+                "Discard draft"
+            </button>
+        </div>
     }
 }

@@ -18,6 +18,7 @@ use crate::desk::{
 };
 use crate::error::ServiceError;
 use crate::pages::dashboard::conversations::TranscriptMessage;
+use crate::pages::dashboard::visitor_identity::VerifiedVisitor;
 use crate::pages::dashboard::Here;
 
 /// A line of the thread: a message, or something that happened while the
@@ -90,7 +91,8 @@ impl Thread {
 
 #[component]
 pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwSignal<u64>) -> impl IntoView {
-    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, rating, seq, ticket } = conversation;
+    let DeskConversation { transcript, assignee, resolved_at, visitor_seen_at, rating, seq, ticket, visitor } =
+        conversation;
     let summary = transcript.conversation;
     let first_words = transcript
         .messages
@@ -177,7 +179,8 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
         _ => false,
     });
 
-    let who = summary.visitor_email.clone().unwrap_or_else(|| "Anonymous visitor".into());
+    let who = visitor.as_ref().and_then(|v| v.name.clone()).or_else(|| summary.visitor_email.clone());
+    let who = who.unwrap_or_else(|| "Anonymous visitor".into());
     let answering = move || match (thread.assignee.get(), thread.resolved.get()) {
         (_, true) => "Resolved. The visitor's next message opens it again.".to_owned(),
         (Some(_), _) if mine.get() => "You're answering. The assistant is silent until you hand back.".to_owned(),
@@ -194,6 +197,7 @@ pub fn ConversationPane(here: Here, conversation: DeskConversation, changes: RwS
                         "Started " <Time at=summary.created_at /> " on " {summary.origin.clone()} " · "
                         {format!("priority {}", summary.priority.as_str())}
                     </p>
+                    {visitor.map(|visitor| view! { <VerifiedVisitor visitor /> })}
                     <p class="desk-answering" role="status">{answering}</p>
                     {move || thread.rating.get().map(|rating| view! { <RatingLine rating /> })}
                 </div>

@@ -15,6 +15,9 @@ mod composer;
 mod conversation;
 mod ticket_link;
 
+/// A reply box's draft, for the tickets page's email to a requester too.
+pub(crate) use composer::DraftInBox;
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -355,7 +358,8 @@ fn filters(inbox: &Inbox, query: Memo<leptos_router::params::ParamsMap>) -> impl
 
 #[component]
 fn ItemRow(item: InboxItem, href: String, open: bool, now: i64, me: String) -> impl IntoView {
-    let who = item.visitor_email.clone().unwrap_or_else(|| "Anonymous visitor".into());
+    let who = item.visitor_name.clone().or_else(|| item.visitor_email.clone());
+    let who = who.unwrap_or_else(|| "Anonymous visitor".into());
     let answering = match &item.assignee {
         Some(agent) if agent.id == me => "You".to_owned(),
         Some(agent) => agent.name.clone(),

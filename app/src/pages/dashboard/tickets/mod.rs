@@ -11,6 +11,7 @@ mod notes;
 mod tags;
 mod targets;
 mod ticket;
+mod write;
 
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -2,7 +2,8 @@
 //! where it came from, its status, priority, category, assignee and tags
 //! (`tags.rs`; each change saved as it is made, and written into the history
 //! under the member's name), a way to the conversation it came from, its
-//! service level targets counting down, the team's notes (`notes.rs`),
+//! service level targets counting down, writing to the requester of a ticket
+//! with no conversation (`write.rs`), the team's notes (`notes.rs`),
 //! merging it into another (`merge.rs`) and its full history.
 
 use leptos::prelude::*;
@@ -11,10 +12,12 @@ use super::merge::{MergeTicket, MergedInto};
 use super::notes::TicketNotes;
 use super::tags::TicketTags;
 use super::targets::SlaTimers;
+use super::write::WriteToRequester;
 use super::{PriorityPill, CLOCK_TICK};
 use crate::chat::Priority;
 use crate::components::clock::use_clock;
 use crate::components::format::Time;
+use crate::pages::dashboard::visitor_identity::VerifiedVisitor;
 use crate::pages::dashboard::Here;
 use crate::tickets::{open_ticket, priority_label, tag_ticket, update_ticket, TicketDetail, TicketStatus, PRIORITIES};
 
@@ -90,7 +93,10 @@ pub fn TicketPane(
         }
     };
     let ticket = move || current.with(|d| d.ticket.clone());
-    let conversation = ticket().conversation_id.map(|id| here.path(&format!("?c={id}")));
+    let conversation = {
+        let here = here.clone();
+        move || ticket().conversation_id.map(|id| here.path(&format!("?c={id}")))
+    };
     let mine = {
         let me = me.clone();
         move || current.with(|d| d.ticket.assignee.as_ref().is_some_and(|a| a.id == me))
@@ -112,10 +118,11 @@ pub fn TicketPane(
                             None => "Nobody is assigned".to_owned(),
                         }}
                     </p>
+                    {move || current.with(|d| d.requester.clone()).map(|visitor| view! { <VerifiedVisitor visitor /> })}
                     {move || ticket().merged_into.map(|into| view! { <MergedInto into tickets=tickets.get_value() /> })}
                 </div>
                 <div class="desk-thread-actions">
-                    {conversation.map(|href| view! { <a class="button" href=href>"Open the conversation"</a> })}
+                    {move || conversation().map(|href| view! { <a class="button" href=href>"Open the conversation"</a> })}
                     <Show when=move || !mine()>
                         <button type="button" class="button button-primary" disabled=move || update.pending().get()
                             on:click={
@@ -179,6 +186,10 @@ pub fn TicketPane(
             <SlaTimers timers=Signal::derive(move || current.with(|d| d.ticket.sla.clone()))
                 missed=Signal::derive(move || current.with(|d| d.ticket.sla_missed))
                 live=Signal::derive(move || current.with(|d| d.ticket.status.is_live())) now=clock />
+            <Show when=move || current.with(|d| d.ticket.conversation_id.is_none() && d.ticket.status != TicketStatus::Closed)>
+                <WriteToRequester ids requester=current.with_untracked(|d| d.ticket.requester_email.clone())
+                    written=Callback::new(move |_| { reread.dispatch(()); changes.update(|n| *n += 1); }) />
+            </Show>
             <Show when=move || current.with(|d| d.ticket.status != TicketStatus::Closed)>
                 <MergeTicket ids candidates=current.with_untracked(|d| d.merge_candidates.clone())
                     tickets=tickets.get_value() />
