@@ -84,11 +84,11 @@ async function findLink(recipient, path) {
   return null;
 }
 
-/** Waits for the first email to `recipient` and returns it ({ headers, body }). */
-export async function waitForMessage(recipient, { timeout = 20_000 } = {}) {
+/** Waits for an email to `recipient` (whose subject holds `subject`, if given) and returns the newest ({ headers, body }). */
+export async function waitForMessage(recipient, { subject = "", timeout = 20_000 } = {}) {
   const deadline = Date.now() + timeout;
   for (;;) {
-    const [newest] = await messagesTo(recipient.toLowerCase());
+    const [newest] = (await messagesTo(recipient.toLowerCase())).filter((m) => (m.headers.subject ?? "").includes(subject));
     if (newest) return newest;
     if (Date.now() > deadline) throw new Error(`no email to ${recipient} arrived in ${OUTBOX} within ${timeout} ms`);
     await sleep(100);

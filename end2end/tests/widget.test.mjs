@@ -726,7 +726,7 @@ test("an admin ranks customer plans and rotates the identity secret; a customer 
   await owner.context.close();
 });
 
-test("a member writes to the requester of a ticket opened by hand, from a draft grounded in the help centre; the email goes out and the ticket follows its conversation", async () => {
+test("a member writes to the requester of a ticket opened by hand, from a draft grounded in the help centre; the email goes out, the ticket follows its conversation, and resolving asks for a rating by email", async () => {
   const agent = await openPage(browser);
   const home = await logInAsDemo(agent.page);
   await agent.page.goto(`${home}/tickets`);
@@ -772,7 +772,25 @@ test("a member writes to the requester of a ticket opened by hand, from a draft 
   await pane.getByRole("link", { name: "Open the conversation" }).click();
   await agent.page.locator("#thread-title", { hasText: requester }).waitFor();
   await agent.page.locator(".desk-thread .desk-answering", { hasText: "You're answering" }).waitFor();
+
+  // Resolved, the requester (on email, with no widget) is asked to rate by email; the link opens a page of ours.
+  await agent.page.locator(".desk-thread-actions").getByRole("button", { name: "Resolve" }).click();
+  await agent.page.locator(".desk-answering", { hasText: "Resolved." }).waitFor();
+  const asked = await waitForMessage(requester, { subject: "How did we do?" });
+  const link = asked.body.match(/https?:\/\/\S+\/rate\/\S+\?score=5/)[0];
+  const rating = await openPage(browser);
+  await rating.page.goto(new URL(new URL(link).pathname + new URL(link).search, BASE_URL).href);
+  await rating.page.getByRole("heading", { name: "How did Demo Store do?" }).waitFor();
+  assert.equal(await rating.page.getByLabel("5 – Excellent").isChecked(), true, "the score the link chose");
+  await rating.page.getByLabel("Anything to add? (optional)").fill("Sorted in one email.");
+  await rating.page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(rating.page, "rating-by-email-phone");
+  await rating.page.getByRole("button", { name: "Send rating" }).click();
+  await rating.page.getByText("You rated Demo Store 5 out of 5.").waitFor();
+  // The member sees it on the conversation, live.
+  await agent.page.locator(".desk-rating", { hasText: "Rated 5 out of 5" }).getByText("Sorted in one email.").waitFor({ timeout: 10_000 });
   assert.deepEqual(agent.errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e)), []);
+  await rating.context.close();
   await agent.context.close();
 });
 

@@ -154,18 +154,24 @@ impl Chat {
         score: i64,
         comment: &str,
     ) -> Result<(), ServiceError> {
-        if !(1..=5).contains(&score) {
-            return Err(ServiceError::invalid("score", "Choose from 1 to 5 stars."));
-        }
-        let comment = app::validate::clean_text(comment);
-        if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
-            let message = format!("Please keep the comment under {RATING_COMMENT_MAX_CHARS} characters.");
-            return Err(ServiceError::invalid("comment", message));
-        }
+        let comment = rating_comment(score, comment)?;
         self.limit_feedback(widget, visitor)?;
         let latest = self.latest_conversation(&widget.workspace_id, visitor.id).await?;
         let conversation = latest.ok_or(ServiceError::NotFound)?.id;
-        let (workspace, id) = (widget.workspace_id.clone(), conversation.clone());
+        self.record_rating(&widget.workspace_id, &conversation, score, &comment).await
+    }
+
+    /// Records a rating the visitor gave (in the widget, or on the page an
+    /// emailed request links to); `Rejected` when it was rated already.
+    pub async fn record_rating(
+        &self,
+        workspace_id: &str,
+        conversation_id: &str,
+        score: i64,
+        comment: &str,
+    ) -> Result<(), ServiceError> {
+        let comment = rating_comment(score, comment)?;
+        let (workspace, id) = (workspace_id.to_owned(), conversation_id.to_owned());
         let job = |db: sqlx::AnyPool| async move {
             let mut tx = db.begin().await?;
             if !ratings::rate(&mut tx, &workspace, &id, score, &comment, now_millis()).await? {
@@ -178,10 +184,25 @@ impl Chat {
         };
         match self.sql.write(job).await.map_err(AppError::from)? {
             Some(seq) => {
-                self.live.journaled(&widget.workspace_id, &conversation, seq).await;
+                self.live.journaled(workspace_id, conversation_id, seq).await;
                 Ok(())
             }
-            None => Err(ServiceError::Rejected("This conversation was rated already.".into())),
+            None => Err(ServiceError::Rejected(RATED_ALREADY.into())),
         }
     }
+}
+
+pub const RATED_ALREADY: &str = "This conversation was rated already.";
+
+/// A rating's score and comment, checked; the comment cleaned.
+fn rating_comment(score: i64, comment: &str) -> Result<String, ServiceError> {
+    if !(1..=5).contains(&score) {
+        return Err(ServiceError::invalid("score", "Choose from 1 to 5 stars."));
+    }
+    let comment = app::validate::clean_text(comment);
+    if comment.chars().count() > RATING_COMMENT_MAX_CHARS {
+        let message = format!("Please keep the comment under {RATING_COMMENT_MAX_CHARS} characters.");
+        return Err(ServiceError::invalid("comment", message));
+    }
+    Ok(comment)
 }

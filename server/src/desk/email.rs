@@ -233,7 +233,7 @@ impl Desk {
     }
 
     /// Lower-case hex, so an address survives a mail system that folds case.
-    fn tag(&self, purpose: &str, id: &str) -> String {
+    pub(super) fn tag(&self, purpose: &str, id: &str) -> String {
         let mac = self.accounts.server_key().sign(purpose, id);
         let mut tag = hex::encode(Sha256::digest(mac.as_bytes()));
         tag.truncate(TAG_CHARS);

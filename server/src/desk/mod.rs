@@ -13,6 +13,7 @@ pub mod email_api;
 pub mod followups;
 pub mod hours;
 pub mod inbox;
+pub mod rating_email;
 pub mod ratings;
 pub mod receipts;
 pub mod requester;
@@ -658,6 +659,7 @@ impl DeskService for Desk {
             let mut tx = db.begin().await?;
             let now = now_millis();
             let mut solved = None;
+            let mut rating_asked = false;
             let seq = match inbox::resolve(&mut tx, &workspace, &conversation, now).await? {
                 Some(answered_by) => {
                     // The visitor hears that the assistant answers again, then that it is resolved.
@@ -674,6 +676,7 @@ impl DeskService for Desk {
                         crate::tickets::store::solve_with_conversation(&mut tx, &workspace, &conversation, &agent, now)
                             .await?;
                     let by = serde_json::json!({ "agent": agent, "ask_rating": asked });
+                    rating_asked = asked;
                     Some(journal::append(&mut tx, &workspace, &conversation, "resolved", &by).await?)
                 }
                 // Already resolved, or not this workspace's.
@@ -682,11 +685,15 @@ impl DeskService for Desk {
             };
             let last = journal::last(&mut *tx, &workspace, &conversation).await?;
             tx.commit().await?;
-            Ok::<_, AppError>((seq, last, solved))
+            Ok::<_, AppError>((seq, last, solved, rating_asked))
         };
-        let (seq, last, solved) = self.sql.write(job).await?;
+        let (seq, last, solved, rating_asked) = self.sql.write(job).await?;
         if let Some(seq) = seq {
             self.live.journaled(workspace_id, conversation_id, seq).await;
+        }
+        // A visitor on email has no widget to rate in.
+        if rating_asked {
+            self.ask_rating_by_email(workspace_id, conversation_id).await;
         }
         // Its ticket was solved with it: its agent may take another.
         if let Some(ticket) = solved {

@@ -1,7 +1,8 @@
 //! Satisfaction ratings (CSAT) as stored on the conversation: asked when a
 //! person resolves it (once: a rated conversation is never asked again),
-//! answered once by the visitor with 1 to 5 and a comment, and counted for
-//! the member who resolved it.
+//! answered once by the visitor with 1 to 5 and a comment (in the widget,
+//! or on the page an emailed request links to: `rating_email.rs`), and
+//! counted for the member who resolved it.
 
 use sqlx::{Any, AnyConnection, Executor};
 
@@ -48,6 +49,41 @@ pub async fn rate(
     .execute(&mut *tx)
     .await?;
     Ok(rated.rows_affected() > 0)
+}
+
+/// Where a rating asked by email goes, once asked: the visitor's address
+/// when they are on email, the workspace's name and who resolved it.
+pub async fn email_request<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    conversation_id: &str,
+) -> Result<Option<(String, String, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.visitor_email, w.name, u.name FROM conversations c
+         JOIN workspaces w ON w.id = c.workspace_id LEFT JOIN users u ON u.id = c.rating_agent_id
+         WHERE c.id = $1 AND c.workspace_id = $2 AND c.channel = 'email' AND c.visitor_email IS NOT NULL
+           AND c.rating_asked_at IS NOT NULL AND c.rating IS NULL",
+    )
+    .bind(conversation_id)
+    .bind(workspace_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// A conversation as its emailed rating link finds it (the link is signed
+/// for it, so it is the only id needed): its workspace and name, and its
+/// rating if given; `None` unless a rating was asked.
+pub async fn linked<'e>(
+    db: impl Executor<'e, Database = Any>,
+    conversation_id: &str,
+) -> Result<Option<(String, String, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.workspace_id, w.name, c.rating FROM conversations c JOIN workspaces w ON w.id = c.workspace_id
+         WHERE c.id = $1 AND c.rating_asked_at IS NOT NULL",
+    )
+    .bind(conversation_id)
+    .fetch_optional(db)
+    .await
 }
 
 /// A member's ratings: how many, and their average.

@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::chat::api::router())
         .merge(crate::desk::api::router())
         .merge(crate::desk::email_api::router())
+        .merge(crate::desk::rating_email::router())
         .merge(crate::mentor::resume::router())
         .merge(
             crate::mentor::api::router()

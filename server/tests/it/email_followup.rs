@@ -430,5 +430,47 @@ backend_tests! {
         assert_eq!(messages_of(&app, &conversation).await, 2);
         let listed = crate::tickets::list(&app, &shop, "").await;
         assert_eq!(listed["tickets"].as_array().unwrap().len(), 1, "{listed}");
+
+        // Resolved, the requester (on email, with no widget) is asked to rate by email: five signed links.
+        let resolved = app.call(&shop.session, "/api/desk/resolve", &[("workspace_id", ws), ("conversation_id", &conversation)]).await;
+        assert_eq!(resolved.status, StatusCode::OK, "{}", resolved.body);
+        let asked: Vec<String> = app.outbox().into_iter().filter(|m| m.contains(&format!("To: {VISITOR}")) && m.contains("How did we do?")).collect();
+        assert_eq!(asked.len(), 1, "{asked:?}");
+        let text = crate::support::decode_mail(&asked[0]);
+        let links: Vec<&str> = text.split_whitespace().filter(|w| w.contains("/rate/")).collect();
+        assert_eq!(links.len(), 5, "{text}");
+        let four = crate::support::path_of(links.iter().find(|l| l.ends_with("?score=4")).unwrap());
+        // Opening a link (as a mail scanner would) rates nothing: the page has the score chosen and asks.
+        let opened = app.get(&four).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        assert!(opened.body.contains(r#"value="4" checked"#) && opened.body.contains("Send rating"), "{}", opened.body);
+        assert!(opened.header("content-security-policy").contains("form-action 'self'"));
+        let rating: Option<i64> = sqlx::query_scalar("SELECT rating FROM conversations WHERE id = $1")
+            .bind(&conversation)
+            .fetch_one(app.state.sql.pool())
+            .await
+            .unwrap();
+        assert_eq!(rating, None);
+        // The form's post rates it once, with the comment; the member sees it on the conversation.
+        let form_path = four.split('?').next().unwrap().to_owned();
+        let rate = |score: &'static str, comment: &'static str| {
+            let (app, path) = (&app, form_path.clone());
+            async move { app.post_form(&path, &[("score", score), ("comment", comment)], &[("sec-fetch-site", "same-origin")]).await }
+        };
+        let wrong = rate("9", "").await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+        assert!(wrong.body.contains("Choose from 1 to 5"), "{}", wrong.body);
+        let rated = rate("4", "Quick, but <b>two</b> emails.").await;
+        assert_eq!(rated.status, StatusCode::OK, "{}", rated.body);
+        assert!(rated.body.contains("4 out of 5"), "{}", rated.body);
+        let again = rate("1", "Changed my mind").await;
+        assert!(again.body.contains("4 out of 5"), "the first rating stands: {}", again.body);
+        let (_, opened) = inbox_ids(&app, &shop.session, ws, &[("view", "resolved")]).await;
+        assert!(opened["items"].as_array().unwrap().iter().any(|i| i["id"] == conversation.as_str()));
+        let seen = app.call(&shop.session, "/api/desk/open", &[("workspace_id", ws), ("conversation_id", &conversation)]).await.json();
+        assert_eq!((seen["rating"]["score"].as_i64(), seen["rating"]["comment"].as_str()), (Some(4), Some("Quick, but <b>two</b> emails.")), "{seen}");
+        // A link whose signature is not ours rates nothing.
+        let forged = format!("{}x?score=5", form_path);
+        assert_eq!(app.get(&forged).await.status, StatusCode::NOT_FOUND);
     }
 }

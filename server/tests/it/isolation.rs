@@ -391,6 +391,7 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint { path: "/api/email/inbound", kind: Kind::TestedElsewhere(INBOUND_EMAIL) },
+    Endpoint { path: "/rate/{token}", kind: Kind::TestedElsewhere(RATING_LINK) },
     Endpoint {
         path: "/api/desk/join",
         kind: Kind::Workspace {
@@ -660,6 +661,9 @@ const MENTOR_API: &str =
 const INBOUND_EMAIL: &str = "only a signed delivery to a signed reply address threads, into that conversation alone: \
     email_followup::answers_by_email_need_the_forwarders_signature_and_a_signed_address";
 
+const RATING_LINK: &str = "a rating link is signed for one conversation, which is all it rates, once: \
+    email_followup::a_ticket_opened_by_hand_is_answered_by_email_from_a_draft_and_the_requester_answers_into_it";
+
 /// Widget routes take a publishable key and a visitor token, not a session.
 const WIDGET_API: &str =
     "publishable key, origin and visitor token: chat::other_sites_unknown_keys_and_other_visitors_are_refused";
@@ -684,6 +688,7 @@ fn every_route_is_in_the_matrix() {
     registered.extend(lodestar_server::chat::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::desk::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::desk::email_api::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::desk::rating_email::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::resume::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
