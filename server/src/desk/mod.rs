@@ -57,6 +57,10 @@ const TYPING_INTERVAL: Duration = Duration::from_secs(1);
 /// person reads, less than a script could cost the workspace's provider.
 const DRAFT_BURST: u32 = 10;
 const DRAFT_INTERVAL: Duration = Duration::from_secs(6);
+/// A member may email 20 requesters first at once, then one a minute: a
+/// morning's call-backs, not a mailing list sent from the platform's address.
+const FIRST_EMAIL_BURST: u32 = 20;
+const FIRST_EMAIL_INTERVAL: Duration = Duration::from_secs(60);
 
 pub struct Desk {
     sql: SqlStore,
@@ -66,6 +70,8 @@ pub struct Desk {
     chat: Arc<Chat>,
     /// Drafts per member: each may cost a call to the LLM provider.
     drafting: Gcra,
+    /// First emails to requesters per member: each goes to an address they typed.
+    first_emails: Gcra,
     views: Slots,
     /// "Typing" signals per member.
     typing: Gcra,
@@ -94,6 +100,7 @@ impl Desk {
             live,
             chat,
             drafting: Gcra::new(DRAFT_BURST, DRAFT_INTERVAL),
+            first_emails: Gcra::new(FIRST_EMAIL_BURST, FIRST_EMAIL_INTERVAL),
             views: Slots::new(VIEWS_PER_MEMBER),
             typing: Gcra::new(TYPING_BURST, TYPING_INTERVAL),
             inbound,
@@ -797,6 +804,9 @@ impl DeskService for Desk {
     ) -> Result<String, ServiceError> {
         let agent = self.agent(caller, workspace_id).await?;
         let text = app::desk::validate_reply(&text)?;
+        self.first_emails
+            .check(&agent.id)
+            .map_err(|wait| ServiceError::RateLimited { retry_after_secs: wait.as_secs().max(1) })?;
         let to = match to.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
             Some(to) => Some(app::tickets::validate_requester(to)?),
             None => None,

@@ -4,7 +4,7 @@
 //! by the forwarder, comes back into that conversation alone. A new email
 //! to a workspace's support address becomes a conversation and its ticket,
 //! answered by email at once; so does a member's first email to the
-//! requester of a ticket opened by hand.
+//! requester of a ticket opened by hand (paced per member).
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -422,6 +422,17 @@ backend_tests! {
         assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
         assert!(again.body.contains("reply to the requester there"), "{}", again.body);
         assert_eq!(ticket_call(&app, &shop, &ticket, "/api/desk/draft-ticket", &[]).await.status, StatusCode::CONFLICT);
+        // A member's first emails are paced (20 at once): a morning's call-backs, not a mailing list.
+        let mut tries = 4;
+        let paced = loop {
+            let tried = ticket_call(&app, &shop, &ticket, "/api/desk/write-to-requester", &[("text", "Hello again")]).await;
+            tries += 1;
+            if tried.status != StatusCode::CONFLICT {
+                break tried.status;
+            }
+            assert!(tries <= 20, "never paced");
+        };
+        assert_eq!((paced, tries), (StatusCode::TOO_MANY_REQUESTS, 21));
 
         // The requester's answer by email reaches the same conversation and ticket.
         let secret = secret_of(&app);
