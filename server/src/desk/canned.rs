@@ -68,12 +68,8 @@ pub async fn save(
             .map_err(taken)?;
         }
         None => {
-            // The workspace's row lock (as ticket numbering takes it): two adds at once
-            // cannot both pass the count.
-            sqlx::query("UPDATE workspaces SET ticket_seq = ticket_seq WHERE id = $1")
-                .bind(workspace_id)
-                .execute(&mut *tx)
-                .await?;
+            // Two adds at once cannot both pass the count.
+            crate::tickets::store::lock_workspace(tx, workspace_id).await?;
             let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM canned_replies WHERE workspace_id = $1")
                 .bind(workspace_id)
                 .fetch_one(&mut *tx)

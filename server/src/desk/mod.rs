@@ -588,10 +588,7 @@ impl DeskService for Desk {
         let job = |db: sqlx::AnyPool| async move {
             // Under the workspace's row lock, so two rotations make two versions.
             let mut tx = db.begin().await?;
-            sqlx::query("UPDATE workspaces SET ticket_seq = ticket_seq WHERE id = $1")
-                .bind(&workspace)
-                .execute(&mut *tx)
-                .await?;
+            crate::tickets::store::lock_workspace(&mut tx, &workspace).await?;
             let version = settings::identity_version(&mut *tx, &workspace).await?;
             settings::save_identity_version(&mut *tx, &workspace, version.saturating_add(1), now_millis()).await?;
             tx.commit().await?;

@@ -149,11 +149,8 @@ pub async fn route(tx: &mut AnyConnection, workspace_id: &str, now: i64) -> Resu
     if policy.mode == RoutingMode::Manual {
         return Ok(Vec::new());
     }
-    // The workspace's row lock, as ticket numbering takes it: one drain at a time.
-    sqlx::query("UPDATE workspaces SET ticket_seq = ticket_seq WHERE id = $1")
-        .bind(workspace_id)
-        .execute(&mut *tx)
-        .await?;
+    // One drain at a time.
+    store::lock_workspace(tx, workspace_id).await?;
     let queue: Vec<(String, String)> = sqlx::query_as(
         "SELECT id, category FROM tickets WHERE workspace_id = $1 AND status = 'open' AND assignee_id IS NULL
          ORDER BY created_at, number LIMIT $2",

@@ -102,6 +102,17 @@ pub struct NewTicket<'a> {
 
 /// Opens a ticket with the workspace's next number, and its first history
 /// entry; answers its id.
+/// Takes the workspace's row lock until `tx` ends, as ticket numbering
+/// does: whatever counts or drains under it happens one at a time per
+/// workspace, even across processes.
+pub async fn lock_workspace(tx: &mut AnyConnection, workspace_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE workspaces SET ticket_seq = ticket_seq WHERE id = $1")
+        .bind(workspace_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 pub async fn insert(tx: &mut AnyConnection, new: &NewTicket<'_>, by: Option<&Agent>) -> Result<String, sqlx::Error> {
     let number: i64 =
         sqlx::query_scalar("UPDATE workspaces SET ticket_seq = ticket_seq + 1 WHERE id = $1 RETURNING ticket_seq")
