@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod billing;
 pub mod bundle;
 pub mod business_hours;
 pub mod canned_replies;
@@ -52,13 +53,14 @@ use leptos_router::{
 use crate::layout::{Layout, PublicLayout};
 use crate::pages::auth::{ForgotPage, LogInPage, ResetPage, SignUpPage, VerifyPage};
 use crate::pages::dashboard::account::AccountPage;
+use crate::pages::dashboard::billing::BillingPage;
 use crate::pages::dashboard::conversations::{ConversationsPage, TranscriptPage};
 use crate::pages::dashboard::inbox::InboxPage;
 use crate::pages::dashboard::keys::KeysPage;
 use crate::pages::dashboard::knowledge::{KnowledgePage, KnowledgeSourcePage};
 use crate::pages::dashboard::mentions::MentionsPage;
 use crate::pages::dashboard::new_workspace::NewWorkspacePage;
-use crate::pages::dashboard::placeholders::{AnalyticsPage, BillingPage};
+use crate::pages::dashboard::placeholders::AnalyticsPage;
 use crate::pages::dashboard::settings::SettingsPage;
 use crate::pages::dashboard::team::TeamPage;
 use crate::pages::dashboard::tickets::TicketsPage;

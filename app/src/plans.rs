@@ -1,5 +1,5 @@
-//! The plans from the product brief: one source for the pricing page and,
-//! later, for quota enforcement.
+//! The plans from the product brief: one source for the pricing page, the
+//! billing page and every limit the product enforces ([`entitlements`]).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Product {
@@ -34,8 +34,11 @@ impl Product {
 
     /// Units a month on `plan` (a stored plan name); `None` is unlimited.
     pub fn monthly_quota(self, plan: &str) -> Option<u32> {
-        let tier = Tier::of_plan(plan);
-        self.plans().iter().find(|p| p.tier == tier).and_then(|p| p.monthly_quota)
+        entitlements(self, Tier::of_plan(plan)).monthly_quota
+    }
+
+    pub fn plan(self, tier: Tier) -> &'static Plan {
+        self.plans().iter().find(|p| p.tier == tier).expect("every product has every tier")
     }
 
     pub fn plans(self) -> &'static [Plan] {
@@ -54,6 +57,17 @@ pub enum Tier {
 }
 
 impl Tier {
+    pub const ALL: [Tier; 3] = [Tier::Free, Tier::Pro, Tier::Enterprise];
+
+    /// The plan's name as stored and sent ("free", "pro", "enterprise").
+    pub fn slug(self) -> &'static str {
+        match self {
+            Tier::Free => "free",
+            Tier::Pro => "pro",
+            Tier::Enterprise => "enterprise",
+        }
+    }
+
     /// The tier of a workspace's plan name as stored ("free", "pro", …);
     /// an unknown name is Free.
     pub fn of_plan(plan: &str) -> Tier {
@@ -67,7 +81,7 @@ impl Tier {
     /// Secret keys and the REST API: a paid feature, as Pricing says
     /// ("Analytics, webhooks and REST API" from Pro).
     pub fn has_rest_api(self) -> bool {
-        self != Tier::Free
+        entitlements(Product::SupportBot, self).rest_api
     }
 
     pub fn label(self) -> &'static str {
@@ -84,6 +98,8 @@ pub struct Plan {
     pub tier: Tier,
     /// US cents per month.
     pub price_cents: u32,
+    /// US cents per year, where the plan is also sold yearly (two months free).
+    pub yearly_price_cents: Option<u32>,
     /// Messages (bot) or questions (mentor) per month; `None` is unlimited.
     pub monthly_quota: Option<u32>,
     pub unit: &'static str,
@@ -92,11 +108,11 @@ pub struct Plan {
 
 impl Plan {
     pub fn price_label(&self) -> String {
-        match (self.price_cents / 100, self.price_cents % 100) {
-            (0, 0) => "$0".to_string(),
-            (dollars, 0) => format!("${dollars}"),
-            (dollars, cents) => format!("${dollars}.{cents:02}"),
-        }
+        dollars(self.price_cents)
+    }
+
+    pub fn yearly_price_label(&self) -> Option<String> {
+        self.yearly_price_cents.map(dollars)
     }
 
     pub fn quota_label(&self) -> String {
@@ -104,6 +120,15 @@ impl Plan {
             Some(n) => format!("{} {} / month", group_thousands(n), self.unit),
             None => format!("Unlimited {}", self.unit),
         }
+    }
+}
+
+/// "$0", "$49", "$19.99".
+pub fn dollars(cents: u32) -> String {
+    match (cents / 100, cents % 100) {
+        (0, 0) => "$0".to_string(),
+        (whole, 0) => format!("${whole}"),
+        (whole, cents) => format!("${whole}.{cents:02}"),
     }
 }
 
@@ -123,6 +148,7 @@ const SUPPORT_BOT_PLANS: [Plan; 3] = [
     Plan {
         tier: Tier::Free,
         price_cents: 0,
+        yearly_price_cents: None,
         monthly_quota: Some(100),
         unit: "bot messages",
         features: &[
@@ -135,6 +161,7 @@ const SUPPORT_BOT_PLANS: [Plan; 3] = [
     Plan {
         tier: Tier::Pro,
         price_cents: 4900,
+        yearly_price_cents: Some(49000),
         monthly_quota: Some(5000),
         unit: "bot messages",
         features: &[
@@ -147,6 +174,7 @@ const SUPPORT_BOT_PLANS: [Plan; 3] = [
     Plan {
         tier: Tier::Enterprise,
         price_cents: 19900,
+        yearly_price_cents: Some(199000),
         monthly_quota: None,
         unit: "bot messages",
         features: &[
@@ -162,6 +190,7 @@ const CAREER_MENTOR_PLANS: [Plan; 3] = [
     Plan {
         tier: Tier::Free,
         price_cents: 0,
+        yearly_price_cents: None,
         monthly_quota: Some(10),
         unit: "questions",
         features: &[
@@ -173,6 +202,7 @@ const CAREER_MENTOR_PLANS: [Plan; 3] = [
     Plan {
         tier: Tier::Pro,
         price_cents: 1999,
+        yearly_price_cents: Some(19990),
         monthly_quota: Some(500),
         unit: "questions",
         features: &["Everything in Free", "Résumé upload with skill extraction", "Browser extension API"],
@@ -180,6 +210,7 @@ const CAREER_MENTOR_PLANS: [Plan; 3] = [
     Plan {
         tier: Tier::Enterprise,
         price_cents: 2999,
+        yearly_price_cents: Some(29990),
         monthly_quota: None,
         unit: "questions",
         features: &["Everything in Pro", "Unlimited mentor questions", "History and progress insights"],
@@ -238,31 +269,60 @@ impl KnowledgeLimits {
     /// Limits for a workspace's plan name as stored ("free", "pro", …);
     /// an unknown name gets the Free limits.
     pub fn for_plan(plan: &str) -> Self {
-        match plan {
-            "enterprise" => KnowledgeLimits {
-                max_sources: 5_000,
-                max_chunks: 500_000,
-                max_bytes: 10_000 * MB,
-                max_file_bytes: 100 * MB,
-                max_files_per_upload: 50,
-                max_crawl_pages: 5_000,
-            },
-            "pro" => KnowledgeLimits {
-                max_sources: 500,
-                max_chunks: 100_000,
-                max_bytes: 1_000 * MB,
-                max_file_bytes: 50 * MB,
-                max_files_per_upload: 20,
-                max_crawl_pages: 1_000,
-            },
-            _ => KnowledgeLimits {
-                max_sources: 50,
-                max_chunks: 5_000,
-                max_bytes: 50 * MB,
-                max_file_bytes: 10 * MB,
-                max_files_per_upload: 10,
-                max_crawl_pages: 100,
-            },
-        }
+        entitlements(Product::SupportBot, Tier::of_plan(plan)).knowledge
+    }
+}
+
+/// Everything a plan allows: the one place every limit and paid feature
+/// is read from, so Pricing and the product agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entitlements {
+    /// Bot messages (support) or questions (mentor) per period; `None` is unlimited.
+    pub monthly_quota: Option<u32>,
+    /// What the knowledge base may hold (the support bot's).
+    pub knowledge: KnowledgeLimits,
+    /// Secret keys and the REST API ("Analytics, webhooks and REST API" from Pro).
+    pub rest_api: bool,
+    /// Choosing the LLM provider's model ("Your choice of LLM provider and model").
+    pub model_choice: bool,
+}
+
+/// What `tier` of `product` allows.
+pub fn entitlements(product: Product, tier: Tier) -> Entitlements {
+    let plan = product.plan(tier);
+    Entitlements {
+        monthly_quota: plan.monthly_quota,
+        knowledge: knowledge_limits(tier),
+        rest_api: tier != Tier::Free,
+        model_choice: tier != Tier::Free,
+    }
+}
+
+fn knowledge_limits(tier: Tier) -> KnowledgeLimits {
+    match tier {
+        Tier::Enterprise => KnowledgeLimits {
+            max_sources: 5_000,
+            max_chunks: 500_000,
+            max_bytes: 10_000 * MB,
+            max_file_bytes: 100 * MB,
+            max_files_per_upload: 50,
+            max_crawl_pages: 5_000,
+        },
+        Tier::Pro => KnowledgeLimits {
+            max_sources: 500,
+            max_chunks: 100_000,
+            max_bytes: 1_000 * MB,
+            max_file_bytes: 50 * MB,
+            max_files_per_upload: 20,
+            max_crawl_pages: 1_000,
+        },
+        Tier::Free => KnowledgeLimits {
+            max_sources: 50,
+            max_chunks: 5_000,
+            max_bytes: 50 * MB,
+            max_file_bytes: 10 * MB,
+            max_files_per_upload: 10,
+            max_crawl_pages: 100,
+        },
     }
 }

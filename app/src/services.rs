@@ -10,6 +10,7 @@ use leptos::server_fn::codec::TextStream;
 
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
+use crate::billing::{BillingOverview, Payer, PlanChoice, PortalFlow};
 use crate::business_hours::{BusinessHours, HoursSetup};
 use crate::canned_replies::CannedSetup;
 use crate::chat::{
@@ -82,6 +83,17 @@ pub struct LoggedIn {
 pub trait SalesService: Send + Sync + 'static {
     /// Validates and stores an Enterprise enquiry.
     async fn submit_lead(&self, form: &ContactSalesForm) -> Result<LeadReceipt, ServiceError>;
+}
+
+/// Billing: plans bought through Stripe, for a workspace (its owner) or a
+/// person (their mentor plan).
+#[async_trait]
+pub trait BillingService: Send + Sync + 'static {
+    async fn overview(&self, caller: &Caller, payer: Payer) -> Result<BillingOverview, ServiceError>;
+    /// The address of a Stripe Checkout page for `choice`.
+    async fn checkout(&self, caller: &Caller, payer: Payer, choice: PlanChoice) -> Result<String, ServiceError>;
+    /// The address of the payer's Customer Portal, opened at `flow`.
+    async fn portal(&self, caller: &Caller, payer: Payer, flow: PortalFlow) -> Result<String, ServiceError>;
 }
 
 /// People and their sessions.
@@ -503,6 +515,7 @@ pub struct Services {
     pub desk: Arc<dyn DeskService>,
     pub mentor: Arc<dyn MentorService>,
     pub tickets: Arc<dyn TicketService>,
+    pub billing: Arc<dyn BillingService>,
 }
 
 /// The body of every server function: finds the services and the caller,

@@ -4,13 +4,13 @@
 // Locators use labels and roles, so these tests double as accessibility checks.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE_URL, launch, openPage, hydrated, screenshot } from "./browser.mjs";
+import { BASE_URL, launch, openPage, hydrated, screenshot, WORKSPACE_HOME } from "./browser.mjs";
 import { waitForLink } from "./outbox.mjs";
+import { PASSWORD, signUp, verifyEmail } from "./signup.mjs";
 import { execFileSync } from "node:child_process";
 
 const RUN = Date.now().toString(36);
 const address = (who) => `${who}-${RUN}@example.com`;
-const PASSWORD = "lantern orbit willow 42";
 
 /** The browser logs every 4xx response as a console error; some are expected. */
 const unexpected = (errors) => errors.filter((e) => !/the server responded with a status of 4\d\d/.test(e));
@@ -22,35 +22,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** Signs up for a business account and waits for "Check your inbox", without a Leptos warning on the way. */
-async function signUp(page, { name, email, password = PASSWORD, workspace }) {
-  const warnings = [];
-  const listen = (message) => message.type() === "warning" && warnings.push(message.text());
-  page.on("console", listen);
-  await page.goto(`${BASE_URL}/signup`);
-  await hydrated(page);
-  await page.getByLabel("Your name", { exact: true }).fill(name);
-  await page.getByLabel("Email", { exact: true }).fill(email);
-  await page.getByLabel("Password", { exact: true }).fill(password);
-  await page.getByRole("radio", { name: "Support bot for my business" }).check();
-  await page.getByLabel("Workspace name", { exact: true }).fill(workspace);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
-  page.off("console", listen);
-  assert.deepEqual(warnings, [], "the console stays quiet");
-  assert.match(await page.getByRole("status").first().innerText(), new RegExp(email.replace(/[.+]/g, "\\$&")));
-}
-
-/** Follows the emailed verification link; confirming it logs the person in and opens their dashboard. */
-async function verifyEmail(page, email) {
-  const link = await waitForLink(email, "/verify");
-  await page.goto(link);
-  await hydrated(page);
-  // Opening the link changes nothing; the button does.
-  await page.getByRole("button", { name: "Verify my email" }).click();
-  await page.waitForURL(WORKSPACE_HOME);
-}
 
 /** Puts a workspace on a plan straight in the server's SQLite file (as billing will). */
 function setPlan(workspace, plan) {
@@ -69,7 +40,6 @@ async function logIn(page, email, password) {
   await page.getByRole("button", { name: "Log in" }).click();
 }
 
-const WORKSPACE_HOME = /\/app\/w\/([^/?#]+)$/;
 
 test("an owner signs up, invites an agent who joins, names them in a ticket's note (they are emailed and see it under Mentions), and creates a secret key shown once", async () => {
   const owner = await openPage(browser);

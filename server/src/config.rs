@@ -2,6 +2,7 @@
 //! optional `.env` file. Anything missing falls back to the embedded
 //! defaults; anything malformed stops start-up with the variable's name.
 
+pub use crate::billing::settings::BillingConfig;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -337,6 +338,7 @@ pub struct Config {
     pub widget: WidgetConfig,
     pub mentor: MentorConfig,
     pub inbound_email: InboundEmailConfig,
+    pub billing: BillingConfig,
 }
 
 impl Config {
@@ -702,7 +704,10 @@ impl Config {
             });
         }
 
+        let billing = BillingConfig::from_lookup(get)?;
+
         Ok(Config {
+            billing,
             inbound_email,
             mentor,
             widget,

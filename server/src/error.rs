@@ -18,6 +18,9 @@ pub enum AppError {
     /// Blocking work (hashing, files) that failed or panicked.
     #[error("background task failed: {0}")]
     Task(String),
+    /// Stripe's API failed or refused (its message is for our log only).
+    #[error("Stripe: {0}")]
+    Stripe(#[from] stripe::StripeError),
 }
 
 impl AppError {
@@ -29,6 +32,7 @@ impl AppError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Sql(_) | AppError::Surreal(_) | AppError::Task(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Stripe(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -37,6 +41,12 @@ impl AppError {
     pub fn into_service_error(self) -> ServiceError {
         match self {
             AppError::Service(e) => e,
+            AppError::Stripe(e) => {
+                tracing::error!(error = %e, "Stripe failed");
+                ServiceError::Rejected(
+                    "Stripe did not answer as expected, so nothing changed. Try again in a minute.".into(),
+                )
+            }
             other => {
                 tracing::error!(error = %other, "request failed");
                 ServiceError::Internal

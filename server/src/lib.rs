@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod backoff;
+pub mod billing;
 pub mod chat;
 pub mod config;
 pub mod demo;
@@ -45,6 +46,8 @@ pub enum StartError {
     Onet(#[from] &'static mentor::onet::OnetError),
     #[error("{0}")]
     Llm(String),
+    #[error("could not set up Stripe: {0}")]
+    Billing(#[source] error::AppError),
     #[error("could not seed the demo workspace: {0}")]
     Seed(#[source] error::AppError),
     #[error("could not listen on {addr}: {source}")]
@@ -130,7 +133,8 @@ pub async fn open_state_with(
     }
     let desk = Arc::new(desk::Desk::new(sql.clone(), accounts.clone(), live.clone(), chat.clone(), inbound));
     let tickets = Arc::new(tickets::Tickets::new(sql.clone(), accounts.clone(), categorizer, live.clone()));
-    let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor, tickets };
+    let billing = Arc::new(billing::Billing::new(&config, sql.clone(), accounts.clone()).map_err(StartError::Billing)?);
+    let products = state::Products { knowledge: knowledge_service.clone(), chat, live, desk, mentor, tickets, billing };
     let state = AppState::new(config, sql, knowledge, accounts, products);
     // Seeded sources are written before the workers start, so no job can
     // conflict with their writes.
@@ -139,5 +143,6 @@ pub async fn open_state_with(
     }
     knowledge_service.start();
     state.desk.start_followups();
+    state.billing.start();
     Ok(state)
 }

@@ -1,5 +1,6 @@
 use std::process::ExitCode;
 
+use lodestar_server::billing::command;
 use lodestar_server::config::Config;
 use lodestar_server::knowledge::worker;
 use lodestar_server::mentor::vectors;
@@ -30,7 +31,29 @@ fn main() -> ExitCode {
         };
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("the async runtime starts");
+    // `server plan set …`: the operator's command, then exit.
+    if std::env::args().nth(1).as_deref() == Some(command::ARG) {
+        return runtime.block_on(plan_command());
+    }
     runtime.block_on(serve())
+}
+
+async fn plan_command() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let outcome = match Config::from_env() {
+        Ok(config) => command::run(&config, &args).await,
+        Err(e) => Err(format!("configuration error: {e}")),
+    };
+    match outcome {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("lodestar: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 async fn serve() -> ExitCode {

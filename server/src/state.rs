@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 
 use crate::accounts::Accounts;
+use crate::billing::Billing;
 use crate::chat::Chat;
 use crate::config::{Config, Environment};
 use crate::desk::Desk;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub desk: Arc<Desk>,
     /// The same value as `services.mentor`, for the extension API.
     pub mentor: Arc<Mentor>,
+    /// The same value as `services.billing`, for Stripe's webhook.
+    pub billing: Arc<Billing>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -49,6 +52,7 @@ pub struct Products {
     pub desk: Arc<Desk>,
     pub mentor: Arc<Mentor>,
     pub tickets: Arc<Tickets>,
+    pub billing: Arc<Billing>,
 }
 
 impl AppState {
@@ -59,7 +63,7 @@ impl AppState {
         accounts: Arc<Accounts>,
         products: Products,
     ) -> Self {
-        let Products { knowledge, chat, live, desk, mentor, tickets } = products;
+        let Products { knowledge, chat, live, desk, mentor, tickets, billing } = products;
         let services = Services {
             sales: Arc::new(SqlSalesService::new(sql.clone())),
             accounts: accounts.clone(),
@@ -69,6 +73,7 @@ impl AppState {
             desk: desk.clone(),
             mentor: mentor.clone(),
             tickets,
+            billing: billing.clone(),
         };
         AppState {
             accounts,
@@ -81,6 +86,7 @@ impl AppState {
             live,
             desk,
             mentor,
+            billing,
             services,
             metrics: Arc::new(Metrics::default()),
         }

@@ -29,7 +29,7 @@ pub fn run(ctx: &Context) -> Result<(), String> {
         .status_ok("cargo leptos build --release (public pages)")?;
     let site_build = started.elapsed();
 
-    let server = Server::start_site(ctx, "release", true, "warn")?;
+    let server = Server::start_site(ctx, "release", true, "warn", &[])?;
 
     let mut load = Vec::new();
     for path in ["/", "/pricing"] {

@@ -2,6 +2,7 @@
 //! builds in seconds on a fresh machine.
 
 mod bench;
+mod fake_stripe;
 mod model;
 mod onet;
 mod postgres;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::fake_stripe::FakeStripe;
 use crate::tools::{self, Needs};
 use crate::util::{apt_install, format_duration, heading, is_on_path, Cmd, Context, Server};
 use crate::{postgres, site};
@@ -120,8 +121,10 @@ pub fn run(ctx: &Context) -> ExitCode {
 /// When they fail, the server's warnings and errors are shown too: CI keeps
 /// nothing else of the server's log.
 fn run_browser_tests_on_own_server(ctx: &Context) -> Result<(), String> {
-    let server = Server::start_site(ctx, "debug", false, "info")?;
-    let result = run_node_tests(ctx, &server.base_url, server.data_dir.as_deref().unwrap_or(Path::new("data")));
+    let stripe = FakeStripe::start(&ctx.root)?;
+    let server = Server::start_site(ctx, "debug", false, "info", &stripe.server_env)?;
+    let data_dir = server.data_dir.as_deref().unwrap_or(Path::new("data"));
+    let result = run_node_tests(ctx, &server.base_url, data_dir, Some(&stripe.url));
     result.map_err(|failure| {
         let log = std::fs::read_to_string(&server.log).unwrap_or_default();
         let trouble: Vec<&str> = log.lines().filter(|l| l.contains("WARN") || l.contains("ERROR")).collect();
@@ -132,12 +135,14 @@ fn run_browser_tests_on_own_server(ctx: &Context) -> Result<(), String> {
 }
 
 /// `cargo xtask e2e URL`: the browser tests against a server someone else runs.
+/// (Its Stripe, if any, is not the fake: the billing tests say so.)
 pub fn browser_tests(ctx: &Context, base_url: &str) -> Result<(), String> {
-    run_node_tests(ctx, base_url, &ctx.root.join("data"))
+    run_node_tests(ctx, base_url, &ctx.root.join("data"), None)
 }
 
-/// `data_dir` is the server's: the tests read its SQLite file and its mail outbox.
-fn run_node_tests(ctx: &Context, base_url: &str, data_dir: &Path) -> Result<(), String> {
+/// `data_dir` is the server's: the tests read its SQLite file and its mail
+/// outbox; `stripe` is the fake Stripe the server was pointed at.
+fn run_node_tests(ctx: &Context, base_url: &str, data_dir: &Path, stripe: Option<&str>) -> Result<(), String> {
     let chromium = ensure_chromium()?;
     let dir = ctx.root.join("end2end");
     ensure_node_modules(&dir)?;
@@ -148,6 +153,7 @@ fn run_node_tests(ctx: &Context, base_url: &str, data_dir: &Path) -> Result<(), 
         .env("LODESTAR_DB", data_dir.join("lodestar.db"))
         .env("LODESTAR_DATA_DIR", data_dir)
         .env("SCREENSHOT_DIR", ctx.target_dir.join("e2e-screenshots"))
+        .env("FAKE_STRIPE_URL", stripe.unwrap_or_default())
         .status_ok("the browser tests")
 }
 

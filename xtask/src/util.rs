@@ -165,22 +165,31 @@ pub struct Server {
 impl Server {
     /// Starts a built server binary (`profile` is `debug` or `release`) on the
     /// embedded stores in a scratch data directory, serving this checkout's site.
-    pub fn start_site(ctx: &Context, profile: &str, hashed_assets: bool, log_level: &str) -> Result<Server, String> {
+    /// The server on the built site, with `more` settings on top.
+    pub fn start_site(
+        ctx: &Context,
+        profile: &str,
+        hashed_assets: bool,
+        log_level: &str,
+        more: &[(String, String)],
+    ) -> Result<Server, String> {
         let data_dir = std::env::temp_dir().join(format!("lodestar-{profile}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data_dir);
+        let mut envs = vec![
+            ("DATA_DIR", data_dir.display().to_string()),
+            ("MODEL_DIR", crate::model::dir(ctx).display().to_string()),
+            ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
+            ("WIDGET_DIR", ctx.widget_dir().display().to_string()),
+            ("PUBLIC_SITE_ROOT", ctx.public_root().display().to_string()),
+            ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
+            ("LEPTOS_HASH_FILES", hashed_assets.to_string()),
+            ("RUST_LOG", log_level.into()),
+        ];
+        envs.extend(more.iter().map(|(name, value)| (name.as_str(), value.clone())));
         let mut server = Server::start(
             &ctx.target_dir.join(profile).join("server"),
             free_port()?,
-            &[
-                ("DATA_DIR", data_dir.display().to_string()),
-                ("MODEL_DIR", crate::model::dir(ctx).display().to_string()),
-                ("LEPTOS_SITE_ROOT", ctx.site_root().display().to_string()),
-                ("WIDGET_DIR", ctx.widget_dir().display().to_string()),
-                ("PUBLIC_SITE_ROOT", ctx.public_root().display().to_string()),
-                ("LEPTOS_OUTPUT_NAME", "lodestar".into()),
-                ("LEPTOS_HASH_FILES", hashed_assets.to_string()),
-                ("RUST_LOG", log_level.into()),
-            ],
+            &envs,
             &ctx.target_dir.join(format!("{profile}-server.log")),
         )?;
         server.data_dir = Some(data_dir);

@@ -325,6 +325,17 @@ impl Accounts {
     }
 }
 
+/// Records in a workspace's audit log what no member did (Stripe, the
+/// operator's command), with `detail` saying who.
+pub(crate) async fn audit_unattended<'e>(
+    db: impl Executor<'e, Database = Any>,
+    workspace_id: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    audit(db, workspace_id, None, action, detail, "").await
+}
+
 /// Records a security event in one workspace's audit log.
 async fn audit<'e>(
     db: impl Executor<'e, Database = Any>,

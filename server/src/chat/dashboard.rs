@@ -7,7 +7,7 @@ use app::chat::{
 };
 use app::error::ServiceError;
 use app::permissions::Action;
-use app::plans::{Product, Tier};
+use app::plans::{entitlements, Product, Tier};
 use app::services::{Caller, ChatService};
 
 use super::conversations::{self, SUMMARY_COLUMNS};
@@ -34,7 +34,7 @@ impl Chat {
             },
             mode: if self.llm.is_some() { "ai" } else { "offline" }.into(),
             default_model: self.llm.as_ref().map(|llm| llm.default_model().to_owned()),
-            can_choose_model: self.llm.is_some() && Tier::of_plan(plan) != Tier::Free,
+            can_choose_model: self.llm.is_some() && entitlements(Product::SupportBot, Tier::of_plan(plan)).model_choice,
             preview_key: self.preview_key(workspace_id),
             keys: self.embed_keys(workspace_id).await?,
         })
@@ -82,7 +82,8 @@ impl ChatService for Chat {
         mut bot: BotSettings,
     ) -> Result<WidgetSetup, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::ConfigureWidget).await?;
-        if bot.model.is_some() && Tier::of_plan(&actor.workspace.plan) == Tier::Free {
+        if bot.model.is_some() && !entitlements(Product::SupportBot, Tier::of_plan(&actor.workspace.plan)).model_choice
+        {
             // Keep what a paid plan chose before a downgrade, but never start one on Free.
             let stored = self.bot_settings(workspace_id).await?;
             if stored.model != bot.model {

@@ -36,7 +36,7 @@ use app::chat::{
 };
 use app::error::ServiceError;
 use app::knowledge::Passage;
-use app::plans::{Product, Tier};
+use app::plans::{entitlements, Product, Tier};
 use app::visitor_identity::IdentifiedVisitor;
 use tokio::sync::mpsc;
 
@@ -604,7 +604,9 @@ impl Chat {
         events: &mpsc::Sender<ChatEvent>,
     ) -> Result<Reply, AppError> {
         let bot = self.bot_settings(&widget.workspace_id).await?;
-        let model = bot.model.as_deref().filter(|m| !m.trim().is_empty() && Tier::of_plan(&widget.plan) != Tier::Free);
+        let model = bot.model.as_deref().filter(|m| {
+            !m.trim().is_empty() && entitlements(Product::SupportBot, Tier::of_plan(&widget.plan)).model_choice
+        });
         let prompt = Prompt::new(&widget.workspace_name, &bot, &passages, &history, text);
         // Thousands of answers stream at once: from here on the prompt is all they need.
         drop((passages, history));

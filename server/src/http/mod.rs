@@ -8,6 +8,7 @@ pub mod json_body;
 pub mod metrics;
 pub mod security;
 pub mod sign_in_gate;
+pub mod signed_post;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::chat::api::router())
         .merge(crate::desk::api::router())
         .merge(crate::desk::email_api::router())
+        .merge(crate::billing::webhook::router())
         .merge(crate::desk::rating_email::router())
         .merge(crate::mentor::resume::router())
         .merge(

@@ -85,6 +85,7 @@ pub async fn refuse_cross_site(State(state): State<AppState>, request: Request, 
         || crate::chat::api::is_widget_request(request.method(), path)
         || crate::mentor::api::is_extension_request(path)
         || crate::desk::email_api::is_inbound_request(path)
+        || crate::billing::webhook::is_webhook_request(path)
     {
         return next.run(request).await;
     }

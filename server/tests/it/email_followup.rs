@@ -8,7 +8,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use lodestar_server::desk::email_api::sign;
+use lodestar_server::http::signed_post::sign;
 use lodestar_server::sql::now_millis;
 use serde_json::json;
 

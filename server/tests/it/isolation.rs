@@ -391,6 +391,13 @@ const ENDPOINTS: &[Endpoint] = &[
         },
     },
     Endpoint { path: "/api/email/inbound", kind: Kind::TestedElsewhere(INBOUND_EMAIL) },
+    Endpoint {
+        path: "/api/billing/overview",
+        kind: Kind::Workspace { action: Action::ManageBilling, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
+    Endpoint { path: "/api/billing/checkout", kind: Kind::TestedElsewhere(BILLING) },
+    Endpoint { path: "/api/billing/portal", kind: Kind::TestedElsewhere(BILLING) },
+    Endpoint { path: "/api/billing/stripe/webhook", kind: Kind::TestedElsewhere(STRIPE_WEBHOOK) },
     Endpoint { path: "/rate/{token}", kind: Kind::TestedElsewhere(RATING_LINK) },
     Endpoint {
         path: "/api/desk/join",
@@ -661,6 +668,10 @@ const MENTOR_API: &str =
 const INBOUND_EMAIL: &str = "only a signed delivery to a signed reply address threads, into that conversation alone: \
     email_followup::answers_by_email_need_the_forwarders_signature_and_a_signed_address";
 
+const BILLING: &str = "Stripe sessions for the workspace's owner alone (admins and agents 403), or the signed-in \
+                       person: billing::an_owner_pays_through_checkout_and_stripe_s_events_drive_the_plan";
+const STRIPE_WEBHOOK: &str = "signed by Stripe (no session); events act only on customers Lodestar made: \
+                              billing::an_owner_pays_through_checkout_and_stripe_s_events_drive_the_plan";
 const RATING_LINK: &str = "a rating link is signed for one conversation, which is all it rates, once: \
     email_followup::a_ticket_opened_by_hand_is_answered_by_email_from_a_draft_and_the_requester_answers_into_it";
 
@@ -689,6 +700,7 @@ fn every_route_is_in_the_matrix() {
     registered.extend(lodestar_server::desk::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::desk::email_api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::desk::rating_email::ROUTES.iter().map(|(_, path)| path.to_string()));
+    registered.extend(lodestar_server::billing::webhook::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::api::ROUTES.iter().map(|(_, path)| path.to_string()));
     registered.extend(lodestar_server::mentor::resume::ROUTES.iter().map(|(_, path)| path.to_string()));
     let listed: BTreeSet<String> = listed.into_iter().map(str::to_string).collect();
@@ -920,8 +932,15 @@ impl World {
         .fetch_all(pool)
         .await
         .unwrap();
+        let billing: Vec<(Option<String>, String, Option<String>)> = sqlx::query_as(
+            "SELECT customer_id, plan, status FROM billing_accounts WHERE payer = 'workspace' AND owner_id = $1",
+        )
+        .bind(workspace)
+        .fetch_all(pool)
+        .await
+        .unwrap();
         format!(
-            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations:?}\n{tickets:?}"
+            "{workspaces:?}\n{members:?}\n{invitations:?}\n{keys:?}\n{audit}\n{sources:?}\n{settings:?}\n{conversations:?}\n{tickets:?}\n{billing:?}"
         )
     }
 }

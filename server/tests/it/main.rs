@@ -5,10 +5,12 @@ mod support;
 
 mod fake_embeddings;
 mod fake_llm;
+mod fake_stripe;
 
 mod accounts;
 mod answers;
 mod assets;
+mod billing;
 mod business_hours;
 mod canned_replies;
 mod chat;

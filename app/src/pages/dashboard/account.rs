@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::billing::MentorPlan;
 use super::{DashMain, PageHeader, Session};
 use crate::accounts::{
     list_sessions, ChangePassword, DeleteAccount, RevokeSession, SessionSummary, UpdateProfile, Viewer, NAME_MAX,
@@ -32,6 +33,7 @@ pub fn AccountPage() -> impl IntoView {
                         match session.viewer.await {
                             Ok(Some(viewer)) => view! {
                                 <Profile viewer=viewer.clone() saved=profile_saved />
+                                <MentorPlan />
                                 <PasswordSection />
                                 <Sessions />
                                 <YourData />

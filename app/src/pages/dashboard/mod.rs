@@ -5,6 +5,7 @@
 //! Pages only hide what a role cannot do; the server checks every call.
 
 pub mod account;
+pub mod billing;
 pub mod business_hours;
 pub mod canned_replies;
 pub mod conversations;
