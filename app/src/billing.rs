@@ -7,6 +7,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::components::format::format_count;
 use crate::error::ServiceError;
 use crate::plans::{Product, Tier};
 
@@ -202,11 +203,111 @@ pub struct BillingOverview {
     pub has_customer: bool,
 }
 
+/// One of the payer's invoices, as Stripe keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSummary {
+    pub number: Option<String>,
+    /// When it was made (ms).
+    pub created: i64,
+    /// In the currency's smallest unit.
+    pub total: i64,
+    /// ISO code, lower case as Stripe writes it ("usd").
+    pub currency: String,
+    /// "paid", "open", "void", "uncollectible" or "draft".
+    pub status: String,
+    /// Stripe's page for it (to pay it, or a receipt).
+    pub url: Option<String>,
+    pub pdf: Option<String>,
+}
+
+impl InvoiceSummary {
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "paid" => "Paid",
+            "open" => "Due",
+            "void" => "Void",
+            "uncollectible" => "Uncollectible",
+            _ => "Draft",
+        }
+    }
+}
+
+/// One line of a proration preview: "Unused time on Pro after 7 Dec 2026", −$40.00.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewLine {
+    pub description: String,
+    pub amount: i64,
+}
+
+/// What changing plan would invoice now, as Stripe prorates it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanChangePreview {
+    pub plan: String,
+    pub interval: BillingInterval,
+    pub lines: Vec<PreviewLine>,
+    /// Charged now when positive; a credit toward the next invoices when negative.
+    pub total: i64,
+    pub currency: String,
+    /// The instant (s) the preview prorates at; the change uses the same, so it charges what was shown.
+    pub proration_date: i64,
+}
+
+/// "$12.34", "−$40.00", "12.34 EUR" (amounts in the currency's smallest unit).
+pub fn money(amount: i64, currency: &str) -> String {
+    let sign = if amount < 0 { "\u{2212}" } else { "" };
+    let (whole, cents) = (amount.unsigned_abs() / 100, amount.unsigned_abs() % 100);
+    match currency {
+        "usd" => format!("{sign}${}.{cents:02}", format_count(whole)),
+        other => format!("{sign}{}.{cents:02} {}", format_count(whole), other.to_ascii_uppercase()),
+    }
+}
+
+/// The payer's billing; `fresh` reads the subscription back from Stripe
+/// first (on the way back from the portal, before its webhook lands).
 #[server(endpoint = "billing/overview")]
-pub async fn load_billing(workspace_id: Option<String>) -> Result<BillingOverview, ServiceError> {
+pub async fn load_billing(workspace_id: Option<String>, fresh: Option<bool>) -> Result<BillingOverview, ServiceError> {
+    let fresh = fresh.unwrap_or(false);
+    crate::services::call(|s, caller| async move {
+        s.billing.overview(&caller, Payer::from_workspace(workspace_id), fresh).await
+    })
+    .await
+}
+
+#[server(endpoint = "billing/invoices")]
+pub async fn load_invoices(workspace_id: Option<String>) -> Result<Vec<InvoiceSummary>, ServiceError> {
     crate::services::call(
-        |s, caller| async move { s.billing.overview(&caller, Payer::from_workspace(workspace_id)).await },
+        |s, caller| async move { s.billing.invoices(&caller, Payer::from_workspace(workspace_id)).await },
     )
+    .await
+}
+
+/// What moving the subscription to another plan or period would charge now.
+#[server(endpoint = "billing/preview")]
+pub async fn preview_plan_change(
+    workspace_id: Option<String>,
+    plan: String,
+    interval: String,
+) -> Result<PlanChangePreview, ServiceError> {
+    let choice = crate::services::with_status(PlanChoice::parse(&plan, &interval))?;
+    crate::services::call(|s, caller| async move {
+        s.billing.preview_change(&caller, Payer::from_workspace(workspace_id), choice).await
+    })
+    .await
+}
+
+/// Moves the subscription to another plan or period, charging the
+/// proration previewed at `proration_date`.
+#[server(endpoint = "billing/change")]
+pub async fn change_plan(
+    workspace_id: Option<String>,
+    plan: String,
+    interval: String,
+    proration_date: i64,
+) -> Result<(), ServiceError> {
+    let choice = crate::services::with_status(PlanChoice::parse(&plan, &interval))?;
+    crate::services::call(|s, caller| async move {
+        s.billing.change_plan(&caller, Payer::from_workspace(workspace_id), choice, proration_date).await
+    })
     .await
 }
 
@@ -265,6 +366,14 @@ mod tests {
             assert_eq!(SubscriptionStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(SubscriptionStatus::parse("pending"), None);
+    }
+
+    #[test]
+    fn money_reads_as_people_write_it() {
+        assert_eq!(money(4900, "usd"), "$49.00");
+        assert_eq!(money(-4005, "usd"), "\u{2212}$40.05");
+        assert_eq!(money(1234, "eur"), "12.34 EUR");
+        assert_eq!(money(199_000, "usd"), "$1,990.00");
     }
 
     #[test]

@@ -210,6 +210,8 @@ pub struct WidgetSettings {
     pub launcher_icon: LauncherIcon,
     /// The workspace's own words for the widget's buttons (empty: built in).
     pub texts: WidgetTexts,
+    /// Leave out "Powered by Lodestar" (a paid plan's choice; on Free the link shows regardless).
+    pub hide_branding: bool,
 }
 
 /// Per-workspace overrides of the widget's built-in words.
@@ -290,6 +292,7 @@ impl Default for WidgetSettings {
             avatar: String::new(),
             launcher_icon: LauncherIcon::Chat,
             texts: WidgetTexts::default(),
+            hide_branding: false,
         }
     }
 }
@@ -435,6 +438,8 @@ pub struct WidgetSetup {
     pub default_model: Option<String>,
     /// Whether the plan may choose its own model.
     pub can_choose_model: bool,
+    /// Whether the plan may leave out "Powered by Lodestar".
+    pub can_remove_branding: bool,
     /// A short-lived key for the live preview (`/widget-preview/{key}`).
     pub preview_key: String,
     /// The workspace's active publishable keys, for the embed code.
@@ -479,14 +484,18 @@ impl FirstSteps {
     }
 }
 
-/// The support bot's answers this calendar month (UTC) against the plan's quota.
+/// The support bot's answers in the workspace's usage period against the
+/// plan's quota: the calendar month (UTC), or on a paid plan the billing
+/// period its last paid invoice paid for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BotUsage {
-    /// `2026-11`
-    pub month: String,
     pub answers: u32,
     /// `None` on plans without a monthly limit.
     pub quota: Option<u32>,
+    /// When the answers start afresh (ms).
+    pub resets_at: i64,
+    /// The period is a paid billing period, not the calendar month.
+    pub billing_period: bool,
 }
 
 impl BotUsage {
@@ -500,21 +509,14 @@ impl BotUsage {
         !self.used_up() && self.quota.is_some_and(|quota| u64::from(self.answers) * 5 >= u64::from(quota) * 4)
     }
 
-    /// "November" for `2026-11`.
-    pub fn month_name(&self) -> &'static str {
-        month_name(&self.month, 0)
+    /// "this month" or "this billing period".
+    pub fn period_name(&self) -> &'static str {
+        if self.billing_period {
+            "this billing period"
+        } else {
+            "this month"
+        }
     }
-
-    /// The month the quota starts afresh: "December" for `2026-11`.
-    pub fn next_month_name(&self) -> &'static str {
-        month_name(&self.month, 1)
-    }
-}
-
-/// The English name of the month `after` months past `month` (`YYYY-MM`).
-fn month_name(month: &str, after: usize) -> &'static str {
-    let number = month.split('-').nth(1).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m));
-    number.map_or("this month", |m| crate::dates::MONTHS[(m - 1 + after) % 12])
 }
 
 /// A publishable key as the Widget page shows it (public by nature).
@@ -549,6 +551,7 @@ pub struct WidgetForm {
     /// One per line.
     pub starters: String,
     pub ask_email: bool,
+    pub hide_branding: bool,
     /// Empty: from the page.
     pub language: String,
     pub avatar: String,
@@ -676,6 +679,7 @@ pub fn validate_widget_form(form: &WidgetForm) -> Result<(WidgetSettings, BotSet
         avatar,
         launcher_icon,
         texts,
+        hide_branding: form.hide_branding,
     };
     let bot = BotSettings { persona, instructions, model: (!model.is_empty()).then(|| model.to_owned()), limits };
     Ok((settings, bot))
@@ -826,13 +830,13 @@ mod tests {
 
     #[test]
     fn usage_says_when_the_quota_is_nearly_or_wholly_used() {
-        let usage = |answers, quota| BotUsage { month: "2026-12".into(), answers, quota };
+        let usage = |answers, quota| BotUsage { answers, quota, resets_at: 0, billing_period: false };
         assert!(!usage(79, Some(100)).nearly_used_up() && !usage(79, Some(100)).used_up());
         assert!(usage(80, Some(100)).nearly_used_up() && !usage(80, Some(100)).used_up());
         assert!(usage(100, Some(100)).used_up() && !usage(100, Some(100)).nearly_used_up());
         assert!(!usage(1_000_000, None).used_up() && !usage(1_000_000, None).nearly_used_up());
-        assert_eq!((usage(0, None).month_name(), usage(0, None).next_month_name()), ("December", "January"));
-        assert_eq!(BotUsage { month: "garbage".into(), answers: 0, quota: None }.month_name(), "this month");
+        assert_eq!(usage(0, None).period_name(), "this month");
+        assert_eq!(BotUsage { billing_period: true, ..usage(0, None) }.period_name(), "this billing period");
     }
 
     #[test]

@@ -51,6 +51,25 @@ pub fn long_date(unix_ms: i64) -> String {
     format!("{day} {} {year}", MONTHS[(month - 1) as usize])
 }
 
+/// The start of the next calendar month (UTC) after `now`, in Unix ms.
+pub fn next_month(now: i64) -> i64 {
+    let (year, month, _) = civil(now);
+    let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    days_from_civil(year, month, 1) * 86_400_000
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
+/// days-from-civil, the inverse of [`civil`]).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let yoe = year.rem_euclid(400);
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +85,14 @@ mod tests {
         assert_eq!(day_of(-1), "1969-12-31");
         assert_eq!(long_date(951_782_400_000), "29 February 2000");
         assert_eq!(long_date(1_796_083_200_000), "1 December 2026");
+    }
+
+    #[test]
+    fn months_start_afresh_on_the_first_utc() {
+        const DAY: i64 = 86_400_000;
+        let now = 1_797_156_000_000; // 2026-12-13T10:00Z
+        assert_eq!(next_month(now), 1_798_761_600_000, "2027-01-01T00:00Z");
+        assert_eq!(day_of(next_month(now)), "2027-01-01");
+        assert_eq!(day_of(next_month(now - 30 * DAY)), "2026-12-01");
     }
 }

@@ -1,6 +1,8 @@
 //! The plans from the product brief: one source for the pricing page, the
 //! billing page and every limit the product enforces ([`entitlements`]).
 
+use crate::components::format::format_count;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Product {
     SupportBot,
@@ -117,7 +119,7 @@ impl Plan {
 
     pub fn quota_label(&self) -> String {
         match self.monthly_quota {
-            Some(n) => format!("{} {} / month", group_thousands(n), self.unit),
+            Some(n) => format!("{} {} / month", format_count(u64::from(n)), self.unit),
             None => format!("Unlimited {}", self.unit),
         }
     }
@@ -127,21 +129,9 @@ impl Plan {
 pub fn dollars(cents: u32) -> String {
     match (cents / 100, cents % 100) {
         (0, 0) => "$0".to_string(),
-        (whole, 0) => format!("${whole}"),
-        (whole, cents) => format!("${whole}.{cents:02}"),
+        (whole, 0) => format!("${}", format_count(u64::from(whole))),
+        (whole, cents) => format!("${}.{cents:02}", format_count(u64::from(whole))),
     }
-}
-
-fn group_thousands(n: u32) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 const SUPPORT_BOT_PLANS: [Plan; 3] = [
@@ -169,6 +159,7 @@ const SUPPORT_BOT_PLANS: [Plan; 3] = [
             "Your choice of LLM provider and model",
             "Tickets, AI-drafted replies and CSAT",
             "Analytics, webhooks and REST API",
+            "No \u{201c}Powered by Lodestar\u{201d} in the widget",
         ],
     },
     Plan {
@@ -242,13 +233,6 @@ mod tests {
             ]
         );
     }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(group_thousands(7), "7");
-        assert_eq!(group_thousands(1000), "1,000");
-        assert_eq!(group_thousands(1234567), "1,234,567");
-    }
 }
 
 /// What a workspace's knowledge base may hold on each plan.
@@ -285,6 +269,20 @@ pub struct Entitlements {
     pub rest_api: bool,
     /// Choosing the LLM provider's model ("Your choice of LLM provider and model").
     pub model_choice: bool,
+    /// Team members a workspace may have, invitations included; `None` is unlimited.
+    pub seats: Option<u32>,
+    /// The widget's "Powered by Lodestar" link may be turned off.
+    pub remove_branding: bool,
+}
+
+impl Entitlements {
+    /// "Up to 5 team members", "Unlimited team members".
+    pub fn seats_label(&self) -> String {
+        match self.seats {
+            Some(seats) => format!("Up to {seats} team members"),
+            None => "Unlimited team members".to_owned(),
+        }
+    }
 }
 
 /// What `tier` of `product` allows.
@@ -295,6 +293,12 @@ pub fn entitlements(product: Product, tier: Tier) -> Entitlements {
         knowledge: knowledge_limits(tier),
         rest_api: tier != Tier::Free,
         model_choice: tier != Tier::Free,
+        seats: match tier {
+            Tier::Free => Some(5),
+            Tier::Pro => Some(25),
+            Tier::Enterprise => None,
+        },
+        remove_branding: tier != Tier::Free,
     }
 }
 

@@ -10,7 +10,7 @@ use leptos::server_fn::codec::TextStream;
 
 use crate::accounts::{Password, SessionSummary, SignUpForm, SignUpOutcome, Viewer, WorkspaceSummary};
 use crate::audit::AuditEvent;
-use crate::billing::{BillingOverview, Payer, PlanChoice, PortalFlow};
+use crate::billing::{BillingOverview, InvoiceSummary, Payer, PlanChangePreview, PlanChoice, PortalFlow};
 use crate::business_hours::{BusinessHours, HoursSetup};
 use crate::canned_replies::CannedSetup;
 use crate::chat::{
@@ -89,7 +89,25 @@ pub trait SalesService: Send + Sync + 'static {
 /// person (their mentor plan).
 #[async_trait]
 pub trait BillingService: Send + Sync + 'static {
-    async fn overview(&self, caller: &Caller, payer: Payer) -> Result<BillingOverview, ServiceError>;
+    /// `fresh`: read the subscription back from Stripe before answering.
+    async fn overview(&self, caller: &Caller, payer: Payer, fresh: bool) -> Result<BillingOverview, ServiceError>;
+    /// The payer's latest invoices, newest first (none before a first purchase).
+    async fn invoices(&self, caller: &Caller, payer: Payer) -> Result<Vec<InvoiceSummary>, ServiceError>;
+    /// What moving the live subscription to `choice` would charge now.
+    async fn preview_change(
+        &self,
+        caller: &Caller,
+        payer: Payer,
+        choice: PlanChoice,
+    ) -> Result<PlanChangePreview, ServiceError>;
+    /// Moves the live subscription to `choice`, prorated at `proration_date` (s) as previewed.
+    async fn change_plan(
+        &self,
+        caller: &Caller,
+        payer: Payer,
+        choice: PlanChoice,
+        proration_date: i64,
+    ) -> Result<(), ServiceError>;
     /// The address of a Stripe Checkout page for `choice`.
     async fn checkout(&self, caller: &Caller, payer: Payer, choice: PlanChoice) -> Result<String, ServiceError>;
     /// The address of the payer's Customer Portal, opened at `flow`.

@@ -35,6 +35,11 @@ const PRICES = {
   STRIPE_PRICE_MENTOR_PRO_MONTHLY: "price_mentor_pro_month",
   STRIPE_PRICE_MENTOR_ENTERPRISE_MONTHLY: "price_mentor_enterprise_month",
 };
+/** What each price costs (cents) and sells, as the plan table says. */
+const AMOUNTS = {
+  price_support_pro_month: 4900, price_support_pro_year: 49000, price_support_enterprise_month: 19900,
+  price_mentor_pro_month: 1999, price_mentor_enterprise_month: 2999,
+};
 const API_VERSION = "2026-09-30.endive";
 const DAY = 86_400;
 
@@ -42,12 +47,16 @@ const customers = new Map();
 const sessions = new Map();
 const portals = new Map();
 const subscriptions = new Map();
+const invoices = new Map();
+/** The order invoices were made in (for the newest-first list). */
+const invoiceOrder = new Map();
 const idempotent = new Map();
 const requests = [];
 const deliveries = [];
 let heldReads = false;
 const waiting = [];
 let failReads = 0;
+let declines = 0;
 let counter = 0;
 
 const id = (prefix) => `${prefix}_${(++counter).toString(36).padStart(6, "0")}${crypto.randomBytes(6).toString("hex")}`;
@@ -92,7 +101,7 @@ const missing = (res, param) =>
 
 function priceJson(priceId) {
   const interval = priceId.includes("year") ? "year" : "month";
-  const amount = interval === "year" ? 49000 : 4900;
+  const amount = AMOUNTS[priceId] ?? (interval === "year" ? 49000 : 4900);
   const common = { active: true, billing_scheme: "per_unit", created: 1_700_000_000, currency: "usd", livemode: false, metadata: {}, nickname: null, product: "prod_lodestar" };
   return {
     plan: { id: priceId, object: "plan", ...common, amount, amount_decimal: String(amount), interval, interval_count: 1, meter: null, tiers_mode: null, transform_usage: null, trial_period_days: null, usage_type: "licensed" },
@@ -126,16 +135,58 @@ function subscriptionJson(s) {
   };
 }
 
-function invoiceJson(s, paid) {
-  const { price } = priceJson(s.price);
+/** "Pro" for `price_support_pro_month`. */
+const planName = (priceId) => (priceId.includes("enterprise") ? "Enterprise" : "Pro");
+const periodLength = (priceId) => (priceJson(priceId).interval === "year" ? 365 * DAY : 30 * DAY);
+
+function lineJson(invoiceId, s, { description, amount, start, end }) {
   return {
-    id: s.latest_invoice, object: "invoice", amount_due: price.unit_amount, amount_paid: paid ? price.unit_amount : 0,
-    amount_remaining: paid ? 0 : price.unit_amount, attempt_count: 1, attempted: true, billing_reason: "subscription_cycle",
-    collection_method: "charge_automatically", created: now(), currency: "usd", customer: s.customer, livemode: false,
-    parent: { quote_details: null, subscription_details: { metadata: s.metadata, subscription: s.id }, type: "subscription_details" },
-    period_end: s.period_start, period_start: s.period_start, status: paid ? "paid" : "open",
-    hosted_invoice_url: `${base()}/invoice/${s.latest_invoice}`, number: `LODE-${counter}`, total: price.unit_amount,
+    id: id("il"), object: "line_item", amount, currency: "usd", description, discount_amounts: [], discountable: true,
+    discounts: [], invoice: invoiceId, livemode: false, metadata: {}, parent: null, period: { start, end },
+    pretax_credit_amounts: [], pricing: null, quantity: 1, subscription: s.id, subtotal: amount, taxes: [],
   };
+}
+
+/** An invoice of `s` in Stripe's shape, kept for the customer's list (the same id again updates it). */
+function invoiceJson(s, paid, { invoiceId = s.latest_invoice, lines, reason = "subscription_cycle" } = {}) {
+  const { price } = priceJson(s.price);
+  lines ??= [{ description: `1 × ${planName(s.price)} (at $${(price.unit_amount / 100).toFixed(2)} / ${price.recurring.interval})`, amount: price.unit_amount, start: s.period_start, end: s.period_end }];
+  const total = lines.reduce((sum, line) => sum + line.amount, 0);
+  const due = Math.max(total, 0);
+  const invoice = {
+    id: invoiceId, object: "invoice", amount_due: due, amount_overpaid: 0, amount_paid: paid ? due : 0,
+    amount_remaining: paid ? 0 : due, amount_shipping: 0, attempt_count: 1, attempted: true, billing_reason: reason,
+    automatic_tax: { disabled_reason: null, enabled: false, liability: null, status: null },
+    collection_method: "charge_automatically", created: invoices.get(invoiceId)?.created ?? now(), currency: "usd",
+    customer: s.customer, default_tax_rates: [], discounts: [], issuer: { type: "self" }, livemode: false,
+    lines: { object: "list", data: lines.map((line) => lineJson(invoiceId, s, line)), has_more: false, url: `/v1/invoices/${invoiceId}/lines` },
+    parent: { quote_details: null, subscription_details: { metadata: s.metadata, subscription: s.id }, type: "subscription_details" },
+    payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
+    period_end: s.period_start, period_start: s.period_start, post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0, starting_balance: 0, status: paid ? "paid" : "open",
+    status_transitions: { finalized_at: now(), marked_uncollectible_at: null, paid_at: paid ? now() : null, voided_at: null },
+    hosted_invoice_url: `${base()}/invoice/${invoiceId}`, invoice_pdf: `${base()}/invoice/${invoiceId}.pdf`,
+    number: invoices.get(invoiceId)?.number ?? `LODE-${String(invoices.size + 1).padStart(4, "0")}`,
+    subtotal: total, total,
+  };
+  invoices.set(invoiceId, invoice);
+  if (!invoiceOrder.has(invoiceId)) invoiceOrder.set(invoiceId, invoiceOrder.size);
+  return invoice;
+}
+
+/** What moving `s` to `newPrice` at `at` (s) invoices now: Stripe's proration lines. */
+function prorate(s, newPrice, at) {
+  const [from, to] = [priceJson(s.price).price, priceJson(newPrice).price];
+  // (A renewal moved by a test starts after now: at most the whole period is left.)
+  const left = Math.min(1, Math.max(0, s.period_end - at) / (s.period_end - s.period_start));
+  const day = new Date(at * 1000).toISOString().slice(0, 10);
+  const lines = [{ description: `Unused time on ${planName(s.price)} after ${day}`, amount: -Math.round(from.unit_amount * left), start: at, end: s.period_end }];
+  // A new interval starts a new billing cycle now: the new plan's whole first period.
+  const restart = from.recurring.interval !== to.recurring.interval;
+  lines.push(restart
+    ? { description: `1 × ${planName(newPrice)} (at $${(to.unit_amount / 100).toFixed(2)} / ${to.recurring.interval})`, amount: to.unit_amount, start: at, end: at + periodLength(newPrice) }
+    : { description: `Remaining time on ${planName(newPrice)} after ${day}`, amount: Math.round(to.unit_amount * left), start: at, end: s.period_end });
+  return { lines, restart };
 }
 
 function sessionJson(cs) {
@@ -186,9 +237,8 @@ async function move(s, change) {
   };
   const emitted = [];
   if (change.renew) {
-    const length = priceJson(s.price).interval === "year" ? 365 * DAY : 30 * DAY;
     set("period_start", s.period_end);
-    set("period_end", s.period_end + length);
+    set("period_end", s.period_end + periodLength(s.price));
     s.latest_invoice = id("in");
   }
   if (change.price) set("price", change.price);
@@ -209,7 +259,7 @@ async function move(s, change) {
 }
 
 function newSubscription({ customer, price, metadata = {}, status = "active", trial_days = 0 }) {
-  const length = priceJson(price).interval === "year" ? 365 * DAY : 30 * DAY;
+  const length = periodLength(price);
   const s = {
     id: id("sub"), item: id("si"), customer, price, metadata, status, created: now(), anchor: now(),
     period_start: now(), period_end: now() + (trial_days ? trial_days * DAY : length), cancel_at_period_end: false,
@@ -266,6 +316,10 @@ async function handle(req, res) {
       heldReads = Boolean(body.hold);
       if (!heldReads) waiting.splice(0).forEach((release) => release());
       return send(res, 200, { held: heldReads });
+    }
+    if (path === "/_fake/decline") {
+      declines = body.count ?? 1;
+      return send(res, 200, { declining: declines });
     }
     if (path === "/_fake/fail") {
       failReads = body.count ?? 1;
@@ -329,7 +383,7 @@ ${subscription ? `<form method="post" action="/portal/${ps.id}/cancel"><button t
   if (req.method === "POST" && !(req.headers["content-type"] || "").startsWith("application/x-www-form-urlencoded")) {
     return stripeError(res, 400, "invalid_request_error", "Invalid request: bodies are form-encoded.");
   }
-  const form = parseForm(text);
+  const form = parseForm(req.method === "GET" ? url.search.slice(1) : text);
   const key = req.headers["idempotency-key"];
   requests.push({ method: req.method, path, form, idempotency_key: key ?? null, stripe_version: req.headers["stripe-version"] ?? null });
   if (req.method === "POST" && key && idempotent.has(key)) {
@@ -376,7 +430,62 @@ ${subscription ? `<form method="post" action="/portal/${ps.id}/cancel"><button t
       flow: null, livemode: false, locale: null, on_behalf_of: null, return_url: ps.return_url, url: `${base()}/portal/${ps.id}`,
     });
   }
+  m = path.match(/^\/v1\/prices\/(price_\w+)$/);
+  if (req.method === "GET" && m) {
+    // Any `price_…_month` or `…_year` exists (unknown ones at a default amount), except a `…missing…` one.
+    if (m[1].includes("missing") || !/_(month|year)$/.test(m[1])) {
+      return stripeError(res, 404, "invalid_request_error", `No such price: '${m[1]}'`, { code: "resource_missing", param: "price" });
+    }
+    return send(res, 200, priceJson(m[1]).price);
+  }
+  if (req.method === "GET" && path === "/v1/invoices") {
+    const limit = Number(form.limit ?? 10);
+    const data = [...invoices.values()]
+      .filter((invoice) => !form.customer || invoice.customer === form.customer)
+      .sort((a, b) => b.created - a.created || invoiceOrder.get(b.id) - invoiceOrder.get(a.id));
+    return send(res, 200, { object: "list", data: data.slice(0, limit), has_more: data.length > limit, url: "/v1/invoices" });
+  }
+  if (req.method === "POST" && path === "/v1/invoices/create_preview") {
+    const s = subscriptions.get(form.subscription ?? "");
+    if (!s || s.customer !== form.customer) {
+      return stripeError(res, 400, "invalid_request_error", `No such subscription: '${form.subscription}'`, { code: "resource_missing", param: "subscription" });
+    }
+    const item = form.subscription_details?.items?.[0];
+    if (item?.id !== s.item) return missing(res, "subscription_details[items][0][id]");
+    if (!AMOUNTS[item.price]) return stripeError(res, 400, "invalid_request_error", `No such price: '${item.price}'`, { code: "resource_missing", param: "price" });
+    const at = Number(form.subscription_details.proration_date ?? now());
+    const { lines } = prorate(s, item.price, at);
+    const preview = invoiceJson(s, false, { invoiceId: `upcoming_${s.id}`, lines, reason: "subscription_update" });
+    invoices.delete(preview.id);
+    invoiceOrder.delete(preview.id);
+    return send(res, 200, { ...preview, id: null, number: null, hosted_invoice_url: null, invoice_pdf: null });
+  }
   m = path.match(/^\/v1\/subscriptions\/([\w]+)$/);
+  if (req.method === "POST" && m) {
+    const s = subscriptions.get(m[1]);
+    if (!s) return stripeError(res, 404, "invalid_request_error", `No such subscription: '${m[1]}'`, { code: "resource_missing", param: "id" });
+    const item = form.items?.[0];
+    if (item && item.id !== s.item) return missing(res, "items[0][id]");
+    if (item && !AMOUNTS[item.price]) return stripeError(res, 400, "invalid_request_error", `No such price: '${item.price}'`, { code: "resource_missing", param: "items[0][price]" });
+    if (item && declines > 0) {
+      declines -= 1;
+      return stripeError(res, 402, "card_error", "Your card was declined.", { code: "card_declined", decline_code: "generic_decline" });
+    }
+    if (item) {
+      const at = Number(form.proration_date ?? now());
+      const { lines, restart } = prorate(s, item.price, at);
+      if (form.proration_behavior === "always_invoice") {
+        s.latest_invoice = id("in");
+        invoiceJson(s, true, { lines, reason: "subscription_update" });
+      }
+      const previous = { items: subscriptionJson(s).items };
+      s.price = item.price;
+      if (restart) [s.period_start, s.period_end] = [at, at + periodLength(item.price)];
+      if (form.proration_behavior === "always_invoice") await emit("invoice.paid", invoices.get(s.latest_invoice));
+      await emit("customer.subscription.updated", subscriptionJson(s), previous);
+    }
+    return answer(200, subscriptionJson(s));
+  }
   if (req.method === "GET" && m) {
     if (heldReads) await new Promise((release) => waiting.push(release));
     if (failReads > 0) {

@@ -1,7 +1,8 @@
 // Billing end to end: a new owner upgrades to Pro on the fake Stripe's
 // Checkout page (`end2end/fakes/stripe.mjs`, which `cargo xtask test` starts
 // beside the server and which delivers its signed webhooks to it), comes
-// back to Pro and its limits, opens the Customer Portal and cancels there;
+// back to Pro, its limits and its invoice, changes to Enterprise after
+// seeing Stripe's proration, opens the Customer Portal and cancels there;
 // then buys the career mentor's Pro for themselves from the account page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -28,17 +29,6 @@ after(async () => {
   await browser?.close();
 });
 
-/** Reloads until `text` shows: what a webhook changes arrives a moment after the page that caused it. */
-async function reloadUntil(page, text, timeout = 15_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    if (await page.getByText(text).count()) return;
-    assert.ok(Date.now() < deadline, `${page.url()} never showed ${text}`);
-    await page.reload();
-    await hydrated(page);
-  }
-}
-
 test("an owner upgrades to Pro through Checkout, sees Pro and its limits, cancels in the portal, and buys the mentor's Pro", async () => {
   const { page, errors } = await openPage(browser);
   await signUp(page, { name: "Bea Owner", email, workspace: "Bea's Bikes" });
@@ -60,7 +50,20 @@ test("an owner upgrades to Pro through Checkout, sees Pro and its limits, cancel
   assert.match(await plans.innerText(), /\$490 a year/);
   assert.match(await plans.innerText(), /Not sold here with this billing period/, "no yearly Enterprise price here");
   await page.getByRole("radio", { name: "Monthly" }).click();
+  assert.match(await plans.innerText(), /Up to 25 team members/);
   await screenshot(page, "billing-free");
+  const workspaceHome = billing.replace(/\/billing$/, "");
+  // Free's limits elsewhere: five seats, and the widget's link to us, which only a paid plan takes out.
+  await page.goto(`${workspaceHome}/team`);
+  await hydrated(page);
+  assert.equal(await page.locator("#meter-seats").getAttribute("aria-valuetext"), "1 of 5");
+  await page.goto(`${workspaceHome}/widget`);
+  await hydrated(page);
+  const unbranded = page.getByLabel(/Leave out .Powered by Lodestar./);
+  assert.ok(await unbranded.isDisabled(), "locked on Free");
+  assert.match(await page.locator("#branding-note").innerText(), /Pro and Enterprise plans can take it out/);
+  await page.goto(billing);
+  await hydrated(page);
 
   // Checkout on Stripe's page (the fake's), then back.
   await page.getByRole("button", { name: "Upgrade to Pro" }).click();
@@ -78,19 +81,55 @@ test("an owner upgrades to Pro through Checkout, sees Pro and its limits, cancel
   assert.match(await page.locator("#meter-answers").getAttribute("aria-valuetext"), /^0 of 5,000$/);
   assert.match(await page.locator("#meter-billing-chunks").getAttribute("aria-valuetext"), /of 100,000$/);
   assert.equal(await page.getByRole("region", { name: "Upgrade" }).count(), 0, "nothing to buy while subscribed");
+  // Usage now counts in the paid period, which ends when the plan renews.
+  const renews = current.match(/Renews on (.+)$/m)[1];
+  assert.match(await page.locator(".usage").innerText(), new RegExp(`Bot messages reset on ${renews}`));
+  assert.match(await page.locator(".usage").innerText(), /Bot messages this billing period/i);
+  // The first invoice, with Stripe's page for it.
+  const invoices = page.getByRole("region", { name: "Invoices" });
+  await invoices.getByRole("row").nth(1).waitFor();
+  assert.match(await invoices.innerText(), /\$49\.00\s+Paid/);
+  assert.equal(await invoices.getByRole("link", { name: /^View invoice / }).count(), 1);
   await waitForMessage(email, { subject: "is now Pro" });
   await screenshot(page, "billing-pro");
+
+  // Changing plan: Stripe's proration shown first; "Keep my plan" changes nothing.
+  const change = page.getByRole("region", { name: "Change plan" });
+  assert.equal(await change.getByTestId("plan-current").count(), 1, "Pro monthly is marked as the plan");
+  await change.getByRole("button", { name: "Switch to Enterprise" }).click();
+  const total = change.getByTestId("preview-total");
+  await total.waitFor();
+  assert.match(await total.innerText(), /^Due now: \$1\d\d\.\d\d$/);
+  assert.match(await change.innerText(), /Unused time on Pro after/);
+  await screenshot(page, "billing-change-preview");
+  await change.getByRole("button", { name: "Keep my plan" }).click();
+  await change.getByRole("button", { name: "Switch to Enterprise" }).click();
+  await change.getByRole("button", { name: "Confirm: switch to Enterprise" }).click();
+  await page.getByText("Your plan is now Enterprise, billed monthly.").waitFor();
+  assert.equal(await page.getByTestId("plan-name").innerText(), "Enterprise");
+  await page.getByRole("region", { name: "Invoices" }).getByRole("row").nth(2).waitFor();
+  await waitForMessage(email, { subject: "is now Enterprise" });
+  // A paid plan may take the link out of the widget.
+  await page.goto(`${workspaceHome}/widget`);
+  await hydrated(page);
+  await page.getByLabel(/Leave out .Powered by Lodestar./).check();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.getByText("Saved. Your widget shows the changes on its next load.").waitFor();
+  await page.goto(billing);
+  await hydrated(page);
 
   // The portal: Stripe's page (the fake's); cancelling there ends the plan at the period's end.
   await page.getByRole("button", { name: "Manage billing" }).click();
   await page.waitForURL((url) => url.href.startsWith(`${FAKE_STRIPE}/portal/`));
   assert.match(await page.locator("body").innerText(), /Opened at: home/);
   await page.getByRole("button", { name: "Cancel plan" }).click();
-  await page.waitForURL(billing);
+  // Back from the portal, the page reads the subscription from Stripe: no webhook awaited, no reload.
+  await page.waitForURL(`${billing}?portal=back`);
   await hydrated(page);
-  await reloadUntil(page, /Your plan ends on/);
+  await page.getByText(/Your plan ends on/).waitFor();
   assert.match(await page.getByRole("region", { name: "Current plan" }).innerText(), /Ends on /);
   assert.equal(await page.getByRole("button", { name: "Cancel plan" }).count(), 0);
+  assert.equal(await page.getByRole("region", { name: "Change plan" }).count(), 0, "an ending plan is renewed before it is changed");
   await waitForMessage(email, { subject: "will end on" });
 
   // On a phone, in the dark.

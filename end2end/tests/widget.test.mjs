@@ -183,6 +183,12 @@ test("the widget keeps its looks on a hostile page, answers with sources, surviv
   await panel.waitFor({ state: "visible" });
   const font = await panel.evaluate((el) => getComputedStyle(el).fontFamily);
   assert.doesNotMatch(font, /Comic/);
+  // On the Free plan the widget says where it comes from, in a new tab.
+  const brand = page.locator("lodestar-widget .brand");
+  await brand.waitFor();
+  assert.equal(await brand.innerText(), "Powered by Lodestar");
+  assert.equal(await brand.getAttribute("target"), "_blank");
+  assert.match(await brand.getAttribute("href"), /\/\?ref=widget$/);
   // The greeting and starters arrive with the session.
   await page.locator("lodestar-widget .chip").first().waitFor({ timeout: 30_000 });
 

@@ -84,6 +84,8 @@ textarea, input { flex: 1; resize: none; border: 1px solid #d1d5db; border-radiu
 .send:disabled { opacity: .6; cursor: default; }
 .human { background: transparent; border: 0; color: var(--accent); cursor: pointer; font-size: 13px; padding: 2px; align-self: flex-start; text-decoration: underline; }
 .mode { font-size: 11px; color: #9ca3af; text-align: center; }
+.brand { font-size: 11px; color: #6b7280; text-align: center; text-decoration: none; }
+.brand:hover, .brand:focus-visible { text-decoration: underline; }
 .open .launcher { font-size: 0; }
 .open .launcher::after { content: "\2715"; font-size: 22px; }
 @media (max-width: 480px) {
@@ -144,6 +146,7 @@ struct Widget {
     send: HtmlElement,
     human: HtmlElement,
     mode: Element,
+    brand: Element,
     token: RefCell<Option<String>>,
     /// The site's identity token, if it names a signed-in user.
     identity: Option<String>,
@@ -240,10 +243,15 @@ impl Widget {
         human.set_attribute("type", "button")?;
         human.set_text_content(Some(texts.human));
         let mode = make("div", "mode")?;
+        // Shown once the settings say so (a paid plan may leave it out).
+        let brand = make("a", "brand")?;
+        attributes(&brand, &[("hidden", ""), ("target", "_blank"), ("rel", "noopener")])?;
+        brand.set_text_content(Some("Powered by Lodestar"));
         composer.append_child(&email)?;
         composer.append_child(&row)?;
         composer.append_child(&human)?;
         composer.append_child(&mode)?;
+        composer.append_child(&brand)?;
         for part in [&header, &list, &status, &composer] {
             panel.append_child(part)?;
         }
@@ -267,6 +275,7 @@ impl Widget {
             send,
             human,
             mode: mode.into(),
+            brand: brand.into(),
             token: RefCell::new(stored(&format!("lodestar:{key}"))),
             identity: Some(identity.to_owned()).filter(|i| !i.is_empty()),
             greeting: RefCell::new(String::new()),
@@ -382,6 +391,12 @@ impl Widget {
             .set(field(&settings, "ask_email").as_bool().unwrap_or(false) && stored(&self.email_key()).is_none());
         if text(&config, "mode").as_deref() == Some("offline") {
             self.mode.set_text_content(Some(self.texts().offline_mode));
+        }
+        if let Some(home) =
+            text(&config, "branding").filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+        {
+            let _ = self.brand.set_attribute("href", &home);
+            let _ = self.brand.remove_attribute("hidden");
         }
         // A returning visitor with a conversation sees it restored at once.
         if self.token.borrow().is_some() && !self.panel.has_attribute("hidden") {

@@ -4,7 +4,7 @@ use leptos_meta::{Meta, Title};
 
 use crate::components::forms::{success, Field, FormAlert, Outcome, Submit};
 use crate::focus::focus_element;
-use crate::plans::{Plan, Product, Tier};
+use crate::plans::{entitlements, Plan, Product, Tier};
 use crate::sales::{SubmitContactSales, COMPANY_MAX, MESSAGE_MAX, NAME_MAX};
 use crate::validate::EMAIL_MAX;
 
@@ -103,6 +103,7 @@ fn PlanCard(product: Product, plan: Plan) -> impl IntoView {
             <p class="muted small">{product.billed_per()}</p>
             <p class="plan-quota">{plan.quota_label()}</p>
             <ul class="checks">
+                {(product == Product::SupportBot).then(|| view! { <li>{entitlements(product, plan.tier).seats_label()}</li> })}
                 {plan.features.iter().map(|f| view! { <li>{*f}</li> }).collect_view()}
             </ul>
             <a class="button" class:button-primary=featured href=href>{cta}</a>
@@ -121,9 +122,9 @@ fn signup_purpose(product: Product) -> &'static str {
 const FAQ: [(&str, &str); 5] = [
     ("Do I need an OpenAI or Anthropic key?", "No. Without a provider, Lodestar answers from your best-matching passages with citations, using a local model. Add a provider later for fluent, generated answers."),
     ("What counts as a bot message?", "Each answer the bot sends a visitor counts once. Messages from your human agents are never counted."),
-    ("What happens when I reach my monthly limit?", "Visitors see a friendly note offering to reach your team, and you see it in the dashboard. Nothing breaks, and the count resets each month."),
+    ("What happens when I reach my monthly limit?", "Visitors see a friendly note offering to reach your team, and you see it in the dashboard. Nothing breaks, and the count starts afresh each month (on a paid plan, with each payment)."),
     ("Where is my data stored?", "In your own database: SQLite on a single machine or PostgreSQL at scale, with the knowledge base in SurrealDB. Workspaces are isolated from each other."),
-    ("Can I cancel at any time?", "Yes. Plans are monthly; cancel from the billing page and you keep your plan until the end of the period."),
+    ("Can I cancel at any time?", "Yes. Cancel from the Billing page and you keep your plan until the end of the period you paid for."),
 ];
 
 #[component]

@@ -11,6 +11,7 @@ use sqlx::Row;
 use super::mailer::Email;
 use super::secrets::digest;
 use super::{audit, audit_everywhere, browsers, limits, passwords, sessions, Accounts, UserRow, RESET_TTL_MS};
+use crate::billing::accounts::{self as billing, PayerKey};
 use crate::error::AppError;
 use crate::sql::now_millis;
 
@@ -154,6 +155,7 @@ impl Accounts {
         let mentor_conversations =
             crate::mentor::conversations::export(self.pool(), &user.id).await.map_err(AppError::from)?;
         let mentor_resume = crate::mentor::resumes::export(self.pool(), &user.id).await.map_err(AppError::from)?;
+        let billing = billing::export(self.pool(), &PayerKey::person(&user.id)).await.map_err(AppError::from)?;
         Ok(json!({
             "exported_at": now_millis(),
             "account": {
@@ -167,6 +169,7 @@ impl Accounts {
             "mentor_profile": mentor_profile,
             "mentor_conversations": mentor_conversations,
             "mentor_resume": mentor_resume,
+            "mentor_billing": billing,
         }))
     }
 
@@ -543,7 +546,25 @@ impl AccountsService for Accounts {
                 "You are the only owner of \"{name}\", which has other members. Make one of them an owner first."
             )));
         }
+        // A paid plan that would renew goes on charging the card after the
+        // account is gone: it is cancelled first (an ending one may stay).
+        let payers = sole
+            .iter()
+            .map(|(id, name, _)| (PayerKey::workspace(id), format!("\"{name}\"")))
+            .chain([(PayerKey::person(&user.id), "Your career mentor plan".to_owned())]);
+        for (key, what) in payers.clone() {
+            let row = billing::get(self.pool(), &key).await.map_err(AppError::from)?.unwrap_or_default();
+            if row.live() && row.cancel_at.is_none() {
+                let place = if key.kind == "workspace" { "its Billing page" } else { "Career mentor plan, above" };
+                return Err(ServiceError::Rejected(format!(
+                    "{what} is still paid and would renew: cancel it first ({place}), so Stripe stops charging."
+                )));
+            }
+        }
         let mut tx = self.pool().begin().await.map_err(AppError::from)?;
+        for (key, _) in payers {
+            billing::forget(&mut tx, &key).await.map_err(AppError::from)?;
+        }
         for (workspace_id, _, _) in &sole {
             sqlx::query("DELETE FROM workspaces WHERE id = $1")
                 .bind(workspace_id)

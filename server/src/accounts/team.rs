@@ -7,7 +7,7 @@ use app::audit::AuditEvent;
 use app::error::{FieldErrors, ServiceError};
 use app::keys::{ApiKey, CreatedKey, KeyKind, NewKey};
 use app::permissions::{Action, Role};
-use app::plans::Tier;
+use app::plans::{entitlements, Product, Tier};
 use app::services::{Caller, TeamService};
 use app::team::{InvitationPreview, Member, PendingInvitation, TeamView};
 use async_trait::async_trait;
@@ -135,6 +135,12 @@ impl Accounts {
                 .await
                 .map_err(sql)?;
         if existing.is_none() {
+            if let Some(full) = full(&mut tx, &invitation.workspace_id, false, now).await.map_err(sql)? {
+                return Err(ServiceError::Rejected(format!(
+                    "\"{}\" has no free seat on its plan: ask its owner to make room or upgrade.",
+                    full.workspace
+                )));
+            }
             sqlx::query("INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
                 .bind(&invitation.workspace_id)
                 .bind(&user.id)
@@ -367,6 +373,14 @@ impl TeamService for Accounts {
             .execute(&mut *tx)
             .await
             .map_err(sql)?;
+        if let Some(full) = full(&mut tx, workspace_id, true, now).await.map_err(sql)? {
+            return Err(ServiceError::Rejected(format!(
+                "All {} seats of the {} plan are taken by members and open invitations. Revoke an invitation, \
+                 remove a member, or upgrade on the Billing page.",
+                full.seats,
+                full.plan.label()
+            )));
+        }
         sqlx::query(
             "INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by, expires_at, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -489,6 +503,15 @@ impl TeamService for Accounts {
             .map_err(sql)?;
         if suspended {
             Self::revoke_credentials_of(&mut tx, workspace_id, user_id).await.map_err(sql)?;
+        } else if let Some(full) = full(&mut tx, workspace_id, false, now_millis()).await.map_err(sql)? {
+            // Counted with the one reinstated: more than the plan's seats.
+            if full.taken > full.seats {
+                return Err(ServiceError::Rejected(format!(
+                    "All {} seats of the {} plan are taken: remove a member or upgrade before reinstating {email}.",
+                    full.seats,
+                    full.plan.label()
+                )));
+            }
         }
         still_owned(&mut tx, workspace_id).await?;
         let action = if suspended { "member.suspended" } else { "member.reinstated" };
@@ -746,4 +769,41 @@ pub(crate) async fn insert_key<'e>(
     .execute(executor)
     .await?;
     Ok(id)
+}
+
+/// A workspace whose plan's seats are all taken.
+struct Full {
+    workspace: String,
+    plan: Tier,
+    seats: u32,
+    taken: u32,
+}
+
+/// `Some` when the workspace has no seat left: its active members, and
+/// with `invitations` its open invitations, fill the plan's seats.
+async fn full(
+    tx: &mut Transaction<'_, Any>,
+    workspace_id: &str,
+    invitations: bool,
+    now: i64,
+) -> Result<Option<Full>, sqlx::Error> {
+    let (workspace, plan): (String, String) = sqlx::query_as("SELECT name, plan FROM workspaces WHERE id = $1")
+        .bind(workspace_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let plan = Tier::of_plan(&plan);
+    let Some(seats) = entitlements(Product::SupportBot, plan).seats else { return Ok(None) };
+    let taken: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND suspended_at IS NULL)
+              + (SELECT COUNT(*) FROM invitations WHERE workspace_id = $2 AND $3 = 1
+                   AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $4)",
+    )
+    .bind(workspace_id)
+    .bind(workspace_id)
+    .bind(i64::from(invitations))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let taken = u32::try_from(taken).unwrap_or(u32::MAX);
+    Ok((taken >= seats).then_some(Full { workspace, plan, seats, taken }))
 }

@@ -3,7 +3,8 @@
 //! where every limit reads it (`workspaces.plan`, `users.mentor_plan`) and
 //! whose every change is kept in `plan_changes`.
 
-use app::billing::Payer;
+use app::billing::{Payer, SubscriptionStatus};
+use app::dates::{month_of, next_month};
 use sqlx::{Any, AnyPool, Transaction};
 
 use crate::sql::now_millis;
@@ -74,10 +75,24 @@ pub struct BillingRow {
     pub cancel_at: Option<i64>,
     pub trial_end: Option<i64>,
     pub grace_ends_at: Option<i64>,
+    /// The period the last paid invoice paid for: a paid plan's usage counts in it.
+    pub usage_period_start: Option<i64>,
+    pub usage_period_end: Option<i64>,
+}
+
+impl BillingRow {
+    pub fn status(&self) -> Option<SubscriptionStatus> {
+        self.status.as_deref().and_then(SubscriptionStatus::parse)
+    }
+
+    /// The subscription keeps its plan (trialing, active, or past due).
+    pub fn live(&self) -> bool {
+        self.status().is_some_and(SubscriptionStatus::keeps_the_plan)
+    }
 }
 
 const COLUMNS: &str = "customer_id, subscription_id, plan, billing_interval, status, subscription_created, \
-                       period_start, period_end, cancel_at, trial_end, grace_ends_at";
+                       period_start, period_end, cancel_at, trial_end, grace_ends_at, usage_period_start, usage_period_end";
 
 pub async fn get(db: &AnyPool, key: &PayerKey) -> Result<Option<BillingRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM billing_accounts WHERE payer = $1 AND owner_id = $2"))
@@ -144,7 +159,7 @@ pub async fn save(tx: &mut Transaction<'_, Any>, key: &PayerKey, row: &BillingRo
     sqlx::query(
         "UPDATE billing_accounts SET subscription_id = $1, plan = $2, billing_interval = $3, status = $4,
          period_start = $5, period_end = $6, cancel_at = $7, trial_end = $8, grace_ends_at = $9, updated_at = $10,
-         subscription_created = $13
+         subscription_created = $13, usage_period_start = $14, usage_period_end = $15
          WHERE payer = $11 AND owner_id = $12",
     )
     .bind(&row.subscription_id)
@@ -160,6 +175,8 @@ pub async fn save(tx: &mut Transaction<'_, Any>, key: &PayerKey, row: &BillingRo
     .bind(key.kind)
     .bind(&key.owner_id)
     .bind(row.subscription_created)
+    .bind(row.usage_period_start)
+    .bind(row.usage_period_end)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -221,4 +238,73 @@ pub async fn past_grace(db: &AnyPool, now: i64) -> Result<Vec<PayerKey>, sqlx::E
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().filter_map(|(kind, owner)| PayerKey::parse(&kind, owner)).collect())
+}
+
+/// Where a payer's usage is counted now: the billing period its last paid
+/// invoice paid for while a paid plan is in force through Stripe, the
+/// calendar month otherwise (Free, a lapsed subscription, a plan set by
+/// the operator's command).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsagePeriod {
+    /// The counters' key: `YYYY-MM`, or `p<start ms>` for a billing period.
+    pub key: String,
+    /// When the allowance starts afresh (ms): the next calendar month, or
+    /// the billing period's end (the renewal's payment starts the next one).
+    pub resets_at: i64,
+    pub billing_period: bool,
+}
+
+pub async fn usage_period<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    key: &PayerKey,
+    now: i64,
+) -> Result<UsagePeriod, sqlx::Error> {
+    let (table, column) = key.plan_column();
+    let paid: Option<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT b.usage_period_start, b.usage_period_end FROM billing_accounts b JOIN {table} t ON t.id = b.owner_id
+         WHERE b.payer = $1 AND b.owner_id = $2 AND t.{column} <> 'free' AND b.usage_period_start IS NOT NULL
+           AND b.usage_period_end IS NOT NULL AND b.status IN ('trialing', 'active', 'past_due')"
+    ))
+    .bind(key.kind)
+    .bind(&key.owner_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(match paid {
+        Some((start, end)) => UsagePeriod { key: format!("p{start}"), resets_at: end, billing_period: true },
+        None => UsagePeriod { key: month_of(now), resets_at: next_month(now), billing_period: false },
+    })
+}
+
+/// Forgets a payer's billing (its account is being deleted), in `tx`.
+pub async fn forget(tx: &mut Transaction<'_, Any>, key: &PayerKey) -> Result<(), sqlx::Error> {
+    for table in ["billing_accounts", "plan_changes"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE payer = $1 AND owner_id = $2"))
+            .bind(key.kind)
+            .bind(&key.owner_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A payer's billing for their data export: the subscription as last
+/// reported and every plan change (no card data: Stripe keeps that).
+pub async fn export(db: &AnyPool, key: &PayerKey) -> Result<serde_json::Value, sqlx::Error> {
+    let row = get(db, key).await?;
+    let changes: Vec<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT from_plan, to_plan, source, created_at FROM plan_changes WHERE payer = $1 AND owner_id = $2 ORDER BY id",
+    )
+    .bind(key.kind)
+    .bind(&key.owner_id)
+    .fetch_all(db)
+    .await?;
+    Ok(serde_json::json!({
+        "subscription": row.map(|r| serde_json::json!({
+            "stripe_customer": r.customer_id, "stripe_subscription": r.subscription_id, "plan": r.plan,
+            "interval": r.billing_interval, "status": r.status, "period_end": r.period_end, "cancel_at": r.cancel_at,
+        })),
+        "plan_changes": changes.into_iter().map(|(from, to, source, at)| {
+            serde_json::json!({ "from": from, "to": to, "by": source, "at": at })
+        }).collect::<Vec<_>>(),
+    }))
 }

@@ -21,7 +21,10 @@ pub mod webhook;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::billing::{BillingInterval, BillingOverview, Payer, PlanChoice, PortalFlow, SubscriptionStatus};
+use app::billing::{
+    BillingInterval, BillingOverview, InvoiceSummary, Payer, PlanChangePreview, PlanChoice, PortalFlow,
+    SubscriptionStatus,
+};
 use app::error::ServiceError;
 use app::permissions::Action;
 use app::plans::Tier;
@@ -32,7 +35,7 @@ use serde_json::Value;
 use self::accounts::PayerKey;
 use self::events::Delivered;
 use self::settings::BillingConfig;
-use self::stripe_api::{PayerTag, StripeApi, SubscriptionState};
+use self::stripe_api::{PayerTag, PriceChange, StripeApi, SubscriptionState};
 use self::sync::Notice;
 use crate::accounts::Accounts;
 use crate::error::AppError;
@@ -66,6 +69,9 @@ impl Billing {
     pub fn start(self: &Arc<Self>) {
         let billing = self.clone();
         tokio::spawn(async move {
+            for problem in billing.check_prices().await {
+                tracing::error!(%problem, "a Stripe price does not sell what the plan table says");
+            }
             billing.apply_pending(true).await;
             let mut every = tokio::time::interval(SWEEP_EVERY);
             every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -78,6 +84,48 @@ impl Billing {
                 }
             }
         });
+    }
+
+    /// Asks Stripe about every configured price: one that is missing, off
+    /// sale, or sells another period or amount than the plan table would
+    /// charge people what Pricing does not say. Each problem names its variable.
+    pub async fn check_prices(&self) -> Vec<String> {
+        let (Some(stripe), Some(config)) = (self.stripe.as_ref(), self.config.stripe.as_ref()) else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        for price in &config.prices {
+            let variable = settings::variable_of(price);
+            let plan = price.product.plan(price.tier);
+            let (cents, every) = match price.interval {
+                BillingInterval::Month => (Some(plan.price_cents), "month"),
+                BillingInterval::Year => (plan.yearly_price_cents, "year"),
+            };
+            let expected = cents.map(i64::from);
+            let id = &price.price_id;
+            match stripe.price(id).await {
+                Ok(None) => problems.push(format!("{variable}: Stripe has no price {id}")),
+                Ok(Some(facts)) => {
+                    if !facts.active {
+                        problems.push(format!("{variable}: {id} is archived at Stripe, so Checkout refuses it"));
+                    }
+                    if facts.interval.as_deref() != Some(every) {
+                        let bills = facts.interval.map_or("once".to_owned(), |i| format!("every {i}"));
+                        problems.push(format!("{variable}: {id} bills {bills}, not every {every}"));
+                    }
+                    if facts.currency != "usd" || facts.amount != expected {
+                        let at_stripe = facts
+                            .amount
+                            .map_or("no set amount".to_owned(), |a| app::billing::money(a, &facts.currency));
+                        let table = expected.map_or("nothing".to_owned(), |a| app::billing::money(a, "usd"));
+                        problems
+                            .push(format!("{variable}: {id} is {at_stripe} at Stripe; the plan table says {table}"));
+                    }
+                }
+                Err(error) => problems.push(format!("{variable}: could not ask Stripe about {id} ({error})")),
+            }
+        }
+        problems
     }
 
     /// Applies every recorded event not applied yet; answers how many were.
@@ -138,11 +186,14 @@ impl Billing {
         let (Some(subscription_id), Some(stripe)) = (subscription_id, self.stripe.as_ref()) else {
             return self.finish(event, "ignored").await;
         };
-        let state = stripe.subscription(subscription_id).await?;
+        let Some(state) = stripe.subscription(subscription_id).await? else {
+            return self.finish(event, "ignored: Stripe has no such subscription").await;
+        };
         let Some(key) = accounts::by_customer(self.sql.pool(), &state.customer_id).await? else {
             return self.finish(event, "ignored: a customer Lodestar did not create").await;
         };
-        let (outcome, notices) = self.sync(&key, &state, Some(event)).await?;
+        let paid = event.kind == "invoice.paid";
+        let (outcome, notices) = self.sync(&key, &state, paid, Some(event)).await?;
         let mut notices: Vec<_> = notices.into_iter().map(Told::Notice).collect();
         if event.kind == "customer.subscription.trial_will_end" {
             notices.extend(state.trial_end.map(|s| Told::TrialEnding(s * 1000)));
@@ -159,11 +210,13 @@ impl Billing {
     }
 
     /// Writes `state` into the payer's billing and the plan in force, in
-    /// one transaction with the event that asked (if any) marked applied.
+    /// one transaction with the event that asked (if any) marked applied;
+    /// `paid`: an invoice of it was just paid.
     async fn sync(
         &self,
         key: &PayerKey,
         state: &SubscriptionState,
+        paid: bool,
         event: Option<&Delivered>,
     ) -> Result<(String, Vec<Notice>), AppError> {
         let now = now_millis();
@@ -171,7 +224,7 @@ impl Billing {
         let mut tx = self.sql.pool().begin().await?;
         let before = accounts::lock(&mut tx, key).await?.unwrap_or_default();
         let grace_ms = i64::try_from(self.config.grace.as_millis()).unwrap_or(i64::MAX);
-        let (outcome, notices) = match sync::next_row(&before, state, subscribed, grace_ms, now) {
+        let (outcome, notices) = match sync::next_row(&before, state, subscribed, paid, grace_ms, now) {
             None => {
                 (format!("kept {}: {} is older or ended", before.subscription_id.unwrap_or_default(), state.id), vec![])
             }
@@ -290,15 +343,18 @@ enum Told {
     TrialEnding(i64),
 }
 
-#[async_trait]
-impl BillingService for Billing {
-    async fn overview(&self, caller: &Caller, payer: Payer) -> Result<BillingOverview, ServiceError> {
-        let key = self.payer_key(caller, &payer).await?.key;
-        let row = accounts::get(self.sql.pool(), &key).await.map_err(AppError::from)?.unwrap_or_default();
-        let plan = accounts::plan_in_force(self.sql.pool(), &key).await.map_err(AppError::from)?.unwrap_or_default();
+/// The service, each method as its own `Result<_, AppError>` so storage,
+/// Stripe and refusals all travel by `?`.
+impl Billing {
+    async fn overview_of(&self, caller: &Caller, payer: &Payer, fresh: bool) -> Result<BillingOverview, AppError> {
+        let key = self.payer_key(caller, payer).await?.key;
+        if fresh {
+            self.read_back(&key).await;
+        }
+        let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
+        let plan = accounts::plan_in_force(self.sql.pool(), &key).await?.unwrap_or_default();
         let plan = Tier::of_plan(&plan).slug().to_owned();
-        let status = row.status.as_deref().and_then(SubscriptionStatus::parse);
-        let live = status.is_some_and(SubscriptionStatus::keeps_the_plan);
+        let (status, live) = (row.status(), row.live());
         let offers = self
             .config
             .stripe
@@ -322,45 +378,212 @@ impl BillingService for Billing {
         })
     }
 
-    async fn checkout(&self, caller: &Caller, payer: Payer, choice: PlanChoice) -> Result<String, ServiceError> {
-        let Acting { key, person_id, workspace } = self.payer_key(caller, &payer).await?;
+    /// Applies the payer's subscription as Stripe has it now. Failing is
+    /// only logged: the page then shows what the webhooks last said.
+    async fn read_back(&self, key: &PayerKey) {
+        let (Some(stripe), Ok(Some(row))) = (self.stripe.as_ref(), accounts::get(self.sql.pool(), key).await) else {
+            return;
+        };
+        let Some(subscription) = row.subscription_id else { return };
+        let applied = async {
+            if let Some(state) = stripe.subscription(&subscription).await? {
+                let (_, notices) = self.sync(key, &state, false, None).await?;
+                self.tell(key, notices.into_iter().map(Told::Notice).collect()).await;
+            }
+            Ok::<_, AppError>(())
+        };
+        if let Err(error) = applied.await {
+            tracing::warn!(%error, "could not read a subscription back from Stripe");
+        }
+    }
+
+    async fn checkout_of(&self, caller: &Caller, payer: &Payer, choice: PlanChoice) -> Result<String, AppError> {
+        let Acting { key, person_id, workspace } = self.payer_key(caller, payer).await?;
         let stripe = self.stripe()?;
-        let price = self
-            .config
-            .stripe
-            .as_ref()
-            .and_then(|s| s.price(key.product(), choice.tier, choice.interval))
-            .ok_or_else(|| ServiceError::invalid("plan", "That plan is not sold here with that billing period."))?;
-        let row = accounts::get(self.sql.pool(), &key).await.map_err(AppError::from)?.unwrap_or_default();
-        if row.status.as_deref().and_then(SubscriptionStatus::parse).is_some_and(SubscriptionStatus::keeps_the_plan) {
+        let price = self.price(&key, choice)?;
+        let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
+        if row.live() {
             return Err(ServiceError::Rejected(format!(
-                "You already subscribe to {}: change or cancel it from \"Manage billing\".",
+                "You already subscribe to {}: change it under \"Change plan\", or cancel it from \"Manage billing\".",
                 Tier::of_plan(&row.plan).label()
-            )));
+            ))
+            .into());
         }
         let tag = PayerTag { payer: key.kind, owner_id: &key.owner_id };
         let customer = match row.customer_id {
             Some(customer) => customer,
             None => {
-                let (email, name) = notices::person(self.sql.pool(), &person_id)
-                    .await
-                    .map_err(AppError::from)?
-                    .ok_or(ServiceError::NotFound)?;
+                let (email, name) =
+                    notices::person(self.sql.pool(), &person_id).await?.ok_or(ServiceError::NotFound)?;
                 let created = stripe.create_customer(&tag, &email, &workspace.unwrap_or(name)).await?;
-                accounts::keep_customer(self.sql.pool(), &key, &created).await.map_err(AppError::from)?
+                accounts::keep_customer(self.sql.pool(), &key, &created).await?
             }
         };
-        Ok(stripe.checkout(&customer, &price.price_id, &tag, &self.return_to(&key)).await?)
+        stripe.checkout(&customer, price, &tag, &self.return_to(&key)).await
     }
 
-    async fn portal(&self, caller: &Caller, payer: Payer, flow: PortalFlow) -> Result<String, ServiceError> {
-        let key = self.payer_key(caller, &payer).await?.key;
+    async fn portal_of(&self, caller: &Caller, payer: &Payer, flow: PortalFlow) -> Result<String, AppError> {
+        let key = self.payer_key(caller, payer).await?.key;
         let stripe = self.stripe()?;
-        let row = accounts::get(self.sql.pool(), &key).await.map_err(AppError::from)?.unwrap_or_default();
+        let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
         let customer = row
             .customer_id
             .ok_or_else(|| ServiceError::Rejected("There is nothing to manage yet: choose a plan first.".into()))?;
-        Ok(stripe.portal(&customer, flow, row.subscription_id.as_deref(), &self.return_to(&key)).await?)
+        let back = format!("{}?portal=back", self.return_to(&key));
+        stripe.portal(&customer, flow, row.subscription_id.as_deref(), &back).await
+    }
+
+    async fn invoices_of(&self, caller: &Caller, payer: &Payer) -> Result<Vec<InvoiceSummary>, AppError> {
+        let key = self.payer_key(caller, payer).await?.key;
+        let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
+        match (self.stripe.as_ref(), row.customer_id) {
+            (Some(stripe), Some(customer)) => stripe.invoices(&customer, INVOICES_LISTED).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// The live subscription `choice` would change, Stripe's current copy of it, and the price to move to.
+    async fn change_of(
+        &self,
+        caller: &Caller,
+        payer: &Payer,
+        choice: PlanChoice,
+    ) -> Result<(PayerKey, String, SubscriptionState, &str), AppError> {
+        let key = self.payer_key(caller, payer).await?.key;
+        let stripe = self.stripe()?;
+        let price = self.price(&key, choice)?;
+        let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
+        let nothing = || ServiceError::Rejected("There is no paid plan to change: choose one to buy instead.".into());
+        let (Some(customer), Some(subscription)) = (row.customer_id.clone(), row.subscription_id.clone()) else {
+            return Err(nothing().into());
+        };
+        let state = stripe
+            .subscription(&subscription)
+            .await?
+            .filter(|s| s.status.is_some_and(SubscriptionStatus::keeps_the_plan));
+        let Some(state) = state.filter(|_| row.live()) else { return Err(nothing().into()) };
+        if state.price_id.as_deref() == Some(price) {
+            return Err(ServiceError::invalid("plan", "That is your plan already.").into());
+        }
+        if state.cancel_at.is_some() {
+            return Err(ServiceError::Rejected(
+                "Your plan is set to end: renew it in \"Manage billing\" before changing it.".into(),
+            )
+            .into());
+        }
+        Ok((key, customer, state, price))
+    }
+
+    async fn preview_of(
+        &self,
+        caller: &Caller,
+        payer: &Payer,
+        choice: PlanChoice,
+    ) -> Result<PlanChangePreview, AppError> {
+        let (_, customer, state, price_id) = self.change_of(caller, payer, choice).await?;
+        let proration_date = now_millis() / 1000;
+        let change = price_change(&state, price_id, proration_date)?;
+        let (lines, total, currency) = self.stripe()?.preview_change(&customer, &change).await?;
+        Ok(PlanChangePreview {
+            plan: choice.tier.slug().to_owned(),
+            interval: choice.interval,
+            lines,
+            total,
+            currency,
+            proration_date,
+        })
+    }
+
+    async fn change_plan_of(
+        &self,
+        caller: &Caller,
+        payer: &Payer,
+        choice: PlanChoice,
+        proration_date: i64,
+    ) -> Result<(), AppError> {
+        let (key, _, state, price_id) = self.change_of(caller, payer, choice).await?;
+        // A preview older than this is stale: its amounts would no longer be what is charged.
+        let now = now_millis() / 1000;
+        if !(now - PREVIEW_VALID_SECS..=now).contains(&proration_date) {
+            return Err(ServiceError::Rejected("That preview is out of date: look at the change again.".into()).into());
+        }
+        let change = price_change(&state, price_id, proration_date)?;
+        let changed = match self.stripe()?.change_price(&change).await {
+            Err(AppError::Stripe(stripe::StripeError::Stripe(_, 402))) => {
+                return Err(ServiceError::Rejected(
+                    "Your card was declined, so your plan did not change. Update your card in \"Manage billing\" and try again."
+                        .into(),
+                )
+                .into());
+            }
+            changed => changed?,
+        };
+        // Applied now, as its webhook will again: the page shows the new plan at once.
+        let (_, notices) = self.sync(&key, &changed, false, None).await?;
+        self.tell(&key, notices.into_iter().map(Told::Notice).collect()).await;
+        Ok(())
+    }
+
+    fn price(&self, key: &PayerKey, choice: PlanChoice) -> Result<&str, ServiceError> {
+        self.config
+            .stripe
+            .as_ref()
+            .and_then(|s| s.price(key.product(), choice.tier, choice.interval))
+            .map(|price| price.price_id.as_str())
+            .ok_or_else(|| ServiceError::invalid("plan", "That plan is not sold here with that billing period."))
+    }
+}
+
+/// Invoices the Billing page lists.
+const INVOICES_LISTED: i64 = 24;
+/// How long a previewed change may wait for its confirmation.
+const PREVIEW_VALID_SECS: i64 = 15 * 60;
+
+fn price_change<'a>(
+    state: &'a SubscriptionState,
+    price_id: &'a str,
+    proration_date: i64,
+) -> Result<PriceChange<'a>, AppError> {
+    let item_id =
+        state.item_id.as_deref().ok_or_else(|| AppError::Task(format!("subscription {} has no item", state.id)))?;
+    Ok(PriceChange { subscription_id: &state.id, item_id, price_id, proration_date })
+}
+
+#[async_trait]
+impl BillingService for Billing {
+    async fn overview(&self, caller: &Caller, payer: Payer, fresh: bool) -> Result<BillingOverview, ServiceError> {
+        Ok(self.overview_of(caller, &payer, fresh).await?)
+    }
+
+    async fn checkout(&self, caller: &Caller, payer: Payer, choice: PlanChoice) -> Result<String, ServiceError> {
+        Ok(self.checkout_of(caller, &payer, choice).await?)
+    }
+
+    async fn portal(&self, caller: &Caller, payer: Payer, flow: PortalFlow) -> Result<String, ServiceError> {
+        Ok(self.portal_of(caller, &payer, flow).await?)
+    }
+
+    async fn invoices(&self, caller: &Caller, payer: Payer) -> Result<Vec<InvoiceSummary>, ServiceError> {
+        Ok(self.invoices_of(caller, &payer).await?)
+    }
+
+    async fn preview_change(
+        &self,
+        caller: &Caller,
+        payer: Payer,
+        choice: PlanChoice,
+    ) -> Result<PlanChangePreview, ServiceError> {
+        Ok(self.preview_of(caller, &payer, choice).await?)
+    }
+
+    async fn change_plan(
+        &self,
+        caller: &Caller,
+        payer: Payer,
+        choice: PlanChoice,
+        proration_date: i64,
+    ) -> Result<(), ServiceError> {
+        Ok(self.change_plan_of(caller, &payer, choice, proration_date).await?)
     }
 }
 

@@ -54,6 +54,16 @@ pub const PRICE_VARIABLES: [(&str, Product, Tier, BillingInterval); 8] = [
     ("STRIPE_PRICE_MENTOR_ENTERPRISE_YEARLY", Product::CareerMentor, Tier::Enterprise, BillingInterval::Year),
 ];
 
+/// The variable that names `price`.
+pub fn variable_of(price: &PlanPrice) -> &'static str {
+    PRICE_VARIABLES
+        .iter()
+        .find(|(_, product, tier, interval)| {
+            (*product, *tier, *interval) == (price.product, price.tier, price.interval)
+        })
+        .map_or("STRIPE_PRICE_…", |(name, ..)| name)
+}
+
 impl StripeConfig {
     pub fn price(&self, product: Product, tier: Tier, interval: BillingInterval) -> Option<&PlanPrice> {
         self.prices.iter().find(|p| p.product == product && p.tier == tier && p.interval == interval)

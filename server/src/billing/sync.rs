@@ -24,11 +24,13 @@ pub enum Notice {
 
 /// The row after `state`, or `None` when `state` is another subscription
 /// that does not displace the stored one (of two, the live one counts,
-/// then the newer).
+/// then the newer). `paid`: an invoice of it was paid (`invoice.paid`),
+/// which makes its current period the one usage counts in.
 pub fn next_row(
     before: &BillingRow,
     state: &SubscriptionState,
     subscribed: Option<(Tier, BillingInterval)>,
+    paid: bool,
     grace_ms: i64,
     now: i64,
 ) -> Option<BillingRow> {
@@ -54,6 +56,19 @@ pub fn next_row(
         (true, None) => Some(now + grace_ms),
     };
     let ms = |seconds: Option<i64>| seconds.map(|s| s * 1000);
+    // Only ever forward, judged by the period's end (a renewal or a new
+    // interval always ends later; the tests' fake renews ahead of the
+    // clock, so starts may not): a late delivery of an older payment reads
+    // the same current period, and a proration's payment does not move it. A
+    // subscription is active from the start only once its first invoice
+    // is paid (else `incomplete`), so its first period counts at once.
+    let kept = if same { (before.usage_period_start, before.usage_period_end) } else { (None, None) };
+    let first =
+        kept.0.is_none() && matches!(state.status, Some(SubscriptionStatus::Active | SubscriptionStatus::Trialing));
+    let usage_period = match (paid || first, ms(state.period_start), ms(state.period_end)) {
+        (true, Some(start), Some(end)) if kept.1.is_none_or(|kept| end > kept) => (Some(start), Some(end)),
+        _ => kept,
+    };
     Some(BillingRow {
         customer_id: before.customer_id.clone(),
         subscription_id: Some(state.id.clone()),
@@ -66,6 +81,8 @@ pub fn next_row(
         cancel_at: ms(state.cancel_at),
         trial_end: ms(state.trial_end),
         grace_ends_at,
+        usage_period_start: usage_period.0,
+        usage_period_end: usage_period.1,
     })
 }
 
@@ -90,9 +107,7 @@ pub fn notices(before: &BillingRow, after: &BillingRow) -> Vec<Notice> {
     {
         notices.extend(after.grace_ends_at.map(|grace_ends_at| Notice::PaymentFailed { grace_ends_at }));
     }
-    let live =
-        after.status.as_deref().and_then(SubscriptionStatus::parse).is_some_and(SubscriptionStatus::keeps_the_plan);
-    if live
+    if after.live()
         && after.cancel_at.is_some()
         && (before.cancel_at.is_none() || before.subscription_id != after.subscription_id)
     {
@@ -112,6 +127,7 @@ mod tests {
             id: id.into(),
             customer_id: "cus_1".into(),
             status: Some(status),
+            item_id: Some("si_1".into()),
             price_id: Some("price_pro".into()),
             period_start: Some(1_800_000_000),
             period_end: Some(1_802_592_000),
@@ -128,23 +144,33 @@ mod tests {
     #[test]
     fn a_failed_renewal_keeps_the_plan_through_grace_then_frees_it() {
         let now = 1_800_000_000_000;
-        let active =
-            next_row(&BillingRow::default(), &state("sub_1", SubscriptionStatus::Active, 1), pro(), 7 * DAY, now)
-                .unwrap();
+        let active = next_row(
+            &BillingRow::default(),
+            &state("sub_1", SubscriptionStatus::Active, 1),
+            pro(),
+            false,
+            7 * DAY,
+            now,
+        )
+        .unwrap();
         assert_eq!((in_force(&active, now), active.period_end), (Tier::Pro, Some(1_802_592_000_000)));
-        let failed = next_row(&active, &state("sub_1", SubscriptionStatus::PastDue, 1), pro(), 7 * DAY, now).unwrap();
+        let failed =
+            next_row(&active, &state("sub_1", SubscriptionStatus::PastDue, 1), pro(), false, 7 * DAY, now).unwrap();
         assert_eq!(failed.grace_ends_at, Some(now + 7 * DAY));
         assert_eq!(notices(&active, &failed), [Notice::PaymentFailed { grace_ends_at: now + 7 * DAY }]);
         // A later copy of the same state keeps the grace period's end and says nothing again.
         let again =
-            next_row(&failed, &state("sub_1", SubscriptionStatus::PastDue, 1), pro(), 7 * DAY, now + DAY).unwrap();
+            next_row(&failed, &state("sub_1", SubscriptionStatus::PastDue, 1), pro(), false, 7 * DAY, now + DAY)
+                .unwrap();
         assert_eq!((again.grace_ends_at, notices(&failed, &again)), (Some(now + 7 * DAY), vec![]));
         assert_eq!(in_force(&again, now + 7 * DAY - 1), Tier::Pro);
         assert_eq!(in_force(&again, now + 7 * DAY), Tier::Free);
         let recovered =
-            next_row(&again, &state("sub_1", SubscriptionStatus::Active, 1), pro(), 7 * DAY, now + 2 * DAY).unwrap();
+            next_row(&again, &state("sub_1", SubscriptionStatus::Active, 1), pro(), false, 7 * DAY, now + 2 * DAY)
+                .unwrap();
         assert_eq!((recovered.grace_ends_at, in_force(&recovered, now + 30 * DAY)), (None, Tier::Pro));
-        let unpaid = next_row(&again, &state("sub_1", SubscriptionStatus::Unpaid, 1), pro(), 7 * DAY, now).unwrap();
+        let unpaid =
+            next_row(&again, &state("sub_1", SubscriptionStatus::Unpaid, 1), pro(), false, 7 * DAY, now).unwrap();
         assert_eq!(in_force(&unpaid, now), Tier::Free, "unpaid returns to Free at once");
     }
 
@@ -152,15 +178,45 @@ mod tests {
     fn a_scheduled_cancellation_is_told_once_and_keeps_the_plan_until_it_ends() {
         let now = 1_800_000_000_000;
         let active =
-            next_row(&BillingRow::default(), &state("sub_1", SubscriptionStatus::Active, 1), pro(), DAY, now).unwrap();
+            next_row(&BillingRow::default(), &state("sub_1", SubscriptionStatus::Active, 1), pro(), false, DAY, now)
+                .unwrap();
         let mut ending = state("sub_1", SubscriptionStatus::Active, 1);
         ending.cancel_at = Some(1_802_592_000);
-        let scheduled = next_row(&active, &ending, pro(), DAY, now).unwrap();
+        let scheduled = next_row(&active, &ending, pro(), false, DAY, now).unwrap();
         assert_eq!(notices(&active, &scheduled), [Notice::CancellationScheduled { at: 1_802_592_000_000 }]);
-        assert_eq!(notices(&scheduled, &next_row(&scheduled, &ending, pro(), DAY, now).unwrap()), []);
+        assert_eq!(notices(&scheduled, &next_row(&scheduled, &ending, pro(), false, DAY, now).unwrap()), []);
         assert_eq!(in_force(&scheduled, now), Tier::Pro);
-        let ended = next_row(&scheduled, &state("sub_1", SubscriptionStatus::Canceled, 1), pro(), DAY, now).unwrap();
+        let ended =
+            next_row(&scheduled, &state("sub_1", SubscriptionStatus::Canceled, 1), pro(), false, DAY, now).unwrap();
         assert_eq!((in_force(&ended, now), notices(&scheduled, &ended)), (Tier::Free, vec![]));
+    }
+
+    #[test]
+    fn a_paid_invoice_starts_the_usage_period_and_only_a_later_one_moves_it() {
+        let now = 1_800_000_000_000;
+        let first = state("sub_1", SubscriptionStatus::Active, 1);
+        let unpaid = state("sub_1", SubscriptionStatus::Incomplete, 1);
+        let created = next_row(&BillingRow::default(), &unpaid, pro(), false, DAY, now).unwrap();
+        assert_eq!(created.usage_period_start, None, "not paid yet: the calendar month counts");
+        let paid = next_row(&created, &first, pro(), true, DAY, now).unwrap();
+        assert_eq!(
+            (paid.usage_period_start, paid.usage_period_end),
+            (Some(1_800_000_000_000), Some(1_802_592_000_000))
+        );
+        let active_at_once = next_row(&BillingRow::default(), &first, pro(), false, DAY, now).unwrap();
+        assert_eq!(active_at_once.usage_period_start, paid.usage_period_start, "active when created: paid at Checkout");
+        let mut renewed = first.clone();
+        (renewed.period_start, renewed.period_end) = (Some(1_802_592_000), Some(1_805_184_000));
+        let unpaid_renewal = next_row(&paid, &renewed, pro(), false, DAY, now).unwrap();
+        assert_eq!(unpaid_renewal.usage_period_start, Some(1_800_000_000_000), "the renewal is not paid yet");
+        let paid_renewal = next_row(&unpaid_renewal, &renewed, pro(), true, DAY, now).unwrap();
+        assert_eq!(paid_renewal.usage_period_start, Some(1_802_592_000_000));
+        // A proration's payment, or the first payment delivered late, reads the same current period: no change.
+        let again = next_row(&paid_renewal, &renewed, pro(), true, DAY, now).unwrap();
+        assert_eq!(
+            (again.usage_period_start, again.usage_period_end),
+            (paid_renewal.usage_period_start, paid_renewal.usage_period_end)
+        );
     }
 
     /// A tiny deterministic generator (the tests' own; no crate needed).
@@ -200,8 +256,12 @@ mod tests {
             }
             let mut row = BillingRow::default();
             let mut told = Vec::new();
+            let mut newer_paid = false;
             for (step, delivered) in deliveries.iter().enumerate() {
-                if let Some(next) = next_row(&row, delivered, pro(), 7 * DAY, now + step as i64) {
+                // Some of them are `invoice.paid`.
+                let paid = rng.below(2) == 0;
+                newer_paid |= paid && delivered.id == "sub_new";
+                if let Some(next) = next_row(&row, delivered, pro(), paid, 7 * DAY, now + step as i64) {
                     told.extend(notices(&row, &next));
                     row = next;
                 }
@@ -210,6 +270,10 @@ mod tests {
             assert_eq!(row.status.as_deref(), Some(newer.status.unwrap().as_str()), "seed {seed}");
             assert_eq!(in_force(&row, now), Tier::Pro, "seed {seed}");
             assert_eq!(row.cancel_at, newer.cancel_at.map(|s| s * 1000), "seed {seed}");
+            // Usage counts in the newer one's period once it was active or one of its invoices paid, never the older one's.
+            let counted = newer_paid || newer.status != Some(SubscriptionStatus::PastDue);
+            let period = counted.then(|| (newer.period_start.unwrap() * 1000, newer.period_end.unwrap() * 1000));
+            assert_eq!(row.usage_period_start.zip(row.usage_period_end), period, "seed {seed}");
             // Each notice at most once, however often its state was delivered.
             let payment_failed = told.iter().filter(|n| matches!(n, Notice::PaymentFailed { .. })).count();
             let cancellation = told.iter().filter(|n| matches!(n, Notice::CancellationScheduled { .. })).count();

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::events::{self, Delivered};
 use crate::error::AppError;
-use crate::http::signed_post::{self, Refusal};
+use crate::http::signed_post::{self, refuse, Refusal};
 use crate::state::AppState;
 
 pub const ROUTES: &[(&str, &str)] = &[("POST", PATH)];
@@ -30,10 +30,6 @@ pub fn router() -> Router<AppState> {
 /// Stripe is no browser: it signs instead.
 pub fn is_webhook_request(path: &str) -> bool {
     path == PATH
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
 }
 
 #[tracing::instrument(skip_all)]

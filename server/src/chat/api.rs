@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use app::chat::WidgetSettings;
 use app::error::ServiceError;
+use app::plans::{entitlements, Product, Tier};
 use app::services::Caller;
 use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
@@ -239,13 +240,18 @@ struct WidgetConfig {
     mode: &'static str,
     /// What the launcher button shows (`settings.launcher_icon` drawn).
     launcher: &'static str,
+    /// Where "Powered by Lodestar" links; absent when the plan lets it be left out and it was.
+    branding: Option<String>,
 }
 
 async fn config(State(state): State<AppState>, widget: Widget) -> Response {
+    let removable = entitlements(Product::SupportBot, Tier::of_plan(&widget.plan)).remove_branding;
     let config = WidgetConfig {
         settings: widget.settings.clone(),
         mode: if state.chat.llm().is_some() { "ai" } else { "offline" },
         launcher: widget.settings.launcher_icon.glyph(),
+        branding: (!(removable && widget.settings.hide_branding))
+            .then(|| format!("{}/?ref=widget", state.config.public_url)),
     };
     answer(&widget, Ok(config))
 }

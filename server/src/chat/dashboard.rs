@@ -35,6 +35,7 @@ impl Chat {
             mode: if self.llm.is_some() { "ai" } else { "offline" }.into(),
             default_model: self.llm.as_ref().map(|llm| llm.default_model().to_owned()),
             can_choose_model: self.llm.is_some() && entitlements(Product::SupportBot, Tier::of_plan(plan)).model_choice,
+            can_remove_branding: entitlements(Product::SupportBot, Tier::of_plan(plan)).remove_branding,
             preview_key: self.preview_key(workspace_id),
             keys: self.embed_keys(workspace_id).await?,
         })
@@ -82,8 +83,14 @@ impl ChatService for Chat {
         mut bot: BotSettings,
     ) -> Result<WidgetSetup, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::ConfigureWidget).await?;
-        if bot.model.is_some() && !entitlements(Product::SupportBot, Tier::of_plan(&actor.workspace.plan)).model_choice
-        {
+        let allowed = entitlements(Product::SupportBot, Tier::of_plan(&actor.workspace.plan));
+        if settings.hide_branding && !allowed.remove_branding {
+            return Err(ServiceError::invalid(
+                "hide_branding",
+                "Leaving out \u{201c}Powered by Lodestar\u{201d} needs the Pro or Enterprise plan.",
+            ));
+        }
+        if bot.model.is_some() && !allowed.model_choice {
             // Keep what a paid plan chose before a downgrade, but never start one on Free.
             let stored = self.bot_settings(workspace_id).await?;
             if stored.model != bot.model {
@@ -98,18 +105,22 @@ impl ChatService for Chat {
 
     async fn usage(&self, caller: &Caller, workspace_id: &str) -> Result<BotUsage, ServiceError> {
         let actor = self.accounts.authorize(caller, workspace_id, Action::ViewWorkspace).await?;
-        let month = app::dates::month_of(crate::sql::now_millis());
+        let key = crate::billing::accounts::PayerKey::workspace(workspace_id);
+        let period = crate::billing::accounts::usage_period(self.pool(), &key, crate::sql::now_millis())
+            .await
+            .map_err(AppError::from)?;
         let answers: Option<i64> =
             sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1 AND month = $2")
                 .bind(workspace_id)
-                .bind(&month)
+                .bind(&period.key)
                 .fetch_optional(self.pool())
                 .await
                 .map_err(AppError::from)?;
         Ok(BotUsage {
-            month,
             answers: answers.unwrap_or(0).clamp(0, i64::from(u32::MAX)) as u32,
             quota: Product::SupportBot.monthly_quota(&actor.workspace.plan),
+            resets_at: period.resets_at,
+            billing_period: period.billing_period,
         })
     }
 

@@ -1,14 +1,16 @@
 //! The counters behind the bot's answers, in SQL so that every server
-//! process sees the same numbers: the month's answers per workspace (the
-//! plan's quota) and the day's answers per client and per workspace (fair
+//! process sees the same numbers: the answers per workspace in its usage
+//! period (the calendar month, or a paid plan's billing period: the plan's
+//! quota) and the day's answers per client and per workspace (fair
 //! use, see `guard.rs`). One answer is charged to all three in one
 //! transaction, or to none.
 
 use app::chat::EffectiveLimits;
-use app::dates::{day_of, month_of};
+use app::dates::day_of;
 use sqlx::{Any, Transaction};
 
 use super::guard::{difficulty, Proof};
+use crate::billing::accounts::{usage_period, PayerKey};
 use crate::error::AppError;
 use crate::sql::now_millis;
 
@@ -58,15 +60,16 @@ pub struct Charge<'a> {
 /// ceiling or the quota nothing is charged and the visitor is told.
 pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Allowance, PastShare>, AppError> {
     let now = now_millis();
-    let (day, month) = (day_of(now), month_of(now));
+    let day = day_of(now);
     let mut tx = db.begin().await?;
+    let period = usage_period(&mut *tx, &PayerKey::workspace(charge.workspace_id), now).await?.key;
     let Some(client) = charge.client else {
         // The preview shows what visitors get: once the month's answers are
         // used, the quota message, though its own answers are not charged.
         let month_used: Option<i64> =
             sqlx::query_scalar("SELECT bot_messages FROM usage_monthly WHERE workspace_id = $1 AND month = $2")
                 .bind(charge.workspace_id)
-                .bind(&month)
+                .bind(&period)
                 .fetch_optional(&mut *tx)
                 .await?;
         if charge.quota.is_some_and(|quota| month_used.unwrap_or(0) >= i64::from(quota)) {
@@ -105,7 +108,7 @@ pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Al
         tx.rollback().await?;
         return Ok(Ok(Allowance::BusyToday));
     }
-    let month_used = add_monthly(&mut tx, charge.workspace_id, &month).await?;
+    let month_used = add_monthly(&mut tx, charge.workspace_id, &period).await?;
     if charge.quota.is_some_and(|quota| month_used > i64::from(quota)) {
         tx.rollback().await?;
         return Ok(Ok(Allowance::QuotaUsed));
@@ -116,7 +119,7 @@ pub async fn charge(db: &sqlx::AnyPool, charge: &Charge<'_>) -> Result<Result<Al
         super::conversations::record_event(&mut *tx, charge.workspace_id, None, "ceiling_reached", detail).await?;
     }
     if let Some(quota) = charge.quota.filter(|&q| month_used == i64::from(q)) {
-        let detail = serde_json::json!({ "month": month, "quota": quota });
+        let detail = serde_json::json!({ "period": period, "quota": quota });
         super::conversations::record_event(&mut *tx, charge.workspace_id, None, "quota_reached", detail).await?;
     }
     tx.commit().await?;

@@ -18,7 +18,7 @@ use serde_json::json;
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
-use crate::http::signed_post::{self, Refusal};
+use crate::http::signed_post::{self, refuse, Refusal};
 use crate::state::AppState;
 
 pub const ROUTES: &[(&str, &str)] = &[("POST", PATH)];
@@ -35,10 +35,6 @@ pub fn router() -> Router<AppState> {
 /// The forwarder is no browser: it signs instead (see the module docs).
 pub fn is_inbound_request(path: &str) -> bool {
     path == PATH
-}
-
-fn refuse(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "error": message }))).into_response()
 }
 
 #[tracing::instrument(skip_all)]

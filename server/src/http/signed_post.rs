@@ -4,6 +4,9 @@
 //! [`TOLERANCE_SECS`] of ours, so a captured delivery cannot be replayed
 //! later. Stripe: <https://docs.stripe.com/webhooks#verify-manually>.
 
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -48,6 +51,11 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64) -> Result<(), R
 /// documentation's relay.
 pub fn sign(secret: &str, body: &[u8], at: i64) -> String {
     format!("t={at},v1={}", hex::encode(mac(secret, body, at).finalize().into_bytes()))
+}
+
+/// A refused post's answer: the status and why, as JSON (the sender's log shows it).
+pub fn refuse(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 /// HMAC-SHA256 of `at.body` under `secret`.

@@ -215,12 +215,12 @@ impl Mentor {
     }
 
     async fn usage(&self, user_id: &str, plan: &str, now: i64) -> Result<MentorUsage, AppError> {
-        let (used, streak_days) = conversations::usage(self.sql.pool(), user_id, now).await?;
+        let (used, resets_at, streak_days) = conversations::usage(self.sql.pool(), user_id, now).await?;
         Ok(MentorUsage {
             plan: Tier::of_plan(plan).label().to_owned(),
             used,
             limit: Product::CareerMentor.monthly_quota(plan),
-            resets_at: conversations::next_month(now),
+            resets_at,
             streak_days,
         })
     }
@@ -284,8 +284,7 @@ fn greeting(name: &str, results: Option<&CareerResults>) -> String {
 /// Why a question was refused, and when the person may ask again.
 fn refused(refusal: Refusal, plan: &str, now: i64) -> ServiceError {
     match refusal {
-        Refusal::Month { limit } => {
-            let resets = conversations::next_month(now);
+        Refusal::Month { limit, resets_at: resets } => {
             let more = match Tier::of_plan(plan) {
                 Tier::Free => " Pro gives you 500 questions a month.",
                 Tier::Pro => " Enterprise has no monthly limit.",

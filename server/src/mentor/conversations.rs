@@ -2,9 +2,11 @@
 //! counters. Every read is keyed by the person's id, so no query reaches
 //! another person's conversations.
 
-use app::dates::{civil, day_of, month_of};
+use app::dates::day_of;
 use app::mentor_chat::{conversation_title, MentorConversation, MentorMessage, HOURLY_LIMIT};
 use sqlx::{Any, AnyPool, Row, Transaction};
+
+use crate::billing::accounts::{usage_period, PayerKey};
 
 /// Conversations the history lists.
 const LISTED: i64 = 50;
@@ -14,8 +16,8 @@ const STREAK_DAYS: i64 = 366;
 /// Why a question is not charged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
-    /// The plan's month is used up.
-    Month { limit: u32 },
+    /// The plan's month (or paid billing period) is used up; it starts afresh then (ms).
+    Month { limit: u32, resets_at: i64 },
     /// [`HOURLY_LIMIT`] this hour.
     Hour,
 }
@@ -33,7 +35,9 @@ async fn charge(
     monthly: Option<u32>,
     now: i64,
 ) -> Result<Result<(), Refusal>, sqlx::Error> {
-    let (month, day, hour) = periods(now);
+    let (day, hour) = periods(now);
+    let usage = usage_period(&mut **tx, &PayerKey::person(user_id), now).await?;
+    let month = usage.key;
     let used = |period: String| {
         sqlx::query_scalar::<_, i64>("SELECT questions FROM mentor_usage WHERE user_id = $1 AND period = $2")
             .bind(user_id.to_owned())
@@ -41,7 +45,7 @@ async fn charge(
     };
     let month_used = used(month.clone()).fetch_optional(&mut **tx).await?.unwrap_or(0);
     if let Some(limit) = monthly.filter(|&limit| month_used >= i64::from(limit)) {
-        return Ok(Err(Refusal::Month { limit }));
+        return Ok(Err(Refusal::Month { limit, resets_at: usage.resets_at }));
     }
     if used(hour.clone()).fetch_optional(&mut **tx).await?.unwrap_or(0) >= i64::from(HOURLY_LIMIT) {
         return Ok(Err(Refusal::Hour));
@@ -57,7 +61,7 @@ async fn charge(
         .await?;
     }
     // Hour rows matter for an hour: keep a day of them.
-    let (_, yesterday, _) = periods(now - 86_400_000);
+    let (yesterday, _) = periods(now - 86_400_000);
     sqlx::query("DELETE FROM mentor_usage WHERE user_id = $1 AND period LIKE '%T%' AND period < $2")
         .bind(user_id)
         .bind(format!("{yesterday}T"))
@@ -66,13 +70,14 @@ async fn charge(
     Ok(Ok(()))
 }
 
-/// Questions this month, and the days in a row (up to today, or
-/// yesterday when today has none yet) with at least one.
-pub async fn usage(pool: &AnyPool, user_id: &str, now: i64) -> Result<(u32, u32), sqlx::Error> {
-    let (month, ..) = periods(now);
+/// Questions this usage period (the month, or a paid billing period) and
+/// when it ends, and the days in a row (up to today, or yesterday when
+/// today has none yet) with at least one.
+pub async fn usage(pool: &AnyPool, user_id: &str, now: i64) -> Result<(u32, i64, u32), sqlx::Error> {
+    let period = usage_period(pool, &PayerKey::person(user_id), now).await?;
     let used: Option<i64> = sqlx::query_scalar("SELECT questions FROM mentor_usage WHERE user_id = $1 AND period = $2")
         .bind(user_id)
-        .bind(&month)
+        .bind(&period.key)
         .fetch_optional(pool)
         .await?;
     let days: Vec<String> = sqlx::query_scalar(
@@ -82,7 +87,7 @@ pub async fn usage(pool: &AnyPool, user_id: &str, now: i64) -> Result<(u32, u32)
     .bind(STREAK_DAYS)
     .fetch_all(pool)
     .await?;
-    Ok((used.unwrap_or(0).try_into().unwrap_or(u32::MAX), streak(&days, now)))
+    Ok((used.unwrap_or(0).try_into().unwrap_or(u32::MAX), period.resets_at, streak(&days, now)))
 }
 
 /// Days in a row among `days` (newest first, `YYYY-MM-DD`) ending today or
@@ -103,34 +108,16 @@ fn streak(days: &[String], now: i64) -> u32 {
     streak
 }
 
-/// The start of the next calendar month (UTC) after `now`, in Unix ms.
-pub fn next_month(now: i64) -> i64 {
-    let (year, month, _) = civil(now);
-    let (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
-    days_from_civil(year, month, 1) * 86_400_000
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
-/// days-from-civil, the inverse of [`civil`]).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year.rem_euclid(400);
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 /// The start of the next hour after `now`, in Unix ms.
 pub fn next_hour(now: i64) -> i64 {
     (now.div_euclid(3_600_000) + 1) * 3_600_000
 }
 
-fn periods(now: i64) -> (String, String, String) {
+/// The day's and the hour's counter keys (`YYYY-MM-DD`, `YYYY-MM-DDTHH`).
+fn periods(now: i64) -> (String, String) {
     let day = day_of(now);
     let hour = now.rem_euclid(86_400_000) / 3_600_000;
-    (month_of(now), day.clone(), format!("{day}T{hour:02}"))
+    (day.clone(), format!("{day}T{hour:02}"))
 }
 
 /// A question to charge and keep.
@@ -356,12 +343,9 @@ mod tests {
     }
 
     #[test]
-    fn months_reset_at_the_next_first_of_the_month_utc() {
+    fn hours_and_days_are_utc_counter_keys() {
         assert_eq!(day_of(NOW), "2026-12-06");
-        assert_eq!(next_month(NOW), 1_798_761_600_000, "2027-01-01T00:00Z");
-        assert_eq!(day_of(next_month(NOW)), "2027-01-01");
-        assert_eq!(day_of(next_month(NOW - 30 * DAY)), "2026-12-01");
         assert_eq!(next_hour(NOW + 1), NOW + 3_600_000);
-        assert_eq!(periods(NOW).2, "2026-12-06T10");
+        assert_eq!(periods(NOW).1, "2026-12-06T10");
     }
 }

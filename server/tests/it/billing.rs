@@ -15,14 +15,14 @@ use crate::server_process::{free_port, ServerProcess};
 use crate::support::{Db, Session, TestApp, TestResponse};
 
 const WEBHOOK: &str = "/api/billing/stripe/webhook";
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
-async fn stripe_app(db: Db, fake: &FakeStripe) -> TestApp {
+pub(crate) async fn stripe_app(db: Db, fake: &FakeStripe) -> TestApp {
     let billing = fake.billing_config();
     TestApp::builder(db).config(move |c| c.billing = billing).build().await
 }
 
-async fn post(app: &TestApp, body: &str, signature: &str) -> TestResponse {
+pub(crate) async fn post(app: &TestApp, body: &str, signature: &str) -> TestResponse {
     let request = Request::post(WEBHOOK)
         .header("content-type", "application/json; charset=utf-8")
         .header("stripe-signature", signature)
@@ -32,7 +32,7 @@ async fn post(app: &TestApp, body: &str, signature: &str) -> TestResponse {
 }
 
 /// Posts each delivery as Stripe would and waits until every recorded event is applied.
-async fn deliver(app: &TestApp, deliveries: &[Delivery]) {
+pub(crate) async fn deliver(app: &TestApp, deliveries: &[Delivery]) {
     for delivery in deliveries {
         let answer = post(app, &delivery.body, &delivery.signature).await;
         assert_eq!(answer.status, StatusCode::OK, "{} {}", delivery.kind, answer.body);
@@ -41,7 +41,7 @@ async fn deliver(app: &TestApp, deliveries: &[Delivery]) {
 }
 
 /// Waits (on the events table, not a timer) until no recorded event waits to be applied.
-async fn settle(app: &TestApp) {
+pub(crate) async fn settle(app: &TestApp) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stripe_events WHERE applied_at IS NULL")
@@ -56,23 +56,29 @@ async fn settle(app: &TestApp) {
     }
 }
 
-async fn overview(app: &TestApp, who: &Session, workspace: Option<&str>) -> TestResponse {
+pub(crate) async fn overview(app: &TestApp, who: &Session, workspace: Option<&str>) -> TestResponse {
     let fields: Vec<(&str, &str)> = workspace.map(|w| ("workspace_id", w)).into_iter().collect();
     app.call(who, "/api/billing/overview", &fields).await
 }
 
-async fn checkout(app: &TestApp, who: &Session, workspace: Option<&str>, plan: &str, interval: &str) -> TestResponse {
+pub(crate) async fn checkout(
+    app: &TestApp,
+    who: &Session,
+    workspace: Option<&str>,
+    plan: &str,
+    interval: &str,
+) -> TestResponse {
     let mut fields = vec![("plan", plan), ("interval", interval)];
     fields.extend(workspace.map(|w| ("workspace_id", w)));
     app.call(who, "/api/billing/checkout", &fields).await
 }
 
 /// The Checkout session id in the address the server handed back.
-fn session_of(url: &Value) -> String {
+pub(crate) fn session_of(url: &Value) -> String {
     url.as_str().unwrap().rsplit('/').next().unwrap().to_owned()
 }
 
-async fn plan_changes(app: &TestApp, owner_id: &str) -> Vec<(String, String, String)> {
+pub(crate) async fn plan_changes(app: &TestApp, owner_id: &str) -> Vec<(String, String, String)> {
     sqlx::query_as("SELECT from_plan, to_plan, source FROM plan_changes WHERE owner_id = $1 ORDER BY id")
         .bind(owner_id)
         .fetch_all(app.state.sql.pool())
@@ -80,8 +86,21 @@ async fn plan_changes(app: &TestApp, owner_id: &str) -> Vec<(String, String, Str
         .unwrap()
 }
 
-fn mails_to(app: &TestApp, to: &str, subject: &str) -> usize {
+pub(crate) fn mails_to(app: &TestApp, to: &str, subject: &str) -> usize {
     app.outbox().iter().filter(|m| m.contains(&format!("To: {to}")) && m.contains(subject)).count()
+}
+
+/// Waits (on the outbox) for a mail an applied event sends: it goes out
+/// just after the event is marked applied. Answers how many there are.
+pub(crate) async fn told(app: &TestApp, to: &str, subject: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let count = mails_to(app, to, subject);
+        if count > 0 || Instant::now() > deadline {
+            return count;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn test_with_stripe(db: Db) {
@@ -163,7 +182,7 @@ async fn test_with_stripe(db: Db) {
     let key = [("workspace_id", workspace.as_str()), ("name", "Server"), ("kind", "secret")];
     assert_eq!(app.call(&owner, "/api/keys/create", &key).await.status, StatusCode::OK, "Pro has the REST API");
     assert_eq!(plan_changes(&app, &workspace).await, [("free".into(), "pro".into(), "stripe".into())]);
-    assert_eq!(mails_to(&app, "owner@shop.example", "is now Pro"), 1);
+    assert_eq!(told(&app, "owner@shop.example", "is now Pro").await, 1);
     let audit = app.call(&owner, "/api/audit/list", &[("workspace_id", &workspace)]).await.body;
     assert!(audit.contains("Free → Pro (Stripe)"), "{audit}");
     let dropped = checkout(&app, &owner, ws, "enterprise", "month").await;
@@ -218,7 +237,7 @@ async fn test_with_stripe(db: Db) {
     assert_eq!((due["plan"].as_str(), due["status"].as_str()), (Some("pro"), Some("PastDue")), "{due}");
     let grace = due["grace_ends_at"].as_i64().unwrap();
     assert!((grace - (app_now() + 7 * DAY_MS)).abs() < 60_000, "seven days of grace: {due}");
-    assert_eq!(mails_to(&app, "owner@shop.example", "Payment failed"), 1);
+    assert_eq!(told(&app, "owner@shop.example", "Payment failed").await, 1);
     // The portal opens straight at the card.
     let card =
         app.call(&owner, "/api/billing/portal", &[("workspace_id", &workspace), ("flow", "payment_method")]).await;
@@ -240,7 +259,7 @@ async fn test_with_stripe(db: Db) {
     // A plan change made in the portal (Stripe prorates): Enterprise, told as a change.
     deliver(&app, &fake.change(&subscription, json!({ "price": "price_support_enterprise_month" })).await).await;
     assert_eq!(overview(&app, &owner, ws).await.json()["plan"], "enterprise");
-    assert_eq!(mails_to(&app, "owner@shop.example", "changed from Pro to Enterprise"), 1);
+    assert_eq!(told(&app, "owner@shop.example", "changed from Pro to Enterprise").await, 1);
 
     // Cancelling at the period's end: kept until then, then Free.
     let cancel = app.call(&owner, "/api/billing/portal", &[("workspace_id", &workspace), ("flow", "cancel")]).await;
@@ -276,11 +295,11 @@ async fn an_owner_pays_through_checkout_and_stripe_s_events_drive_the_plan_postg
     test_with_stripe(Db::Postgres).await;
 }
 
-fn app_now() -> i64 {
+pub(crate) fn app_now() -> i64 {
     lodestar_server::sql::now_millis()
 }
 
-async fn app_subscription(app: &TestApp, owner_id: &str) -> String {
+pub(crate) async fn app_subscription(app: &TestApp, owner_id: &str) -> String {
     sqlx::query_scalar("SELECT subscription_id FROM billing_accounts WHERE owner_id = $1")
         .bind(owner_id)
         .fetch_one(app.state.sql.pool())
@@ -307,7 +326,7 @@ async fn a_person_buys_the_mentor_s_pro_plan(db: Db) {
         .await
         .unwrap();
     assert_eq!(plan, "pro");
-    assert_eq!(mails_to(&app, "ada@example.com", "Your career mentor plan is now Pro"), 1);
+    assert_eq!(told(&app, "ada@example.com", "Your career mentor plan is now Pro").await, 1);
     // Signed out, there is no one to bill.
     let anonymous = app.post_form("/api/billing/overview", &[], &[("sec-fetch-site", "same-origin")]).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);

@@ -307,7 +307,9 @@ backend_tests! {
         let month = app::dates::month_of(lodestar_server::sql::now_millis());
         sqlx::query("INSERT INTO usage_monthly (workspace_id, month, bot_messages) VALUES ($1, $2, 99)")
             .bind(&shop.workspace).bind(&month).execute(app.state.sql.pool()).await.unwrap();
-        assert_eq!(usage(&app, &shop).await, json!({ "month": month, "answers": 99, "quota": 100 }));
+        let now = lodestar_server::sql::now_millis();
+        let expected = json!({ "answers": 99, "quota": 100, "resets_at": app::dates::next_month(now), "billing_period": false });
+        assert_eq!(usage(&app, &shop).await, expected, "Free counts in the calendar month");
 
         // The hundredth answer is still given; the next question gets the quota message.
         let token = start(&app, &shop.key, None).await["token"].as_str().unwrap().to_string();

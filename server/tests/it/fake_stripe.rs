@@ -102,6 +102,17 @@ impl FakeStripe {
     pub async fn fail_reads(&self, count: u32) {
         self.control("fail", json!({ "count": count })).await;
     }
+
+    /// Makes the next `count` plan changes fail as a declined card does (402).
+    pub async fn decline(&self, count: u32) {
+        self.control("decline", json!({ "count": count })).await;
+    }
+
+    /// Every event the fake made, in order (also those the server's own calls caused).
+    pub async fn delivered(&self) -> Vec<Delivery> {
+        let all = self.control("deliveries", json!({})).await;
+        deliveries(&json!({ "deliveries": all }))
+    }
 }
 
 fn deliveries(answer: &Value) -> Vec<Delivery> {

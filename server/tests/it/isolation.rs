@@ -395,8 +395,14 @@ const ENDPOINTS: &[Endpoint] = &[
         path: "/api/billing/overview",
         kind: Kind::Workspace { action: Action::ManageBilling, needs: Needs::Nothing, fresh_caller: false, fields: ws },
     },
+    Endpoint {
+        path: "/api/billing/invoices",
+        kind: Kind::Workspace { action: Action::ManageBilling, needs: Needs::Nothing, fresh_caller: false, fields: ws },
+    },
     Endpoint { path: "/api/billing/checkout", kind: Kind::TestedElsewhere(BILLING) },
     Endpoint { path: "/api/billing/portal", kind: Kind::TestedElsewhere(BILLING) },
+    Endpoint { path: "/api/billing/preview", kind: Kind::TestedElsewhere(BILLING_CHANGES) },
+    Endpoint { path: "/api/billing/change", kind: Kind::TestedElsewhere(BILLING_CHANGES) },
     Endpoint { path: "/api/billing/stripe/webhook", kind: Kind::TestedElsewhere(STRIPE_WEBHOOK) },
     Endpoint { path: "/rate/{token}", kind: Kind::TestedElsewhere(RATING_LINK) },
     Endpoint {
@@ -670,6 +676,8 @@ const INBOUND_EMAIL: &str = "only a signed delivery to a signed reply address th
 
 const BILLING: &str = "Stripe sessions for the workspace's owner alone (admins and agents 403), or the signed-in \
                        person: billing::an_owner_pays_through_checkout_and_stripe_s_events_drive_the_plan";
+const BILLING_CHANGES: &str = "the workspace's owner alone (admins 403, another owner 404), and only the live \
+    subscription's payer: billing_changes::after_the_purchase_usage_invoices_and_plan_changes_follow_stripe";
 const STRIPE_WEBHOOK: &str = "signed by Stripe (no session); events act only on customers Lodestar made: \
                               billing::an_owner_pays_through_checkout_and_stripe_s_events_drive_the_plan";
 const RATING_LINK: &str = "a rating link is signed for one conversation, which is all it rates, once: \
@@ -782,8 +790,7 @@ impl World {
             }
             Needs::Member => join(app, tenant, &self.unique_email("member"), Role::Agent).await.user_id,
             Needs::SecretKey => {
-                // Secret keys come with Pro.
-                app.set_plan(&tenant.workspace, "pro").await;
+                // Secret keys come with a paid plan, which the tenants have.
                 let key =
                     ok(app.call(&tenant.owner, "/api/keys/create", &[ws, ("name", "k"), ("kind", "secret")]).await);
                 key.json()["key"]["id"].as_str().unwrap().to_string()
@@ -948,7 +955,10 @@ impl World {
 async fn tenant(app: &TestApp, email: &str, name: &'static str) -> Tenant {
     let owner = app.verified_user(email, "mentor").await;
     let created = ok(app.call(&owner, "/api/team/create-workspace", &[("name", name)]).await);
-    Tenant { workspace: created.json()["id"].as_str().unwrap().to_string(), owner, name }
+    let workspace = created.json()["id"].as_str().unwrap().to_string();
+    // The matrix invites more people than Free's seats hold (and needs the REST API).
+    app.set_plan(&workspace, "enterprise").await;
+    Tenant { workspace, owner, name }
 }
 
 async fn join(app: &TestApp, tenant: &Tenant, email: &str, role: Role) -> Session {

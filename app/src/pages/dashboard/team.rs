@@ -7,10 +7,12 @@ use super::{Here, InWorkspace, PageHeader, Session};
 use crate::components::feedback::{Confirm, ErrorPanel, Loading, NotAllowed};
 use crate::components::format::{initials, Time};
 use crate::components::forms::{explain, on_success, Field, FormAlert, Outcome, Submit, Tone};
+use crate::components::meter::Meter;
 use crate::permissions::{Action, Role};
+use crate::plans::{entitlements, Product, Tier};
 use crate::team::{
     team, ChangeMemberRole, InviteMember, LeaveWorkspace, Member, PendingInvitation, RemoveMember, RevokeInvitation,
-    SetMemberSuspended, TransferOwnership,
+    SetMemberSuspended, TeamView, TransferOwnership,
 };
 use crate::validate::EMAIL_MAX;
 
@@ -51,6 +53,7 @@ fn TeamManager(here: Here, flash: RwSignal<Option<String>>) -> impl IntoView {
         Suspend::new(async move {
             match view_of_team.await {
                 Ok(team) => view! {
+                    {seats(&team, &here)}
                     <Members members=team.members here=here.clone() changed />
                     <Invitations invitations=team.invitations here changed />
                 }
@@ -65,6 +68,28 @@ fn TeamManager(here: Here, flash: RwSignal<Option<String>>) -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading the team…" /> }>{lists}</Transition>
         <RolesExplained />
     }
+}
+
+/// The plan's seats drawn against the active members and open invitations
+/// that take them; none on a plan without a limit.
+fn seats(team: &TeamView, here: &Here) -> Option<impl IntoView> {
+    let seats = entitlements(Product::SupportBot, Tier::of_plan(&team.workspace.plan)).seats?;
+    let taken = (team.members.iter().filter(|m| !m.suspended).count() + team.invitations.len()) as u64;
+    let full = taken >= u64::from(seats);
+    let billing = here.can(Action::ManageBilling).then(|| format!("/app/w/{}/billing", here.workspace.id));
+    Some(view! {
+        <section class="panel seats" aria-label="Seats">
+            <Meter id="meter-seats" label="Seats taken (members and open invitations)" used=taken max=u64::from(seats)
+                text=format!("{taken} of {seats}") />
+            {full.then(|| match billing {
+                Some(href) => view! {
+                    <p class="muted small">"Every seat is taken. " <a href=href>"Upgrade for more seats"</a>", or revoke an invitation."</p>
+                }
+                .into_any(),
+                None => view! { <p class="muted small">"Every seat is taken: the workspace's owner can upgrade for more."</p> }.into_any(),
+            })}
+        </section>
+    })
 }
 
 /// The roles someone with `role` may grant, least powerful first.

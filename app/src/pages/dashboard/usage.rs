@@ -9,12 +9,13 @@ use leptos_router::hooks::use_location;
 
 use super::use_workspace_id;
 use crate::chat::{load_bot_usage, BotUsage};
+use crate::dates::long_date;
 
 #[component]
 pub fn QuotaNotice() -> impl IntoView {
     let workspace_id = use_workspace_id();
     let location = use_location();
-    // Asked again on every page change, so the notice follows the month's answers.
+    // Asked again on every page change, so the notice follows the period's answers.
     let usage = Resource::new(
         move || (workspace_id.get(), location.pathname.get()),
         |(workspace_id, _)| load_bot_usage(workspace_id),
@@ -32,13 +33,13 @@ fn notice(usage: BotUsage) -> Option<AnyView> {
         Some(
             view! {
                 <div class="notice notice-danger notice-compact quota-notice" role="status">
-                    <p class="notice-title">"Your assistant has used this month's answers"</p>
+                    <p class="notice-title">{format!("Your assistant has used its answers for {}", usage.period_name())}</p>
                     <p>
                         {format!(
-                            "All {quota} answers in your plan for {} are used. Until 1 {}, visitors are told the assistant \
+                            "All {quota} answers in your plan for {} are used. Until {}, visitors are told the assistant \
                              can't answer and are asked to leave their question with “Talk to a human”, which still reaches your team.",
-                            usage.month_name(),
-                            usage.next_month_name(),
+                            usage.period_name(),
+                            long_date(usage.resets_at),
                         )}
                     </p>
                     <p><A href="/pricing">"Compare plans"</A>" for more answers each month."</p>
@@ -54,7 +55,7 @@ fn notice(usage: BotUsage) -> Option<AnyView> {
                         {format!(
                             "Your assistant has given {} of the {quota} answers in your plan for {}. ",
                             usage.answers,
-                            usage.month_name(),
+                            usage.period_name(),
                         )}
                         <A href="/pricing">"Compare plans"</A>
                     </p>

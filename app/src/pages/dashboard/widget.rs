@@ -97,6 +97,12 @@ fn WidgetForm(here: Here, setup: WidgetSetup) -> impl IntoView {
         }
         .into_any()
     };
+    let branding = branding_field(
+        s.hide_branding,
+        setup.can_remove_branding,
+        here.path("/billing"),
+        outcome.field("hide_branding"),
+    );
     view! {
         <div class="widget-layout">
             <ActionForm action=save attr:class="form form-plain widget-form" attr:novalidate="novalidate">
@@ -173,6 +179,7 @@ fn WidgetForm(here: Here, setup: WidgetSetup) -> impl IntoView {
                         <input type="checkbox" name="form[ask_email]" value="true" checked=s.ask_email />
                         " Ask for the visitor's email before their first message"
                     </label>
+                    {branding}
                 </section>
                 <section class="panel" aria-labelledby="assistant-title">
                     <h2 id="assistant-title">"Assistant"</h2>
@@ -362,5 +369,25 @@ fn EditOrigins(workspace_id: String, key: EmbedKey) -> impl IntoView {
                 </div>
             </ActionForm>
         </details>
+    }
+}
+
+/// "Powered by Lodestar": a paid plan may leave it out; on Free the box is
+/// shown, unticked and locked, with where to upgrade.
+fn branding_field(hidden: bool, allowed: bool, billing: String, error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <label class="checkbox">
+            <input type="checkbox" name="form[hide_branding]" value="true" checked=hidden && allowed disabled=!allowed
+                aria-describedby="branding-note" />
+            " Leave out \u{201c}Powered by Lodestar\u{201d} under the chat"
+        </label>
+        <p class="muted small" id="branding-note">
+            {if allowed {
+                "Your plan lets you take the link out.".into_any()
+            } else {
+                view! { "The Pro and Enterprise plans can take it out. " <a href=billing>"See plans"</a> }.into_any()
+            }}
+        </p>
+        <p class="field-error">{move || error.get()}</p>
     }
 }

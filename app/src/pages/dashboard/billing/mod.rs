@@ -2,24 +2,28 @@
 //! and the mentor plan's section of the account page. Both show the plan
 //! in force and its state as Stripe last said (paid, payment failed with
 //! the grace period's end, ending on a date), the plans to buy through
-//! Stripe Checkout, and the Customer Portal for the card, invoices and
-//! cancelling. The workspace page also draws what the plan allows against
-//! what is used.
+//! Stripe Checkout or to change to with Stripe's proration shown first
+//! (`plans.rs`), the invoices (`invoices.rs`), and the Customer Portal for
+//! the card and cancelling. The workspace page also draws what the plan
+//! allows against what is used (`allowance.rs`).
+
+mod allowance;
+mod invoices;
+mod plans;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use self::allowance::Allowance;
+use self::invoices::Invoices;
+use self::plans::{Changed, Current, Plans};
 use super::{plan_label, Here, InWorkspace, PageHeader};
-use crate::billing::{load_billing, BillingInterval, BillingOverview, OpenPortal, StartCheckout, SubscriptionStatus};
-use crate::chat::load_bot_usage;
+use crate::billing::{load_billing, BillingInterval, BillingOverview, OpenPortal, SubscriptionStatus};
 use crate::components::feedback::{ErrorPanel, Loading, NotAllowed};
-use crate::components::format::{format_bytes, format_count};
 use crate::components::forms::{FormAlert, Outcome, Submit, Tone};
-use crate::components::meter::Meter;
 use crate::dates::long_date;
-use crate::knowledge::load_knowledge_overview;
 use crate::permissions::Action;
-use crate::plans::{dollars, Product, Tier};
+use crate::plans::{Product, Tier};
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
@@ -27,11 +31,7 @@ pub fn BillingPage() -> impl IntoView {
         <PageHeader title="Billing" lead="Your plan, what it allows, and payments through Stripe." />
         <InWorkspace render=move |here: Here| {
             if here.can(Action::ManageBilling) {
-                view! {
-                    <Billing workspace_id=Some(here.workspace.id.clone()) product=Product::SupportBot />
-                    <Allowance workspace_id=here.workspace.id.clone() />
-                }
-                .into_any()
+                view! { <Billing workspace_id=Some(here.workspace.id.clone()) product=Product::SupportBot /> }.into_any()
             } else {
                 view! { <NotAllowed role=here.role() what="see or change billing (the workspace's owner does)" /> }
                     .into_any()
@@ -59,9 +59,15 @@ const CONFIRM_TRIES: u32 = 15;
 fn Billing(workspace_id: Option<String>, product: Product) -> impl IntoView {
     let query = use_query_map();
     let returned = move || query.read().get("checkout");
+    // Back from the portal: what was done there is read from Stripe at once.
+    let from_portal = query.read_untracked().get("portal").is_some();
     let asked = RwSignal::new(0_u32);
+    let changed: Changed = RwSignal::new(None);
     let payer = StoredValue::new(workspace_id);
-    let billing = Resource::new(move || asked.get(), move |_| load_billing(payer.get_value()));
+    // Every section asks again together: after each look for Stripe's
+    // confirmation and after a plan change.
+    let asked_again = Signal::derive(move || (asked.get(), changed.get()));
+    let billing = Resource::new(move || asked_again.get(), move |_| load_billing(payer.get_value(), Some(from_portal)));
     // Back from Checkout, Stripe's confirmation may trail by a few seconds:
     // ask again until the plan changes.
     Effect::new(move |_| {
@@ -81,9 +87,13 @@ fn Billing(workspace_id: Option<String>, product: Product) -> impl IntoView {
                             let confirmed = overview.plan != "free";
                             checkout_note(&how, confirmed, asked.get_untracked() >= CONFIRM_TRIES)
                         });
+                        let change_note = changed.get_untracked().map(|said| view! {
+                            <div class="notice notice-success" role="status"><p>{said}</p></div>
+                        });
                         view! {
                             {note}
-                            <Overview overview product payer=payer.get_value() />
+                            {change_note}
+                            <Overview overview product payer=payer.get_value() changed />
                         }
                         .into_any()
                     }
@@ -91,6 +101,8 @@ fn Billing(workspace_id: Option<String>, product: Product) -> impl IntoView {
                 }
             })}
         </Transition>
+        {payer.get_value().map(|workspace_id| view! { <Allowance workspace_id asked_again /> })}
+        <Invoices payer=payer.get_value() asked_again />
     }
 }
 
@@ -124,7 +136,7 @@ fn checkout_note(how: &str, confirmed: bool, gave_up: bool) -> AnyView {
 }
 
 #[component]
-fn Overview(overview: BillingOverview, product: Product, payer: Option<String>) -> impl IntoView {
+fn Overview(overview: BillingOverview, product: Product, payer: Option<String>, changed: Changed) -> impl IntoView {
     let tier = Tier::of_plan(&overview.plan);
     let plan = product.plan(tier);
     let live = overview.status.is_some_and(SubscriptionStatus::keeps_the_plan);
@@ -144,8 +156,16 @@ fn Overview(overview: BillingOverview, product: Product, payer: Option<String>) 
     let portal = overview.has_customer && overview.stripe;
     let can_cancel = live && overview.cancel_at.is_none();
     let banner = banner(&overview, &payer);
-    let upgrade = (!live && overview.stripe)
-        .then(|| view! { <Plans product offers=overview.offers.clone() payer=payer.clone() /> });
+    // With a live subscription the plans are changed to, not bought (not while it is ending).
+    let current = match (live, overview.interval) {
+        (true, Some(interval)) => {
+            Some(Current { tier: Tier::of_plan(overview.subscribed.as_deref().unwrap_or(&overview.plan)), interval })
+        }
+        _ => None,
+    };
+    let plans = (overview.stripe && (!live || (current.is_some() && overview.cancel_at.is_none()))).then(|| {
+        view! { <Plans product offers=overview.offers.clone() payer=payer.clone() current changed /> }
+    });
     view! {
         {banner}
         <section class="panel billing-current" aria-labelledby="current-plan-title">
@@ -163,10 +183,10 @@ fn Overview(overview: BillingOverview, product: Product, payer: Option<String>) 
                     <PortalButton payer=payer.clone() flow="home" label="Manage billing" tone=Tone::Plain />
                     {can_cancel.then(|| view! { <PortalButton payer=payer.clone() flow="cancel" label="Cancel plan" tone=Tone::Danger /> })}
                 </div>
-                <p class="muted small">"Invoices, payment method and cancelling are in Stripe's secure portal."</p>
+                <p class="muted small">"Your card, billing details and cancelling are in Stripe's secure portal."</p>
             })}
         </section>
-        {upgrade}
+        {plans}
     }
 }
 
@@ -247,139 +267,4 @@ fn PortalButton(payer: Option<String>, flow: &'static str, label: &'static str, 
             <FormAlert message=outcome.message() />
         </ActionForm>
     }
-}
-
-/// The paid plans, monthly or yearly, each bought through Checkout.
-#[component]
-fn Plans(product: Product, offers: Vec<(String, BillingInterval)>, payer: Option<String>) -> impl IntoView {
-    let yearly_sold = offers.iter().any(|(_, interval)| *interval == BillingInterval::Year);
-    let interval = RwSignal::new(BillingInterval::Month);
-    let offers = StoredValue::new(offers);
-    let payer = StoredValue::new(payer);
-    let choice = move |value: BillingInterval, label: &'static str| {
-        view! {
-            <button type="button" class="segment" role="radio" aria-checked=move || (interval.get() == value).to_string()
-                on:click=move |_| interval.set(value)>{label}</button>
-        }
-    };
-    let switch = yearly_sold.then(|| {
-        view! {
-            <div class="segmented" role="radiogroup" aria-label="Billing period">
-                {choice(BillingInterval::Month, "Monthly")}
-                {choice(BillingInterval::Year, "Yearly: two months free")}
-            </div>
-        }
-    });
-    view! {
-        <section class="panel" aria-labelledby="plans-title">
-            <div class="panel-head">
-                <h2 id="plans-title">"Upgrade"</h2>
-                {switch}
-            </div>
-            <div class="billing-plans">
-                {[Tier::Pro, Tier::Enterprise]
-                    .into_iter()
-                    .map(|tier| view! { <PlanCard product tier interval offers payer=payer.get_value() /> })
-                    .collect_view()}
-            </div>
-            <p class="muted small">"Payment is taken by Stripe; we never see your card. Cancel at any time."</p>
-        </section>
-    }
-}
-
-#[component]
-fn PlanCard(
-    product: Product,
-    tier: Tier,
-    interval: RwSignal<BillingInterval>,
-    offers: StoredValue<Vec<(String, BillingInterval)>>,
-    payer: Option<String>,
-) -> impl IntoView {
-    let plan = product.plan(tier);
-    let payer = StoredValue::new(payer);
-    let checkout = ServerAction::<StartCheckout>::new();
-    let outcome = Outcome::of(checkout);
-    let sold = move || offers.with_value(|o| o.iter().any(|(t, i)| t == tier.slug() && *i == interval.get()));
-    let price = move || match interval.get() {
-        BillingInterval::Year => plan.yearly_price_cents.map(|c| format!("{} a year", dollars(c))),
-        BillingInterval::Month => Some(format!("{} a month", plan.price_label())),
-    };
-    view! {
-        <article class="plan" aria-labelledby=format!("plan-{}", tier.slug())>
-            <h3 class="plan-name" id=format!("plan-{}", tier.slug())>{tier.label()}</h3>
-            <p class="plan-price">{price}</p>
-            <p class="plan-quota">{plan.quota_label()}</p>
-            <ul class="checks">
-                {plan.features.iter().map(|f| view! { <li>{*f}</li> }).collect_view()}
-            </ul>
-            <Show
-                when=sold
-                fallback=|| view! { <p class="muted small">"Not sold here with this billing period."</p> }
-            >
-                <ActionForm action=checkout attr:class="inline-form">
-                    {payer.get_value().map(|id| view! { <input type="hidden" name="workspace_id" value=id /> })}
-                    <input type="hidden" name="plan" value=tier.slug() />
-                    <input type="hidden" name="interval" value=move || interval.get().as_str() />
-                    <Submit label=format!("Upgrade to {}", tier.label()) busy="Opening Checkout…" pending=checkout.pending() />
-                    <FormAlert message=outcome.message() />
-                </ActionForm>
-            </Show>
-        </article>
-    }
-}
-
-/// What the workspace's plan allows, drawn against what is used.
-#[component]
-fn Allowance(workspace_id: String) -> impl IntoView {
-    let id = StoredValue::new(workspace_id);
-    let answers = Resource::new(|| (), move |_| load_bot_usage(id.get_value()));
-    let knowledge = Resource::new(|| (), move |_| load_knowledge_overview(id.get_value()));
-    view! {
-        <section class="panel usage" aria-labelledby="allowance-title">
-            <h2 id="allowance-title">"Usage"</h2>
-            <Transition fallback=|| view! { <Loading label="Loading usage…" /> }>
-                {move || Suspend::new(async move {
-                    let (answers, knowledge) = (answers.await, knowledge.await);
-                    let (answers, knowledge) = match (answers, knowledge) {
-                        (Ok(a), Ok(k)) => (a, k.usage),
-                        (Err(error), _) | (_, Err(error)) => return view! { <ErrorPanel error /> }.into_any(),
-                    };
-                    let resets = format!("Bot messages reset on 1 {}", answers.next_month_name());
-                    let used = u64::from(answers.answers);
-                    let bot = match answers.quota.map(u64::from) {
-                        Some(quota) => view! { <Gauge id="meter-answers" label="Bot messages this month" used max=quota text=format!("{} of {}", format_count(used), format_count(quota)) /> }.into_any(),
-                        None => view! {
-                            <div class="meter-tile">
-                                <span class="meter-label">"Bot messages this month"</span>
-                                <span class="meter-value">{format!("{} (unlimited)", format_count(used))}</span>
-                            </div>
-                        }
-                        .into_any(),
-                    };
-                    let k = knowledge;
-                    let (sources, chunks) = (u64::from(k.sources), u64::from(k.chunks));
-                    let (max_sources, max_chunks) = (u64::from(k.max_sources), u64::from(k.max_chunks));
-                    view! {
-                        <div class="meters">
-                            {bot}
-                            <Gauge id="meter-billing-sources" label="Knowledge sources" used=sources max=max_sources
-                                text=format!("{} of {}", format_count(sources), format_count(max_sources)) />
-                            <Gauge id="meter-billing-chunks" label="Passages" used=chunks max=max_chunks
-                                text=format!("{} of {}", format_count(chunks), format_count(max_chunks)) />
-                            <Gauge id="meter-billing-storage" label="Storage" used=k.bytes max=k.max_bytes
-                                text=format!("{} of {}", format_bytes(k.bytes), format_bytes(k.max_bytes)) />
-                        </div>
-                        <p class="muted small">{resets} " · " {format!("files up to {} each", format_bytes(k.max_file_bytes))}</p>
-                    }
-                    .into_any()
-                })}
-            </Transition>
-        </section>
-    }
-}
-
-/// A [`Meter`] of fixed numbers.
-#[component]
-fn Gauge(id: &'static str, label: &'static str, used: u64, max: u64, text: String) -> impl IntoView {
-    view! { <Meter id label used=Signal::stored(used) max=Signal::stored(max) text=Signal::stored(text) /> }
 }
