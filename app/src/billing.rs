@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::components::format::format_count;
 use crate::error::ServiceError;
+use crate::mentor_chat::MentorUsage;
 use crate::plans::{Product, Tier};
 
 /// Who pays: a workspace (its owner decides) or the signed-in person.
@@ -201,6 +202,8 @@ pub struct BillingOverview {
     pub offers: Vec<(String, BillingInterval)>,
     /// A Stripe customer exists, so the portal can open.
     pub has_customer: bool,
+    /// The person's mentor questions against the plan (personal plans only).
+    pub questions: Option<MentorUsage>,
 }
 
 /// One of the payer's invoices, as Stripe keeps it.

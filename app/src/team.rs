@@ -35,6 +35,14 @@ pub struct TeamView {
     pub invitations: Vec<PendingInvitation>,
 }
 
+impl TeamView {
+    /// Seats in use: active members, and open invitations (each would become one).
+    pub fn seats_taken(&self) -> u32 {
+        let active = self.members.iter().filter(|m| !m.suspended).count() + self.invitations.len();
+        u32::try_from(active).unwrap_or(u32::MAX)
+    }
+}
+
 /// What an invitation link shows before it is accepted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationPreview {

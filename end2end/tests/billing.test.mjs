@@ -41,6 +41,7 @@ test("an owner upgrades to Pro through Checkout, sees Pro and its limits, cancel
   await page.getByRole("heading", { name: "Current plan" }).waitFor();
   assert.equal(await page.getByTestId("plan-name").innerText(), "Free");
   assert.match(await page.locator("#meter-answers").getAttribute("aria-valuetext"), /^0 of 100$/);
+  assert.equal(await page.locator("#meter-billing-seats").getAttribute("aria-valuetext"), "1 of 5");
   assert.match(await page.locator(".usage").innerText(), /Bot messages reset on 1 /);
   const plans = page.getByRole("region", { name: "Upgrade" });
   assert.match(await plans.innerText(), /\$49 a month/);
@@ -145,6 +146,7 @@ test("an owner upgrades to Pro through Checkout, sees Pro and its limits, cancel
   const mentor = page.getByRole("region", { name: "Career mentor plan" });
   await mentor.getByRole("heading", { name: "Current plan" }).waitFor();
   assert.equal(await mentor.getByTestId("plan-name").innerText(), "Free");
+  assert.equal(await mentor.locator("#meter-questions").getAttribute("aria-valuetext"), "0 of 10");
   assert.match(await mentor.innerText(), /\$19\.99 a month/);
   await mentor.getByRole("button", { name: "Upgrade to Pro" }).click();
   await page.waitForURL((url) => url.href.startsWith(`${FAKE_STRIPE}/checkout/`));
@@ -155,6 +157,7 @@ test("an owner upgrades to Pro through Checkout, sees Pro and its limits, cancel
   await page.getByText("Thank you: your plan is active").waitFor({ timeout: 30_000 });
   assert.equal(await page.getByRole("region", { name: "Career mentor plan" }).getByTestId("plan-name").innerText(), "Pro");
   assert.match(await page.getByRole("region", { name: "Career mentor plan" }).innerText(), /500 questions \/ month/);
+  assert.equal(await page.locator("#meter-questions").getAttribute("aria-valuetext"), "0 of 500", "the paid period's allowance");
   await screenshot(page, "billing-mentor-pro");
   assert.deepEqual(errors, []);
 });

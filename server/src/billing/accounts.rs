@@ -102,6 +102,33 @@ pub async fn get(db: &AnyPool, key: &PayerKey) -> Result<Option<BillingRow>, sql
         .await
 }
 
+/// The payer's row with the plan in force, read by one statement so the
+/// two agree (a sync writes both in one transaction; two reads could fall
+/// either side of it). `None`: no such workspace or person.
+pub async fn get_with_plan(db: &AnyPool, key: &PayerKey) -> Result<Option<(BillingRow, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct WithPlan {
+        #[sqlx(flatten)]
+        row: BillingRow,
+        in_force: String,
+    }
+    let (table, column) = key.plan_column();
+    let columns: Vec<String> = COLUMNS
+        .split(", ")
+        .map(|c| if c == "plan" { "COALESCE(b.plan, 'free') AS plan".to_owned() } else { format!("b.{c}") })
+        .collect();
+    let found: Option<WithPlan> = sqlx::query_as(&format!(
+        "SELECT t.{column} AS in_force, {} FROM {table} t
+         LEFT JOIN billing_accounts b ON b.payer = $1 AND b.owner_id = t.id WHERE t.id = $2",
+        columns.join(", ")
+    ))
+    .bind(key.kind)
+    .bind(&key.owner_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.map(|f| (f.row, f.in_force)))
+}
+
 /// The payer whose Stripe customer is `customer_id`.
 pub async fn by_customer(db: &AnyPool, customer_id: &str) -> Result<Option<PayerKey>, sqlx::Error> {
     let row: Option<(String, String)> =

@@ -351,8 +351,13 @@ impl Billing {
         if fresh {
             self.read_back(&key).await;
         }
-        let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
-        let plan = accounts::plan_in_force(self.sql.pool(), &key).await?.unwrap_or_default();
+        let (row, plan) = accounts::get_with_plan(self.sql.pool(), &key).await?.unwrap_or_default();
+        let questions = match payer {
+            Payer::Person => {
+                Some(crate::mentor::conversations::usage(self.sql.pool(), &key.owner_id, &plan, now_millis()).await?)
+            }
+            Payer::Workspace(_) => None,
+        };
         let plan = Tier::of_plan(&plan).slug().to_owned();
         let (status, live) = (row.status(), row.live());
         let offers = self
@@ -375,6 +380,7 @@ impl Billing {
             stripe: self.stripe.is_some(),
             offers,
             has_customer: row.customer_id.is_some(),
+            questions,
         })
     }
 

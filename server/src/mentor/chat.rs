@@ -215,14 +215,7 @@ impl Mentor {
     }
 
     async fn usage(&self, user_id: &str, plan: &str, now: i64) -> Result<MentorUsage, AppError> {
-        let (used, resets_at, streak_days) = conversations::usage(self.sql.pool(), user_id, now).await?;
-        Ok(MentorUsage {
-            plan: Tier::of_plan(plan).label().to_owned(),
-            used,
-            limit: Product::CareerMentor.monthly_quota(plan),
-            resets_at,
-            streak_days,
-        })
+        Ok(conversations::usage(self.sql.pool(), user_id, plan, now).await?)
     }
 
     /// The answer to `question`: the provider's when one is configured and

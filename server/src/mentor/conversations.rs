@@ -3,7 +3,8 @@
 //! another person's conversations.
 
 use app::dates::day_of;
-use app::mentor_chat::{conversation_title, MentorConversation, MentorMessage, HOURLY_LIMIT};
+use app::mentor_chat::{conversation_title, MentorConversation, MentorMessage, MentorUsage, HOURLY_LIMIT};
+use app::plans::{Product, Tier};
 use sqlx::{Any, AnyPool, Row, Transaction};
 
 use crate::billing::accounts::{usage_period, PayerKey};
@@ -70,10 +71,10 @@ async fn charge(
     Ok(Ok(()))
 }
 
-/// Questions this usage period (the month, or a paid billing period) and
-/// when it ends, and the days in a row (up to today, or yesterday when
-/// today has none yet) with at least one.
-pub async fn usage(pool: &AnyPool, user_id: &str, now: i64) -> Result<(u32, i64, u32), sqlx::Error> {
+/// Questions this usage period (the month, or a paid billing period)
+/// against `plan`'s allowance, when it ends, and the days in a row (up to
+/// today, or yesterday when today has none yet) with at least one.
+pub async fn usage(pool: &AnyPool, user_id: &str, plan: &str, now: i64) -> Result<MentorUsage, sqlx::Error> {
     let period = usage_period(pool, &PayerKey::person(user_id), now).await?;
     let used: Option<i64> = sqlx::query_scalar("SELECT questions FROM mentor_usage WHERE user_id = $1 AND period = $2")
         .bind(user_id)
@@ -87,7 +88,13 @@ pub async fn usage(pool: &AnyPool, user_id: &str, now: i64) -> Result<(u32, i64,
     .bind(STREAK_DAYS)
     .fetch_all(pool)
     .await?;
-    Ok((used.unwrap_or(0).try_into().unwrap_or(u32::MAX), period.resets_at, streak(&days, now)))
+    Ok(MentorUsage {
+        plan: Tier::of_plan(plan).label().to_owned(),
+        used: used.unwrap_or(0).try_into().unwrap_or(u32::MAX),
+        limit: Product::CareerMentor.monthly_quota(plan),
+        resets_at: period.resets_at,
+        streak_days: streak(&days, now),
+    })
 }
 
 /// Days in a row among `days` (newest first, `YYYY-MM-DD`) ending today or

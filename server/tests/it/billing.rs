@@ -313,6 +313,7 @@ async fn a_person_buys_the_mentor_s_pro_plan(db: Db) {
     let ada = app.verified_user("ada@example.com", "mentor").await;
     let mine = overview(&app, &ada, None).await.json();
     assert_eq!(mine["plan"], "free");
+    assert_eq!((&mine["questions"]["used"], &mine["questions"]["limit"]), (&json!(0), &json!(10)), "{mine}");
     assert!(!mine["offers"].to_string().contains("Year"), "the mentor's prices here are monthly: {mine}");
     assert_eq!(checkout(&app, &ada, None, "pro", "year").await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let url = checkout(&app, &ada, None, "pro", "month").await.json();
@@ -320,7 +321,9 @@ async fn a_person_buys_the_mentor_s_pro_plan(db: Db) {
     assert_eq!(session["form"]["line_items"][0]["price"], "price_mentor_pro_month");
     assert!(session["form"]["client_reference_id"].as_str().unwrap().starts_with("person:"));
     deliver(&app, &fake.pay(&session_of(&url)).await).await;
-    assert_eq!(overview(&app, &ada, None).await.json()["plan"], "pro");
+    let paid = overview(&app, &ada, None).await.json();
+    assert_eq!((&paid["plan"], &paid["questions"]["limit"]), (&json!("pro"), &json!(500)), "{paid}");
+    assert_eq!(paid["questions"]["resets_at"], paid["period_end"], "the questions follow the paid period");
     let plan: String = sqlx::query_scalar("SELECT mentor_plan FROM users WHERE email = 'ada@example.com'")
         .fetch_one(app.state.sql.pool())
         .await

@@ -99,6 +99,7 @@ async fn after_the_purchase(db: Db) {
     let url = checkout(&app, owner, ws, "pro", "month").await.json();
     deliver(&app, &fake.pay(&session_of(&url)).await).await;
     let pro = overview(&app, owner, ws).await.json();
+    assert_eq!(pro["questions"], Value::Null, "a workspace's overview has no mentor questions");
     let paid = usage(&app, owner, workspace).await;
     assert_eq!(
         (&paid["answers"], &paid["quota"], &paid["billing_period"], &paid["resets_at"]),

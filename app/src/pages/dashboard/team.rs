@@ -74,7 +74,7 @@ fn TeamManager(here: Here, flash: RwSignal<Option<String>>) -> impl IntoView {
 /// that take them; none on a plan without a limit.
 fn seats(team: &TeamView, here: &Here) -> Option<impl IntoView> {
     let seats = entitlements(Product::SupportBot, Tier::of_plan(&team.workspace.plan)).seats?;
-    let taken = (team.members.iter().filter(|m| !m.suspended).count() + team.invitations.len()) as u64;
+    let taken = u64::from(team.seats_taken());
     let full = taken >= u64::from(seats);
     let billing = here.can(Action::ManageBilling).then(|| format!("/app/w/{}/billing", here.workspace.id));
     Some(view! {

@@ -14,7 +14,7 @@ mod plans;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use self::allowance::Allowance;
+use self::allowance::{count_gauge, Allowance};
 use self::invoices::Invoices;
 use self::plans::{Changed, Current, Plans};
 use super::{plan_label, Here, InWorkspace, PageHeader};
@@ -156,6 +156,13 @@ fn Overview(overview: BillingOverview, product: Product, payer: Option<String>, 
     let portal = overview.has_customer && overview.stripe;
     let can_cancel = live && overview.cancel_at.is_none();
     let banner = banner(&overview, &payer);
+    // The person's allowance, drawn in the plan's panel (a workspace's has its own section).
+    let questions = overview.questions.clone().map(|q| {
+        view! {
+            <div class="meters">{count_gauge("meter-questions", "Mentor questions", u64::from(q.used), q.limit)}</div>
+            <p class="muted small">{format!("Questions start afresh on {}.", long_date(q.resets_at))}</p>
+        }
+    });
     // With a live subscription the plans are changed to, not bought (not while it is ending).
     let current = match (live, overview.interval) {
         (true, Some(interval)) => {
@@ -178,6 +185,7 @@ fn Overview(overview: BillingOverview, product: Product, payer: Option<String>, 
                 " · " {price}
             </p>
             <p class="muted">{plan.quota_label()} {renews.map(|r| format!(" · {r}"))}</p>
+            {questions}
             {portal.then(|| view! {
                 <div class="actions">
                     <PortalButton payer=payer.clone() flow="home" label="Manage billing" tone=Tone::Plain />
