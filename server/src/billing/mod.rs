@@ -37,15 +37,23 @@ use self::events::Delivered;
 use self::settings::BillingConfig;
 use self::stripe_api::{PayerTag, PriceChange, StripeApi, SubscriptionState};
 use self::sync::Notice;
+use crate::accounts::throttle::{Rule, Throttle};
 use crate::accounts::Accounts;
 use crate::error::AppError;
 use crate::sql::{now_millis, SqlStore};
+
+/// Calls to Stripe one payer's pages may cause (Checkout, the portal,
+/// invoices, previews, changes, reading back): far above a person's use,
+/// and far below what would spend Stripe's limit for everyone else.
+pub const STRIPE_CALLS_PER_PAYER: Rule = Rule::per_minutes(60, 10);
 
 /// How often each process looks for events left unapplied and grace periods that ended.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const SWEEP_BATCH: i64 = 100;
 
 pub struct Billing {
+    /// Stripe's rate limit is the whole account's: what each payer's pages may spend of it.
+    throttle: Throttle,
     sql: SqlStore,
     accounts: Arc<Accounts>,
     config: BillingConfig,
@@ -56,7 +64,14 @@ pub struct Billing {
 impl Billing {
     pub fn new(config: &crate::config::Config, sql: SqlStore, accounts: Arc<Accounts>) -> Result<Self, AppError> {
         let stripe = config.billing.stripe.as_ref().map(StripeApi::new).transpose()?;
-        Ok(Billing { sql, accounts, config: config.billing.clone(), stripe, public_url: config.public_url.clone() })
+        Ok(Billing {
+            throttle: Throttle::default(),
+            sql,
+            accounts,
+            config: config.billing.clone(),
+            stripe,
+            public_url: config.public_url.clone(),
+        })
     }
 
     /// The secret webhook deliveries are signed with, when Stripe is set up.
@@ -391,6 +406,9 @@ impl Billing {
             return;
         };
         let Some(subscription) = row.subscription_id else { return };
+        if self.spend_stripe_call(key).is_err() {
+            return;
+        }
         let applied = async {
             if let Some(state) = stripe.subscription(&subscription).await? {
                 let (_, notices) = self.sync(key, &state, false, None).await?;
@@ -407,6 +425,7 @@ impl Billing {
         let Acting { key, person_id, workspace } = self.payer_key(caller, payer).await?;
         let stripe = self.stripe()?;
         let price = self.price(&key, choice)?;
+        self.spend_stripe_call(&key)?;
         let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
         if row.live() {
             return Err(ServiceError::Rejected(format!(
@@ -435,6 +454,7 @@ impl Billing {
         let customer = row
             .customer_id
             .ok_or_else(|| ServiceError::Rejected("There is nothing to manage yet: choose a plan first.".into()))?;
+        self.spend_stripe_call(&key)?;
         let back = format!("{}?portal=back", self.return_to(&key));
         stripe.portal(&customer, flow, row.subscription_id.as_deref(), &back).await
     }
@@ -443,7 +463,10 @@ impl Billing {
         let key = self.payer_key(caller, payer).await?.key;
         let row = accounts::get(self.sql.pool(), &key).await?.unwrap_or_default();
         match (self.stripe.as_ref(), row.customer_id) {
-            (Some(stripe), Some(customer)) => stripe.invoices(&customer, INVOICES_LISTED).await,
+            (Some(stripe), Some(customer)) => {
+                self.spend_stripe_call(&key)?;
+                stripe.invoices(&customer, INVOICES_LISTED).await
+            }
             _ => Ok(Vec::new()),
         }
     }
@@ -463,6 +486,7 @@ impl Billing {
         let (Some(customer), Some(subscription)) = (row.customer_id.clone(), row.subscription_id.clone()) else {
             return Err(nothing().into());
         };
+        self.spend_stripe_call(&key)?;
         let state = stripe
             .subscription(&subscription)
             .await?
@@ -528,6 +552,14 @@ impl Billing {
         let (_, notices) = self.sync(&key, &changed, false, None).await?;
         self.tell(&key, notices.into_iter().map(Told::Notice).collect()).await;
         Ok(())
+    }
+
+    /// Counts one call to Stripe for `key`, or refuses it for a while.
+    fn spend_stripe_call(&self, key: &PayerKey) -> Result<(), ServiceError> {
+        let payer = format!("{}:{}", key.kind, key.owner_id);
+        self.throttle
+            .hit(&payer, STRIPE_CALLS_PER_PAYER)
+            .map_err(|retry_after_secs| ServiceError::RateLimited { retry_after_secs })
     }
 
     fn price(&self, key: &PayerKey, choice: PlanChoice) -> Result<&str, ServiceError> {

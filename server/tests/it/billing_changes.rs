@@ -319,3 +319,36 @@ async fn start_up_asks_stripe_whether_each_price_sells_what_the_plan_table_says(
         ]
     );
 }
+
+/// Stripe's rate limit is the whole account's: one payer's requests that
+/// reach Stripe are counted, and past their share refused for a while
+/// (429 with when to come back) before Stripe is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_payer_cannot_spend_stripe_s_rate_limit_for_everyone() {
+    let fake = FakeStripe::start();
+    let app = stripe_app(Db::Sqlite, &fake).await;
+    let owner = app.verified_user("owner@shop.example", "business").await;
+    let workspace = app.workspace_of(&owner).await;
+    // Checkout makes the customer, so the invoices are asked of Stripe.
+    assert_eq!(checkout(&app, &owner, Some(&workspace), "pro", "month").await.status, StatusCode::OK);
+    let share = lodestar_server::billing::STRIPE_CALLS_PER_PAYER.limit;
+    for _ in 1..share {
+        assert_eq!(
+            app.call(&owner, "/api/billing/invoices", &[("workspace_id", &workspace)]).await.status,
+            StatusCode::OK
+        );
+    }
+    // (Start-up's price check is not this payer's: left out.)
+    let payers_requests = || async {
+        fake.requests().await.iter().filter(|r| !r["path"].as_str().unwrap().starts_with("/v1/prices/")).count()
+    };
+    let asked = payers_requests().await;
+    let refused = app.call(&owner, "/api/billing/invoices", &[("workspace_id", &workspace)]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert!(refused.header("retry-after").parse::<u64>().unwrap() >= 1);
+    assert_eq!(checkout(&app, &owner, Some(&workspace), "pro", "month").await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(payers_requests().await, asked, "refused before Stripe is asked");
+    // Another payer's share is untouched.
+    let other = app.verified_user("ada@example.com", "mentor").await;
+    assert_eq!(checkout(&app, &other, None, "pro", "month").await.status, StatusCode::OK);
+}
