@@ -480,7 +480,10 @@ ${subscription ? `<form method="post" action="/portal/${ps.id}/cancel"><button t
       }
       const previous = { items: subscriptionJson(s).items };
       s.price = item.price;
-      if (restart) [s.period_start, s.period_end] = [at, at + periodLength(item.price)];
+      // A new interval starts a new cycle at the change, never before the current period began
+      // (the tests' renewals run ahead of the clock; Stripe's never do).
+      const start = Math.max(at, s.period_start);
+      if (restart) [s.period_start, s.period_end] = [start, start + periodLength(item.price)];
       if (form.proration_behavior === "always_invoice") await emit("invoice.paid", invoices.get(s.latest_invoice));
       await emit("customer.subscription.updated", subscriptionJson(s), previous);
     }

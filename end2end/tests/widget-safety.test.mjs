@@ -50,7 +50,8 @@ function startFakeApi() {
         response.end(Buffer.from(await upstream.arrayBuffer()));
       } else if (url.pathname.endsWith("/config")) {
         response.writeHead(200, { "content-type": "application/json" });
-        response.end(JSON.stringify({ settings: { title: "Shop help", greeting: "Hi!", starters: [] }, mode: "ai" }));
+        // A hostile "Powered by" address too: the widget links only to http(s).
+        response.end(JSON.stringify({ settings: { title: "Shop help", greeting: "Hi!", starters: [] }, mode: "ai", branding: "javascript:window.__pwned=1" }));
       } else if (url.pathname.endsWith("/session")) {
         response.writeHead(200, { "content-type": "application/json" });
         response.end(JSON.stringify({ token: "vt-fake", messages: [], flagged: false }));
@@ -99,7 +100,8 @@ test("hostile answers are shown as inert text: no script runs, no link to javasc
       scripts: root.querySelectorAll("script").length,
       images: root.querySelectorAll("img").length,
       handlers: [...root.querySelectorAll("*")].filter((e) => [...e.attributes].some((a) => a.name.startsWith("on"))).length,
-      links: [...root.querySelectorAll("a")].map((a) => a.getAttribute("href")),
+      // (The "Powered by Lodestar" anchor stays hidden, without an address, when the one given is not http(s).)
+      links: [...root.querySelectorAll("a[href]")].map((a) => a.getAttribute("href")),
     };
   });
   assert.deepEqual({ scripts: inside.scripts, images: inside.images, handlers: inside.handlers }, { scripts: 0, images: 0, handlers: 0 });

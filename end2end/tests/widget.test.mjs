@@ -1289,7 +1289,7 @@ test("the team sees when the month's answers are nearly and wholly used, and vis
   // Moving to another page asks again.
   await page.getByRole("link", { name: "Widget" }).click();
   await page.waitForURL(/\/widget$/);
-  await notice.filter({ hasText: "Your assistant has used this month's answers" }).waitFor();
+  await notice.filter({ hasText: "Your assistant has used its answers for this month" }).waitFor();
   assert.equal(await notice.getAttribute("role"), "status");
   assert.match(await notice.innerText(), /All 100 answers in your plan/);
   await screenshot(page, "quota-used-up");
